@@ -1,0 +1,59 @@
+# The verbs: setup, demo, dev, test, lint, bench, build, validate-einvoice.
+# Prefers Python 3.13 (the Lambda runtime); falls back to the default python3 (3.11).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3" "$$(PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null)" "$$(command -v python3.13 2>/dev/null)"; do \
+            [ -n "$$p" ] && [ -x "$$p" ] && PYENV_VERSION=3.13.0 "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
+PYTHON ?= $(if $(PY313),$(PY313),python3)
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils
+PYTEST_ARGS ?=
+
+.PHONY: setup apt demo dev test test-unit lint build bench clean
+
+setup: $(VENV)/.installed apt
+
+# Installs the native libraries WeasyPrint needs (and pdftotext/pdftoppm for reading PDFs back) when missing.
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt layers/invoicing/requirements.txt layers/pdf/requirements.txt
+	@echo "Creating $(VENV) with $$(PYENV_VERSION=3.13.0 $(PYTHON) --version)"
+	@rm -rf $(VENV) && PYENV_VERSION=3.13.0 $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip >/dev/null
+	@$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+demo: setup
+	@$(BIN)/python -m local.demo
+
+dev: setup
+	@$(BIN)/python -m local.dev
+
+test: setup
+	@$(BIN)/cfn-lint template.yaml
+	@$(BIN)/ruff check .
+	@$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-unit: setup
+	@$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+lint: setup
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check . || true
+	@$(BIN)/mypy
+	@$(BIN)/cfn-lint template.yaml
+
+build:
+	sam build
+
+bench: setup
+	@$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis .aws-sam
