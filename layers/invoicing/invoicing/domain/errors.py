@@ -1,0 +1,58 @@
+"""Typed domain errors. The API maps them to HTTP in one place (invoicing.api.errors)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the business was broken. `code` is stable; `param` names the field at fault."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class UnknownCurrency(InvalidInput):
+    code = "unknown_currency"
+
+
+class CurrencyMismatch(InvalidInput):
+    code = "currency_mismatch"
+
+
+class InvalidTaxId(InvalidInput):
+    code = "invalid_tax_id"
+
+
+class NotFound(DomainError):
+    code = "resource_missing"
+
+
+class Conflict(DomainError):
+    """The request is valid but the object's state forbids it (HTTP 409)."""
+
+    code = "conflict"
+
+
+class InvalidStateTransition(Conflict):
+    code = "invalid_state_transition"
+
+
+class InvoiceNotDraft(Conflict):
+    code = "invoice_not_draft"
+
+
+class FinalizationBlocked(Conflict):
+    code = "finalization_blocked"
+
+    def __init__(self, message: str, *, issues: list | None = None, param: str | None = None) -> None:
+        super().__init__(message, param=param)
+        self.issues = issues or []

@@ -1,0 +1,273 @@
+"""The invoice aggregate: a draft that is priced and edited, then finalized into an immutable,
+numbered document that is paid, voided or marked uncollectible. Corrections are credit notes.
+
+Every method returns a new Invoice; nothing here touches storage or the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
+from invoicing.domain.party import Account, Customer
+from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
+from invoicing.domain.totals import Discount, PricedLine, TaxBehavior, Totals, compute_totals
+from invoicing.domain.validation import ValidationIssue, validation_issues
+
+InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
+TaxCode = Literal["standard", "zero_rated", "exempt"]
+
+# The state machine: which status may follow which.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"open"}),
+    "open": frozenset({"paid", "void", "uncollectible"}),
+    "uncollectible": frozenset({"paid", "void"}),
+    "paid": frozenset(),
+    "void": frozenset(),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InvoiceLine(_Model):
+    id: str
+    description: str
+    quantity: Decimal
+    unit_amount_decimal: Decimal  # minor units, kept unrounded until the line total
+    unit_code: str = "C62"  # UN/ECE Rec 20 ("one"); "HUR" hours, "DAY" days...
+    tax_code: TaxCode = "standard"
+    tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by location
+    discounts: tuple[Discount, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
+    # Set by pricing:
+    tax: TaxRate | None = None
+    amount: int | None = None
+    discount_amount: int | None = None
+    net_amount: int | None = None
+
+
+class StatusTransitions(_Model):
+    finalized_at: datetime | None = None
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
+    marked_uncollectible_at: datetime | None = None
+
+
+class Invoice(_Model):
+    id: str
+    object: Literal["invoice"] = "invoice"
+    account_id: str
+    customer_id: str
+    status: InvoiceStatus = "draft"
+    number: str | None = None
+    currency: str
+    tax_behavior: TaxBehavior = "exclusive"
+    collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
+    days_until_due: int | None = None
+    due_date: date | None = None
+    issue_date: date | None = None
+    description: str | None = None
+    footer: str | None = None
+    buyer_reference: str | None = None
+    purchase_order: str | None = None
+    payment_reference: str | None = None
+    lines: tuple[InvoiceLine, ...] = ()
+    discounts: tuple[Discount, ...] = ()
+    totals: Totals | None = None
+    tax_missing: str | None = None  # why automatic tax could not be decided yet
+    applied_balance: int = 0
+    amount_due: int = 0
+    amount_paid: int = 0
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
+    customer_snapshot: Customer | None = None
+    seller_snapshot: Account | None = None
+    status_transitions: StatusTransitions = Field(default_factory=StatusTransitions)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created: datetime
+    version: int = 0
+
+    @property
+    def amount_remaining(self) -> int:
+        return self.amount_due - self.amount_paid
+
+    # --- editing a draft -------------------------------------------------------------------
+
+    def _require_draft(self) -> None:
+        if self.status != "draft":
+            raise InvoiceNotDraft(
+                f"Invoice {self.number or self.id} is {self.status}: a finalized invoice cannot be changed; "
+                "issue a credit note instead.",
+                param="status",
+            )
+
+    def with_lines(self, lines: tuple[InvoiceLine, ...]) -> Invoice:
+        self._require_draft()
+        return self.model_copy(update={"lines": lines})
+
+    def add_lines(self, lines: list[InvoiceLine]) -> Invoice:
+        return self.with_lines(self.lines + tuple(lines))
+
+    def remove_line(self, line_id: str) -> Invoice:
+        self._require_draft()
+        if not any(line.id == line_id for line in self.lines):
+            raise InvalidInput(f"Invoice {self.id} has no line {line_id}.", param="line_id", code="line_missing")
+        return self.with_lines(tuple(line for line in self.lines if line.id != line_id))
+
+    def edited(self, **changes: object) -> Invoice:
+        self._require_draft()
+        return self.model_copy(update=changes)
+
+    # --- pricing ---------------------------------------------------------------------------
+
+    def priced(self, seller: Account, customer: Customer, on: date) -> Invoice:
+        """Decide each line's tax and compute totals. Drafts are priced on every change."""
+        decision = decide_tax(seller, customer, on)
+        taxes = [_line_tax(line, decision) for line in self.lines]
+        missing = decision.missing if any(t is None for t in taxes) else None
+        # Until tax can be decided, a line is priced at 0 % so the draft still shows amounts.
+        placeholder = TaxRate(category="S", percent=Decimal(0))
+        resolved = [t or placeholder for t in taxes]
+        totals = compute_totals(
+            [
+                PricedLine(quantity=line.quantity, unit_amount=line.unit_amount_decimal,
+                           discounts=line.discounts, tax=tax)
+                for line, tax in zip(self.lines, resolved, strict=True)
+            ],
+            self.discounts,
+            self.tax_behavior,
+        )
+        lines = tuple(
+            line.model_copy(update={"tax": tax, "amount": amounts.amount,
+                                    "discount_amount": amounts.discount_amount, "net_amount": amounts.net_amount})
+            for line, tax, amounts in zip(self.lines, taxes, totals.lines, strict=True)
+        )
+        return self.model_copy(update={
+            "lines": lines, "totals": totals, "tax_missing": missing,
+            "amount_due": totals.total - self.applied_balance - self.pre_payment_credit_notes_amount,
+        })
+
+    def validation_issues(
+        self, seller: Account, customer: Customer, previous_totals: list[int]
+    ) -> list[ValidationIssue]:
+        if self.status != "draft":
+            return []
+        return validation_issues(self, seller, customer, previous_totals)
+
+    # --- the state machine -----------------------------------------------------------------
+
+    def _transition(self, to: InvoiceStatus, **changes: object) -> Invoice:
+        if to not in TRANSITIONS[self.status]:
+            raise InvalidStateTransition(
+                f"Invoice {self.number or self.id} is {self.status} and cannot become {to}.", param="status"
+            )
+        return self.model_copy(update={"status": to, "version": self.version + 1, **changes})
+
+    def finalize(
+        self,
+        *,
+        seller: Account,
+        customer: Customer,
+        number: str,
+        now: datetime,
+        previous_totals: list[int],
+        payment_reference: str | None = None,
+    ) -> Invoice:
+        """Number, price and freeze the draft. Blocking validation issues stop it (409)."""
+        self._require_draft()
+        issue_date = now.date()
+        priced = self.priced(seller, customer, issue_date)
+        blocking = [i for i in priced.validation_issues(seller, customer, previous_totals) if i.blocking]
+        if blocking:
+            raise FinalizationBlocked(
+                "Invoice cannot be finalized: " + "; ".join(i.message for i in blocking),
+                issues=blocking,
+                param=blocking[0].field,
+            )
+        assert priced.totals is not None
+        days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
+        applied = min(customer.credit_balance, priced.totals.total) if customer.currency == self.currency else 0
+        return priced._transition(
+            "open",
+            number=number,
+            issue_date=issue_date,
+            due_date=self.due_date or issue_date + timedelta(days=days),
+            customer_snapshot=customer,
+            seller_snapshot=seller,
+            payment_reference=payment_reference,
+            applied_balance=applied,
+            amount_due=priced.totals.total - applied,
+            status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
+        )
+
+    def pay(self, now: datetime) -> Invoice:
+        """A manual payment of everything that remains."""
+        return self._transition(
+            "paid",
+            amount_paid=self.amount_due,
+            status_transitions=self.status_transitions.model_copy(update={"paid_at": now}),
+        )
+
+    def void(self, now: datetime) -> Invoice:
+        if self.amount_paid:
+            raise InvalidStateTransition("An invoice with payments cannot be voided; issue a credit note.")
+        transitions = self.status_transitions.model_copy(update={"voided_at": now})
+        return self._transition("void", status_transitions=transitions)
+
+    def mark_uncollectible(self, now: datetime) -> Invoice:
+        return self._transition(
+            "uncollectible",
+            status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
+        )
+
+    def credited(self, amount: int, now: datetime) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
+        """Apply a credit note of `amount`: before payment it lowers what is due (and settles the
+        invoice when nothing remains); after payment it becomes credit for the customer."""
+        if amount <= 0:
+            raise InvalidInput("A credit note's amount must be positive.", param="amount")
+        if self.status in ("open", "uncollectible"):
+            if amount > self.amount_remaining:
+                raise InvalidInput(
+                    f"The credit note ({amount}) exceeds what remains due ({self.amount_remaining}).", param="amount"
+                )
+            updated = self.model_copy(update={
+                "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount + amount,
+                "amount_due": self.amount_due - amount,
+                "version": self.version + 1,
+            })
+            if updated.amount_remaining == 0:
+                updated = updated._transition(
+                    "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
+                )
+            return updated, "pre_payment"
+        if self.status == "paid":
+            creditable = self.amount_paid - self.post_payment_credit_notes_amount
+            if amount > creditable:
+                raise InvalidInput(
+                    f"The credit note ({amount}) exceeds what was paid and not yet credited ({creditable}).",
+                    param="amount",
+                )
+            return self.model_copy(update={
+                "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + amount,
+                "version": self.version + 1,
+            }), "post_payment"
+        raise InvalidStateTransition(
+            f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.", param="invoice"
+        )
+
+
+def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:
+    if line.tax_rate is not None:
+        return line.tax_rate
+    if line.tax_code == "zero_rated":
+        return TaxRate(category="Z", percent=Decimal(0))
+    if line.tax_code == "exempt":
+        return TaxRate(category="E", percent=Decimal(0), exemption_reason=EXEMPT_NOTE)
+    return decision.rate

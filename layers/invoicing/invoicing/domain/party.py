@@ -1,0 +1,170 @@
+"""The seller (account) and the buyer (customer): who they are, where, and their tax IDs.
+
+Tax IDs are validated with python-stdnum (check digits and format), and addresses carry
+ISO 3166 country codes: tax is decided from them (invoicing.domain.tax).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from invoicing.domain.errors import InvalidTaxId
+from invoicing.domain.money import normalize_currency
+
+# Tax ID type (Stripe's names) -> the python-stdnum module that validates it.
+TAX_ID_VALIDATORS: dict[str, str] = {
+    "eu_vat": "stdnum.eu.vat",
+    "gb_vat": "stdnum.gb.vat",
+    "no_vat": "stdnum.no.mva",
+    "ch_vat": "stdnum.ch.vat",
+    "au_abn": "stdnum.au.abn",
+    "nz_gst": "stdnum.nz.ird",
+    "in_gst": "stdnum.in_.gstin",
+    "ca_bn": "stdnum.ca.bn",
+    "us_ein": "stdnum.us.ein",
+}
+SUPPORTED_LOCALES = ("en", "sv", "de")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(Model):
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    state: str | None = Field(default=None, max_length=100)
+    country: str = Field(description="ISO 3166-1 alpha-2 country code", examples=["SE"])
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        upper = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", upper):
+            raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'SE'")
+        return upper
+
+
+class TaxId(Model):
+    type: Literal["eu_vat", "gb_vat", "no_vat", "ch_vat", "au_abn", "nz_gst", "in_gst", "ca_bn", "us_ein"]
+    value: str
+
+    @property
+    def country(self) -> str | None:
+        """The country a VAT number belongs to (EL is Greece's VAT prefix for GR)."""
+        if self.type == "eu_vat":
+            prefix = self.value[:2].upper()
+            return "GR" if prefix == "EL" else prefix
+        return {"gb_vat": "GB", "no_vat": "NO", "ch_vat": "CH", "au_abn": "AU", "nz_gst": "NZ",
+                "in_gst": "IN", "ca_bn": "CA", "us_ein": "US"}.get(self.type)
+
+
+def validated_tax_id(type_: str, value: str, *, param: str = "tax_ids") -> TaxId:
+    """The tax ID in its compact form, or `InvalidTaxId` if its format or check digits are wrong."""
+    module_name = TAX_ID_VALIDATORS.get(type_)
+    if module_name is None:
+        raise InvalidTaxId(f"Unsupported tax ID type '{type_}'.", param=param)
+    module = importlib.import_module(module_name)
+    try:
+        compact = module.validate(value)
+    except Exception as exc:  # stdnum raises ValidationError subclasses
+        raise InvalidTaxId(f"'{value}' is not a valid {type_} number: {exc}.", param=param) from exc
+    return TaxId(type=type_, value=str(compact))  # type: ignore[arg-type]
+
+
+class Branding(Model):
+    logo_svg: str | None = Field(default=None, description="An SVG document, inlined into the PDF")
+    logo_png_base64: str | None = Field(default=None, description="A PNG image, base64-encoded")
+    primary_color: str = Field(default="#1F3A5F", pattern=r"^#[0-9A-Fa-f]{6}$")
+    font: Literal["Inter", "DejaVu Sans", "DejaVu Serif"] = "Inter"
+    message: str | None = Field(default=None, max_length=500, description="Printed above the lines")
+    footer: str | None = Field(default=None, max_length=500)
+    custom_fields: list[CustomField] = Field(default_factory=list, max_length=4)
+
+
+class CustomField(Model):
+    name: str = Field(min_length=1, max_length=40)
+    value: str = Field(min_length=1, max_length=140)
+
+
+class Numbering(Model):
+    """How finalized invoices are numbered: one account-wide series, or one per customer."""
+
+    scope: Literal["account", "customer"] = "account"
+    prefix: str = Field(default="INV", pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
+    padding: int = Field(default=6, ge=1, le=12)
+    customer_padding: int = Field(default=4, ge=1, le=12)
+    credit_note_prefix: str = Field(default="CN", pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
+
+
+class Account(Model):
+    """The seller: the business that issues invoices, with its branding and numbering rules."""
+
+    id: str
+    object: Literal["account"] = "account"
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: Address | None = None
+    tax_ids: list[TaxId] = Field(default_factory=list)
+    iban: str | None = None
+    bic: str | None = None
+    default_currency: str = "EUR"
+    default_locale: str = "en"
+    days_until_due: int = Field(default=30, ge=0, le=365)
+    payment_terms: str | None = Field(default=None, max_length=300)
+    branding: Branding = Field(default_factory=Branding)
+    numbering: Numbering = Field(default_factory=Numbering)
+    created: datetime
+
+    @property
+    def country(self) -> str | None:
+        return self.address.country if self.address else None
+
+    @property
+    def vat_id(self) -> TaxId | None:
+        return next((t for t in self.tax_ids if t.type == "eu_vat"), None)
+
+
+class Customer(Model):
+    """The buyer. Its name, address and tax IDs are copied onto each invoice when it is finalized."""
+
+    id: str
+    object: Literal["customer"] = "customer"
+    account_id: str
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    address: Address | None = None
+    tax_ids: list[TaxId] = Field(default_factory=list)
+    tax_exempt: Literal["none", "exempt", "reverse"] = "none"
+    locale: str = "en"
+    currency: str = "EUR"
+    invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
+    default_payment_method: str | None = None
+    credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created: datetime
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return normalize_currency(value)
+
+    @property
+    def country(self) -> str | None:
+        return self.address.country if self.address else None
+
+    @property
+    def vat_id(self) -> TaxId | None:
+        return next((t for t in self.tax_ids if t.type == "eu_vat"), None)
+
+
+Branding.model_rebuild()

@@ -1,0 +1,169 @@
+"""Invoice totals as EN 16931 computes them.
+
+Order: lines -> line discounts -> invoice discounts -> tax -> totals. Each line's net amount is
+rounded to the minor unit (quantity x unit amount keeps every decimal until then); tax is
+computed once per (category, rate) over the sum of that group's nets, rounded half up
+(BR-CO-17). Invoice-level discounts are document allowances, spread over the tax groups in
+proportion to their nets so that every part adds up to the whole. Tax-inclusive prices are
+split the same way: the group's gross amount is rounded once into tax and net.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from invoicing.domain.errors import InvalidInput
+from invoicing.domain.money import allocate, round_minor
+from invoicing.domain.tax import TaxRate
+
+HUNDRED = Decimal(100)
+TaxBehavior = Literal["exclusive", "inclusive"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Discount(_Frozen):
+    """A discount on a line or on the whole invoice: a percentage or a fixed amount (minor units)."""
+
+    description: str | None = None
+    percent_off: Decimal | None = None
+    amount_off: int | None = None
+
+    def amount_on(self, base: int) -> int:
+        if self.percent_off is not None:
+            return round_minor(Decimal(base) * self.percent_off / HUNDRED)
+        return self.amount_off or 0
+
+
+class PricedLine(_Frozen):
+    """What the arithmetic needs of a line."""
+
+    quantity: Decimal
+    unit_amount: Decimal  # minor units, up to 12 decimals
+    discounts: tuple[Discount, ...] = ()
+    tax: TaxRate
+
+
+class LineAmounts(_Frozen):
+    amount: int  # quantity x unit amount, rounded: before line discounts
+    discount_amount: int
+    net_amount: int  # EN 16931 BT-131, excluding tax (derived in tax-inclusive mode)
+
+
+class TaxGroup(_Frozen):
+    category: str
+    percent: Decimal
+    name: str
+    exemption_reason: str | None
+    lines_net_amount: int  # sum of the group's line nets
+    discount_amount: int  # this group's share of invoice-level discounts (excluding tax)
+    taxable_amount: int  # BT-116
+    tax_amount: int  # BT-117
+
+
+class Totals(_Frozen):
+    subtotal: int  # BT-106 sum of line net amounts
+    discount_amount: int  # BT-107 invoice-level discounts, excluding tax
+    total_excluding_tax: int  # BT-109
+    tax: int  # BT-110
+    total: int  # BT-112
+    tax_groups: tuple[TaxGroup, ...]
+    lines: tuple[LineAmounts, ...]
+
+
+def _line_gross(line: PricedLine, index: int) -> tuple[int, int]:
+    amount = round_minor(line.quantity * line.unit_amount)
+    discount = sum(d.amount_on(amount) for d in line.discounts)
+    if discount > amount:
+        raise InvalidInput(
+            f"Line {index + 1}: its discounts ({discount}) exceed its amount ({amount}).",
+            param=f"lines[{index}].discounts",
+        )
+    return amount, discount
+
+
+def compute_totals(
+    lines: Sequence[PricedLine],
+    invoice_discounts: Sequence[Discount] = (),
+    tax_behavior: TaxBehavior = "exclusive",
+) -> Totals:
+    """Totals, tax per group and each line's net amount, all integer minor units."""
+    grosses = [_line_gross(line, i) for i, line in enumerate(lines)]
+    after_line_discounts = [amount - discount for amount, discount in grosses]
+
+    keys: list[tuple[str, Decimal]] = []
+    members: dict[tuple[str, Decimal], list[int]] = {}
+    rates: dict[tuple[str, Decimal], TaxRate] = {}
+    for i, line in enumerate(lines):
+        key = line.tax.group_key
+        if key not in members:
+            keys.append(key)
+            members[key] = []
+            rates[key] = line.tax
+        members[key].append(i)
+    group_sums = [sum(after_line_discounts[i] for i in members[k]) for k in keys]
+
+    base = sum(group_sums)
+    discount_total = 0
+    group_discounts = [0] * len(keys)
+    for d in invoice_discounts:
+        amount = d.amount_on(base)
+        discount_total += amount
+        group_discounts = [a + b for a, b in zip(group_discounts, allocate(amount, group_sums), strict=True)]
+    if discount_total > base:
+        raise InvalidInput(
+            f"The invoice's discounts ({discount_total}) exceed the sum of its lines ({base}).",
+            param="discounts",
+        )
+
+    net_amounts = list(after_line_discounts)
+    groups: list[TaxGroup] = []
+    for key, group_sum, group_discount in zip(keys, group_sums, group_discounts, strict=True):
+        rate = rates[key]
+        if tax_behavior == "exclusive":
+            lines_net, discount_net = group_sum, group_discount
+            taxable = lines_net - discount_net
+            tax = round_minor(Decimal(taxable) * rate.percent / HUNDRED)
+        else:
+            gross = group_sum - group_discount
+            tax = round_minor(Decimal(gross) * rate.percent / (HUNDRED + rate.percent))
+            taxable = gross - tax
+            discount_net = round_minor(Decimal(group_discount) * HUNDRED / (HUNDRED + rate.percent))
+            lines_net = taxable + discount_net
+            idx = members[key]
+            for i, part in zip(idx, allocate(lines_net, [after_line_discounts[i] for i in idx]), strict=True):
+                net_amounts[i] = part
+        groups.append(
+            TaxGroup(
+                category=rate.category,
+                percent=rate.percent,
+                name=rate.name,
+                exemption_reason=rate.exemption_reason,
+                lines_net_amount=lines_net,
+                discount_amount=discount_net,
+                taxable_amount=taxable,
+                tax_amount=tax,
+            )
+        )
+
+    subtotal = sum(g.lines_net_amount for g in groups)
+    total_excluding_tax = sum(g.taxable_amount for g in groups)
+    tax_total = sum(g.tax_amount for g in groups)
+    return Totals(
+        subtotal=subtotal,
+        discount_amount=sum(g.discount_amount for g in groups),
+        total_excluding_tax=total_excluding_tax,
+        tax=tax_total,
+        total=total_excluding_tax + tax_total,
+        tax_groups=tuple(groups),
+        lines=tuple(
+            LineAmounts(amount=a, discount_amount=d, net_amount=n)
+            for (a, d), n in zip(grosses, net_amounts, strict=True)
+        ),
+    )
