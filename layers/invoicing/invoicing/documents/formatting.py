@@ -1,0 +1,333 @@
+"""How amounts, dates, quantities and rates read on a document, in the customer's language.
+
+Numbers come from CLDR through babel: currency digits (JPY 0, EUR 2, KWD 3), separators and
+symbol placement follow the locale. Amounts are converted from integer minor units with
+`to_major` (exact Decimal), never through a float. Labels are ours: one small dictionary per
+language (English, Swedish, German); anything else falls back to English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_format_date
+from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as _babel_format_percent
+
+from invoicing.domain.money import exponent, to_major
+from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
+
+DEFAULT_LANGUAGE = "en"
+_HUNDRED = Decimal(100)
+
+LocaleLike = Locale | str | None
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "invoice": "Invoice",
+        "credit_note": "Credit note",
+        "invoice_number": "Invoice number",
+        "credit_note_number": "Credit note number",
+        "credit_note_date": "Issue date",
+        "issue_date": "Issue date",
+        "due_date": "Due date",
+        "your_reference": "Your reference",
+        "purchase_order": "Purchase order",
+        "description": "Description",
+        "quantity": "Qty",
+        "unit_price": "Unit price",
+        "tax_rate": "VAT",
+        "amount": "Amount",
+        "amount_incl_tax": "Amount incl. VAT",
+        "period": "Period",
+        "line_discount": "Discount",
+        "subtotal": "Subtotal",
+        "subtotal_excl_tax": "Subtotal excl. VAT",
+        "discount": "Discount",
+        "total_excl_tax": "Total excl. VAT",
+        "vat": "VAT",
+        "total": "Total",
+        "credit_applied": "Credit applied",
+        "credit_notes": "Credit notes",
+        "amount_paid": "Amount paid",
+        "amount_due": "Amount due",
+        "amount_remaining": "Amount remaining",
+        "amount_due_by": "{amount} due {date}",
+        "paid_on": "Paid {date}",
+        "tax_summary": "VAT summary",
+        "taxable_amount": "Taxable amount",
+        "rate": "Rate",
+        "tax_amount": "VAT",
+        "payment_terms": "Payment terms",
+        "due_within": "Due within {days} days",
+        "due_on_receipt": "Due on receipt",
+        "payment_details": "Payment details",
+        "payment_reference": "Payment reference",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "bill_to": "Bill to",
+        "from": "From",
+        "vat_id": "VAT ID",
+        "page": "Page {page} of {pages}",
+        "questions": "Questions? Contact {contact}",
+        "paid": "PAID",
+        "void": "VOID",
+        "credits_invoice": "Credits invoice {number} of {date}",
+        "reason": "Reason",
+        "reason_duplicate": "Duplicate charge",
+        "reason_fraudulent": "Fraudulent charge",
+        "reason_order_change": "Order change",
+        "reason_product_unsatisfactory": "Product unsatisfactory",
+        "total_credited": "Total credited",
+        "credited_pre_payment": "This credit note reduces the amount due on invoice {number}.",
+        "credited_post_payment": "This credit note is credited to your account or refunded.",
+        "category_S": "VAT",
+        "category_Z": "Zero-rated",
+        "category_E": "Exempt",
+        "category_AE": "Reverse charge",
+        "category_G": "Export",
+        "category_O": "Outside the scope of VAT",
+        "category_K": "Intra-EU supply",
+    },
+    "sv": {
+        "invoice": "Faktura",
+        "credit_note": "Kreditfaktura",
+        "invoice_number": "Fakturanummer",
+        "credit_note_number": "Kreditfakturanummer",
+        "credit_note_date": "Datum",
+        "issue_date": "Fakturadatum",
+        "due_date": "Förfallodatum",
+        "your_reference": "Er referens",
+        "purchase_order": "Inköpsordernummer",
+        "description": "Beskrivning",
+        "quantity": "Antal",
+        "unit_price": "À-pris",
+        "tax_rate": "Moms",
+        "amount": "Belopp",
+        "amount_incl_tax": "Belopp inkl. moms",
+        "period": "Period",
+        "line_discount": "Rabatt",
+        "subtotal": "Delsumma",
+        "subtotal_excl_tax": "Delsumma exkl. moms",
+        "discount": "Rabatt",
+        "total_excl_tax": "Summa exkl. moms",
+        "vat": "Moms",
+        "total": "Totalt",
+        "credit_applied": "Avräknat tillgodohavande",
+        "credit_notes": "Kreditfakturor",
+        "amount_paid": "Betalt belopp",
+        "amount_due": "Att betala",
+        "amount_remaining": "Återstår att betala",
+        "amount_due_by": "{amount} att betala senast {date}",
+        "paid_on": "Betald {date}",
+        "tax_summary": "Momsspecifikation",
+        "taxable_amount": "Underlag",
+        "rate": "Momssats",
+        "tax_amount": "Moms",
+        "payment_terms": "Betalningsvillkor",
+        "due_within": "Betalning inom {days} dagar",
+        "due_on_receipt": "Betalning vid mottagandet",
+        "payment_details": "Betalningsuppgifter",
+        "payment_reference": "Betalningsreferens",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "bill_to": "Fakturamottagare",
+        "from": "Från",
+        "vat_id": "Momsreg.nr",
+        "page": "Sida {page} av {pages}",
+        "questions": "Frågor? Kontakta {contact}",
+        "paid": "BETALD",
+        "void": "MAKULERAD",
+        "credits_invoice": "Krediterar faktura {number} av den {date}",
+        "reason": "Orsak",
+        "reason_duplicate": "Dubbeldebitering",
+        "reason_fraudulent": "Bedräglig debitering",
+        "reason_order_change": "Ändrad beställning",
+        "reason_product_unsatisfactory": "Reklamation",
+        "total_credited": "Totalt krediterat",
+        "credited_pre_payment": "Kreditfakturan minskar beloppet att betala på faktura {number}.",
+        "credited_post_payment": "Kreditfakturan tillgodoräknas ert konto eller återbetalas.",
+        "category_S": "Moms",
+        "category_Z": "Nollskattesats",
+        "category_E": "Momsfri",
+        "category_AE": "Omvänd betalningsskyldighet",
+        "category_G": "Export",
+        "category_O": "Ej momspliktig",
+        "category_K": "Unionsintern leverans",
+    },
+    "de": {
+        "invoice": "Rechnung",
+        "credit_note": "Rechnungskorrektur",
+        "invoice_number": "Rechnungsnummer",
+        "credit_note_number": "Belegnummer",
+        "credit_note_date": "Datum",
+        "issue_date": "Rechnungsdatum",
+        "due_date": "Fälligkeitsdatum",
+        "your_reference": "Ihre Referenz",
+        "purchase_order": "Bestellnummer",
+        "description": "Beschreibung",
+        "quantity": "Menge",
+        "unit_price": "Einzelpreis",
+        "tax_rate": "USt.",
+        "amount": "Betrag",
+        "amount_incl_tax": "Betrag inkl. USt.",
+        "period": "Leistungszeitraum",
+        "line_discount": "Rabatt",
+        "subtotal": "Zwischensumme",
+        "subtotal_excl_tax": "Zwischensumme netto",
+        "discount": "Rabatt",
+        "total_excl_tax": "Gesamtbetrag netto",
+        "vat": "USt.",
+        "total": "Gesamtbetrag",
+        "credit_applied": "Verrechnetes Guthaben",
+        "credit_notes": "Rechnungskorrekturen",
+        "amount_paid": "Bezahlter Betrag",
+        "amount_due": "Zahlbetrag",
+        "amount_remaining": "Offener Betrag",
+        "amount_due_by": "{amount} zahlbar bis {date}",
+        "paid_on": "Bezahlt am {date}",
+        "tax_summary": "Umsatzsteuer",
+        "taxable_amount": "Nettobetrag",
+        "rate": "Steuersatz",
+        "tax_amount": "Steuerbetrag",
+        "payment_terms": "Zahlungsbedingungen",
+        "due_within": "Zahlbar innerhalb von {days} Tagen",
+        "due_on_receipt": "Zahlbar sofort nach Erhalt",
+        "payment_details": "Bankverbindung",
+        "payment_reference": "Verwendungszweck",
+        "iban": "IBAN",
+        "bic": "BIC",
+        "bill_to": "Rechnungsempfänger",
+        "from": "Von",
+        "vat_id": "USt-IdNr.",
+        "page": "Seite {page} von {pages}",
+        "questions": "Fragen? Wenden Sie sich an {contact}",
+        "paid": "BEZAHLT",
+        "void": "STORNIERT",
+        "credits_invoice": "Korrektur der Rechnung {number} vom {date}",
+        "reason": "Grund",
+        "reason_duplicate": "Doppelte Belastung",
+        "reason_fraudulent": "Betrügerische Belastung",
+        "reason_order_change": "Geänderte Bestellung",
+        "reason_product_unsatisfactory": "Reklamation",
+        "total_credited": "Gutgeschriebener Betrag",
+        "credited_pre_payment": "Diese Rechnungskorrektur mindert den Zahlbetrag der Rechnung {number}.",
+        "credited_post_payment": "Dieser Betrag wird Ihrem Kundenkonto gutgeschrieben oder erstattet.",
+        "category_S": "USt.",
+        "category_Z": "Nullsatz",
+        "category_E": "Steuerfrei",
+        "category_AE": "Reverse Charge",
+        "category_G": "Ausfuhr",
+        "category_O": "Nicht steuerbar",
+        "category_K": "Innergemeinschaftliche Lieferung",
+    },
+}
+
+# UN/ECE Recommendation 20 unit codes printed after a quantity; "C62" (one) and unknown codes print none.
+UNITS: dict[str, dict[str, str]] = {
+    "en": {"HUR": "h", "DAY": "days", "WEE": "weeks", "MON": "months", "ANN": "years", "H87": "pcs",
+           "KGM": "kg", "MTR": "m", "LTR": "l", "KWH": "kWh", "GB": "GB"},
+    "sv": {"HUR": "tim", "DAY": "dagar", "WEE": "veckor", "MON": "mån", "ANN": "år", "H87": "st",
+           "KGM": "kg", "MTR": "m", "LTR": "l", "KWH": "kWh", "GB": "GB"},
+    "de": {"HUR": "Std.", "DAY": "Tage", "WEE": "Wochen", "MON": "Monate", "ANN": "Jahre", "H87": "Stk.",
+           "KGM": "kg", "MTR": "m", "LTR": "l", "KWH": "kWh", "GB": "GB"},
+}
+
+# The domain's legal notes are English; an invoice in another language prints them translated.
+# A reason the account wrote itself (a manual tax rate) is printed as written.
+EXEMPTION_NOTES: dict[str, dict[str, str]] = {
+    "sv": {
+        REVERSE_CHARGE_NOTE: "Omvänd betalningsskyldighet: köparen redovisar momsen "
+        "(artikel 196 i rådets direktiv 2006/112/EG).",
+        EXPORT_NOTE: "Export utanför EU: omfattas inte av EU-moms (artikel 146 i rådets direktiv 2006/112/EG).",
+        EXEMPT_NOTE: "Undantaget från moms.",
+        OUTSIDE_SCOPE_NOTE: "Omfattas inte av moms.",
+    },
+    "de": {
+        REVERSE_CHARGE_NOTE: "Steuerschuldnerschaft des Leistungsempfängers: Die Umsatzsteuer schuldet der "
+        "Leistungsempfänger (Artikel 196 der Richtlinie 2006/112/EG des Rates).",
+        EXPORT_NOTE: "Ausfuhr in ein Land außerhalb der EU: nicht der EU-Mehrwertsteuer unterworfen "
+        "(Artikel 146 der Richtlinie 2006/112/EG des Rates).",
+        EXEMPT_NOTE: "Von der Umsatzsteuer befreit.",
+        OUTSIDE_SCOPE_NOTE: "Nicht umsatzsteuerbar.",
+    },
+}
+
+
+@cache
+def _parse_locale(value: str) -> Locale:
+    try:
+        parsed = Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse(DEFAULT_LANGUAGE)
+    if parsed.language not in LABELS:
+        return Locale.parse(DEFAULT_LANGUAGE)
+    return parsed
+
+
+def resolve_locale(locale: LocaleLike) -> Locale:
+    """The babel Locale to format with: the customer's ("sv", "de-AT", "en_GB") when we have labels
+    for its language, otherwise English, so numbers and words never disagree."""
+    if isinstance(locale, Locale):
+        return locale if locale.language in LABELS else _parse_locale(DEFAULT_LANGUAGE)
+    return _parse_locale(locale or DEFAULT_LANGUAGE)
+
+
+def labels(locale: LocaleLike) -> dict[str, str]:
+    """The document's words in the locale's language (English when we have no translation)."""
+    return LABELS[resolve_locale(locale).language]
+
+
+def exemption_note(reason: str | None, locale: LocaleLike) -> str | None:
+    """Why a tax group carries no tax, in the document's language."""
+    if not reason:
+        return None
+    return EXEMPTION_NOTES.get(resolve_locale(locale).language, {}).get(reason, reason)
+
+
+def format_money(amount_minor: int, currency: str, locale: LocaleLike) -> str:
+    """An integer amount of minor units, with the currency's own digits: 123450 SEK in Swedish
+    reads `1 234,50 kr`, 12000 JPY in English `¥12,000`, 1234 KWD `KWD1.234`."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise TypeError("amount_minor must be an int of minor units")
+    return format_currency(to_major(amount_minor, currency), currency, locale=resolve_locale(locale))
+
+
+def format_unit_price(unit_amount_minor: Decimal, currency: str, locale: LocaleLike) -> str:
+    """A unit price kept in (possibly fractional) minor units, shown in major units with the
+    currency's digits and more only when the price has them (0.0125 cents -> €0.000125)."""
+    major = Decimal(unit_amount_minor).scaleb(-exponent(currency))
+    return format_currency(major, currency, locale=resolve_locale(locale), decimal_quantization=False)
+
+
+def format_date(value: date | datetime, locale: LocaleLike) -> str:
+    """A date in the locale's medium form: `Mar 5, 2026`, `5 mars 2026`, `05.03.2026`."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return _babel_format_date(value, format="medium", locale=resolve_locale(locale))
+
+
+def format_quantity(quantity: Decimal, locale: LocaleLike) -> str:
+    """A quantity with every significant digit and no trailing zeros: `1,5`, `1 000`, `0.0001`."""
+    return format_decimal(_strip_zeros(Decimal(quantity)), locale=resolve_locale(locale), decimal_quantization=False)
+
+
+def format_unit(unit_code: str, locale: LocaleLike) -> str:
+    """The short name of a UN/ECE unit code in the locale's language, or "" for plain counts."""
+    return UNITS[resolve_locale(locale).language].get(unit_code, "")
+
+
+def format_percent(percent: Decimal, locale: LocaleLike) -> str:
+    """A tax rate given in percent (25, 25.5): `25%` in English, `25 %` / `25,5 %` in Swedish and German."""
+    fraction = _strip_zeros(Decimal(percent)) / _HUNDRED
+    return _babel_format_percent(fraction, locale=resolve_locale(locale), decimal_quantization=False)
+
+
+def _strip_zeros(value: Decimal) -> Decimal:
+    # normalize() alone turns 100 into 1E+2; an integral value is quantized to a whole number instead.
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

@@ -1,0 +1,171 @@
+"""Finalized invoices built through the domain, for the document tests (and for looking at PDFs).
+
+Everything goes through `Invoice.finalize`, so lines carry their tax and amounts exactly as
+production invoices do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from invoicing.domain.credit_note import CreditNote, split_credit
+from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.party import Account, Address, Branding, Customer, CustomField, validated_tax_id
+from invoicing.domain.tax import TaxRate
+from invoicing.domain.totals import Discount
+
+NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
+
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 220 48" width="220" height="48">'
+    '<rect x="0" y="4" width="40" height="40" rx="8" fill="#0B5563"/>'
+    '<path d="M11 34 L20 14 L29 34 Z" fill="#ffffff"/>'
+    '<text x="52" y="34" font-family="Inter" font-weight="700" font-size="26" fill="#0B5563">Norrsken</text>'
+    "</svg>"
+)
+
+
+def swedish_seller(**changes: object) -> Account:
+    account = Account(
+        id="acct_norrsken",
+        name="Norrsken Analytics AB",
+        email="billing@norrsken.example",
+        phone="+46 8 123 456 78",
+        website="norrsken.example",
+        address=Address(line1="Sveavägen 44", city="Stockholm", postal_code="111 34", country="SE"),
+        tax_ids=[validated_tax_id("eu_vat", "SE556677889901")],
+        iban="SE4550000000058398257466",
+        bic="ESSESESS",
+        default_currency="SEK",
+        default_locale="sv",
+        days_until_due=30,
+        branding=Branding(
+            logo_svg=LOGO_SVG,
+            primary_color="#0B5563",
+            message="Tack för att ni valt Norrsken! Här är er faktura för mars.",
+            footer="Norrsken Analytics AB · Org.nr 556677-8899 · Styrelsens säte: Stockholm · Godkänd för F-skatt",
+            custom_fields=[CustomField(name="Kundnummer", value="K-1042")],
+        ),
+        created=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    return account.model_copy(update=changes)
+
+
+def swedish_customer(**changes: object) -> Customer:
+    customer = Customer(
+        id="cus_lindqvist",
+        account_id="acct_norrsken",
+        name="Lindqvist & Söner Bygg AB",
+        email="ekonomi@lindqvist.example",
+        address=Address(line1="Kungsgatan 12", line2="Plan 3", city="Göteborg", postal_code="411 19",
+                        country="SE"),
+        tax_ids=[validated_tax_id("eu_vat", "SE556036079301")],
+        locale="sv",
+        currency="SEK",
+        created=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+    return customer.model_copy(update=changes)
+
+
+def german_customer(**changes: object) -> Customer:
+    customer = Customer(
+        id="cus_brandt",
+        account_id="acct_norrsken",
+        name="Brandt Logistik GmbH",
+        email="buchhaltung@brandt.example",
+        address=Address(line1="Speicherstraße 7", city="Hamburg", postal_code="20457", country="DE"),
+        tax_ids=[validated_tax_id("eu_vat", "DE136695976")],
+        locale="de",
+        currency="EUR",
+        created=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+    return customer.model_copy(update=changes)
+
+
+def line(description: str, quantity: str, unit_amount_minor: str, n: int = 1, **changes: object) -> InvoiceLine:
+    return InvoiceLine(id=f"il_{n}", description=description, quantity=Decimal(quantity),
+                       unit_amount_decimal=Decimal(unit_amount_minor), **changes)
+
+
+def finalized(
+    lines: list[InvoiceLine],
+    *,
+    seller: Account | None = None,
+    customer: Customer | None = None,
+    currency: str | None = None,
+    number: str = "INV-000001",
+    payment_reference: str | None = "INV000001",
+    **changes: object,
+) -> Invoice:
+    seller = seller or swedish_seller()
+    customer = customer or swedish_customer()
+    draft = Invoice(
+        id="in_1",
+        account_id=seller.id,
+        customer_id=customer.id,
+        currency=currency or customer.currency,
+        lines=tuple(lines),
+        created=NOW,
+        **changes,
+    )
+    return draft.finalize(seller=seller, customer=customer, number=number, now=NOW, previous_totals=[],
+                          payment_reference=payment_reference)
+
+
+def swedish_invoice(**changes: object) -> Invoice:
+    """One page, SEK, in Swedish: 3 lines, a line discount, an hourly line with a period."""
+    return finalized(
+        [
+            line("Analysplattform – Team (mars 2026)", "1", "98760", 1,
+                 period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)),
+            line("Konsulttimmar, dataintegration", "2.5", "12000", 2, unit_code="HUR",
+                 discounts=(Discount(description="Ramavtal", percent_off=Decimal(10)),)),
+            line("Utbildning, halvdag", "1", "0", 3),
+        ],
+        buyer_reference="Maria Lindqvist",
+        purchase_order="PO-2026-118",
+        description="Avser abonnemang och konsulttjänster enligt avtal 2025-014.",
+        **changes,
+    )
+
+
+def german_reverse_charge_invoice(**changes: object) -> Invoice:
+    """EUR, in German, to a German business from a Swedish seller: reverse charge."""
+    return finalized(
+        [
+            line("Analyseplattform – Business (März 2026)", "1", "249000", 1,
+                 period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)),
+            line("Zusätzliche Nutzer", "12", "1500", 2),
+            line("API-Aufrufe (nutzungsbasiert)", "184250", "0.0125", 3),
+        ],
+        customer=german_customer(),
+        purchase_order="BL-4471",
+        **changes,
+    )
+
+
+def two_rate_invoice() -> Invoice:
+    """Swedish VAT at 25 % and a manual 6 % rate (books) on one invoice."""
+    books = TaxRate(category="S", percent=Decimal(6))
+    return finalized([
+        line("Rapportpaket, digitalt", "4", "50000", 1),
+        line("Handbok för datadrivna team (bok)", "10", "29900", 2, tax_rate=books),
+    ])
+
+
+def long_invoice(count: int = 60) -> Invoice:
+    return finalized([line(f"Mätpunkt {i:02d} – datainsamling och lagring", "31", str(1250 + i * 7), i)
+                      for i in range(1, count + 1)])
+
+
+def credit_note_for(invoice: Invoice, amount: int) -> CreditNote:
+    groups = split_credit(invoice, amount)
+    tax = sum(g.tax_amount for g in groups)
+    assert invoice.number is not None
+    return CreditNote(
+        id="cn_1", account_id=invoice.account_id, invoice_id=invoice.id, invoice_number=invoice.number,
+        customer_id=invoice.customer_id, number="CN-000001", currency=invoice.currency, amount=amount,
+        subtotal=amount - tax, tax=tax, tax_groups=groups, type="pre_payment", reason="order_change",
+        memo="Två konsulttimmar krediteras efter avstämning.", issue_date=NOW, created=NOW,
+    )
