@@ -110,17 +110,15 @@ def compute_totals(
     group_sums = [sum(after_line_discounts[i] for i in members[k]) for k in keys]
 
     base = sum(group_sums)
-    discount_total = 0
-    group_discounts = [0] * len(keys)
-    for d in invoice_discounts:
-        amount = d.amount_on(base)
-        discount_total += amount
-        group_discounts = [a + b for a, b in zip(group_discounts, allocate(amount, group_sums), strict=True)]
+    discount_total = sum(d.amount_on(base) for d in invoice_discounts)
     if discount_total > base:
         raise InvalidInput(
             f"The invoice's discounts ({discount_total}) exceed the sum of its lines ({base}).",
             param="discounts",
         )
+    # Spread the discounts' sum once: allocating each discount on its own lets rounding pile up on
+    # one group, which can then be discounted below zero while another keeps a taxable amount.
+    group_discounts = allocate(discount_total, group_sums)
 
     net_amounts = list(after_line_discounts)
     groups: list[TaxGroup] = []
