@@ -1,0 +1,36 @@
+"""The API's Lambda authorizer: `Authorization: Bearer <api key>` -> the key's account.
+
+Keys are stored as SHA-256 hashes; the presented key is never logged.
+"""
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponse,
+    APIGatewayAuthorizerTokenEvent,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from invoicing.adapters.api_keys import resolve_api_key
+from invoicing.config import AuthorizerSettings
+
+logger = Logger()
+settings = AuthorizerSettings.from_env()
+dynamodb = boto3.client("dynamodb")
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    token_event = APIGatewayAuthorizerTokenEvent(event)
+    scheme, _, key = (token_event.authorization_token or "").partition(" ")
+    account_id = resolve_api_key(dynamodb, settings.table_name, key.strip()) if scheme == "Bearer" else None
+    if account_id is None:
+        logger.info("api key refused")
+        raise Exception("Unauthorized")  # API Gateway answers 401
+    arn = token_event.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=account_id, region=arn.region, aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id, stage=arn.stage, context={"account_id": account_id},
+    )
+    policy.allow_all_routes()  # one cached decision serves every route of this key
+    return policy.asdict()

@@ -1,0 +1,191 @@
+"""The REST API: routes map HTTP to one use case each and render the result. No business rule here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import Logger
+
+from invoicing.api.errors import domain_error_response, error_response, validation_error_response
+from invoicing.api.views import (
+    account_view,
+    credit_note_view,
+    customer_view,
+    invoice_view,
+    list_view,
+    pdf_view,
+)
+from invoicing.bootstrap import ApiServices
+from invoicing.domain.errors import DomainError
+from invoicing.domain.invoice import InvoiceStatus
+from invoicing.services.commands import (
+    AccountUpdate,
+    CreditNoteCreate,
+    CustomerCreate,
+    CustomerUpdate,
+    InvoiceCreate,
+    InvoiceLinesAdd,
+)
+from invoicing.services.invoices import InvoiceView
+from invoicing.services.ports import InvoiceFilter
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
+StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
+InvoiceId = Annotated[str, Path(max_length=64)]
+logger = Logger(service="invoicing-api")
+
+
+def build_app(services: ApiServices) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.enable_swagger(
+        path="/swagger",
+        title="Invoicing API",
+        version="1.0.0",
+        description="Invoices, customers and credit notes. Money is integer minor units of the currency.",
+        security_schemes={"bearer": HTTPBearer(description="Your API key: `Authorization: Bearer sk_...`")},
+        security=[{"bearer": []}],
+    )
+
+    def account_id() -> str:
+        authorizer = app.current_event.request_context.authorizer
+        value = (authorizer or {}).get("account_id") if isinstance(authorizer, dict) else authorizer.get(
+            "account_id"
+        )
+        if not value:
+            raise PermissionError("no account in the authorizer context")
+        return str(value)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return validation_error_response(exc.errors())
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return domain_error_response(exc)
+
+    @app.exception_handler(PermissionError)
+    def _unauthenticated(exc: PermissionError) -> Response:
+        return error_response(401, "authentication_error", "unauthorized", "A valid API key is required.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")  # the stack trace goes to the log, never to the caller
+        return error_response(500, "api_error", "internal_error",
+                              "Something went wrong on our side. It is safe to retry with the same Idempotency-Key.")
+
+    @app.not_found
+    def _not_found(exc: Exception) -> Response:
+        return error_response(404, "invalid_request_error", "route_missing",
+                              f"No route {app.current_event.http_method} {app.current_event.path}.")
+
+    def ok(body: dict[str, Any], status: int = 200) -> Response:
+        import json
+
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    def invoice_ok(view: InvoiceView, status: int = 200) -> Response:
+        return ok(invoice_view(view), status)
+
+    # --- account ------------------------------------------------------------------------------
+    @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering")
+    def get_account() -> Response:
+        return ok(account_view(services.accounts.get(account_id())))
+
+    @app.post("/account", tags=["account"], summary="Update the seller's details, branding and numbering")
+    def update_account(body: Annotated[AccountUpdate, Body()]) -> Response:
+        return ok(account_view(services.accounts.update(account_id(), body)))
+
+    # --- customers ----------------------------------------------------------------------------
+    @app.post("/customers", tags=["customers"], summary="Create a customer")
+    def create_customer(body: Annotated[CustomerCreate, Body()]) -> Response:
+        return ok(customer_view(services.customers.create(account_id(), body)), 201)
+
+    @app.get("/customers", tags=["customers"], summary="List customers, newest first")
+    def list_customers(limit: Limit = 10, starting_after: StartingAfter = None) -> Response:
+        page = services.customers.list(account_id(), limit=limit, starting_after=starting_after)
+        return ok(list_view(page, customer_view, "/customers"))
+
+    @app.get("/customers/<customer_id>", tags=["customers"], summary="Retrieve a customer")
+    def get_customer(customer_id: Annotated[str, Path(max_length=64)]) -> Response:
+        return ok(customer_view(services.customers.get(account_id(), customer_id)))
+
+    @app.post("/customers/<customer_id>", tags=["customers"], summary="Update a customer")
+    def update_customer(customer_id: Annotated[str, Path(max_length=64)],
+                        body: Annotated[CustomerUpdate, Body()]) -> Response:
+        return ok(customer_view(services.customers.update(account_id(), customer_id, body)))
+
+    # --- invoices -----------------------------------------------------------------------------
+    @app.post("/invoices", tags=["invoices"], summary="Create a draft invoice with its lines")
+    def create_invoice(body: Annotated[InvoiceCreate, Body()]) -> Response:
+        return invoice_ok(services.invoices.create_draft(account_id(), body), 201)
+
+    @app.get("/invoices", tags=["invoices"], summary="List invoices, newest first")
+    def list_invoices(
+        limit: Limit = 10,
+        starting_after: StartingAfter = None,
+        status: Annotated[InvoiceStatus | None, Query()] = None,
+        customer: Annotated[str | None, Query(max_length=64)] = None,
+        due_date_gte: Annotated[date | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
+        due_date_lte: Annotated[date | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+    ) -> Response:
+        flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
+        page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
+        return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, [])), "/invoices"))
+
+    @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)")
+    def get_invoice(invoice_id: InvoiceId) -> Response:
+        return invoice_ok(services.invoices.get(account_id(), invoice_id))
+
+    @app.post("/invoices/<invoice_id>/lines", tags=["invoices"], summary="Add lines to a draft")
+    def add_lines(invoice_id: InvoiceId, body: Annotated[InvoiceLinesAdd, Body()]) -> Response:
+        return invoice_ok(services.invoices.add_lines(account_id(), invoice_id, body))
+
+    @app.delete("/invoices/<invoice_id>/lines/<line_id>", tags=["invoices"], summary="Remove a line from a draft")
+    def remove_line(invoice_id: InvoiceId, line_id: Annotated[str, Path(max_length=64)]) -> Response:
+        return invoice_ok(services.invoices.remove_line(account_id(), invoice_id, line_id))
+
+    @app.post("/invoices/<invoice_id>/finalize", tags=["invoices"],
+              summary="Finalize: assign the next number, freeze, render the PDF")
+    def finalize_invoice(invoice_id: InvoiceId) -> Response:
+        return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
+
+    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
+    def pay_invoice(invoice_id: InvoiceId) -> Response:
+        return invoice_ok(services.invoices.pay(account_id(), invoice_id))
+
+    @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
+    def void_invoice(invoice_id: InvoiceId) -> Response:
+        return invoice_ok(services.invoices.void(account_id(), invoice_id))
+
+    @app.post("/invoices/<invoice_id>/mark_uncollectible", tags=["invoices"], summary="Mark an invoice uncollectible")
+    def mark_uncollectible(invoice_id: InvoiceId) -> Response:
+        return invoice_ok(services.invoices.mark_uncollectible(account_id(), invoice_id))
+
+    @app.get("/invoices/<invoice_id>/pdf", tags=["invoices"],
+             summary="A link to the PDF, valid 15 minutes (202 while it is being rendered)")
+    def invoice_pdf(invoice_id: InvoiceId) -> Response:
+        link = services.invoices.pdf_link(account_id(), invoice_id)
+        return ok(pdf_view(link), 200 if link.ready else 202)
+
+    @app.get("/invoices/<invoice_id>/credit_notes", tags=["credit notes"], summary="An invoice's credit notes")
+    def invoice_credit_notes(invoice_id: InvoiceId, limit: Limit = 10,
+                             starting_after: StartingAfter = None) -> Response:
+        page = services.credit_notes.list_for_invoice(account_id(), invoice_id, limit=limit,
+                                                      starting_after=starting_after)
+        return ok(list_view(page, credit_note_view, f"/invoices/{invoice_id}/credit_notes"))
+
+    # --- credit notes -------------------------------------------------------------------------
+    @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice")
+    def create_credit_note(body: Annotated[CreditNoteCreate, Body()]) -> Response:
+        return ok(credit_note_view(services.credit_notes.create(account_id(), body)), 201)
+
+    @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
+    def get_credit_note(credit_note_id: Annotated[str, Path(max_length=64)]) -> Response:
+        return ok(credit_note_view(services.credit_notes.get(account_id(), credit_note_id)))
+
+    return app

@@ -1,0 +1,131 @@
+"""How objects look in the API: Stripe-like, snake_case, integer minor units, ISO 8601 times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.party import Account, Customer
+from invoicing.domain.totals import Discount
+from invoicing.services.invoices import InvoiceView, PdfLink
+from invoicing.services.ports import Page
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Decimals travel as strings, without exponent or needless trailing zeros."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text
+
+
+def account_view(account: Account) -> dict[str, Any]:
+    data = account.model_dump(mode="json")
+    data["created"] = iso(account.created)
+    return data
+
+
+def customer_view(customer: Customer) -> dict[str, Any]:
+    data = customer.model_dump(mode="json", exclude={"account_id"})
+    data["created"] = iso(customer.created)
+    return data
+
+
+def _discount(d: Discount) -> dict[str, Any]:
+    return {"description": d.description, "percent_off": decimal_text(d.percent_off), "amount_off": d.amount_off}
+
+
+def _line(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "object": "line_item",
+        "description": line.description,
+        "quantity": decimal_text(line.quantity),
+        "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
+        "unit_code": line.unit_code,
+        "tax_code": line.tax_code,
+        "tax": line.tax.model_dump(mode="json") if line.tax else None,
+        "discounts": [_discount(d) for d in line.discounts],
+        "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
+        if line.period_start and line.period_end else None,
+        "amount": line.amount,
+        "discount_amount": line.discount_amount,
+        "net_amount": line.net_amount,
+    }
+
+
+def invoice_view(view: InvoiceView) -> dict[str, Any]:
+    inv: Invoice = view.invoice
+    totals = inv.totals
+    return {
+        "id": inv.id,
+        "object": "invoice",
+        "number": inv.number,
+        "status": inv.status,
+        "customer": inv.customer_id,
+        "currency": inv.currency,
+        "collection_method": inv.collection_method,
+        "tax_behavior": inv.tax_behavior,
+        "description": inv.description,
+        "footer": inv.footer,
+        "buyer_reference": inv.buyer_reference,
+        "purchase_order": inv.purchase_order,
+        "payment_reference": inv.payment_reference,
+        "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,
+        "due_date": inv.due_date.isoformat() if inv.due_date else None,
+        "days_until_due": inv.days_until_due,
+        "lines": {"object": "list", "data": [_line(line) for line in inv.lines], "has_more": False},
+        "discounts": [_discount(d) for d in inv.discounts],
+        "subtotal": totals.subtotal if totals else 0,
+        "total_discount_amount": totals.discount_amount if totals else 0,
+        "total_excluding_tax": totals.total_excluding_tax if totals else 0,
+        "tax": totals.tax if totals else 0,
+        "total": totals.total if totals else 0,
+        "tax_breakdown": [
+            {
+                "category": g.category,
+                "percent": decimal_text(g.percent),
+                "name": g.name,
+                "exemption_reason": g.exemption_reason,
+                "taxable_amount": g.taxable_amount,
+                "tax_amount": g.tax_amount,
+            }
+            for g in (totals.tax_groups if totals else ())
+        ],
+        "applied_balance": inv.applied_balance,
+        "amount_due": inv.amount_due,
+        "amount_paid": inv.amount_paid,
+        "amount_remaining": inv.amount_remaining,
+        "pre_payment_credit_notes_amount": inv.pre_payment_credit_notes_amount,
+        "post_payment_credit_notes_amount": inv.post_payment_credit_notes_amount,
+        "validation_issues": [i.model_dump() for i in view.validation_issues],
+        "status_transitions": {k: iso(v) for k, v in inv.status_transitions.model_dump().items()},
+        "metadata": inv.metadata,
+        "created": iso(inv.created),
+    }
+
+
+def credit_note_view(note: CreditNote) -> dict[str, Any]:
+    data = note.model_dump(mode="json", exclude={"account_id", "invoice_id", "customer_id"})
+    data.update(invoice=note.invoice_id, customer=note.customer_id, created=iso(note.created),
+                issue_date=note.issue_date.date().isoformat())
+    for group in data["tax_groups"]:
+        group["percent"] = decimal_text(Decimal(group["percent"]))
+    return data
+
+
+def pdf_view(link: PdfLink) -> dict[str, Any]:
+    return {"object": "file_link", "url": link.url, "expires_in": link.expires_in, "ready": link.ready}
+
+
+def list_view(page: Page[Any], render: Any, url: str) -> dict[str, Any]:
+    return {"object": "list", "url": url, "data": [render(item) for item in page.data], "has_more": page.has_more}

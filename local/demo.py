@@ -1,0 +1,97 @@
+"""`make demo`: the whole flow a new user would try, through the HTTP API of the local stack.
+
+Starts moto's server and the API emulator from template.yaml, sets up a branded seller,
+bills customers in four situations (Swedish VAT, German reverse charge, US export, a JPY
+invoice), finalizes through the API, waits for the PDFs, copies them to ./out/ and prints
+what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import urllib.request
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from local.client import ApiClient, bootstrap_account
+from local.samples import DEMO_ACCOUNT, DEMO_CUSTOMERS
+from local.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _money(amount: int, currency: str) -> str:
+    from invoicing.documents.formatting import format_money
+
+    return format_money(amount, currency, "en")
+
+
+def run(out_dir: Path) -> int:
+    console = Console()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    steps = 3 + 3 * len(DEMO_CUSTOMERS) + 2
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console)
+    rows = []
+    with progress:
+        task = progress.add_task("Starting the local stack (moto server, API emulator)", total=steps)
+        with LocalStack(template=str(ROOT / "template.yaml"), api_port=0) as stack:
+            progress.advance(task)
+            progress.update(task, description="Creating the seller account and an API key")
+            api_key = bootstrap_account(stack, DEMO_ACCOUNT["name"])
+            api = ApiClient(stack.api_url, api_key)
+            api.post("/account", DEMO_ACCOUNT)
+            progress.advance(task)
+            invoices = []
+            for sample in DEMO_CUSTOMERS:
+                progress.update(task, description=f"Customer {sample['customer']['name']}")
+                customer = api.post("/customers", sample["customer"])
+                progress.advance(task)
+                draft = api.post("/invoices", {"customer": customer["id"], **sample["invoice"]})
+                progress.advance(task)
+                progress.update(task, description=f"Finalizing the invoice for {customer['name']}")
+                invoice = api.post(f"/invoices/{draft['id']}/finalize", {})
+                invoices.append((sample, customer, invoice))
+                progress.advance(task)
+            progress.update(task, description="Rendering PDFs (document function via SQS)")
+            stack.drain(timeout=120)
+            progress.advance(task)
+            progress.update(task, description="Downloading PDFs to ./out")
+            for sample, customer, invoice in invoices:
+                link = api.get(f"/invoices/{invoice['id']}/pdf")
+                if not link.get("url"):
+                    stack.drain(timeout=60)
+                    link = api.get(f"/invoices/{invoice['id']}/pdf")
+                target = out_dir / f"{invoice['number']}-{sample['slug']}.pdf"
+                with urllib.request.urlopen(link["url"], timeout=30) as response, target.open("wb") as f:  # noqa: S310 (local emulator URL)
+                    shutil.copyfileobj(response, f)
+                rows.append((sample, customer, invoice, target))
+            progress.advance(task)
+
+    table = Table(title="What happened", show_lines=False)
+    for column in ("Customer", "Situation", "Invoice", "Tax", "Total", "PDF"):
+        table.add_column(column, overflow="fold")
+    for sample, customer, invoice, target in rows:
+        tax = ", ".join(f"{g['category']} {g['percent']} %" for g in invoice["tax_breakdown"])
+        shown = target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target
+        table.add_row(customer["name"], sample["situation"], invoice["number"], tax,
+                      _money(invoice["total"], invoice["currency"]), str(shown))
+    console.print(table)
+    console.print(f"[green]Done.[/green] {len(rows)} PDFs in {out_dir}.  Try `make dev` for the API with Swagger UI.")
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path.cwd() / "out")
+    args = parser.parse_args()
+    sys.exit(run(args.out))
+
+
+if __name__ == "__main__":
+    main()
