@@ -44,7 +44,7 @@ from invoicing.domain.totals import Discount
 
 if TYPE_CHECKING:
     from invoicing.domain.credit_note import CreditNote
-    from invoicing.domain.invoice import Invoice
+    from invoicing.domain.invoice import Invoice, InvoiceLine
     from invoicing.domain.party import Account, Address, Customer, TaxId
 
 logger = logging.getLogger(__name__)
@@ -370,7 +370,7 @@ def _common_context(
     }
 
 
-def _line_view(line: Any, fmt: _Fmt, words: dict[str, str], inclusive: bool) -> dict[str, Any]:
+def _line_view(line: InvoiceLine, fmt: _Fmt, words: dict[str, str], inclusive: bool) -> dict[str, Any]:
     amount = line.amount or 0
     discount_amount = line.discount_amount or 0
     shown = amount - discount_amount if inclusive else (line.net_amount if line.net_amount is not None else 0)
