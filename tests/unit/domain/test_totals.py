@@ -100,6 +100,23 @@ def test_unit_amounts_keep_their_precision_until_the_line_total(quantity: str, u
     assert totals.subtotal == amount
 
 
+@pytest.mark.parametrize(
+    ("quantity", "unit_amount", "amount"),
+    [
+        # Both inside what the API accepts (quantity <= 1e9 with 6 decimals, unit <= 1e15 with 12):
+        # the exact products are ...436.499999999999999999 and ...999.499999999999999999, so they
+        # round down; rounding the product to 28 digits first would make them ...x.5 and round up.
+        ("123456789.012347", "124611.555593738317", 15384142527436),
+        ("999999999.999999", "501000.000000000001", 500999999999999),
+    ],
+)
+def test_line_amount_is_rounded_once_even_beyond_28_significant_digits(
+    quantity: str, unit_amount: str, amount: int
+) -> None:
+    totals = compute_totals([priced_line(unit_amount, quantity, tax=vat(0, "Z"))])
+    assert totals.lines[0].amount == amount
+
+
 def test_line_percent_discount() -> None:
     # 19.99, 10 % off: 1.999 -> 2.00; net 17.99; tax 25 %: 4.4975 -> 4.50.
     totals = compute_totals([priced_line(1999, discounts=(pct(10),))])
