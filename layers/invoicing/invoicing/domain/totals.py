@@ -11,7 +11,7 @@ split the same way: the group's gross amount is rounded once into tax and net.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -78,7 +78,11 @@ class Totals(_Frozen):
 
 
 def _line_gross(line: PricedLine, index: int) -> tuple[int, int]:
-    amount = round_minor(line.quantity * line.unit_amount)
+    # The product must be exact before it is rounded once: a quantity (15 digits) times a unit
+    # amount (27 digits) exceeds the default 28-digit context, which would round it half-even first.
+    with localcontext(prec=60):
+        exact = line.quantity * line.unit_amount
+    amount = round_minor(exact)
     discount = sum(d.amount_on(amount) for d in line.discounts)
     if discount > amount:
         raise InvalidInput(
