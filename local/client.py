@@ -60,7 +60,7 @@ class ApiClient:
 
 def bootstrap_account(stack: Any, name: str) -> str:
     """Create a seller account and its first API key in the stack's table; returns the key."""
-    from invoicing.adapters.api_keys import create_account_with_key
+    from invoicing.onboarding import create_account_with_key
 
     table = stack.resources.name("InvoicingTable")
-    return create_account_with_key(stack.boto3_client("dynamodb"), table, name=name)
+    return create_account_with_key(stack.boto3_client("dynamodb"), table, name=name)[1]

@@ -93,35 +93,35 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
 
     # --- account ------------------------------------------------------------------------------
     @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering")
-    def get_account() -> Response:
+    def get_account():
         return ok(account_view(services.accounts.get(account_id())))
 
     @app.post("/account", tags=["account"], summary="Update the seller's details, branding and numbering")
-    def update_account(body: Annotated[AccountUpdate, Body()]) -> Response:
+    def update_account(body: Annotated[AccountUpdate, Body()]):
         return ok(account_view(services.accounts.update(account_id(), body)))
 
     # --- customers ----------------------------------------------------------------------------
     @app.post("/customers", tags=["customers"], summary="Create a customer")
-    def create_customer(body: Annotated[CustomerCreate, Body()]) -> Response:
+    def create_customer(body: Annotated[CustomerCreate, Body()]):
         return ok(customer_view(services.customers.create(account_id(), body)), 201)
 
     @app.get("/customers", tags=["customers"], summary="List customers, newest first")
-    def list_customers(limit: Limit = 10, starting_after: StartingAfter = None) -> Response:
+    def list_customers(limit: Limit = 10, starting_after: StartingAfter = None):
         page = services.customers.list(account_id(), limit=limit, starting_after=starting_after)
         return ok(list_view(page, customer_view, "/customers"))
 
     @app.get("/customers/<customer_id>", tags=["customers"], summary="Retrieve a customer")
-    def get_customer(customer_id: Annotated[str, Path(max_length=64)]) -> Response:
+    def get_customer(customer_id: Annotated[str, Path(max_length=64)]):
         return ok(customer_view(services.customers.get(account_id(), customer_id)))
 
     @app.post("/customers/<customer_id>", tags=["customers"], summary="Update a customer")
     def update_customer(customer_id: Annotated[str, Path(max_length=64)],
-                        body: Annotated[CustomerUpdate, Body()]) -> Response:
+                        body: Annotated[CustomerUpdate, Body()]):
         return ok(customer_view(services.customers.update(account_id(), customer_id, body)))
 
     # --- invoices -----------------------------------------------------------------------------
     @app.post("/invoices", tags=["invoices"], summary="Create a draft invoice with its lines")
-    def create_invoice(body: Annotated[InvoiceCreate, Body()]) -> Response:
+    def create_invoice(body: Annotated[InvoiceCreate, Body()]):
         return invoice_ok(services.invoices.create_draft(account_id(), body), 201)
 
     @app.get("/invoices", tags=["invoices"], summary="List invoices, newest first")
@@ -132,60 +132,60 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         customer: Annotated[str | None, Query(max_length=64)] = None,
         due_date_gte: Annotated[date | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
         due_date_lte: Annotated[date | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
-    ) -> Response:
+    ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
         page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
         return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, [])), "/invoices"))
 
     @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)")
-    def get_invoice(invoice_id: InvoiceId) -> Response:
+    def get_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.get(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/lines", tags=["invoices"], summary="Add lines to a draft")
-    def add_lines(invoice_id: InvoiceId, body: Annotated[InvoiceLinesAdd, Body()]) -> Response:
+    def add_lines(invoice_id: InvoiceId, body: Annotated[InvoiceLinesAdd, Body()]):
         return invoice_ok(services.invoices.add_lines(account_id(), invoice_id, body))
 
     @app.delete("/invoices/<invoice_id>/lines/<line_id>", tags=["invoices"], summary="Remove a line from a draft")
-    def remove_line(invoice_id: InvoiceId, line_id: Annotated[str, Path(max_length=64)]) -> Response:
+    def remove_line(invoice_id: InvoiceId, line_id: Annotated[str, Path(max_length=64)]):
         return invoice_ok(services.invoices.remove_line(account_id(), invoice_id, line_id))
 
     @app.post("/invoices/<invoice_id>/finalize", tags=["invoices"],
               summary="Finalize: assign the next number, freeze, render the PDF")
-    def finalize_invoice(invoice_id: InvoiceId) -> Response:
+    def finalize_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
-    def pay_invoice(invoice_id: InvoiceId) -> Response:
+    def pay_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.pay(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
-    def void_invoice(invoice_id: InvoiceId) -> Response:
+    def void_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.void(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/mark_uncollectible", tags=["invoices"], summary="Mark an invoice uncollectible")
-    def mark_uncollectible(invoice_id: InvoiceId) -> Response:
+    def mark_uncollectible(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.mark_uncollectible(account_id(), invoice_id))
 
     @app.get("/invoices/<invoice_id>/pdf", tags=["invoices"],
              summary="A link to the PDF, valid 15 minutes (202 while it is being rendered)")
-    def invoice_pdf(invoice_id: InvoiceId) -> Response:
+    def invoice_pdf(invoice_id: InvoiceId):
         link = services.invoices.pdf_link(account_id(), invoice_id)
         return ok(pdf_view(link), 200 if link.ready else 202)
 
     @app.get("/invoices/<invoice_id>/credit_notes", tags=["credit notes"], summary="An invoice's credit notes")
     def invoice_credit_notes(invoice_id: InvoiceId, limit: Limit = 10,
-                             starting_after: StartingAfter = None) -> Response:
+                             starting_after: StartingAfter = None):
         page = services.credit_notes.list_for_invoice(account_id(), invoice_id, limit=limit,
                                                       starting_after=starting_after)
         return ok(list_view(page, credit_note_view, f"/invoices/{invoice_id}/credit_notes"))
 
     # --- credit notes -------------------------------------------------------------------------
     @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice")
-    def create_credit_note(body: Annotated[CreditNoteCreate, Body()]) -> Response:
+    def create_credit_note(body: Annotated[CreditNoteCreate, Body()]):
         return ok(credit_note_view(services.credit_notes.create(account_id(), body)), 201)
 
     @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
-    def get_credit_note(credit_note_id: Annotated[str, Path(max_length=64)]) -> Response:
+    def get_credit_note(credit_note_id: Annotated[str, Path(max_length=64)]):
         return ok(credit_note_view(services.credit_notes.get(account_id(), credit_note_id)))
 
     return app

@@ -1,0 +1,274 @@
+"""The API function end to end over moto: real handler, real tables from template.yaml."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.parse
+
+import pytest
+from pypdf import PdfReader
+
+from tests.integration.conftest import HandlerStack
+from tests.integration.lambdas import LambdaContext, sample_event
+
+SE_ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "postal_code": "211 34", "country": "SE"}
+SELLER = {
+    "name": "Test Seller AB", "email": "billing@seller.example",
+    "address": {"line1": "Sveavägen 1", "city": "Stockholm", "postal_code": "111 57", "country": "SE"},
+    "tax_ids": [{"type": "eu_vat", "value": "SE556703748501"}],
+}
+
+
+def swedish_customer(stack: HandlerStack, **extra: object) -> dict:
+    body = {"name": "Kund AB", "email": "ekonomi@kund.example", "currency": "SEK", "locale": "sv",
+            "address": SE_ADDRESS, **extra}
+    return stack.ok("POST", "/customers", body)
+
+
+@pytest.fixture
+def seller(stack: HandlerStack) -> dict:
+    return stack.ok("POST", "/account", SELLER)
+
+
+def count_invoices(stack: HandlerStack) -> int:
+    return len(stack.ok("GET", "/invoices", query={"limit": "100"})["data"])
+
+
+def test_sample_event_creates_a_customer(stack: HandlerStack) -> None:
+    event = sample_event("api/create_customer.json")
+    event["requestContext"]["authorizer"]["account_id"] = stack.account_id
+    response = stack.api.lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 201
+    customer = json.loads(response["body"])
+    assert customer["id"].startswith("cus_") and customer["object"] == "customer"
+    assert customer["created"].endswith("Z")
+    assert stack.ok("GET", f"/customers/{customer['id']}")["name"] == "Kund AB"
+
+
+def test_three_lines_at_ten_percent(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    ten_percent = {"percent": "10", "name": "VAT"}
+    lines = [{"description": f"Item {u}", "quantity": 1, "unit_amount": u, "tax_rate": ten_percent}
+             for u in (1033, 1033, 1034)]
+    invoice = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": lines})
+    assert (invoice["subtotal"], invoice["tax"], invoice["total"], invoice["amount_due"]) == (3100, 310, 3410, 3410)
+    assert invoice["status"] == "draft" and invoice["number"] is None
+    assert invoice["validation_issues"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "raw", "param", "code"),
+    [
+        (None, '{"customer": "cus_x", "lines": [', None, "invalid_json"),
+        ({"lines": [{"description": "x", "quantity": "-1", "unit_amount": 100}]}, None, "lines[0].quantity",
+         "invalid_field"),
+        ({"currency": "XYZ"}, None, "currency", "invalid_field"),
+        ({"lines": [{"description": "x", "quantity": 1, "unit_amount": 10.5}]}, None, "lines[0].unit_amount",
+         "invalid_field"),
+        ({"lines": [{"description": "x", "quantity": 1.5, "unit_amount": 10}]}, None, "lines[0].quantity",
+         "invalid_field"),
+        ({"colour": "blue"}, None, "colour", "unknown_field"),
+    ],
+)
+def test_bad_input_is_a_4xx_naming_the_field_and_writes_nothing(
+    stack: HandlerStack, seller: dict, body: dict | None, raw: str | None, param: str | None, code: str
+) -> None:
+    customer = swedish_customer(stack)
+    full = None if raw else {"customer": customer["id"], **(body or {})}
+    status, payload = stack.call("POST", "/invoices", full, raw_body=raw)
+    assert status == 400, payload
+    error = payload["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["code"] == code
+    assert error["param"] == param
+    assert error["message"] and (param is None or param in error["message"])
+    assert count_invoices(stack) == 0
+
+
+def test_sample_event_with_a_float_amount_is_refused(stack: HandlerStack) -> None:
+    event = sample_event("api/create_invoice_float_amount.json")
+    event["requestContext"]["authorizer"]["account_id"] = stack.account_id
+    response = stack.api.lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["param"] == "lines[0].unit_amount"
+
+
+def test_unknown_customer_is_a_404(stack: HandlerStack, seller: dict) -> None:
+    status, payload = stack.call("POST", "/invoices", {"customer": "cus_missing", "lines": []})
+    assert status == 404 and payload["error"]["param"] == "customer"
+
+
+def test_invalid_vat_id_is_refused(stack: HandlerStack) -> None:
+    status, payload = stack.call("POST", "/customers", {"name": "X", "tax_ids": [{"type": "eu_vat",
+                                                                                     "value": "DE136695977"}]})
+    assert status == 400
+    assert payload["error"]["code"] == "invalid_tax_id"
+    assert payload["error"]["param"] == "tax_ids[0].value"
+
+
+def test_finalize_render_pdf_and_the_invoice_is_frozen(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Konsulttimmar", "quantity": "2.5", "unit_amount": 98760}]})
+    status, _ = stack.call("GET", f"/invoices/{draft['id']}/pdf")
+    assert status == 409  # a draft has no PDF
+
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert invoice["status"] == "open" and invoice["number"] == "INV-000001"
+    assert invoice["total"] == 246900 + 61725  # 2.5 x 987.60 SEK + 25 % VAT
+    assert invoice["issue_date"] and invoice["due_date"]
+
+    status, payload = stack.call("POST", f"/invoices/{draft['id']}/lines", {"lines": [
+        {"description": "More", "unit_amount": 100}]})
+    assert status == 409 and payload["error"]["code"] == "invoice_not_draft"
+    status, payload = stack.call("POST", f"/invoices/{draft['id']}/finalize")
+    assert status == 409
+
+    assert stack.pump_render_queue() == {"delivered": 1, "failed": 0}
+    link = stack.ok("GET", f"/invoices/{draft['id']}/pdf")
+    assert link["ready"] is True and link["expires_in"] <= 900
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(link["url"]).query)
+    assert int(query.get("X-Amz-Expires", ["0"])[0]) <= 900
+    path = urllib.parse.unquote(urllib.parse.urlparse(link["url"]).path.lstrip("/"))
+    key = path.removeprefix(f"{stack.bucket}/")
+    pdf = stack.s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read()
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "INV-000001" in text and "Kund AB" in text
+
+    # Redelivery of the same render request does not render or overwrite again.
+    stack.sqs.send_message(QueueUrl=stack.queue_url,
+                           MessageBody=json.dumps({"account_id": stack.account_id, "invoice_id": draft["id"]}))
+    assert stack.pump_render_queue() == {"delivered": 1, "failed": 0}
+    versions = stack.s3.list_object_versions(Bucket=stack.bucket, Prefix=key)["Versions"]
+    assert len(versions) == 1
+
+
+def test_blocking_issue_stops_finalization_with_409(stack: HandlerStack, seller: dict) -> None:
+    customer = stack.ok("POST", "/customers", {"name": "No Address AB", "email": "a@b.example", "currency": "SEK"})
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+    assert [i["code"] for i in draft["validation_issues"]] == ["customer_address_missing"]
+    status, payload = stack.call("POST", f"/invoices/{draft['id']}/finalize")
+    assert status == 409
+    assert payload["error"]["code"] == "finalization_blocked"
+    assert payload["error"]["param"] == "customer.address"
+    assert "address" in payload["error"]["message"]
+    # Fixing the customer fixes the draft; nothing was numbered in between.
+    stack.ok("POST", f"/customers/{customer['id']}", {"address": SE_ADDRESS})
+    assert stack.ok("POST", f"/invoices/{draft['id']}/finalize")["number"] == "INV-000001"
+
+
+def test_credit_note_reduces_amount_due_then_settles(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert invoice["amount_due"] == 12500
+    note = stack.ok("POST", "/credit_notes", {"invoice": invoice["id"], "amount": 2500, "reason": "order_change"})
+    assert note["number"] == "CN-000001" and note["amount"] == 2500 and note["tax"] == 500
+    after = stack.ok("GET", f"/invoices/{invoice['id']}")
+    assert (after["amount_due"], after["amount_remaining"], after["status"]) == (10000, 10000, "open")
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "amount": 10001})
+    assert status == 400 and payload["error"]["param"] == "amount"
+    listed = stack.ok("GET", f"/invoices/{invoice['id']}/credit_notes")
+    assert [n["id"] for n in listed["data"]] == [note["id"]]
+    stack.ok("POST", "/credit_notes", {"invoice": invoice["id"]})  # the rest
+    assert stack.ok("GET", f"/invoices/{invoice['id']}")["status"] == "paid"
+
+
+def test_paid_invoice_credit_becomes_customer_credit_used_next_time(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    first = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+    stack.ok("POST", f"/invoices/{first['id']}/finalize")
+    paid = stack.ok("POST", f"/invoices/{first['id']}/pay")
+    assert paid["status"] == "paid" and paid["amount_paid"] == 12500
+    stack.ok("POST", "/credit_notes", {"invoice": first["id"], "amount": 5000})
+    assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 5000
+    second = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "More work", "unit_amount": 20000}]})
+    finalized = stack.ok("POST", f"/invoices/{second['id']}/finalize")
+    assert (finalized["total"], finalized["applied_balance"], finalized["amount_due"]) == (25000, 5000, 20000)
+    assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 0
+
+
+def test_state_machine_over_http(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    ids = []
+    for _ in range(2):
+        draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+            {"description": "Work", "unit_amount": 10000}]})
+        stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+        ids.append(draft["id"])
+    voided = stack.ok("POST", f"/invoices/{ids[0]}/void")
+    assert voided["status"] == "void" and voided["number"] == "INV-000001"  # keeps its number
+    status, payload = stack.call("POST", f"/invoices/{ids[0]}/pay")
+    assert status == 409 and payload["error"]["code"] == "invalid_state_transition"
+    assert stack.ok("POST", f"/invoices/{ids[1]}/mark_uncollectible")["status"] == "uncollectible"
+    assert stack.ok("POST", f"/invoices/{ids[1]}/pay")["status"] == "paid"
+    assert [i["number"] for i in stack.ok("GET", "/invoices", query={"status": "void"})["data"]] == ["INV-000001"]
+
+
+def test_lines_can_be_added_and_removed_on_a_draft(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"]})
+    assert [i["code"] for i in draft["validation_issues"]] == ["no_lines"]
+    with_lines = stack.ok("POST", f"/invoices/{draft['id']}/lines", {"lines": [
+        {"description": "A", "unit_amount": 1000}, {"description": "B", "unit_amount_decimal": "0.125",
+                                                    "quantity": "1000"}]})
+    assert with_lines["subtotal"] == 1125
+    line_b = with_lines["lines"]["data"][1]["id"]
+    without = stack.ok("DELETE", f"/invoices/{draft['id']}/lines/{line_b}")
+    assert without["subtotal"] == 1000 and len(without["lines"]["data"]) == 1
+    status, payload = stack.call("DELETE", f"/invoices/{draft['id']}/lines/il_missing")
+    assert status == 400 and payload["error"]["param"] == "line_id"
+
+
+def test_idempotency_key_replays_the_first_result(stack: HandlerStack) -> None:
+    body = {"name": "Once AB", "currency": "SEK"}
+    first = stack.ok("POST", "/customers", body, idempotency_key="k-1")
+    again = stack.ok("POST", "/customers", body, idempotency_key="k-1")
+    assert again["id"] == first["id"]
+    assert len(stack.ok("GET", "/customers")["data"]) == 1
+    status, payload = stack.call("POST", "/customers", {"name": "Other AB"}, idempotency_key="k-1")
+    assert status == 400 and payload["error"]["type"] == "idempotency_error"
+    # Keys are per account: another account's same key is a new request.
+    status, _ = stack.call("POST", "/customers", body, idempotency_key="k-1", account_id="acct_other")
+    assert status in (201, 404)
+
+
+def test_pagination_with_starting_after(stack: HandlerStack) -> None:
+    created = [stack.ok("POST", "/customers", {"name": f"C{i}"})["id"] for i in range(5)]
+    page1 = stack.ok("GET", "/customers", query={"limit": "2"})
+    assert [c["id"] for c in page1["data"]] == created[::-1][:2] and page1["has_more"] is True
+    page2 = stack.ok("GET", "/customers", query={"limit": "2", "starting_after": page1["data"][-1]["id"]})
+    assert [c["id"] for c in page2["data"]] == created[::-1][2:4]
+    status, payload = stack.call("GET", "/customers", query={"limit": "1000"})
+    assert status == 400 and payload["error"]["param"] == "limit"
+
+
+def test_authorizer_allows_a_valid_key_and_refuses_others(stack: HandlerStack) -> None:
+    event = sample_event("authorizer/token.json")
+    event["authorizationToken"] = f"Bearer {stack.api_key}"
+    policy = stack.authorizer.lambda_handler(event, LambdaContext())
+    assert policy["principalId"] == stack.account_id
+    assert policy["context"]["account_id"] == stack.account_id
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    for token in ("Bearer sk_live_wrong", stack.api_key, "", f"Basic {stack.api_key}"):
+        event["authorizationToken"] = token
+        with pytest.raises(Exception, match="Unauthorized"):
+            stack.authorizer.lambda_handler(event, LambdaContext())
+
+
+def test_document_function_reports_partial_batch_failures(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+    good = sample_event("documents/render_request.json")["Records"][0]
+    good["body"] = json.dumps({"account_id": stack.account_id, "invoice_id": draft["id"]})
+    bad = dict(good, messageId="bad-1", body="not json")
+    missing = dict(good, messageId="missing-1", body=json.dumps({"account_id": stack.account_id,
+                                                                  "invoice_id": "in_missing"}))
+    result = stack.documents.lambda_handler({"Records": [good, bad, missing]}, LambdaContext())
+    assert {f["itemIdentifier"] for f in result["batchItemFailures"]} == {"bad-1", "missing-1"}
