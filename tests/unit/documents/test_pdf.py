@@ -18,6 +18,7 @@ from invoicing.documents.pdf import (
     render_credit_note_pdf,
     render_invoice_html,
     render_invoice_pdf,
+    warm_up,
 )
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import Address, Branding, Customer
@@ -283,6 +284,11 @@ def test_a_light_brand_colour_keeps_headings_readable():
     assert "border-color: #FFD54F" in html
     dark = render_invoice_html(samples.swedish_invoice())
     assert "h1, h2, .accent { color: #0B5563; }" in dark
+
+
+def test_warm_up_prepares_the_engine_without_an_invoice():
+    warm_up()
+    assert "weasyprint" in sys.modules
 
 
 def test_importing_the_renderer_does_not_import_weasyprint():
