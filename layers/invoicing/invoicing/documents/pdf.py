@@ -162,7 +162,7 @@ def data_only_url_fetcher() -> Any:
             super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False)
 
         def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-            if not url[:5].lower() == "data:":
+            if url[:5].lower() != "data:":
                 logger.warning("Refused to fetch %s: documents load only inlined data: URIs", url[:200])
                 raise ResourceRefused(f"Refused to fetch {url[:200]}: only data: URIs are allowed")
             header, _, payload = url[5:].partition(",")
