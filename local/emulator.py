@@ -96,7 +96,9 @@ class MotoEmulator:
         self._server = make_server(
             self.host, self._requested_port, app, threaded=True, request_handler=_QuietRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="moto-server", daemon=True
+        )
         self._thread.start()
         # A profile or session token from the developer's shell must not leak into local calls.
         self._environ.unset(["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"])
