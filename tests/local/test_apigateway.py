@@ -1,0 +1,144 @@
+"""HTTP requests through the API emulator: events, authorizer, API Gateway's own answers, containers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from local.stack import LocalStack
+from tests.local.conftest import AUTH, Http
+
+
+def test_request_becomes_a_rest_proxy_event_and_the_response_comes_back(http: Http) -> None:
+    status, headers, payload = http.request(
+        "POST",
+        "/items?tag=a&tag=b&single=x%20y",
+        body=b'{"name": "chair"}',
+        headers={**AUTH, "Content-Type": "application/json", "X-Trace": "t-1"},
+    )
+    body = json.loads(payload)
+    event = body["event"]
+
+    assert status == 200
+    assert headers["X-Echo"] == "yes"
+    assert headers.get_all("Set-Cookie") == ["a=1", "b=2"]
+    assert event["resource"] == "/items"
+    assert event["path"] == "/items"
+    assert event["httpMethod"] == "POST"
+    assert event["headers"]["X-Trace"] == "t-1"
+    assert event["multiValueHeaders"]["X-Trace"] == ["t-1"]
+    assert event["queryStringParameters"] == {"tag": "b", "single": "x y"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "single": ["x y"]}
+    assert event["pathParameters"] is None
+    assert event["stageVariables"] is None
+    assert event["body"] == '{"name": "chair"}'
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["stage"] == "local"
+    assert context["resourcePath"] == "/items"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["requestId"] and isinstance(context["requestTimeEpoch"], int)
+    assert headers["x-amzn-RequestId"] == context["requestId"]
+
+
+def test_path_parameters_and_greedy_proxy_paths(http: Http) -> None:
+    _, item = http.json("GET", "/items/it%C3%A9m-7", headers=AUTH)
+    _, files = http.json("DELETE", "/files/reports/2026/q1.csv", headers=AUTH)
+
+    assert item["event"]["resource"] == "/items/{item_id}"
+    assert item["event"]["pathParameters"] == {"item_id": "itém-7"}
+    assert files["event"]["resource"] == "/files/{proxy+}"
+    assert files["event"]["pathParameters"] == {"proxy": "reports/2026/q1.csv"}
+    assert files["event"]["httpMethod"] == "DELETE"
+
+
+def test_binary_bodies_travel_base64_encoded_both_ways(http: Http) -> None:
+    _, upload = http.json(
+        "PUT", "/files/logo.png", body=b"\x89PNG\x00\xff", headers={**AUTH, "Content-Type": "image/png"}
+    )
+    status, headers, download = http.request("GET", "/files/logo.png?binary=1", headers=AUTH)
+
+    assert upload["event"]["isBase64Encoded"] is True
+    assert base64.b64decode(upload["event"]["body"]) == b"\x89PNG\x00\xff"
+    assert status == 200
+    assert headers["Content-Type"] == "image/png"
+    assert download == b"\x89PNG\r\n\x00\xff"
+
+
+def test_authorizer_context_reaches_the_handler_as_strings(http: Http) -> None:
+    _, body = http.json("GET", "/items", headers=AUTH)
+
+    assert body["event"]["requestContext"]["authorizer"] == {
+        "user": "ada",
+        "admin": "true",
+        "level": "3",
+        "principalId": "ada",
+        "integrationLatency": 0,
+    }
+
+
+def test_missing_or_refused_identity_is_401(http: Http) -> None:
+    assert http.json("GET", "/items") == (401, {"message": "Unauthorized"})
+    assert http.json("GET", "/items", headers={"Authorization": "Basic abc"}) == (401, {"message": "Unauthorized"})
+
+
+def test_deny_policy_is_403(http: Http) -> None:
+    forbidden = (403, {"message": "User is not authorized to access this resource"})
+
+    assert http.json("GET", "/items", headers={"Authorization": "Bearer deny"}) == forbidden
+    # Allowed for another route only: the policy is evaluated against this request's method ARN.
+    assert http.json("GET", "/items", headers={"Authorization": "Bearer other-route"}) == forbidden
+
+
+def test_malformed_authorizer_context_is_500(http: Http) -> None:
+    assert http.json("GET", "/items", headers={"Authorization": "Bearer broken"}) == (500, {"message": None})
+
+
+def test_route_with_authorizer_none_needs_no_token(http: Http) -> None:
+    status, body = http.json("GET", "/public")
+
+    assert status == 200
+    assert "authorizer" not in body["event"]["requestContext"]
+
+
+def test_unknown_route_or_method_is_missing_authentication_token(http: Http) -> None:
+    missing = (403, {"message": "Missing Authentication Token"})
+
+    assert http.json("GET", "/nowhere", headers=AUTH) == missing
+    assert http.json("DELETE", "/items", headers=AUTH) == missing
+    assert http.json("GET", "/files", headers=AUTH) == missing  # {proxy+} needs at least one segment
+
+
+def test_handler_exception_or_malformed_response_is_502(http: Http) -> None:
+    internal = (502, {"message": "Internal server error"})
+
+    assert http.json("GET", "/boom") == internal
+    assert http.json("GET", "/items?malformed=1", headers=AUTH) == internal
+
+
+def test_concurrent_requests_get_their_own_containers(http: Http) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: http.json("GET", "/items?sleep=0.3", headers=AUTH)[1], range(4)))
+
+    assert len({result["container"] for result in results}) == 4
+    assert not any(result["overlapped"] for result in results)  # a container never serves two at once
+    _, warm = http.json("GET", "/items", headers=AUTH)
+    assert warm["container"] in {result["container"] for result in results}  # warm containers are reused
+
+
+def test_handler_gets_a_lambda_context(http: Http) -> None:
+    _, body = http.json("GET", "/items", headers=AUTH)
+    context = body["context"]
+
+    assert context["function_name"] == "fixture-local-EchoFunction"
+    assert context["memory_limit_in_mb"] == 256
+    assert context["invoked_function_arn"].endswith(":function:fixture-local-EchoFunction")
+    assert 0 < context["remaining_ms"] <= 10_000
+    assert body["greeting"] == "hello, tester"  # the layer is importable, with the function's environment
+
+
+def test_direct_invocation_returns_the_handler_result(stack: LocalStack) -> None:
+    result = stack.invoke("AuthorizerFunction", {"authorizationToken": "Bearer allow-bo", "methodArn": "a/b"})
+
+    assert result["principalId"] == "bo"
