@@ -18,6 +18,7 @@ retried with backoff. A number is therefore never skipped and never given twice.
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of DynamoInvoices
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -346,7 +347,7 @@ class DynamoInvoices:
         due = get_s(item, "due_date")
         return date.fromisoformat(due) if due else None
 
-    def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> list[int]:
+    def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> builtins.list[int]:
         """Totals of the customer's latest finalized, non-void invoices, newest first."""
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -363,7 +364,7 @@ class DynamoInvoices:
             },
             "ScanIndexForward": False,
         }
-        totals: list[int] = []
+        totals: builtins.list[int] = []
         for _ in range(RECENT_TOTALS_MAX_READS):
             response = self._client.query(**request, Limit=max(limit * 2, 25))
             totals.extend(int(item["total"]["N"]) for item in response.get("Items", []))
@@ -612,7 +613,7 @@ class DynamoInvoices:
 
     # --- audit trail -------------------------------------------------------------------------
 
-    def events(self, invoice_id: str) -> list[InvoiceEvent]:
+    def events(self, invoice_id: str) -> builtins.list[InvoiceEvent]:
         """The invoice's audit trail, oldest first."""
         items = query_all(self._client, {
             "TableName": self._table,
