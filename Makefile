@@ -35,10 +35,13 @@ demo: setup
 dev: setup
 	@$(BIN)/python -m local.dev
 
+# Two phases: in-process tests in parallel (moto's mock_aws patches this process), then the
+# tests that run the local stack (moto's server, API emulator, pump) one package at a time.
 test: setup
 	@$(BIN)/cfn-lint template.yaml
 	@$(BIN)/ruff check .
-	@$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	@$(BIN)/pytest -n 2 -q tests/unit tests/integration $(PYTEST_ARGS)
+	@$(BIN)/pytest -q tests/local tests/e2e $(PYTEST_ARGS)
 
 test-unit: setup
 	@$(BIN)/pytest tests/unit $(PYTEST_ARGS)

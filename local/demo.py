@@ -25,22 +25,22 @@ from local.stack import LocalStack
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _money(amount: int, currency: str) -> str:
+def _money(amount: int, currency: str, locale: str) -> str:
     from invoicing.documents.formatting import format_money
 
-    return format_money(amount, currency, "en")
+    return format_money(amount, currency, locale).replace("\u00a0", " ")
 
 
 def run(out_dir: Path) -> int:
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     out_dir.mkdir(parents=True, exist_ok=True)
-    steps = 3 + 3 * len(DEMO_CUSTOMERS) + 2
+    steps = 2 + 3 * len(DEMO_CUSTOMERS) + 2
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console)
     rows = []
     with progress:
         task = progress.add_task("Starting the local stack (moto server, API emulator)", total=steps)
-        with LocalStack(template=str(ROOT / "template.yaml"), api_port=0) as stack:
+        with LocalStack(template=ROOT / "template.yaml", api_port=0, parameters={"LogLevel": "WARNING"}) as stack:
             progress.advance(task)
             progress.update(task, description="Creating the seller account and an API key")
             api_key = bootstrap_account(stack, DEMO_ACCOUNT["name"])
@@ -80,7 +80,7 @@ def run(out_dir: Path) -> int:
         tax = ", ".join(f"{g['category']} {g['percent']} %" for g in invoice["tax_breakdown"])
         shown = target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target
         table.add_row(customer["name"], sample["situation"], invoice["number"], tax,
-                      _money(invoice["total"], invoice["currency"]), str(shown))
+                      _money(invoice["total"], invoice["currency"], customer["locale"]), str(shown))
     console.print(table)
     console.print(f"[green]Done.[/green] {len(rows)} PDFs in {out_dir}.  Try `make dev` for the API with Swagger UI.")
     return 0
