@@ -316,9 +316,7 @@ class ApiGateway:
             status, body = 400, {"message": str(error)}
         return HttpResponse(status, [("Content-Type", "application/json")], json.dumps(body).encode())
 
-    def _proxy_event(
-        self, route: Route, request: HttpRequest, path: str, parameters: dict[str, str]
-    ) -> dict[str, Any]:
+    def _proxy_event(self, route: Route, request: HttpRequest, path: str, parameters: dict[str, str]) -> dict[str, Any]:
         multi_headers: dict[str, list[str]] = {}
         for name, value in request.headers:
             multi_headers.setdefault(name, []).append(value)

@@ -11,7 +11,6 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any
 
 from local.stack import LocalStack
 
@@ -20,21 +19,26 @@ LOCAL_ACCOUNT_ID = "acct_local"
 
 
 def create_local_api_key(stack: LocalStack) -> str | None:
-    """An API key for trying the API, if the project offers a way to create one (else None)."""
-    try:
-        from invoicing.adapters import api_keys
-    except ImportError:
-        return None  # TODO(api keys): invoicing.adapters.api_keys is not there yet; nothing to create.
+    """An API key for trying the API, through the project's own functions (None if it has none yet).
+
+    `invoicing.onboarding.create_account_with_key` makes a seller account and its key, so the key works
+    at once; `invoicing.adapters.api_keys.create_api_key` alone makes a key for an account id.
+    """
     if "InvoicingTable" not in stack.resources:
         return None
     client, table = stack.boto3_client("dynamodb"), stack.resources.name("InvoicingTable")
-    create_account_with_key: Any = getattr(api_keys, "create_account_with_key", None)
-    if create_account_with_key is not None:
-        return str(create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME))
-    create_api_key: Any = getattr(api_keys, "create_api_key", None)
-    if create_api_key is not None:
-        return str(create_api_key(client, table, LOCAL_ACCOUNT_ID))
-    return None  # TODO(api keys): wire the project's key-creating function here once it exists.
+    try:
+        from invoicing.onboarding import create_account_with_key
+    except ImportError:
+        pass
+    else:
+        _, key = create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME)
+        return str(key)
+    try:
+        from invoicing.adapters.api_keys import create_api_key
+    except ImportError:
+        return None  # TODO(api keys): no key-creating function in the project yet; hook it in here.
+    return str(create_api_key(client, table, LOCAL_ACCOUNT_ID))
 
 
 def _parameters(pairs: list[str]) -> dict[str, str]:
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  Swagger UI    {stack.api_url}/swagger",
             f"  AWS emulator  {stack.endpoint_url}   (aws --endpoint-url {stack.endpoint_url} ...)",
             f"  Clock         {stack.clock.now().isoformat(timespec='seconds')}   "
-            f"(POST /_local/clock/advance {{\"days\": 30}}, POST /_local/drain)",
+            f'(POST /_local/clock/advance {{"days": 30}}, POST /_local/drain)',
         ]
         if api_key:
             lines.append(f"  API key       {api_key}   (Authorization: Bearer <key>)")
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append("  API key       none: the project has no key-creating function yet")
         if stack.schedules:
             names = ", ".join(stack.schedules)
-            lines.append(f"  Schedules     {names}   (POST /_local/schedules/fire {{\"name\": ...}})")
+            lines.append(f'  Schedules     {names}   (POST /_local/schedules/fire {{"name": ...}})')
         print("\n".join([*lines, "", "  Ctrl-C to stop.", ""]), flush=True)
         try:
             stopping.wait()

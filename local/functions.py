@@ -61,9 +61,7 @@ def function_specs(stack: StackTemplate) -> dict[str, FunctionSpec]:
     return specs
 
 
-def _spec(
-    stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> FunctionSpec:
+def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defaults: Mapping[str, Any]) -> FunctionSpec:
     code_uri = props.get("CodeUri", defaults.get("CodeUri"))
     handler = props.get("Handler", defaults.get("Handler"))
     if not isinstance(code_uri, str) or not isinstance(handler, str):

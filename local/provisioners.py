@@ -103,9 +103,7 @@ def create_bucket(client_for: ClientFor, resource: PhysicalResource, props: Mapp
     encryption = props.get("BucketEncryption")
     if encryption:
         rules = [_encryption_rule(rule) for rule in encryption.get("ServerSideEncryptionConfiguration", [])]
-        s3.put_bucket_encryption(
-            Bucket=resource.name, ServerSideEncryptionConfiguration={"Rules": rules}
-        )
+        s3.put_bucket_encryption(Bucket=resource.name, ServerSideEncryptionConfiguration={"Rules": rules})
     block = props.get("PublicAccessBlockConfiguration")
     if block:
         flags = {key: str(value).lower() == "true" for key, value in block.items()}
