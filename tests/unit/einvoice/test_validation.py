@@ -321,6 +321,13 @@ def test_the_cli_exits_1_and_names_the_rule_when_a_file_is_invalid(
     assert "missing.xml: ERROR:" in output
 
 
+def test_preload_compiles_the_rules_before_the_first_document() -> None:
+    validation.preload(ubl=True, cii_profiles=["en16931"])
+
+    assert validation._stylesheet.cache_info().currsize >= 2
+    assert_valid(validate(UBL_INVOICE.read_bytes()))
+
+
 def test_validation_from_many_threads_shares_one_processor_safely() -> None:
     good, bad = (
         UBL_INVOICE.read_bytes(),

