@@ -48,6 +48,7 @@ class FunctionSpec:
     layer_paths: tuple[Path, ...]
     memory_mb: int = 128
     timeout_seconds: float = 3.0
+    reserved_concurrency: int | None = None
     events: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defau
         layer_paths=_layer_paths(stack, [*defaults.get("Layers", []), *props.get("Layers", [])]),
         memory_mb=int(stack.resolve(props.get("MemorySize", defaults.get("MemorySize", 128)))),
         timeout_seconds=float(stack.resolve(props.get("Timeout", defaults.get("Timeout", 3)))),
+        reserved_concurrency=_optional_int(stack.resolve(props.get("ReservedConcurrentExecutions"))),
         events=props.get("Events") or {},
     )
 
@@ -107,6 +109,10 @@ def _layer_paths(stack: StackTemplate, layers: list[Any]) -> tuple[Path, ...]:
         # A prebuilt layer keeps packages under python/; a SAM-built one has them at its root.
         paths.append(folder / "python" if (folder / "python").is_dir() else folder)
     return tuple(path.resolve() for path in paths)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _env_text(value: Any) -> str:
@@ -171,7 +177,9 @@ class FunctionPool:
     def __init__(self, spec: FunctionSpec, runtime: FunctionRuntime, max_containers: int) -> None:
         self.spec = spec
         self._runtime = runtime
-        self._max = max_containers
+        # ReservedConcurrentExecutions caps the environments as on Lambda (0 would mean never; keep 1).
+        reserved = spec.reserved_concurrency
+        self._max = max_containers if reserved is None else max(1, min(max_containers, reserved))
         self._idle: list[Container] = []
         self._count = 0
         self._available = threading.Condition()

@@ -1,7 +1,8 @@
 """The SQS pump and scheduler: what Lambda's pollers and EventBridge do, in one background thread.
 
 For each SQS subscription it receives batches (never long-polling: the emulator serves one request at a
-time), invokes the function, deletes what succeeded and makes the rest visible again soon. With
+time), one batch at a time unless the event's ScalingConfig.MaximumConcurrency allows more, invokes the
+function, deletes what succeeded and makes the rest visible again soon. With
 `ReportBatchItemFailures` only the reported `batchItemFailures` are retried; a handler exception, or a
 malformed failure report, retries the whole batch. Moto itself moves a message to the DLQ on the receive
 after its `maxReceiveCount`-th, as SQS does. For FIFO queues moto holds back a message group while one

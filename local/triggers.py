@@ -23,7 +23,10 @@ from local.resources import PhysicalResource
 from local.template import StackTemplate
 
 DEFAULT_BATCH_SIZE = 10
-DEFAULT_MAX_CONCURRENCY = 4
+# One batch at a time per subscription unless the template's ScalingConfig says otherwise: every function
+# shares one process, where native libraries (WeasyPrint's Pango) are not thread-safe, and the emulator
+# serves one request at a time anyway, so parallel batches would add contention, not throughput.
+DEFAULT_MAX_CONCURRENCY = 1
 _RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
 _SYSTEM_ATTRIBUTES = (
     "ApproximateReceiveCount",
