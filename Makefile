@@ -9,7 +9,7 @@ PYTHON ?= $(if $(PY313),$(PY313),python3)
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils
 PYTEST_ARGS ?=
 
-.PHONY: setup apt demo dev test test-unit lint build bench clean
+.PHONY: setup apt demo dev test test-unit lint build bench clean validate-einvoice pdf-fonts pdf-layer-check
 
 setup: $(VENV)/.installed apt
 
@@ -52,8 +52,21 @@ lint: setup
 	@$(BIN)/mypy
 	@$(BIN)/cfn-lint template.yaml
 
-build:
-	sam build
+# Validates UBL / CII XML or a Factur-X PDF by the XSDs and the official CEN / Factur-X rules.
+validate-einvoice: $(VENV)/.installed
+	@test -n "$(FILE)" || { echo "usage: make validate-einvoice FILE='invoice.xml factur-x.pdf'"; exit 2; }
+	@PYTHONPATH=layers/invoicing $(BIN)/python -m invoicing.documents.einvoice.validation $(FILE)
+
+# The PDF layer carries the same font files the local PDFs use (see layers/pdf/README.md).
+pdf-fonts: apt
+	@bash layers/pdf/build.sh fonts
+
+# The PDF layer's native libraries are built in the SAM build image (needs Docker).
+build: pdf-fonts
+	sam build --use-container
+
+pdf-layer-check:
+	docker run --rm --entrypoint /bin/bash -v "$$PWD/.aws-sam/build/PdfLayer:/opt:ro" -v "$$PWD/layers/pdf:/src:ro" public.ecr.aws/lambda/python:3.13 /src/build.sh check /opt
 
 bench: setup
 	@$(BIN)/python -m bench.run

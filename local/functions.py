@@ -75,7 +75,11 @@ def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defau
         **((defaults.get("Environment") or {}).get("Variables") or {}),
         **((props.get("Environment") or {}).get("Variables") or {}),
     }
-    environment = {key: _env_text(value) for key, value in stack.resolve(variables).items()}
+    environment = {
+        key: text
+        for key, value in stack.resolve(variables).items()
+        if not _lambda_filesystem(text := _env_text(value))
+    }
     resource = stack.resource(logical_id)
     return FunctionSpec(
         logical_id=logical_id,
@@ -91,6 +95,12 @@ def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defau
         reserved_concurrency=_optional_int(stack.resolve(props.get("ReservedConcurrentExecutions"))),
         events=props.get("Events") or {},
     )
+
+
+def _lambda_filesystem(value: str) -> bool:
+    """Variables that point into Lambda's file system (layers under /opt, e.g. FONTCONFIG_PATH,
+    LD_LIBRARY_PATH) mean nothing here: locally the venv and the machine's libraries serve."""
+    return any(part.startswith(("/opt/", "/var/task", "/var/lang")) or part == "/opt" for part in value.split(":"))
 
 
 def _layer_paths(stack: StackTemplate, layers: list[Any]) -> tuple[Path, ...]:

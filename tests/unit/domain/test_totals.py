@@ -207,7 +207,7 @@ def test_several_invoice_discounts_are_spread_as_one() -> None:
 
 @pytest.mark.parametrize(
     "discounts",
-    [(off(1001),), (pct("100.1"),), (pct(60), pct(50)), (off(600), pct(50))],
+    [(off(1001),), (pct(60), pct(50)), (off(600), pct(50))],
 )
 def test_line_discounts_exceeding_the_line_raise_naming_the_line(discounts: tuple[Discount, ...]) -> None:
     with pytest.raises(InvalidInput) as raised:
@@ -220,6 +220,13 @@ def test_invoice_discounts_exceeding_the_lines_raise_naming_discounts(discounts:
     with pytest.raises(InvalidInput) as raised:
         compute_totals([priced_line(500), priced_line(1000, tax=vat(12))], discounts)
     assert raised.value.param == "discounts"
+
+
+@pytest.mark.parametrize("fields", [{"percent_off": Decimal("100.1")}, {"percent_off": Decimal(-1)},
+                                    {"amount_off": -1}, {}, {"percent_off": Decimal(5), "amount_off": 5}])
+def test_a_discount_is_one_positive_percentage_or_amount(fields: dict) -> None:
+    with pytest.raises(ValueError, match="discount|less than or equal|greater than"):
+        Discount(**fields)
 
 
 def test_invoice_discount_on_no_lines_raises() -> None:

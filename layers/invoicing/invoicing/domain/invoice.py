@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "paid": frozenset(),
     "void": frozenset(),
 }
+
+
+DRAFT_EDITABLE = frozenset({
+    "description", "footer", "buyer_reference", "purchase_order", "collection_method", "days_until_due",
+    "due_date", "tax_behavior", "discounts", "metadata", "version",
+})
 
 
 class _Model(BaseModel):
@@ -121,8 +127,12 @@ class Invoice(_Model):
             raise InvalidInput(f"Invoice {self.id} has no line {line_id}.", param="line_id", code="line_missing")
         return self.with_lines(tuple(line for line in self.lines if line.id != line_id))
 
-    def edited(self, **changes: object) -> Invoice:
+    def edited(self, **changes: Any) -> Invoice:
+        """Change a draft's editable fields; status, number, totals and snapshots are not among them."""
         self._require_draft()
+        unknown = set(changes) - DRAFT_EDITABLE
+        if unknown:
+            raise InvalidInput(f"Not editable on a draft: {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
         return self.model_copy(update=changes)
 
     # --- pricing ---------------------------------------------------------------------------
@@ -163,7 +173,7 @@ class Invoice(_Model):
 
     # --- the state machine -----------------------------------------------------------------
 
-    def _transition(self, to: InvoiceStatus, **changes: object) -> Invoice:
+    def _transition(self, to: InvoiceStatus, **changes: Any) -> Invoice:
         if to not in TRANSITIONS[self.status]:
             raise InvalidStateTransition(
                 f"Invoice {self.number or self.id} is {self.status} and cannot become {to}.", param="status"
@@ -194,7 +204,7 @@ class Invoice(_Model):
         assert priced.totals is not None
         days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
         applied = min(customer.credit_balance, priced.totals.total) if customer.currency == self.currency else 0
-        return priced._transition(
+        finalized = priced._transition(
             "open",
             number=number,
             issue_date=issue_date,
@@ -206,6 +216,11 @@ class Invoice(_Model):
             amount_due=priced.totals.total - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
         )
+        if finalized.amount_due == 0:
+            # Credit covered everything: nothing is owed, so nothing must be chased.
+            transitions = finalized.status_transitions.model_copy(update={"paid_at": now})
+            return finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
+        return finalized
 
     def pay(self, now: datetime) -> Invoice:
         """A manual payment of everything that remains."""

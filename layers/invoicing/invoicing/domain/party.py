@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 import re
 from datetime import datetime
+from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from babel import Locale
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from invoicing.domain.errors import InvalidTaxId
 from invoicing.domain.money import normalize_currency
@@ -47,9 +49,16 @@ class Address(Model):
     @classmethod
     def _country(cls, value: str) -> str:
         upper = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", upper):
+        if not re.fullmatch(r"[A-Z]{2}", upper) or upper not in _countries():
             raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'SE'")
         return upper
+
+
+@cache
+def _countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, from CLDR's territory names (babel)."""
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"EU", "EZ", "UN", "QO", "ZZ"})
 
 
 class TaxId(Model):
@@ -76,12 +85,14 @@ def validated_tax_id(type_: str, value: str, *, param: str = "tax_ids") -> TaxId
         compact = module.validate(value)
     except Exception as exc:  # stdnum raises ValidationError subclasses
         raise InvalidTaxId(f"'{value}' is not a valid {type_} number: {exc}.", param=param) from exc
-    return TaxId(type=type_, value=str(compact))  # type: ignore[arg-type]
+    return TaxId.model_validate({"type": type_, "value": str(compact)})
 
 
 class Branding(Model):
-    logo_svg: str | None = Field(default=None, description="An SVG document, inlined into the PDF")
-    logo_png_base64: str | None = Field(default=None, description="A PNG image, base64-encoded")
+    # Logos are copied onto every finalized invoice (a DynamoDB item holds 400 KB): keep them small.
+    logo_svg: str | None = Field(default=None, max_length=60_000, description="An SVG document (at most 60 kB)")
+    logo_png_base64: str | None = Field(default=None, max_length=100_000,
+                                        description="A PNG image, base64-encoded (at most 100 kB encoded)")
     primary_color: str = Field(default="#1F3A5F", pattern=r"^#[0-9A-Fa-f]{6}$")
     font: Literal["Inter", "DejaVu Sans", "DejaVu Serif"] = "Inter"
     message: str | None = Field(default=None, max_length=500, description="Printed above the lines")
@@ -102,6 +113,12 @@ class Numbering(Model):
     padding: int = Field(default=6, ge=1, le=12)
     customer_padding: int = Field(default=4, ge=1, le=12)
     credit_note_prefix: str = Field(default="CN", pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
+
+    @model_validator(mode="after")
+    def _distinct_series(self) -> Numbering:
+        if self.prefix == self.credit_note_prefix:
+            raise ValueError("prefix and credit_note_prefix must differ: their numbers would collide")
+        return self
 
 
 class Account(Model):

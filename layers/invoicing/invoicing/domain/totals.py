@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.money import allocate, round_minor
@@ -32,8 +32,14 @@ class Discount(_Frozen):
     """A discount on a line or on the whole invoice: a percentage or a fixed amount (minor units)."""
 
     description: str | None = None
-    percent_off: Decimal | None = None
-    amount_off: int | None = None
+    percent_off: Decimal | None = Field(default=None, ge=0, le=100)
+    amount_off: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Discount:
+        if (self.percent_off is None) == (self.amount_off is None):
+            raise ValueError("a discount is either percent_off or amount_off")
+        return self
 
     def amount_on(self, base: int) -> int:
         if self.percent_off is not None:

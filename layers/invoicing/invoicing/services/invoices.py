@@ -3,6 +3,7 @@ uncollectible, credit notes, and the PDF link."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from invoicing.domain.credit_note import CreditNote, split_credit
 from invoicing.domain.errors import Conflict, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import credit_note_series, invoice_series
+from invoicing.domain.party import Account, Customer
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Discount
 from invoicing.domain.validation import ValidationIssue
@@ -153,7 +155,7 @@ class InvoiceService:
     def list(self, account_id: str, flt: InvoiceFilter, *, limit: int, starting_after: str | None) -> Page[Invoice]:
         return self.invoices.list(account_id, flt, limit=limit, starting_after=starting_after)
 
-    def _view(self, invoice: Invoice, seller, customer) -> InvoiceView:  # type: ignore[no-untyped-def]
+    def _view(self, invoice: Invoice, seller: Account, customer: Customer) -> InvoiceView:
         previous = self.invoices.recent_totals(invoice.account_id, customer.id)
         return InvoiceView(invoice, invoice.validation_issues(seller, customer, previous))
 
@@ -192,7 +194,8 @@ class InvoiceService:
         return self._transition(account_id, invoice_id, "invoice.marked_uncollectible",
                                 lambda inv, now: inv.mark_uncollectible(now))
 
-    def _transition(self, account_id: str, invoice_id: str, kind: str, change) -> InvoiceView:  # type: ignore[no-untyped-def]
+    def _transition(self, account_id: str, invoice_id: str, kind: str,
+                    change: Callable[[Invoice, datetime], Invoice]) -> InvoiceView:
         current = self.invoices.get(account_id, invoice_id)
         now = self.clock.now()
         changed: Invoice = change(current, now)

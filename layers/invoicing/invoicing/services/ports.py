@@ -6,6 +6,7 @@ for the audit trail; numbering happens inside the same transaction as finalizati
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
@@ -78,7 +79,7 @@ class Invoices(Protocol):
     def list(
         self, account_id: str, flt: InvoiceFilter, *, limit: int, starting_after: str | None
     ) -> Page[Invoice]: ...
-    def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> list[int]:
+    def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> builtins.list[int]:
         """Totals of the customer's latest finalized, non-void invoices (for `total_unusual`)."""
         ...
     def finalize(
@@ -98,7 +99,7 @@ class Invoices(Protocol):
     def list_credit_notes(
         self, account_id: str, invoice_id: str, *, limit: int, starting_after: str | None
     ) -> Page[CreditNote]: ...
-    def events(self, invoice_id: str) -> list[InvoiceEvent]: ...
+    def events(self, invoice_id: str) -> builtins.list[InvoiceEvent]: ...
 
 
 class Documents(Protocol):
