@@ -95,6 +95,7 @@ class HttpRequest:
     headers: list[tuple[str, str]]
     body: bytes
     source_ip: str
+    server_port: int = 443
 
 
 @dataclass
@@ -135,11 +136,18 @@ def load_routes(stack: StackTemplate, specs: Mapping[str, FunctionSpec]) -> list
 
 def _api_configs(stack: StackTemplate, specs: Mapping[str, FunctionSpec]) -> dict[str, ApiConfig]:
     defaults = stack.template.globals("Api")
-    definitions = {IMPLICIT_API: {}} | {
+    definitions = {
         lid: definition.get("Properties") or {}
         for lid, definition in stack.template.of_type("AWS::Serverless::Api").items()
         if stack.is_enabled(lid)
     }
+    implicit = any(
+        event.get("Type") == "Api" and "RestApiId" not in (event.get("Properties") or {})
+        for spec in specs.values()
+        for event in spec.events.values()
+    )
+    if implicit:
+        definitions[IMPLICIT_API] = {}  # SAM creates it for Api events without a RestApiId
 
     def function_by_arn(arn: str) -> str:
         return next(lid for lid, spec in specs.items() if spec.arn == arn)
@@ -259,6 +267,10 @@ class ApiGateway:
         if dev_route is not None:
             return self._dev(dev_route, request)
         matched = self._match(request.method, path)
+        if matched is None and (path + "/").startswith(f"/{STAGE}/"):
+            # A URL built the AWS way (https://{domain}/{stage}/...) works locally too.
+            path = path[len(STAGE) + 1 :] or "/"
+            matched = self._match(request.method, path)
         if matched is None:
             preflight = self._preflight(request.method, path)
             if preflight is not None:
@@ -320,6 +332,14 @@ class ApiGateway:
         multi_headers: dict[str, list[str]] = {}
         for name, value in request.headers:
             multi_headers.setdefault(name, []).append(value)
+        present = {name.lower() for name in multi_headers}
+        for name, value in (
+            ("X-Forwarded-For", request.source_ip),
+            ("X-Forwarded-Proto", "http"),
+            ("X-Forwarded-Port", str(request.server_port)),
+        ):
+            if name.lower() not in present:  # API Gateway adds these; an app may build its URLs from them
+                multi_headers[name] = [value]
         multi_query: dict[str, list[str]] = {}
         for name, value in parse_qsl(request.query, keep_blank_values=True):
             multi_query.setdefault(name, []).append(value)
@@ -462,6 +482,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers=list(self.headers.items()),
             body=self._read_body(),
             source_ip=self.client_address[0],
+            server_port=self.server.server_address[1],
         )
         response = self.server.gateway.handle(request)
         self.send_response(response.status)

@@ -27,6 +27,8 @@ def test_request_becomes_a_rest_proxy_event_and_the_response_comes_back(http: Ht
     assert event["path"] == "/items"
     assert event["httpMethod"] == "POST"
     assert event["headers"]["X-Trace"] == "t-1"
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"
     assert event["multiValueHeaders"]["X-Trace"] == ["t-1"]
     assert event["queryStringParameters"] == {"tag": "b", "single": "x y"}
     assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "single": ["x y"]}

@@ -59,6 +59,14 @@ def test_literal_beats_parameter_beats_greedy_and_a_method_beats_any() -> None:
     assert _get(gateway, "/items/7/")[1]["function"] == "Param"  # a trailing slash is the same resource
 
 
+def test_a_url_with_the_stage_in_front_reaches_the_same_route() -> None:
+    gateway, _ = _gateway(("GET", "/items/{id}", "Param"))
+
+    status, body = _get(gateway, "/local/items/7")
+
+    assert (status, body["resource"]) == (200, "/items/{id}")
+
+
 def test_token_authorizer_results_are_cached_per_token() -> None:
     gateway, functions = _gateway(("GET", "/a", "Fn"), ("GET", "/b", "Fn"), authorizer=TOKEN)
 
@@ -88,7 +96,7 @@ def test_request_authorizer_needs_every_identity_source_and_gets_the_request() -
     assert event["type"] == "REQUEST"
     assert event["methodArn"].endswith("/local/GET/things/1")
     assert event["pathParameters"] == {"id": "1"}
-    assert event["headers"] == {"X-Key": "k"}
+    assert event["headers"]["X-Key"] == "k"
     assert event["queryStringParameters"] == {"tenant": "t"}
     handler_event = functions.calls[-1][1]
     assert handler_event["requestContext"]["authorizer"] == {"n": "1", "principalId": "p", "integrationLatency": 0}
