@@ -76,9 +76,7 @@ def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defau
         **((props.get("Environment") or {}).get("Variables") or {}),
     }
     environment = {
-        key: text
-        for key, value in stack.resolve(variables).items()
-        if not _lambda_filesystem(text := _env_text(value))
+        key: text for key, value in stack.resolve(variables).items() if not _lambda_filesystem(text := _env_text(value))
     }
     resource = stack.resource(logical_id)
     return FunctionSpec(
@@ -169,13 +167,17 @@ class Container:
         # insists on the unique name, so the module's code is run here directly.
         stable_name = f"{spec.logical_id}.{spec.handler_module}"
         module.__name__ = stable_name
-        sys.modules[self.module_name] = module
-        sys.modules[stable_name] = module
+        previous = sys.modules.get(stable_name)
+        sys.modules[self.module_name] = sys.modules[stable_name] = module
         try:
             code = compile(spec.module_path.read_bytes(), str(spec.module_path), "exec")
             exec(code, module.__dict__)  # noqa: S102 (the template's own handler module)
         except BaseException:
             sys.modules.pop(self.module_name, None)
+            if previous is None:
+                sys.modules.pop(stable_name, None)
+            else:
+                sys.modules[stable_name] = previous
             raise
         self.module: ModuleType = module
         self.handler = getattr(module, spec.handler_name)

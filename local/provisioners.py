@@ -183,6 +183,8 @@ def create_event_rule(client_for: ClientFor, resource: PhysicalResource, props: 
         for target in props.get("Targets", [])
         if ":lambda:" not in str(target.get("Arn", ""))
     ]
+    if len(targets) < len(props.get("Targets", [])):
+        print(f"[local] rule {resource.logical_id}: Lambda targets of pattern rules are not invoked locally")
     if targets:
         events.put_targets(Rule=resource.name, EventBusName=bus, Targets=targets)
 

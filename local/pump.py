@@ -39,6 +39,8 @@ _QUEUE_COUNTS = [
 
 
 class Pump:
+    """Lambda's SQS pollers and EventBridge's scheduler for one stack, on a background thread."""
+
     def __init__(
         self,
         invoke: Invoke,

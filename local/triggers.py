@@ -56,7 +56,7 @@ class QueueSubscription:
 class Schedule:
     """A scheduled invocation; only `rate(...)` fires on the clock, any schedule fires by hand."""
 
-    name: str  # "<Function>.<Event>" or the rule's logical id
+    name: str  # "<Function>.<Event>", or "<Rule>.<TargetId>" for an AWS::Events::Rule
     function: str
     expression: str
     rule_arn: str
@@ -158,7 +158,7 @@ def _rule_schedules(
             continue
         schedules.append(
             Schedule(
-                name=logical_id,
+                name=f"{logical_id}.{target.get('Id', 'Target')}",
                 function=_function_named(specs, arn),
                 expression=str(props["ScheduleExpression"]),
                 rule_arn=stack.resource(logical_id).arn,

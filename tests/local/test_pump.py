@@ -151,3 +151,27 @@ def test_dev_routes_move_the_clock_and_drain(stack: LocalStack, http: Http) -> N
     assert stack.clock.now().isoformat() >= after["now"]
     assert http.json("POST", "/_local/clock/advance", body=b'{"seconds": -5}')[0] == 400
     assert http.json("POST", "/_local/drain", body=b'{"timeout": 10}') == (200, {"idle": True})
+
+
+def test_a_scheduled_rule_targeting_a_function_is_a_schedule_too(stack: LocalStack) -> None:
+    assert "WeeklyRule.Worker" in stack.schedules
+
+    assert stack.fire_schedule("WeeklyRule.Worker") == {"scheduled": "weekly"}
+
+
+def test_pattern_rules_on_the_template_bus_deliver_to_their_queue(stack: LocalStack) -> None:
+    detail = {"id": str(uuid.uuid4())}
+    stack.boto3_client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": stack.resources.name("Bus"),
+                "Source": "fixture.items",
+                "DetailType": "item.created",
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
+
+    received = stack.boto3_client("sqs").receive_message(QueueUrl=stack.resources.url("AuditQueue"))["Messages"]
+
+    assert json.loads(received[0]["Body"])["detail"] == detail
