@@ -211,7 +211,9 @@ def _cors_headers(cors: Any) -> dict[str, str] | None:
 
 def _route(method: str, resource: str, function: str, api: ApiConfig, authorizer: AuthorizerSpec | None) -> Route:
     resource = "/" + resource.strip("/")
-    regex, names, rank = "", [], []
+    regex = ""
+    names: list[str] = []
+    rank: list[int] = []
     for segment in [s for s in resource.split("/") if s]:
         greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
         parameter = re.fullmatch(r"\{(\w+)\}", segment)

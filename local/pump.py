@@ -251,7 +251,7 @@ class Pump:
             # Lambda treats a report naming unknown or empty identifiers as a failure of the whole batch.
             print(f"[local] {subscription.function}: invalid batchItemFailures {failures!r}", file=sys.stderr)
             return every_id
-        return set(reported)
+        return {str(identifier) for identifier in reported}
 
     def _queues_empty(self) -> bool:
         for url in dict.fromkeys(subscription.queue.url for subscription in self.subscriptions):

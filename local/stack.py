@@ -215,7 +215,7 @@ class LocalStack:
 
     def _client(self, session: boto3.session.Session, service: str, **kwargs: Any) -> Any:
         return session.client(
-            service,  # type: ignore[call-overload]
+            service,
             endpoint_url=self.endpoint_url,
             region_name=self.region,
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
