@@ -118,6 +118,7 @@ def test_finalize_render_pdf_and_the_invoice_is_frozen(stack: HandlerStack, sell
     assert invoice["status"] == "open" and invoice["number"] == "INV-000001"
     assert invoice["total"] == 246900 + 61725  # 2.5 x 987.60 SEK + 25 % VAT
     assert invoice["issue_date"] and invoice["due_date"]
+    assert invoice["payment_reference"] == "RF69INV000001"
 
     status, payload = stack.call("POST", f"/invoices/{draft['id']}/lines", {"lines": [
         {"description": "More", "unit_amount": 100}]})
@@ -208,6 +209,21 @@ def test_state_machine_over_http(stack: HandlerStack, seller: dict) -> None:
     assert stack.ok("POST", f"/invoices/{ids[1]}/mark_uncollectible")["status"] == "uncollectible"
     assert stack.ok("POST", f"/invoices/{ids[1]}/pay")["status"] == "paid"
     assert [i["number"] for i in stack.ok("GET", "/invoices", query={"status": "void"})["data"]] == ["INV-000001"]
+
+
+def test_charges_on_lines_and_invoice(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    invoice = stack.ok("POST", "/invoices", {
+        "customer": customer["id"],
+        "lines": [{"description": "Kit", "unit_amount": 10000,
+                   "charges": [{"description": "Handling", "percent": "5"}]}],
+        "charges": [{"description": "Frakt", "amount": 4900}],
+    })
+    assert invoice["lines"]["data"][0]["charge_amount"] == 500
+    assert (invoice["subtotal"], invoice["total_charge_amount"], invoice["total_excluding_tax"]) == (10500, 4900, 15400)
+    assert invoice["tax"] == 3850 and invoice["total"] == 19250
+    status, payload = stack.call("POST", "/invoices", {"customer": customer["id"], "charges": [{"description": "x"}]})
+    assert status == 400 and payload["error"]["param"] == "charges[0]"
 
 
 def test_lines_can_be_added_and_removed_on_a_draft(stack: HandlerStack, seller: dict) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.totals import Discount
+from invoicing.domain.totals import Charge, Discount
 from invoicing.services.invoices import InvoiceView, PdfLink
 from invoicing.services.ports import Page
 
@@ -44,6 +44,10 @@ def _discount(d: Discount) -> dict[str, Any]:
     return {"description": d.description, "percent_off": decimal_text(d.percent_off), "amount_off": d.amount_off}
 
 
+def _charge(c: Charge) -> dict[str, Any]:
+    return {"description": c.description, "percent": decimal_text(c.percent), "amount": c.amount}
+
+
 def _line(line: InvoiceLine) -> dict[str, Any]:
     return {
         "id": line.id,
@@ -55,10 +59,12 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "tax_code": line.tax_code,
         "tax": line.tax.model_dump(mode="json") if line.tax else None,
         "discounts": [_discount(d) for d in line.discounts],
+        "charges": [_charge(c) for c in line.charges],
         "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
         if line.period_start and line.period_end else None,
         "amount": line.amount,
         "discount_amount": line.discount_amount,
+        "charge_amount": line.charge_amount,
         "net_amount": line.net_amount,
     }
 
@@ -85,8 +91,10 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "days_until_due": inv.days_until_due,
         "lines": {"object": "list", "data": [_line(line) for line in inv.lines], "has_more": False},
         "discounts": [_discount(d) for d in inv.discounts],
+        "charges": [_charge(c) for c in inv.charges],
         "subtotal": totals.subtotal if totals else 0,
         "total_discount_amount": totals.discount_amount if totals else 0,
+        "total_charge_amount": totals.charge_amount if totals else 0,
         "total_excluding_tax": totals.total_excluding_tax if totals else 0,
         "tax": totals.tax if totals else 0,
         "total": totals.total if totals else 0,

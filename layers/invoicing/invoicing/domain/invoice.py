@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
-from invoicing.domain.totals import Discount, PricedLine, TaxBehavior, Totals, compute_totals
+from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
 
 InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
@@ -33,7 +33,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 DRAFT_EDITABLE = frozenset({
     "description", "footer", "buyer_reference", "purchase_order", "collection_method", "days_until_due",
-    "due_date", "tax_behavior", "discounts", "metadata", "version",
+    "due_date", "tax_behavior", "discounts", "charges", "metadata", "version",
 })
 
 
@@ -50,12 +50,14 @@ class InvoiceLine(_Model):
     tax_code: TaxCode = "standard"
     tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by location
     discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
     period_start: date | None = None
     period_end: date | None = None
     # Set by pricing:
     tax: TaxRate | None = None
     amount: int | None = None
     discount_amount: int | None = None
+    charge_amount: int | None = None
     net_amount: int | None = None
 
 
@@ -86,6 +88,7 @@ class Invoice(_Model):
     payment_reference: str | None = None
     lines: tuple[InvoiceLine, ...] = ()
     discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
     totals: Totals | None = None
     tax_missing: str | None = None  # why automatic tax could not be decided yet
     applied_balance: int = 0
@@ -148,15 +151,17 @@ class Invoice(_Model):
         totals = compute_totals(
             [
                 PricedLine(quantity=line.quantity, unit_amount=line.unit_amount_decimal,
-                           discounts=line.discounts, tax=tax)
+                           discounts=line.discounts, charges=line.charges, tax=tax)
                 for line, tax in zip(self.lines, resolved, strict=True)
             ],
             self.discounts,
             self.tax_behavior,
+            self.charges,
         )
         lines = tuple(
             line.model_copy(update={"tax": tax, "amount": amounts.amount,
-                                    "discount_amount": amounts.discount_amount, "net_amount": amounts.net_amount})
+                                    "discount_amount": amounts.discount_amount,
+                                    "charge_amount": amounts.charge_amount, "net_amount": amounts.net_amount})
             for line, tax, amounts in zip(self.lines, taxes, totals.lines, strict=True)
         )
         return self.model_copy(update={

@@ -166,6 +166,9 @@ class Customer(Model):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = None
+    # What the customer receives by email: a plain PDF, a Factur-X PDF (PDF with CII XML inside),
+    # or the PDF plus a Peppol UBL invoice.
+    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
     metadata: dict[str, str] = Field(default_factory=dict)
     created: datetime

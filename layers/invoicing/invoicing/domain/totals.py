@@ -47,18 +47,39 @@ class Discount(_Frozen):
         return self.amount_off or 0
 
 
+class Charge(_Frozen):
+    """A charge on a line or on the whole invoice (shipping, handling): a percentage or an amount."""
+
+    description: str | None = None
+    percent: Decimal | None = Field(default=None, gt=0, le=1000)
+    amount: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Charge:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("a charge is either percent or amount")
+        return self
+
+    def amount_on(self, base: int) -> int:
+        if self.percent is not None:
+            return round_minor(Decimal(base) * self.percent / HUNDRED)
+        return self.amount or 0
+
+
 class PricedLine(_Frozen):
     """What the arithmetic needs of a line."""
 
     quantity: Decimal
     unit_amount: Decimal  # minor units, up to 12 decimals
     discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
     tax: TaxRate
 
 
 class LineAmounts(_Frozen):
-    amount: int  # quantity x unit amount, rounded: before line discounts
+    amount: int  # quantity x unit amount, rounded: before line discounts and charges
     discount_amount: int
+    charge_amount: int = 0
     net_amount: int  # EN 16931 BT-131, excluding tax (derived in tax-inclusive mode)
 
 
@@ -69,6 +90,7 @@ class TaxGroup(_Frozen):
     exemption_reason: str | None
     lines_net_amount: int  # sum of the group's line nets
     discount_amount: int  # this group's share of invoice-level discounts (excluding tax)
+    charge_amount: int = 0  # this group's share of invoice-level charges (excluding tax)
     taxable_amount: int  # BT-116
     tax_amount: int  # BT-117
 
@@ -76,6 +98,7 @@ class TaxGroup(_Frozen):
 class Totals(_Frozen):
     subtotal: int  # BT-106 sum of line net amounts
     discount_amount: int  # BT-107 invoice-level discounts, excluding tax
+    charge_amount: int = 0  # BT-108 invoice-level charges, excluding tax
     total_excluding_tax: int  # BT-109
     tax: int  # BT-110
     total: int  # BT-112
@@ -83,7 +106,7 @@ class Totals(_Frozen):
     lines: tuple[LineAmounts, ...]
 
 
-def _line_gross(line: PricedLine, index: int) -> tuple[int, int]:
+def _line_gross(line: PricedLine, index: int) -> tuple[int, int, int]:
     # The product must be exact before it is rounded once: a quantity (15 digits) times a unit
     # amount (27 digits) exceeds the default 28-digit context, which would round it half-even first.
     with localcontext(prec=60):
@@ -95,17 +118,18 @@ def _line_gross(line: PricedLine, index: int) -> tuple[int, int]:
             f"Line {index + 1}: its discounts ({discount}) exceed its amount ({amount}).",
             param=f"lines[{index}].discounts",
         )
-    return amount, discount
+    return amount, discount, sum(c.amount_on(amount) for c in line.charges)
 
 
 def compute_totals(
     lines: Sequence[PricedLine],
     invoice_discounts: Sequence[Discount] = (),
     tax_behavior: TaxBehavior = "exclusive",
+    invoice_charges: Sequence[Charge] = (),
 ) -> Totals:
     """Totals, tax per group and each line's net amount, all integer minor units."""
     grosses = [_line_gross(line, i) for i, line in enumerate(lines)]
-    after_line_discounts = [amount - discount for amount, discount in grosses]
+    after_line_discounts = [amount - discount + charge for amount, discount, charge in grosses]
 
     keys: list[tuple[str, Decimal]] = []
     members: dict[tuple[str, Decimal], list[int]] = {}
@@ -129,21 +153,24 @@ def compute_totals(
     # Spread the discounts' sum once: allocating each discount on its own lets rounding pile up on
     # one group, which can then be discounted below zero while another keeps a taxable amount.
     group_discounts = allocate(discount_total, group_sums)
+    group_charges = allocate(sum(c.amount_on(base) for c in invoice_charges), group_sums)
 
     net_amounts = list(after_line_discounts)
     groups: list[TaxGroup] = []
-    for key, group_sum, group_discount in zip(keys, group_sums, group_discounts, strict=True):
+    for key, group_sum, group_discount, group_charge in zip(keys, group_sums, group_discounts, group_charges,
+                                                            strict=True):
         rate = rates[key]
         if tax_behavior == "exclusive":
-            lines_net, discount_net = group_sum, group_discount
-            taxable = lines_net - discount_net
+            lines_net, discount_net, charge_net = group_sum, group_discount, group_charge
+            taxable = lines_net - discount_net + charge_net
             tax = round_minor(Decimal(taxable) * rate.percent / HUNDRED)
         else:
-            gross = group_sum - group_discount
+            gross = group_sum - group_discount + group_charge
             tax = round_minor(Decimal(gross) * rate.percent / (HUNDRED + rate.percent))
             taxable = gross - tax
             discount_net = round_minor(Decimal(group_discount) * HUNDRED / (HUNDRED + rate.percent))
-            lines_net = taxable + discount_net
+            charge_net = round_minor(Decimal(group_charge) * HUNDRED / (HUNDRED + rate.percent))
+            lines_net = taxable + discount_net - charge_net
             idx = members[key]
             for i, part in zip(idx, allocate(lines_net, [after_line_discounts[i] for i in idx]), strict=True):
                 net_amounts[i] = part
@@ -155,6 +182,7 @@ def compute_totals(
                 exemption_reason=rate.exemption_reason,
                 lines_net_amount=lines_net,
                 discount_amount=discount_net,
+                charge_amount=charge_net,
                 taxable_amount=taxable,
                 tax_amount=tax,
             )
@@ -166,12 +194,13 @@ def compute_totals(
     return Totals(
         subtotal=subtotal,
         discount_amount=sum(g.discount_amount for g in groups),
+        charge_amount=sum(g.charge_amount for g in groups),
         total_excluding_tax=total_excluding_tax,
         tax=tax_total,
         total=total_excluding_tax + tax_total,
         tax_groups=tuple(groups),
         lines=tuple(
-            LineAmounts(amount=a, discount_amount=d, net_amount=n)
-            for (a, d), n in zip(grosses, net_amounts, strict=True)
+            LineAmounts(amount=a, discount_amount=d, charge_amount=c, net_amount=n)
+            for (a, d, c), n in zip(grosses, net_amounts, strict=True)
         ),
     )

@@ -82,6 +82,7 @@ class CustomerCreate(Command):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
+    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -101,6 +102,7 @@ class CustomerUpdate(Command):
     currency: str | None = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
+    einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
     metadata: dict[str, Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -117,6 +119,20 @@ class DiscountIn(Command):
     def _one_kind(self) -> DiscountIn:
         if (self.percent_off is None) == (self.amount_off is None):
             raise ValueError("give exactly one of percent_off or amount_off")
+        return self
+
+
+class ChargeIn(Command):
+    """A charge (shipping, handling, a fee) on a line or the invoice: a percentage or an amount."""
+
+    description: str = Field(min_length=1, max_length=200)
+    percent: DecimalText | None = Field(default=None, gt=0, le=1000, decimal_places=4)
+    amount: MinorUnits | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ChargeIn:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("give exactly one of percent or amount")
         return self
 
 
@@ -152,6 +168,7 @@ class LineIn(Command):
     tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
     tax_rate: TaxRateIn | None = None
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
+    charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     period: PeriodIn | None = None
 
     @model_validator(mode="after")
@@ -181,6 +198,7 @@ class InvoiceCreate(Command):
     purchase_order: str | None = Field(default=None, max_length=100)
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
+    charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))

@@ -14,11 +14,13 @@ from invoicing.domain.errors import Conflict, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import credit_note_series, invoice_series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
-from invoicing.domain.totals import Discount
+from invoicing.domain.totals import Charge, Discount
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import (
     MAX_LINES,
+    ChargeIn,
     CreditNoteCreate,
     DiscountIn,
     InvoiceCreate,
@@ -63,6 +65,10 @@ def _discount(d: DiscountIn) -> Discount:
     return Discount(description=d.description, percent_off=d.percent_off, amount_off=d.amount_off)
 
 
+def _charge(c: ChargeIn) -> Charge:
+    return Charge(description=c.description, percent=c.percent, amount=c.amount)
+
+
 def _line(line: LineIn) -> InvoiceLine:
     manual = line.tax_rate
     return InvoiceLine(
@@ -75,6 +81,7 @@ def _line(line: LineIn) -> InvoiceLine:
         tax_rate=TaxRate(category=manual.category, percent=manual.percent, name=manual.name,
                          exemption_reason=manual.exemption_reason) if manual else None,
         discounts=tuple(_discount(d) for d in line.discounts),
+        charges=tuple(_charge(c) for c in line.charges),
         period_start=line.period.start if line.period else None,
         period_end=line.period.end if line.period else None,
     )
@@ -115,6 +122,7 @@ class InvoiceService:
             purchase_order=cmd.purchase_order,
             lines=tuple(_line(line) for line in cmd.lines),
             discounts=tuple(_discount(d) for d in cmd.discounts),
+            charges=tuple(_charge(c) for c in cmd.charges),
             metadata=cmd.metadata,
             created=now,
         )
@@ -174,10 +182,10 @@ class InvoiceService:
         now = self.clock.now()
         def build(number: str, sequence: int) -> Invoice:
             return draft.finalize(seller=seller, customer=customer, number=number, now=now,
-                                  previous_totals=previous)
+                                  previous_totals=previous, payment_reference=creditor_reference(number))
 
         # Fail fast, before touching the series, when the draft cannot be finalized.
-        provisional = build("PENDING", 0)
+        provisional = build("PENDING-0", 0)
         finalized = self.invoices.finalize(
             draft, invoice_series(seller, customer), build, credit_used=provisional.applied_balance
         )
