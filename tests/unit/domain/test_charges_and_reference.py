@@ -34,8 +34,9 @@ def test_invoice_charge_is_taxed_with_the_lines_and_spread_over_groups() -> None
 def test_line_charge_raises_the_line_net() -> None:
     totals = compute_totals([line(10000, charges=(Charge(percent=Decimal(10)),),
                                   discounts=(Discount(amount_off=500),))])
-    assert (totals.lines[0].amount, totals.lines[0].discount_amount, totals.lines[0].charge_amount) == (10000, 500, 1000)
-    assert totals.lines[0].net_amount == 10500
+    first = totals.lines[0]
+    assert (first.amount, first.discount_amount, first.charge_amount) == (10000, 500, 1000)
+    assert first.net_amount == 10500
     assert totals.tax == 2625
 
 
@@ -49,7 +50,7 @@ def test_tax_inclusive_charge_splits_into_net_and_tax_once() -> None:
 
 @pytest.mark.parametrize("fields", [{}, {"amount": 1, "percent": Decimal(1)}, {"amount": -1}])
 def test_a_charge_is_one_amount_or_percentage(fields: dict) -> None:
-    with pytest.raises(ValueError, match="charge|greater than"):
+    with pytest.raises(ValueError, match=r"charge|greater than"):
         Charge(**fields)
 
 

@@ -225,7 +225,7 @@ def test_invoice_discounts_exceeding_the_lines_raise_naming_discounts(discounts:
 @pytest.mark.parametrize("fields", [{"percent_off": Decimal("100.1")}, {"percent_off": Decimal(-1)},
                                     {"amount_off": -1}, {}, {"percent_off": Decimal(5), "amount_off": 5}])
 def test_a_discount_is_one_positive_percentage_or_amount(fields: dict) -> None:
-    with pytest.raises(ValueError, match="discount|less than or equal|greater than"):
+    with pytest.raises(ValueError, match=r"discount|less than or equal|greater than"):
         Discount(**fields)
 
 
