@@ -15,30 +15,15 @@ import threading
 from local.stack import LocalStack
 
 LOCAL_ACCOUNT_NAME = "Local developer"
-LOCAL_ACCOUNT_ID = "acct_local"
 
 
-def create_local_api_key(stack: LocalStack) -> str | None:
-    """An API key for trying the API, through the project's own functions (None if it has none yet).
+def create_local_api_key(stack: LocalStack) -> str:
+    """A seller account and its API key, made the way a deployer makes the first one."""
+    from invoicing.onboarding import create_account_with_key
 
-    `invoicing.onboarding.create_account_with_key` makes a seller account and its key, so the key works
-    at once; `invoicing.adapters.api_keys.create_api_key` alone makes a key for an account id.
-    """
-    if "InvoicingTable" not in stack.resources:
-        return None
     client, table = stack.boto3_client("dynamodb"), stack.resources.name("InvoicingTable")
-    try:
-        from invoicing.onboarding import create_account_with_key
-    except ImportError:
-        pass
-    else:
-        _, key = create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME)
-        return str(key)
-    try:
-        from invoicing.adapters.api_keys import create_api_key
-    except ImportError:
-        return None  # TODO(api keys): no key-creating function in the project yet; hook it in here.
-    return str(create_api_key(client, table, LOCAL_ACCOUNT_ID))
+    _, key = create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME)
+    return key
 
 
 def _parameters(pairs: list[str]) -> dict[str, str]:
@@ -77,11 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  AWS emulator  {stack.endpoint_url}   (aws --endpoint-url {stack.endpoint_url} ...)",
             f"  Clock         {stack.clock.now().isoformat(timespec='seconds')}   "
             f'(POST /_local/clock/advance {{"days": 30}}, POST /_local/drain)',
+            f"  API key       {api_key}   (Authorization: Bearer <key>)",
         ]
-        if api_key:
-            lines.append(f"  API key       {api_key}   (Authorization: Bearer <key>)")
-        else:
-            lines.append("  API key       none: the project has no key-creating function yet")
         if stack.schedules:
             names = ", ".join(stack.schedules)
             lines.append(f'  Schedules     {names}   (POST /_local/schedules/fire {{"name": ...}})')

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 from invoicing.api.errors import domain_error_response, error_response, validation_error_response
 from invoicing.api.views import (
@@ -38,6 +39,7 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 InvoiceId = Annotated[str, Path(max_length=64)]
 logger = Logger(service="invoicing-api")
+metrics = Metrics()  # shares the handler's metric set; flushed by its @metrics.log_metrics
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -152,11 +154,15 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     @app.post("/invoices/<invoice_id>/finalize", tags=["invoices"],
               summary="Finalize: assign the next number, freeze, render the PDF")
     def finalize_invoice(invoice_id: InvoiceId):
-        return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
+        view = services.invoices.finalize(account_id(), invoice_id)
+        metrics.add_metric(name="InvoicesFinalized", unit=MetricUnit.Count, value=1)
+        return invoice_ok(view)
 
     @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
     def pay_invoice(invoice_id: InvoiceId):
-        return invoice_ok(services.invoices.pay(account_id(), invoice_id))
+        view = services.invoices.pay(account_id(), invoice_id)
+        metrics.add_metric(name="InvoicesPaidManually", unit=MetricUnit.Count, value=1)
+        return invoice_ok(view)
 
     @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
     def void_invoice(invoice_id: InvoiceId):
@@ -182,7 +188,9 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     # --- credit notes -------------------------------------------------------------------------
     @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice")
     def create_credit_note(body: Annotated[CreditNoteCreate, Body()]):
-        return ok(credit_note_view(services.credit_notes.create(account_id(), body)), 201)
+        note = services.credit_notes.create(account_id(), body)
+        metrics.add_metric(name="CreditNotesIssued", unit=MetricUnit.Count, value=1)
+        return ok(credit_note_view(note), 201)
 
     @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
     def get_credit_note(credit_note_id: Annotated[str, Path(max_length=64)]):
