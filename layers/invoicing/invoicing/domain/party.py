@@ -88,6 +88,15 @@ def validated_tax_id(type_: str, value: str, *, param: str = "tax_ids") -> TaxId
     return TaxId.model_validate({"type": type_, "value": str(compact)})
 
 
+class ElectronicAddress(Model):
+    """Where a party receives e-invoices (EN 16931 BT-34 / BT-49): an identifier and its scheme
+    from the Electronic Address Scheme code list, e.g. a Peppol participant `0007` + Swedish
+    organisation number, `0088` + GLN, `9930` + German VAT number."""
+
+    scheme: str = Field(pattern=r"^(?:[0-9]{4}|[A-Z]{2})$", description="EAS code", examples=["0007"])
+    value: str = Field(min_length=1, max_length=100, pattern=r"^\S(?:.*\S)?$", examples=["5567321707"])
+
+
 class Branding(Model):
     # Logos are copied onto every finalized invoice (a DynamoDB item holds 400 KB): keep them small.
     logo_svg: str | None = Field(default=None, max_length=60_000, description="An SVG document (at most 60 kB)")
@@ -132,6 +141,9 @@ class Account(Model):
     website: str | None = None
     address: Address | None = None
     tax_ids: list[TaxId] = Field(default_factory=list)
+    electronic_address: ElectronicAddress | None = Field(
+        default=None, description="Where the account receives e-invoices (BT-34), e.g. its Peppol ID"
+    )
     iban: str | None = None
     bic: str | None = None
     default_currency: str = "EUR"
@@ -162,6 +174,9 @@ class Customer(Model):
     address: Address | None = None
     tax_ids: list[TaxId] = Field(default_factory=list)
     tax_exempt: Literal["none", "exempt", "reverse"] = "none"
+    electronic_address: ElectronicAddress | None = Field(
+        default=None, description="Where the customer receives e-invoices (BT-49), e.g. its Peppol ID"
+    )
     locale: str = "en"
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
