@@ -32,3 +32,10 @@ def test_an_electronic_address_is_a_scheme_and_an_identifier() -> None:
 def test_a_malformed_electronic_address_is_refused(scheme: str, value: str) -> None:
     with pytest.raises(ValidationError):
         ElectronicAddress(scheme=scheme, value=value)
+
+
+def test_the_seller_may_state_its_legal_registration_id() -> None:
+    assert seller().legal_registration_id is None
+    assert seller(legal_registration_id="5567037485").legal_registration_id == "5567037485"
+    with pytest.raises(ValidationError):
+        seller(legal_registration_id="")

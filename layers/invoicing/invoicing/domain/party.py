@@ -141,6 +141,10 @@ class Account(Model):
     website: str | None = None
     address: Address | None = None
     tax_ids: list[TaxId] = Field(default_factory=list)
+    legal_registration_id: str | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="Company registration number (EN 16931 BT-30), e.g. a Swedish organisationsnummer",
+    )
     electronic_address: ElectronicAddress | None = Field(
         default=None, description="Where the account receives e-invoices (BT-34), e.g. its Peppol ID"
     )
