@@ -12,6 +12,7 @@ from decimal import Decimal
 from invoicing.domain.credit_note import CreditNote, split_credit
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Branding, Customer, CustomField, validated_tax_id
+from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Discount
 
@@ -95,7 +96,7 @@ def finalized(
     customer: Customer | None = None,
     currency: str | None = None,
     number: str = "INV-000001",
-    payment_reference: str | None = "INV000001",
+    payment_reference: str | None = None,
     **changes: object,
 ) -> Invoice:
     seller = seller or swedish_seller()
@@ -109,8 +110,10 @@ def finalized(
         created=NOW,
         **changes,
     )
+    # As finalization assigns it in production: the RF creditor reference derived from the number.
+    reference = payment_reference if payment_reference is not None else creditor_reference(number)
     return draft.finalize(seller=seller, customer=customer, number=number, now=NOW, previous_totals=[],
-                          payment_reference=payment_reference)
+                          payment_reference=reference)
 
 
 def swedish_invoice(**changes: object) -> Invoice:
@@ -168,4 +171,14 @@ def credit_note_for(invoice: Invoice, amount: int) -> CreditNote:
         customer_id=invoice.customer_id, number="CN-000001", currency=invoice.currency, amount=amount,
         subtotal=amount - tax, tax=tax, tax_groups=groups, type="pre_payment", reason="order_change",
         memo="Två konsulttimmar krediteras efter avstämning.", issue_date=NOW, created=NOW,
+    )
+
+
+def eur_invoice(**changes: object) -> Invoice:
+    """EUR 123.45 due, in English, to a German business (reverse charge): a payment QR code applies."""
+    return finalized(
+        [line("Data integration workshop", "1", "12345", 1)],
+        customer=german_customer(locale="en"),
+        number="INV-000042",
+        **changes,
     )

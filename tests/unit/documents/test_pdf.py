@@ -23,7 +23,7 @@ from invoicing.documents.pdf import (
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import Address, Branding, Customer
 from invoicing.domain.tax import REVERSE_CHARGE_NOTE
-from invoicing.domain.totals import Discount
+from invoicing.domain.totals import Charge, Discount
 
 from . import samples
 from .samples import NOW, finalized, german_customer, line, swedish_customer, swedish_seller
@@ -92,7 +92,7 @@ def test_swedish_invoice_shows_parties_facts_lines_and_totals(swedish_pdf):
         "Moms 25 % 1 257,60 kr 314,40 kr",
         "Delsumma 1 257,60 kr", "Totalt 1 572,00 kr", "Att betala 1 572,00 kr",
         "Betalning inom 30 dagar",
-        "IBAN SE45 5000 0000 0583 9825 7466", "BIC ESSESESS", "Betalningsreferens INV000001",
+        "Betalningsreferens RF69 INV0 0000 1 IBAN SE45 5000 0000 0583 9825 7466 BIC ESSESESS",
         "Frågor? Kontakta billing@norrsken.example · +46 8 123 456 78",
         "Godkänd för F-skatt", "Sida 1 av 1",
     ]:
@@ -180,6 +180,44 @@ def test_invoice_discounts_credit_and_tax_inclusive_prices():
     assert "Total SEK1,080.00" in content
     assert "Credit applied −SEK100.00" in content
     assert "Amount due SEK980.00" in content
+
+
+def test_line_and_invoice_charges_are_shown_and_add_up():
+    invoice = finalized(
+        [line("Analysplattform", "1", "98760", 1, charges=(Charge(description="Expressleverans", amount=5000),)),
+         line("Konsulttimmar", "2.5", "12000", 2, unit_code="HUR",
+              discounts=(Discount(description="Ramavtal", percent_off=Decimal(10)),),
+              charges=(Charge(percent=Decimal(5)),))],
+        charges=(Charge(description="Frakt", amount=4900), Charge(description="Hantering", percent=Decimal(2))),
+        discounts=(Discount(description="Lojalitet", percent_off=Decimal(5)),),
+    )
+    content = text(render_invoice_pdf(invoice))
+    # Line charges under the description, beside the discounts; the line amount includes them.
+    assert "Expressleverans: +50,00 kr" in content
+    assert "1 987,60 kr 25 % 1 037,60 kr" in content
+    assert "Rabatt (Ramavtal, 10 %): −30,00 kr Tillägg (5 %): +15,00 kr" in content
+    assert "285,00 kr" in content
+    # Invoice charges in the totals box, after the discounts, then the total excluding VAT (BT-109).
+    assert ("Delsumma 1 322,60 kr Rabatt (Lojalitet, 5 %) −66,13 kr Frakt 49,00 kr Hantering (2 %) 26,45 kr "
+            "Summa exkl. moms 1 331,92 kr Moms 25 % 332,98 kr Totalt 1 664,90 kr") in content
+    assert invoice.totals is not None and invoice.totals.charge_amount == 4900 + 2645
+
+
+def test_a_charge_in_english_and_german_without_description():
+    for locale, expected in [("en", "Charge €49.00"), ("de", "Zuschlag 49,00 €")]:
+        invoice = finalized([line("Platform", "1", "100000")], customer=german_customer(locale=locale),
+                            charges=(Charge(amount=4900),))
+        assert expected in text(render_invoice_pdf(invoice)), locale
+
+
+def test_the_payment_reference_is_the_rf_creditor_reference_in_groups_of_four():
+    for locale, label in [("en", "Payment reference"), ("sv", "Betalningsreferens"), ("de", "Verwendungszweck")]:
+        invoice = finalized([line("Platform", "1", "100000")], customer=swedish_customer(locale=locale),
+                            number="INV-000042")
+        assert invoice.payment_reference == "RF29INV000042"
+        assert f"{label} RF29 INV0 0004 2" in text(render_invoice_pdf(invoice)), locale
+    legacy = finalized([line("Platform", "1", "100000")], payment_reference="OCR 4711")
+    assert "Betalningsreferens OCR 4711" in text(render_invoice_pdf(legacy))
 
 
 # --- status --------------------------------------------------------------------------------

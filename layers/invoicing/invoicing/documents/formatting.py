@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_currency, format_decimal
 from babel.numbers import format_percent as _babel_format_percent
+from stdnum import iso11649
 
 from invoicing.domain.money import exponent, to_major
 from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
@@ -44,9 +45,11 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_incl_tax": "Amount incl. VAT",
         "period": "Period",
         "line_discount": "Discount",
+        "line_charge": "Charge",
         "subtotal": "Subtotal",
         "subtotal_excl_tax": "Subtotal excl. VAT",
         "discount": "Discount",
+        "charge": "Charge",
         "total_excl_tax": "Total excl. VAT",
         "vat": "VAT",
         "total": "Total",
@@ -66,6 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
         "due_on_receipt": "Due on receipt",
         "payment_details": "Payment details",
         "payment_reference": "Payment reference",
+        "scan_to_pay": "Scan to pay with your banking app",
         "iban": "IBAN",
         "bic": "BIC",
         "bill_to": "Bill to",
@@ -110,9 +114,11 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_incl_tax": "Belopp inkl. moms",
         "period": "Period",
         "line_discount": "Rabatt",
+        "line_charge": "Tillägg",
         "subtotal": "Delsumma",
         "subtotal_excl_tax": "Delsumma exkl. moms",
         "discount": "Rabatt",
+        "charge": "Tillägg",
         "total_excl_tax": "Summa exkl. moms",
         "vat": "Moms",
         "total": "Totalt",
@@ -132,6 +138,7 @@ LABELS: dict[str, dict[str, str]] = {
         "due_on_receipt": "Betalning vid mottagandet",
         "payment_details": "Betalningsuppgifter",
         "payment_reference": "Betalningsreferens",
+        "scan_to_pay": "Skanna och betala i din bankapp",
         "iban": "IBAN",
         "bic": "BIC",
         "bill_to": "Fakturamottagare",
@@ -176,9 +183,11 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_incl_tax": "Betrag inkl. USt.",
         "period": "Leistungszeitraum",
         "line_discount": "Rabatt",
+        "line_charge": "Zuschlag",
         "subtotal": "Zwischensumme",
         "subtotal_excl_tax": "Zwischensumme netto",
         "discount": "Rabatt",
+        "charge": "Zuschlag",
         "total_excl_tax": "Gesamtbetrag netto",
         "vat": "USt.",
         "total": "Gesamtbetrag",
@@ -198,6 +207,7 @@ LABELS: dict[str, dict[str, str]] = {
         "due_on_receipt": "Zahlbar sofort nach Erhalt",
         "payment_details": "Bankverbindung",
         "payment_reference": "Verwendungszweck",
+        "scan_to_pay": "Mit der Banking-App scannen und bezahlen",
         "iban": "IBAN",
         "bic": "BIC",
         "bill_to": "Rechnungsempfänger",
@@ -301,6 +311,14 @@ def format_unit_price(unit_amount_minor: Decimal, currency: str, locale: LocaleL
     currency's digits and more only when the price has them (0.0125 cents -> €0.000125)."""
     major = Decimal(unit_amount_minor).scaleb(-exponent(currency))
     return format_currency(major, currency, locale=resolve_locale(locale), decimal_quantization=False)
+
+
+def format_payment_reference(reference: str) -> str:
+    """An ISO 11649 creditor reference in groups of four, the way a payer reads it out and types
+    it: `RF71INV000042` -> `RF71 INV0 0004 2`. Any other reference is printed as it is."""
+    if iso11649.is_valid(reference):
+        return iso11649.format(reference)
+    return reference
 
 
 def format_date(value: date | datetime, locale: LocaleLike) -> str:
