@@ -16,12 +16,13 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
+from xml.etree import ElementTree
 
 from babel import Locale
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -31,6 +32,7 @@ from invoicing.documents.formatting import (
     exemption_note,
     format_date,
     format_money,
+    format_payment_reference,
     format_percent,
     format_quantity,
     format_unit,
@@ -39,8 +41,8 @@ from invoicing.documents.formatting import (
     resolve_locale,
 )
 from invoicing.domain.errors import Conflict
-from invoicing.domain.money import allocate
-from invoicing.domain.totals import Discount
+from invoicing.domain.money import allocate, to_major
+from invoicing.domain.totals import Charge, Discount
 
 if TYPE_CHECKING:
     from invoicing.domain.credit_note import CreditNote
@@ -97,9 +99,12 @@ def render_invoice_html(invoice: Invoice) -> str:
     return _INVOICE_TEMPLATE.render(_invoice_context(invoice))
 
 
-def render_invoice_pdf(invoice: Invoice) -> bytes:
-    """The finalized invoice as an A4 PDF, in its customer's language, fetching nothing."""
-    return html_to_pdf(render_invoice_html(invoice))
+def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None) -> bytes:
+    """The finalized invoice as an A4 PDF, in its customer's language, fetching nothing.
+
+    With `facturx_xml` (the invoice as CII XML) the PDF is a Factur-X / ZUGFeRD e-invoice:
+    PDF/A-3b with the XML embedded as `factur-x.xml` and declared in the XMP metadata."""
+    return html_to_pdf(render_invoice_html(invoice), facturx=_facturx(facturx_xml, _finalized_at(invoice)))
 
 
 def render_credit_note_html(credit_note: CreditNote, invoice: Invoice) -> str:
@@ -107,16 +112,21 @@ def render_credit_note_html(credit_note: CreditNote, invoice: Invoice) -> str:
     return _CREDIT_NOTE_TEMPLATE.render(_credit_note_context(credit_note, invoice))
 
 
-def render_credit_note_pdf(credit_note: CreditNote, invoice: Invoice) -> bytes:
-    """A credit note as an A4 PDF, in the customer's language, fetching nothing."""
-    return html_to_pdf(render_credit_note_html(credit_note, invoice))
+def render_credit_note_pdf(credit_note: CreditNote, invoice: Invoice, *, facturx_xml: bytes | None = None) -> bytes:
+    """A credit note as an A4 PDF, in the customer's language, fetching nothing; with
+    `facturx_xml` (the credit note as CII XML) a Factur-X PDF/A-3b, like `render_invoice_pdf`."""
+    html = render_credit_note_html(credit_note, invoice)
+    return html_to_pdf(html, facturx=_facturx(facturx_xml, credit_note.issue_date))
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, *, facturx: FacturX | None = None) -> bytes:
     """Lay out one of our documents with the cached engine; only `data:` URIs are ever loaded."""
     engine = _engine()
     document = engine.html_class(string=html, url_fetcher=engine.url_fetcher, base_url=None)
-    pdf = document.write_pdf(stylesheets=[engine.stylesheet], font_config=engine.font_config)
+    options: dict[str, Any] = {}
+    if facturx is not None:
+        options = facturx.write_pdf_options(engine.url_fetcher)
+    pdf = document.write_pdf(stylesheets=[engine.stylesheet], font_config=engine.font_config, **options)
     assert isinstance(pdf, bytes)
     return pdf
 
@@ -141,6 +151,7 @@ class _Engine:
 @cache
 def _engine() -> _Engine:
     # Imported here: only the document function pays for WeasyPrint (and Pango) at cold start.
+    import segno.helpers  # noqa: F401 - the payment QR codes; a layer without it fails here, at cold start
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -175,6 +186,146 @@ def data_only_url_fetcher() -> Any:
             return URLFetcherResponse(url, body, {"Content-Type": media_type})
 
     return DataOnlyURLFetcher()
+
+
+# --- Factur-X / ZUGFeRD --------------------------------------------------------------------
+
+
+class InvalidFacturX(ValueError):
+    """The XML given for a Factur-X PDF is not a CII invoice of a Factur-X profile."""
+
+
+FACTURX_FILENAME = "factur-x.xml"
+_FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+_CII_NS = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+_RAM_NS = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+# BT-24 (the specification identifier in the XML) -> the profile's name in the XMP (Factur-X 1.0.07, 7.2.2).
+FACTURX_PROFILES = {
+    "urn:factur-x.eu:1p0:minimum": "MINIMUM",
+    "urn:factur-x.eu:1p0:basicwl": "BASIC WL",
+    "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic": "BASIC",
+    "urn:cen.eu:en16931:2017": "EN 16931",
+    "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "EXTENDED",
+}
+# The XMP properties Factur-X requires, and their PDF/A extension schema (PDF/A accepts only
+# properties whose schema is described in the file itself). Text as in the Factur-X 1.0.07 package.
+_FACTURX_XMP = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:fx="urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#">
+<fx:DocumentType>INVOICE</fx:DocumentType>
+<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>
+<fx:Version>1.0</fx:Version>
+<fx:ConformanceLevel>{level}</fx:ConformanceLevel>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>fx</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq>
+{properties}
+</rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+</rdf:RDF>"""
+_FACTURX_PROPERTY = """<rdf:li rdf:parseType="Resource"><pdfaProperty:name>{name}</pdfaProperty:name>\
+<pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category>\
+<pdfaProperty:description>{description}</pdfaProperty:description></rdf:li>"""
+_FACTURX_PROPERTIES = "\n".join(_FACTURX_PROPERTY.format(name=name, description=description) for name, description in (
+    ("DocumentFileName", "The name of the embedded XML document"),
+    ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
+    ("Version", "The actual version of the standard applying to the embedded XML document"),
+    ("ConformanceLevel", "The conformance level of the embedded XML document"),
+))
+
+
+@dataclass(frozen=True)
+class FacturX:
+    """What turns a rendered document into a Factur-X e-invoice: the CII XML and its profile."""
+
+    xml: bytes
+    level: str  # the profile as the XMP names it: "EN 16931", "BASIC"...
+    date: datetime  # when the XML was made (the document's finalization), for the embedded file
+
+    @classmethod
+    def of(cls, xml: bytes, date: datetime) -> FacturX:
+        """Read the profile from the XML's specification identifier (BT-24). The XML is our own
+        (the e-invoice generator's); it is checked to be CII, not validated here."""
+        if b"<!DOCTYPE" in xml[:4096].upper():
+            raise InvalidFacturX("A Factur-X XML must not declare a DOCTYPE")
+        try:
+            root = ElementTree.fromstring(xml)  # noqa: S314 - our own XML, refused above if it has a DOCTYPE
+        except ElementTree.ParseError as exc:
+            raise InvalidFacturX(f"The Factur-X XML is not well-formed: {exc}") from exc
+        if root.tag != f"{{{_CII_NS}}}CrossIndustryInvoice":
+            raise InvalidFacturX(f"A Factur-X XML is a CII CrossIndustryInvoice, not {root.tag}")
+        guideline = root.findtext(
+            f"{{{_CII_NS}}}ExchangedDocumentContext/{{{_RAM_NS}}}GuidelineSpecifiedDocumentContextParameter"
+            f"/{{{_RAM_NS}}}ID", default="").strip()
+        if guideline not in FACTURX_PROFILES:
+            raise InvalidFacturX(f"Not a Factur-X profile: specification identifier '{guideline}'")
+        return cls(xml=xml, level=FACTURX_PROFILES[guideline], date=date.astimezone(UTC))
+
+    def write_pdf_options(self, url_fetcher: Any) -> dict[str, Any]:
+        """WeasyPrint writes the PDF/A-3b itself (sRGB output intent, embedded fonts, XMP with
+        pdfaid part 3 / B, the file's /AF entry); the finisher adds the Factur-X XMP properties."""
+        from weasyprint import Attachment
+
+        attachment = Attachment(
+            string=self.xml, url_fetcher=url_fetcher, name=FACTURX_FILENAME,
+            description=f"Factur-X invoice ({self.level})",
+            # Factur-X 1.0.07: "Data" is allowed for every profile and required for MINIMUM and BASIC WL.
+            relationship="Data",
+            created=self.date, modified=self.date,
+        )
+        return {"pdf_variant": "pdf/a-3b", "attachments": [attachment], "finisher": self._add_xmp_properties}
+
+    def _add_xmp_properties(self, document: Any, pdf: Any) -> None:
+        # The XMP packet WeasyPrint wrote for PDF/A, with the Factur-X properties and their schema
+        # merged into its one rdf:RDF (a second rdf:RDF in the packet would be ignored by readers).
+        # pdfaid part and conformance become elements, the form every PDF/A and Factur-X reader knows.
+        stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+        packet = b"".join(stream.stream)
+        start, end = packet.index(b"<rdf:RDF"), packet.rindex(b"</rdf:RDF>") + len(b"</rdf:RDF>")
+        rdf = ElementTree.fromstring(packet[start:end])  # noqa: S314 - the packet WeasyPrint just wrote
+        for description in rdf:
+            for name in ("part", "conformance"):
+                value = description.attrib.pop(f"{{{_PDFAID_NS}}}{name}", None)
+                if value is not None:
+                    ElementTree.SubElement(description, f"{{{_PDFAID_NS}}}{name}").text = value
+        extension = _FACTURX_XMP.format(level=self.level, properties=_FACTURX_PROPERTIES)
+        rdf.extend(ElementTree.fromstring(extension))  # noqa: S314 - our constant
+        stream.stream = [packet[:start], ElementTree.tostring(rdf, encoding="utf-8", xml_declaration=False),
+                         packet[end:]]
+        # WeasyPrint 70 lists an attachment in the catalog's /AF twice (once from the EmbeddedFiles
+        # name tree, once as a file specification): each associated file once is enough.
+        associated = pdf.catalog["AF"]
+        associated[:] = list(dict.fromkeys(associated))
+
+
+_PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
+for _prefix, _uri in (("fx", _FACTURX_NS), ("pdfaid", _PDFAID_NS),
+                      ("pdfaExtension", "http://www.aiim.org/pdfa/ns/extension/"),
+                      ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
+                      ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"),
+                      ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#")):
+    ElementTree.register_namespace(_prefix, _uri)
+
+
+def _facturx(xml: bytes | None, date: datetime | date) -> FacturX | None:
+    if xml is None:
+        return None
+    when = date if isinstance(date, datetime) else datetime.combine(date, time(), UTC)
+    return FacturX.of(xml, when)
+
+
+def _finalized_at(invoice: Invoice) -> datetime | date:
+    """When the invoice (and so its XML) was made final: the embedded file's date."""
+    if invoice.status_transitions.finalized_at is not None:
+        return invoice.status_transitions.finalized_at
+    _require_finalized(invoice)
+    assert invoice.issue_date is not None
+    return invoice.issue_date
 
 
 # --- what the page shows --------------------------------------------------------------------
@@ -251,7 +402,9 @@ def _invoice_context(invoice: Invoice) -> dict[str, Any]:
     row(words["subtotal_excl_tax"] if inclusive else words["subtotal"], fmt.money(totals.subtotal))
     for label, amount in _invoice_discounts(invoice, fmt, words):
         row(label, fmt.minus(amount))
-    if totals.discount_amount:
+    for label, amount in _invoice_charges(invoice, fmt, words):
+        row(label, fmt.money(amount))
+    if totals.discount_amount or totals.charge_amount:
         row(words["total_excl_tax"], fmt.money(totals.total_excluding_tax))
     groups = totals.tax_groups
     tax_label = words["vat"]
@@ -271,12 +424,14 @@ def _invoice_context(invoice: Invoice) -> dict[str, Any]:
     days = (due_date - invoice.issue_date).days
     terms = seller.payment_terms or (words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
     payment_details = []
-    if seller.iban:
-        payment_details.append((words["iban"], _group_iban(seller.iban)))
-    if seller.bic:
-        payment_details.append((words["bic"], seller.bic))
     if invoice.payment_reference:
-        payment_details.append((words["payment_reference"], invoice.payment_reference))
+        # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
+        payment_details.append({"label": words["payment_reference"], "kind": "reference",
+                                "value": format_payment_reference(invoice.payment_reference)})
+    if seller.iban:
+        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(seller.iban)})
+    if seller.bic:
+        payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
 
     return {
         **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or ""),
@@ -293,6 +448,7 @@ def _invoice_context(invoice: Invoice) -> dict[str, Any]:
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
+        "payment_qr": _payment_qr_uri(invoice, seller),
         "footer_notes": [invoice.footer] if invoice.footer else [],
     }
 
@@ -382,7 +538,10 @@ def _common_context(
 def _line_view(line: InvoiceLine, fmt: _Fmt, words: dict[str, str], inclusive: bool) -> dict[str, Any]:
     amount = line.amount or 0
     discount_amount = line.discount_amount or 0
-    shown = amount - discount_amount if inclusive else (line.net_amount if line.net_amount is not None else 0)
+    charge_amount = line.charge_amount or 0
+    # Tax-inclusive lines show their gross after discounts and charges; the net is derived per group.
+    shown = amount - discount_amount + charge_amount if inclusive \
+        else (line.net_amount if line.net_amount is not None else 0)
     unit = format_unit(line.unit_code, fmt.locale)
     quantity = format_quantity(line.quantity, fmt.locale)
     period = None
@@ -395,6 +554,9 @@ def _line_view(line: InvoiceLine, fmt: _Fmt, words: dict[str, str], inclusive: b
         parts = allocate(discount_amount, [d.amount_on(amount) for d in line.discounts])
         discounts = [f"{_discount_label(d, fmt, words['line_discount'])}: {fmt.minus(part)}"
                      for d, part in zip(line.discounts, parts, strict=True) if part]
+    # Charges print beside the discounts, each as the domain computed it (on the line's amount).
+    charges = [f"{_charge_label(c, fmt, words['line_charge'])}: +{fmt.money(c.amount_on(amount))}"
+               for c in line.charges if c.amount_on(amount)]
     return {
         "description": line.description,
         "period": period,
@@ -403,7 +565,15 @@ def _line_view(line: InvoiceLine, fmt: _Fmt, words: dict[str, str], inclusive: b
         "tax_rate": fmt.percent(line.tax.percent) if line.tax is not None else "",
         "amount": fmt.money(shown),
         "discounts": discounts,
+        "charges": charges,
     }
+
+
+def _lines_base(invoice: Invoice) -> int:
+    # What invoice-level discounts and charges are computed on: every line after its own
+    # discounts and charges (as compute_totals does).
+    return sum((line.amount or 0) - (line.discount_amount or 0) + (line.charge_amount or 0)
+               for line in invoice.lines)
 
 
 def _invoice_discounts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
@@ -413,16 +583,34 @@ def _invoice_discounts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> li
     total = invoice.totals.discount_amount
     if not invoice.discounts or not total:
         return []
-    base = sum((line.amount or 0) - (line.discount_amount or 0) for line in invoice.lines)
-    parts = allocate(total, [d.amount_on(base) for d in invoice.discounts])
+    parts = allocate(total, [d.amount_on(_lines_base(invoice)) for d in invoice.discounts])
     return [(_discount_label(d, fmt, words["discount"]), part)
             for d, part in zip(invoice.discounts, parts, strict=True) if part]
+
+
+def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
+    """Each invoice-level charge (freight, handling) with its share of the totals' charge amount
+    (net of tax), so that the rows add up to BT-108 whatever the rounding."""
+    assert invoice.totals is not None
+    total = invoice.totals.charge_amount
+    if not invoice.charges or not total:
+        return []
+    parts = allocate(total, [c.amount_on(_lines_base(invoice)) for c in invoice.charges])
+    return [(_charge_label(c, fmt, words["charge"]), part)
+            for c, part in zip(invoice.charges, parts, strict=True) if part]
 
 
 def _discount_label(discount: Discount, fmt: _Fmt, word: str) -> str:
     details = [d for d in (discount.description,
                            fmt.percent(discount.percent_off) if discount.percent_off is not None else None) if d]
     return f"{word} ({', '.join(details)})" if details else word
+
+
+def _charge_label(charge: Charge, fmt: _Fmt, word: str) -> str:
+    """`Freight`, `Freight (5 %)`, or the generic word when the charge has no description."""
+    percent = fmt.percent(charge.percent) if charge.percent is not None else None
+    name = charge.description or word
+    return f"{name} ({percent})" if percent else name
 
 
 def _tax_name(name: str, words: dict[str, str]) -> str:
@@ -467,6 +655,46 @@ def _address_lines(address: Address | None, locale: Locale, *, with_country: boo
     if with_country:
         lines.append(locale.territories.get(address.country, address.country))
     return lines
+
+
+# EPC069-12: a SEPA credit transfer of 0.01 to 999 999 999.99 euros.
+_EPC_MAX_AMOUNT = Decimal("999999999.99")
+
+
+def _payment_qr_uri(invoice: Invoice, seller: Account) -> str | None:
+    """An EPC069-12 ("GiroCode") payment QR code as an SVG data: URI, for what is left to pay on a
+    EUR invoice to the seller's IBAN; None when a SEPA credit transfer cannot pay it (another
+    currency, no IBAN, nothing or too much to pay, void)."""
+    if invoice.currency != "EUR" or not seller.iban or invoice.status == "void":
+        return None
+    amount = to_major(invoice.amount_remaining, invoice.currency)
+    if not Decimal("0.01") <= amount <= _EPC_MAX_AMOUNT:
+        return None
+    return _epc_qr_svg_uri(
+        seller.name.strip()[:70],
+        re.sub(r"\s+", "", seller.iban).upper(),
+        amount,
+        (seller.bic or "").strip().upper(),
+        re.sub(r"\s+", "", invoice.payment_reference or "").upper(),
+        invoice.number or "",
+    )
+
+
+@lru_cache(maxsize=256)
+def _epc_qr_svg_uri(name: str, iban: str, amount: Decimal, bic: str, reference: str, number: str) -> str:
+    # segno is imported here, like WeasyPrint: only the document function pays for it.
+    from segno.helpers import make_epc_qr
+    from stdnum import iso11649
+
+    # A valid RF creditor reference goes in the structured field, which a bank passes on as
+    # such; anything else can only travel as unstructured remittance text.
+    if iso11649.is_valid(reference):
+        remittance = {"reference": reference}
+    else:
+        remittance = {"text": reference or number}
+    # UTF-8 (character set 1): every EPC-compliant banking app reads it, and names keep their letters.
+    qr = make_epc_qr(name=name, iban=iban, amount=amount, bic=bic or None, encoding="utf-8", **remittance)
+    return str(qr.svg_data_uri(scale=1, border=4, omitsize=True, dark="#000", nl=False))
 
 
 def _group_iban(iban: str) -> str:

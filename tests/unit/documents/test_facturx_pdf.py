@@ -1,0 +1,158 @@
+"""Factur-X / ZUGFeRD: the PDF is PDF/A-3b with the CII XML embedded and declared in the XMP.
+
+There is no veraPDF here (a Java validator, not in our package registries), so these tests check
+the structure a PDF/A-3 and Factur-X validator checks: identification, output intent, embedded
+fonts, the associated file and its relationship, and the XMP extension schema.
+"""
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from pypdf import PdfReader
+
+from invoicing.documents.pdf import InvalidFacturX, render_credit_note_pdf, render_invoice_pdf
+
+from . import samples
+
+facturx = pytest.importorskip("facturx")
+
+CII = Path(__file__).parents[1] / "einvoice" / "samples" / "cii-en16931-valid.xml"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+FX = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+
+
+@pytest.fixture(scope="module")
+def xml() -> bytes:
+    return CII.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def pdf(xml) -> bytes:
+    return render_invoice_pdf(samples.swedish_invoice(), facturx_xml=xml)
+
+
+def xmp_packet(reader: PdfReader) -> str:
+    return reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+
+
+def xmp_properties(packet: str) -> dict[str, str]:
+    """Every simple property of the XMP, whether written as an element or as an attribute."""
+    rdf = ElementTree.fromstring(packet[packet.index("<rdf:RDF"):packet.rindex("</rdf:RDF>") + 10])
+    found: dict[str, str] = {}
+    for description in rdf.iter(f"{{{RDF}}}Description"):
+        found.update({k: v for k, v in description.attrib.items() if not k.startswith(f"{{{RDF}}}")})
+        found.update({child.tag: (child.text or "").strip() for child in description if len(child) == 0})
+    return found
+
+
+def test_the_xml_is_embedded_as_factur_x_xml_and_reads_back_identical(pdf, xml):
+    filename, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml"
+    assert embedded == xml
+
+
+def test_the_embedded_file_is_an_associated_file_with_relationship_data(pdf, xml):
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert names[0] == "factur-x.xml"
+    filespec = names[1].get_object()
+    assert filespec["/AFRelationship"] == "/Data"
+    assert filespec["/F"] == filespec["/UF"] == "factur-x.xml"
+    assert [ref.get_object() for ref in root["/AF"]] == [filespec]  # listed once in the catalog's /AF
+    stream = filespec["/EF"]["/F"].get_object()
+    assert stream["/Subtype"] == "/text/xml"
+    assert stream["/Params"]["/ModDate"] == "D:20260315093000Z"  # the invoice's finalization
+    assert stream["/Params"]["/Size"] == len(xml)
+
+
+def test_the_xmp_identifies_pdf_a_3b_and_carries_the_factur_x_extension_schema(pdf):
+    packet = xmp_packet(PdfReader(io.BytesIO(pdf)))
+    for expected in ["pdfaid:part>3<", "pdfaid:conformance>B<", "fx:ConformanceLevel>EN 16931<",
+                     "fx:DocumentType>INVOICE<", "fx:DocumentFileName>factur-x.xml<", "fx:Version>1.0<",
+                     f"<pdfaSchema:namespaceURI>{FX}</pdfaSchema:namespaceURI>", "<pdfaSchema:prefix>fx<"]:
+        assert expected in packet, expected
+    properties = xmp_properties(packet)
+    assert properties[f"{{{PDFAID}}}part"] == "3"
+    assert properties[f"{{{PDFAID}}}conformance"] == "B"
+    assert properties[f"{{{FX}}}ConformanceLevel"] == "EN 16931"
+    assert packet.count("<rdf:RDF") == 1  # one RDF: readers ignore a second one
+    for name in ["DocumentFileName", "DocumentType", "Version", "ConformanceLevel"]:
+        assert f"<pdfaProperty:name>{name}</pdfaProperty:name>" in packet  # each fx property is described
+
+
+def test_info_dictionary_and_xmp_agree(pdf):
+    # PDF/A: each document information entry must equal its XMP counterpart.
+    reader = PdfReader(io.BytesIO(pdf))
+    info = reader.trailer["/Info"]
+    properties = xmp_properties(xmp_packet(reader))
+    assert properties["{http://ns.adobe.com/pdf/1.3/}Producer"] == info["/Producer"]
+    assert properties["{http://ns.adobe.com/xap/1.0/}CreatorTool"] == info["/Creator"]
+    packet = xmp_packet(reader)
+    assert f">{info['/Title']}</rdf:li>" in packet and f"<rdf:li>{info['/Author']}</rdf:li>" in packet
+    assert "/CreationDate" not in info and "/ModDate" not in info and "/Keywords" not in info
+
+
+def test_pdf_a_has_an_srgb_output_intent_and_embeds_every_font(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.pdf_header == "%PDF-1.7"
+    assert reader.trailer.get("/ID")
+    (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "sRGB" in intent["/OutputConditionIdentifier"]
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 3 and profile.get_data()[36:40] == b"acsp"  # an RGB ICC profile
+    fonts = 0
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert {"/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
+            fonts += 1
+    assert fonts >= 2
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_the_document_still_reads_as_the_invoice(pdf):
+    content = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "INV-000001" in content and "Att betala" in content
+
+
+def test_without_xml_the_pdf_is_plain(xml):
+    reader = PdfReader(io.BytesIO(render_invoice_pdf(samples.swedish_invoice())))
+    root = reader.trailer["/Root"]
+    assert "/AF" not in root and "/Names" not in root and "/Metadata" not in root
+
+
+def test_a_credit_note_as_factur_x(xml):
+    invoice = samples.swedish_invoice()
+    pdf = render_credit_note_pdf(samples.credit_note_for(invoice, 30000), invoice, facturx_xml=xml)
+    assert facturx.get_xml_from_pdf(pdf, check_xsd=False) == ("factur-x.xml", xml)
+    assert "fx:ConformanceLevel>EN 16931<" in xmp_packet(PdfReader(io.BytesIO(pdf)))
+    assert "CN-000001" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_profile_comes_from_the_xml(xml):
+    basic = xml.replace(b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>",
+                        b"<ram:ID>urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic</ram:ID>")
+    assert basic != xml
+    pdf = render_invoice_pdf(samples.swedish_invoice(), facturx_xml=basic)
+    assert "fx:ConformanceLevel>BASIC<" in xmp_packet(PdfReader(io.BytesIO(pdf)))
+
+
+@pytest.mark.parametrize("bad", [
+    b"not xml",
+    b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>',
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+])
+def test_anything_but_a_factur_x_cii_invoice_is_refused(bad, xml):
+    with pytest.raises(InvalidFacturX):
+        render_invoice_pdf(samples.swedish_invoice(), facturx_xml=bad)
+    unknown = xml.replace(b"urn:cen.eu:en16931:2017<", b"urn:example:profile<")
+    with pytest.raises(InvalidFacturX, match="urn:example:profile"):
+        render_invoice_pdf(samples.swedish_invoice(), facturx_xml=unknown)
