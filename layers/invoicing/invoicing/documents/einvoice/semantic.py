@@ -1,0 +1,671 @@
+"""The EN 16931 view of a finalized invoice or credit note, shared by the UBL and CII writers.
+
+What each business term holds is decided here, once: amounts in major units, the VAT category of
+every line, allowance and breakdown, the references, the parties' identifiers, and what cannot be
+expressed at all (`EInvoiceUnsupported`). `ubl.py` and `cii.py` only put these values where their
+syntax binds each term, so the two documents of one invoice always say the same thing.
+
+Amounts come from the invoice's integer minor units through `to_major`, exactly; nothing is
+recomputed or re-rounded except where EN 16931 is net-based and the invoice is not (tax-inclusive
+line allowances and charges, below), and there every figure still adds up to the invoice's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, localcontext
+from typing import Literal
+
+from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.errors import InvalidInput
+from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.money import exponent, round_minor, to_major
+from invoicing.domain.party import Account, Address, Customer, ElectronicAddress, TaxId
+from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
+from invoicing.domain.totals import Charge, Discount
+
+MAX_AMOUNT_DECIMALS = 2  # BR-DEC-*: every amount has at most two decimals
+INTRA_COMMUNITY_NOTE = "Intra-community supply: exempt from VAT (Article 138, Council Directive 2006/112/EC)."
+DISCOUNT_REASON_CODE = "95"  # UNCL 5189 "Discount"
+_HUNDRED = Decimal(100)
+_PRICE_MAX_DECIMALS = 10  # a unit price that needs more becomes a price per the line's whole quantity
+_PRICE_SLACK = Decimal("0.01")  # how far quantity x price may be from the line amount (Peppol allows 0.02)
+
+# VAT number types whose value is a VAT identifier (BT-31 / BT-48), and the prefix stdnum strips.
+_VAT_ID_PREFIXES: dict[str, str] = {"eu_vat": "", "gb_vat": "GB", "no_vat": "NO", "ch_vat": ""}
+# Electronic Address Scheme codes for a party's VAT number, by the number's country (EAS code list,
+# the entries both CEN 1.3.16 and Peppol BIS 3.0 accept). Sweden and Norway address by organisation
+# number instead, which their VAT numbers contain.
+_VAT_EAS: dict[str, str] = {
+    "AT": "9914", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928", "CZ": "9929", "DE": "9930",
+    "EE": "9931", "ES": "9920", "FR": "9957", "GB": "9932", "GR": "9933", "HR": "9934", "HU": "9910",
+    "IE": "9935", "LT": "9937", "LU": "9938", "LV": "9939", "MT": "9943", "NL": "9944", "PL": "9945",
+    "PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950",
+}  # fmt: skip
+_TAX_ID_EAS: dict[str, str] = {"us_ein": "9959", "au_abn": "0151"}  # US EIN, Australian ABN
+EMAIL_SCHEME = "EM"
+# Characters XML 1.0 cannot carry at all (control characters other than tab and line breaks, …).
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class EInvoiceUnsupported(InvalidInput):
+    """The invoice cannot be expressed as a valid EN 16931 e-invoice; `param` names the field."""
+
+    code = "einvoice_unsupported"
+
+
+# --- the semantic model -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identifier:
+    value: str
+    scheme: str  # EAS code (electronic addresses)
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """BG-5 (seller), BG-8 (buyer), BG-15 (deliver to)."""
+
+    line1: str  # BT-35 / BT-50 / BT-75
+    line2: str | None  # BT-36 / BT-51 / BT-76
+    city: str  # BT-37 / BT-52 / BT-77
+    postal_code: str | None  # BT-38 / BT-53 / BT-78
+    subdivision: str | None  # BT-39 / BT-54 / BT-79
+    country: str  # BT-40 / BT-55 / BT-80
+
+
+@dataclass(frozen=True)
+class Party:
+    """BG-4 (seller) or BG-7 (buyer)."""
+
+    name: str  # BT-27 / BT-44
+    address: PostalAddress
+    vat_id: str | None  # BT-31 / BT-48
+    tax_registration_id: str | None  # BT-32 (seller only)
+    legal_registration_id: str | None  # BT-30 / BT-47
+    electronic_address: Identifier | None  # BT-34 / BT-49
+    phone: str | None  # BT-42 / BT-57
+    email: str | None  # BT-43 / BT-58
+
+
+@dataclass(frozen=True)
+class VatCategory:
+    code: str  # UNCL 5305: BT-95 / BT-102 / BT-118 / BT-151
+    percent: Decimal | None  # BT-96 / BT-103 / BT-119 / BT-152; None when not subject to VAT (O)
+    exemption_reason: str | None = None  # BT-120 (breakdown only)
+    exemption_code: str | None = None  # BT-121, VATEX (breakdown only)
+
+
+@dataclass(frozen=True)
+class AllowanceCharge:
+    """A document level allowance (BG-20) or charge (BG-21), or a line level one (BG-27 / BG-28)."""
+
+    is_charge: bool
+    amount: Decimal  # BT-92 / BT-99 / BT-136 / BT-141
+    reason: str  # BT-97 / BT-104 / BT-139 / BT-144
+    reason_code: str | None = None  # BT-98 / BT-140 (UNCL 5189)
+    vat: VatCategory | None = None  # document level only
+
+
+@dataclass(frozen=True)
+class Line:
+    """BG-25."""
+
+    number: str  # BT-126
+    name: str  # BT-153
+    quantity: Decimal  # BT-129
+    unit_code: str  # BT-130
+    net_amount: Decimal  # BT-131
+    net_price: Decimal  # BT-146
+    price_base_quantity: Decimal | None  # BT-149
+    vat: VatCategory  # BT-151 / BT-152
+    allowances_charges: tuple[AllowanceCharge, ...] = ()
+    period_start: date | None = None  # BT-134
+    period_end: date | None = None  # BT-135
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    """BG-23."""
+
+    taxable_amount: Decimal  # BT-116
+    tax_amount: Decimal  # BT-117
+    category: VatCategory  # BT-118 .. BT-121
+
+
+@dataclass(frozen=True)
+class DocumentTotals:
+    """BG-22."""
+
+    line_net_total: Decimal  # BT-106
+    allowance_total: Decimal | None  # BT-107
+    charge_total: Decimal | None  # BT-108
+    tax_exclusive: Decimal  # BT-109
+    tax_total: Decimal  # BT-110
+    tax_inclusive: Decimal  # BT-112
+    prepaid: Decimal | None  # BT-113
+    payable: Decimal  # BT-115
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """BG-16 with one credit transfer (BG-17)."""
+
+    means_code: str  # BT-81, UNCL 4461
+    means_text: str  # BT-82
+    remittance_information: str | None  # BT-83
+    iban: str | None  # BT-84
+    account_name: str | None  # BT-85
+    bic: str | None  # BT-86
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """BG-13 with the deliver-to address (BG-15)."""
+
+    address: PostalAddress | None  # deliver-to: only for an intra-community supply
+    date: date | None  # BT-72
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: Literal["invoice", "credit_note"]
+    number: str  # BT-1
+    issue_date: date  # BT-2
+    type_code: str  # BT-3: 380 commercial invoice, 381 credit note
+    currency: str  # BT-5
+    note: str | None  # BT-22 (one: Peppol allows no more)
+    due_date: date | None  # BT-9
+    buyer_reference: str  # BT-10
+    purchase_order: str | None  # BT-13
+    preceding_invoice: tuple[str, date] | None  # BG-3: BT-25, BT-26
+    period_start: date | None  # BT-73
+    period_end: date | None  # BT-74
+    seller: Party
+    buyer: Party
+    delivery: Delivery | None
+    payment: PaymentInstructions | None
+    payment_terms: str | None  # BT-20
+    allowances_charges: tuple[AllowanceCharge, ...]
+    vat_breakdown: tuple[VatBreakdown, ...]
+    totals: DocumentTotals
+    lines: tuple[Line, ...]
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as the XML schemas want it: digits and a point, never an exponent (1E+2)."""
+    return format(value, "f")
+
+
+def quantity_text(value: Decimal) -> str:
+    return decimal_text(value.normalize()) if value else "0"
+
+
+# --- building it ----------------------------------------------------------------------------------
+
+
+def invoice_document(invoice: Invoice) -> Document:
+    """The EN 16931 content of a finalized invoice."""
+    if invoice.status == "draft" or invoice.number is None or invoice.issue_date is None:
+        raise EInvoiceUnsupported("Only a finalized invoice has an e-invoice.", param="status")
+    totals, seller, customer = invoice.totals, invoice.seller_snapshot, invoice.customer_snapshot
+    assert totals is not None and seller is not None and customer is not None  # set by finalize
+    currency = _supported_currency(invoice.currency)
+
+    def major(amount: int) -> Decimal:
+        return to_major(amount, currency)
+
+    lines = tuple(_invoice_line(invoice, line, i, currency) for i, line in enumerate(invoice.lines))
+    allowances_charges: list[AllowanceCharge] = []
+    breakdown: list[VatBreakdown] = []
+    for group in totals.tax_groups:
+        vat = vat_category(group.category, group.percent, group.exemption_reason)
+        if group.discount_amount:
+            allowances_charges.append(AllowanceCharge(False, major(group.discount_amount),
+                                                      _reasons(invoice.discounts), DISCOUNT_REASON_CODE, vat))
+        if group.charge_amount:
+            allowances_charges.append(AllowanceCharge(True, major(group.charge_amount), _reasons(invoice.charges),
+                                                      None, vat))
+        breakdown.append(VatBreakdown(major(group.taxable_amount), major(group.tax_amount), vat))
+
+    prepaid = invoice.applied_balance + invoice.pre_payment_credit_notes_amount
+    document_totals = DocumentTotals(
+        line_net_total=major(totals.subtotal),
+        allowance_total=major(totals.discount_amount) if totals.discount_amount else None,
+        charge_total=major(totals.charge_amount) if totals.charge_amount else None,
+        tax_exclusive=major(totals.total_excluding_tax),
+        tax_total=major(totals.tax),
+        tax_inclusive=major(totals.total),
+        prepaid=major(prepaid) if prepaid else None,
+        payable=major(invoice.amount_due),
+    )
+    # The domain guarantees these; a document that broke them would be refused by every receiver.
+    assert sum(line.net_amount for line in lines) == document_totals.line_net_total
+    assert totals.total - prepaid == invoice.amount_due
+
+    period_start, period_end = _document_period(invoice.lines)
+    categories = {line.vat.code for line in lines} | {b.category.code for b in breakdown}
+    seller_party, buyer_party = _parties(seller, customer, categories)
+    due_date = invoice.due_date or invoice.issue_date
+    return Document(
+        kind="invoice",
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        type_code="380",
+        currency=currency,
+        note=_text(invoice.description),
+        due_date=due_date,
+        buyer_reference=buyer_reference(invoice),
+        purchase_order=_text(invoice.purchase_order),
+        preceding_invoice=None,
+        period_start=period_start,
+        period_end=period_end,
+        seller=seller_party,
+        buyer=buyer_party,
+        delivery=_delivery(buyer_party, categories, invoice.issue_date, period_start, period_end),
+        payment=_payment(invoice, seller),
+        payment_terms=_payment_terms(seller, invoice.issue_date, due_date),
+        allowances_charges=tuple(allowances_charges),
+        vat_breakdown=tuple(breakdown),
+        totals=document_totals,
+        lines=lines,
+    )
+
+
+def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
+    """The EN 16931 content of a credit note: one line per VAT group it credits, referring to the
+    invoice it corrects (BG-3)."""
+    if note.invoice_number != invoice.number or invoice.issue_date is None:
+        raise EInvoiceUnsupported(
+            f"Credit note {note.number} credits invoice {note.invoice_number}, not {invoice.number}.",
+            param="invoice",
+        )
+    seller, customer = invoice.seller_snapshot, invoice.customer_snapshot
+    assert seller is not None and customer is not None  # a finalized invoice has them
+    currency = _supported_currency(note.currency)
+
+    def major(amount: int) -> Decimal:
+        return to_major(amount, currency)
+
+    groups = [g for g in note.tax_groups if g.taxable_amount or g.tax_amount] or list(note.tax_groups[:1])
+    lines: list[Line] = []
+    breakdown: list[VatBreakdown] = []
+    for i, group in enumerate(groups):
+        vat = vat_category(group.category, group.percent, group.exemption_reason)
+        name = f"Credit for invoice {note.invoice_number}"
+        if len(groups) > 1:
+            name += f" ({_category_label(vat)})"
+        net = major(group.taxable_amount)
+        price, quantity = (net, Decimal(1)) if net >= 0 else (-net, Decimal(-1))
+        lines.append(Line(number=str(i + 1), name=name, quantity=quantity, unit_code="C62", net_amount=net,
+                          net_price=price, price_base_quantity=None, vat=vat))
+        breakdown.append(VatBreakdown(net, major(group.tax_amount), vat))
+    assert sum(g.taxable_amount for g in groups) == note.subtotal and note.subtotal + note.tax == note.amount
+
+    categories = {line.vat.code for line in lines}
+    seller_party, buyer_party = _parties(seller, customer, categories)
+    period_start, period_end = _document_period(invoice.lines)  # what the credited invoice covered
+    if note.type == "pre_payment":
+        terms = f"Deducted from the amount due on invoice {note.invoice_number}."
+    else:
+        terms = f"Credited to the customer's balance for invoice {note.invoice_number}."
+    return Document(
+        kind="credit_note",
+        number=note.number,
+        issue_date=note.issue_date.date(),
+        type_code="381",
+        currency=currency,
+        note=_text(note.memo),
+        due_date=None,
+        buyer_reference=buyer_reference(invoice),
+        purchase_order=_text(invoice.purchase_order),
+        preceding_invoice=(note.invoice_number, invoice.issue_date),
+        period_start=period_start,
+        period_end=period_end,
+        seller=seller_party,
+        buyer=buyer_party,
+        delivery=_delivery(buyer_party, categories, invoice.issue_date, period_start, period_end),
+        payment=None,
+        payment_terms=terms,
+        allowances_charges=(),
+        vat_breakdown=tuple(breakdown),
+        totals=DocumentTotals(
+            line_net_total=major(note.subtotal),
+            allowance_total=None,
+            charge_total=None,
+            tax_exclusive=major(note.subtotal),
+            tax_total=major(note.tax),
+            tax_inclusive=major(note.amount),
+            prepaid=None,
+            payable=major(note.amount),
+        ),
+        lines=tuple(lines),
+    )
+
+
+def buyer_reference(invoice: Invoice) -> str:
+    """BT-10: the buyer's own reference; else the purchase order number; else the invoice number.
+    (Peppol needs BT-10 or BT-13, and many receivers route on BT-10 alone.)"""
+    for candidate in (invoice.buyer_reference, invoice.purchase_order, invoice.number):
+        text = _text(candidate)
+        if text:
+            return text
+    raise EInvoiceUnsupported("The invoice has no number.", param="number")
+
+
+def vat_category(code: str, percent: Decimal, exemption_reason: str | None) -> VatCategory:
+    """A tax group or line's VAT category with the exemption reason and VATEX code EN 16931 asks of
+    it (BR-S/Z/E/AE/G/O/IC-05 and -10)."""
+    rate = percent.normalize() if percent else Decimal(0)
+    if code == "S":
+        if rate <= 0:
+            raise EInvoiceUnsupported("A standard-rated (S) line needs a VAT rate above 0 % (BR-S-05); "
+                                      "use the zero-rated tax code for 0 %.", param="lines.tax_rate")
+        return VatCategory("S", rate)
+    if code not in ("Z", "E", "AE", "G", "O", "K"):
+        raise EInvoiceUnsupported(f"VAT category {code!r} is not supported in e-invoices.", param="lines.tax_rate")
+    if rate != 0:
+        raise EInvoiceUnsupported(f"VAT category {code} must have a rate of 0 % (BR-{_rule_prefix(code)}-05).",
+                                  param="lines.tax_rate")
+    reason = _text(exemption_reason)
+    if code == "Z":  # BR-Z-10: no exemption reason
+        return VatCategory("Z", rate)
+    if code == "E":  # BR-E-10: a reason; which Article 132-135 exemption applies is not modelled
+        return VatCategory("E", rate, reason or EXEMPT_NOTE)
+    if code == "AE":
+        return VatCategory("AE", rate, reason or REVERSE_CHARGE_NOTE, "VATEX-EU-AE")
+    if code == "G":
+        return VatCategory("G", rate, reason or EXPORT_NOTE, "VATEX-EU-G")
+    if code == "K":
+        return VatCategory("K", rate, reason or INTRA_COMMUNITY_NOTE, "VATEX-EU-IC")
+    return VatCategory("O", None, reason or OUTSIDE_SCOPE_NOTE, "VATEX-EU-O")  # BR-O-05: no rate at all
+
+
+# --- lines ------------------------------------------------------------------------------------------
+
+
+def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str) -> Line:
+    assert line.tax is not None and line.amount is not None and line.net_amount is not None
+    vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason)
+    allowances = [(d.amount_on(line.amount), _reason(d)) for d in line.discounts]
+    charges = [(c.amount_on(line.amount), _reason(c)) for c in line.charges]
+    decimals = exponent(currency)
+    if invoice.tax_behavior == "exclusive":
+        quantity = line.quantity
+        price, base_quantity = _price(line.unit_amount_decimal.scaleb(-decimals), decimals), None
+        with localcontext(prec=60):
+            rounding = abs(quantity * price - Decimal(line.amount).scaleb(-decimals))
+        if rounding > _PRICE_SLACK:
+            # The line amount is rounded to the minor unit; in a currency without decimals that can
+            # be half a unit off quantity x price, more than Peppol allows (PEPPOL-EN16931-R120).
+            price, base_quantity = _price_for_amount(line.amount, quantity, decimals)
+    else:
+        # Tax-inclusive: the line's amounts include VAT, but EN 16931 is net-based. The net amount is
+        # the invoice's own (BT-131); its allowances and charges are taken net of VAT, each rounded
+        # once, and the net price is whatever makes quantity x price - allowances + charges equal the
+        # net amount exactly.
+        factor = _HUNDRED / (_HUNDRED + line.tax.percent)
+        allowances = [(round_minor(amount * factor), reason) for amount, reason in allowances]
+        charges = [(round_minor(amount * factor), reason) for amount, reason in charges]
+        base = line.net_amount + sum(a for a, _ in allowances) - sum(c for c, _ in charges)
+        if line.quantity == 0 and base:
+            # Nothing to put a price on: the rounding residue stays with the line's adjustments.
+            (charges if base > 0 else allowances).append((abs(base), "Rounding of tax-inclusive amounts"))
+            base = 0
+        quantity = line.quantity
+        price, base_quantity = _price_for_amount(base, line.quantity, decimals)
+    if price < 0:  # BR-27: the price is never negative; the quantity carries the sign
+        price, quantity = -price, -quantity
+    adjustments = tuple(
+        AllowanceCharge(False, to_major(amount, currency), reason, DISCOUNT_REASON_CODE)
+        for amount, reason in allowances if amount
+    ) + tuple(AllowanceCharge(True, to_major(amount, currency), reason) for amount, reason in charges if amount)
+    return Line(
+        number=str(index + 1),
+        name=_text(line.description) or f"Line {index + 1}",
+        quantity=quantity,
+        unit_code=line.unit_code,
+        net_amount=to_major(line.net_amount, currency),
+        net_price=price,
+        price_base_quantity=base_quantity,
+        vat=vat,
+        allowances_charges=adjustments,
+        period_start=line.period_start,
+        period_end=line.period_end,
+    )
+
+
+def _price(value: Decimal, decimals: int) -> Decimal:
+    """A unit price in major units with every significant digit and at least the currency's decimals."""
+    normalized = value.normalize()
+    if _decimal_places(normalized) <= decimals:
+        return normalized.quantize(Decimal(1).scaleb(-decimals))
+    return normalized
+
+
+def _decimal_places(value: Decimal) -> int:
+    exp = value.normalize().as_tuple().exponent
+    assert isinstance(exp, int)  # a finite number
+    return max(0, -exp)
+
+
+def _price_for_amount(amount: int, quantity: Decimal, decimals: int) -> tuple[Decimal, Decimal | None]:
+    """(BT-146, BT-149) such that quantity x price / base quantity is `amount` exactly: a unit
+    price when one exists with a few decimals, else the price of the whole quantity."""
+    total = Decimal(amount).scaleb(-decimals)
+    if quantity == 0:
+        return _price(Decimal(0), decimals), None
+    with localcontext(prec=60):
+        unit = total / quantity
+        exact = unit * quantity == total
+    if exact and _decimal_places(unit) <= _PRICE_MAX_DECIMALS:
+        return _price(unit, decimals), None
+    # quantity x (price / base quantity) = total, with a positive base quantity (PEPPOL-EN16931-R121)
+    return _price(total if quantity > 0 else -total, decimals), abs(quantity)
+
+
+def _document_period(lines: Sequence[InvoiceLine]) -> tuple[date | None, date | None]:
+    """BG-14 spanning the lines' periods (BG-26), so that each lies within it (PEPPOL-EN16931-R110/R111)."""
+    starts = [line.period_start for line in lines if line.period_start]
+    ends = [line.period_end for line in lines if line.period_end]
+    start, end = (min(starts) if starts else None), (max(ends) if ends else None)
+    if start and end and end < start:  # lines with only a start or only an end that do not overlap
+        return None, None
+    return start, end
+
+
+def _delivery(
+    buyer: Party, categories: set[str], supplied: date, start: date | None, end: date | None
+) -> Delivery | None:
+    """When (BT-72) and, for an intra-community supply, where (BG-15, BR-IC-12: the buyer's address)
+    the supply was made.
+
+    An invoice that names no date of supply supplies on its issue date (Directive 2006/112/EC,
+    Article 226(7)), so without an invoicing period the delivery date is the invoice's issue date;
+    with one, the period says it and no date is invented (BR-IC-11 accepts either).
+    """
+    date_of_supply = supplied if start is None and end is None else None
+    if "K" in categories:
+        return Delivery(address=buyer.address, date=date_of_supply)
+    return Delivery(address=None, date=date_of_supply) if date_of_supply else None
+
+
+def _reason(adjustment: Discount | Charge) -> str:
+    described = _text(adjustment.description)
+    if described:
+        return described
+    kind, percent = ("Discount", adjustment.percent_off) if isinstance(adjustment, Discount) else (
+        "Charge", adjustment.percent)
+    return f"{kind} {quantity_text(percent)} %" if percent else kind
+
+
+def _reasons(adjustments: Iterable[Discount | Charge]) -> str:
+    return "; ".join(dict.fromkeys(_reason(a) for a in adjustments)) or "Discount"
+
+
+# --- parties ------------------------------------------------------------------------------------------
+
+
+def _parties(seller: Account, customer: Customer, categories: set[str]) -> tuple[Party, Party]:
+    """Seller and buyer with the identifiers the VAT categories on the document require."""
+    if seller.address is None:
+        raise EInvoiceUnsupported("The account needs an address for an e-invoice (BR-08).", param="account.address")
+    if customer.address is None:
+        raise EInvoiceUnsupported(f"Customer {customer.id} needs an address for an e-invoice (BR-10).",
+                                  param="customer.address")
+    seller_vat = _vat_id(seller.tax_ids, seller.country)
+    buyer_vat = _vat_id(customer.tax_ids, customer.country)
+    tax_registration = next((t.value for t in seller.tax_ids if t.type not in _VAT_ID_PREFIXES), None)
+    legal_id = _text(seller.legal_registration_id)
+
+    if "O" in categories:
+        if len(categories) > 1:  # BR-O-11 .. BR-O-14
+            raise EInvoiceUnsupported("An invoice not subject to VAT (category O) cannot also carry other VAT "
+                                      "categories (BR-O-11).", param="lines.tax_rate")
+        seller_vat = buyer_vat = None  # BR-O-02: no VAT identifiers at all
+        if legal_id is None:
+            raise EInvoiceUnsupported("An invoice not subject to VAT names no VAT number, so the account needs "
+                                      "its legal registration id (BR-CO-26).", param="account.legal_registration_id")
+    elif seller_vat is None and (tax_registration is None or legal_id is None or categories & {"G", "K"}):
+        # BR-S/Z/E/AE-02 accept a tax registration id (BT-32) instead, BR-G/IC-02 only the VAT id, and
+        # without a VAT id BR-CO-26 wants the legal registration id (BT-30).
+        raise EInvoiceUnsupported("The account needs a VAT number (eu_vat, gb_vat, no_vat or ch_vat) for an "
+                                  "e-invoice (BR-S-02, BR-CO-26).", param="account.tax_ids")
+    if categories & {"AE", "K"} and buyer_vat is None:
+        rule = "BR-AE-02" if "AE" in categories else "BR-IC-02"
+        raise EInvoiceUnsupported(f"Customer {customer.id} needs a VAT number for a reverse-charge or "
+                                  f"intra-community invoice ({rule}).", param="customer.tax_ids")
+
+    return (
+        Party(
+            name=_required(seller.name, "account.name"),
+            address=_address(seller.address),
+            vat_id=seller_vat,
+            tax_registration_id=tax_registration,
+            legal_registration_id=legal_id,
+            electronic_address=_electronic_address(seller.electronic_address, seller.tax_ids, seller.email),
+            phone=_text(seller.phone),
+            email=_text(seller.email),
+        ),
+        Party(
+            name=_required(customer.name, "customer.name"),
+            address=_address(customer.address),
+            vat_id=buyer_vat,
+            tax_registration_id=None,
+            legal_registration_id=None,
+            electronic_address=_electronic_address(customer.electronic_address, customer.tax_ids, customer.email),
+            phone=None,
+            email=_text(customer.email),
+        ),
+    )
+
+
+def _address(address: Address) -> PostalAddress:
+    return PostalAddress(line1=_required(address.line1, "address.line1"), line2=_text(address.line2),
+                         city=_required(address.city, "address.city"),
+                         postal_code=_text(address.postal_code), subdivision=_text(address.state),
+                         country=address.country)
+
+
+def _vat_id(tax_ids: Sequence[TaxId], country: str | None) -> str | None:
+    """The party's VAT identifier with its country prefix (BR-CO-09), its own country's first."""
+    vat_ids = [t for t in tax_ids if t.type in _VAT_ID_PREFIXES]
+    if not vat_ids:
+        return None
+    chosen = next((t for t in vat_ids if t.country == country), vat_ids[0])
+    prefix = _VAT_ID_PREFIXES[chosen.type]
+    return chosen.value if chosen.value.startswith(prefix) else prefix + chosen.value
+
+
+def _electronic_address(
+    explicit: ElectronicAddress | None, tax_ids: Sequence[TaxId], email: str | None
+) -> Identifier | None:
+    """BT-34 / BT-49: the party's own electronic address; else one its tax ID gives (an organisation
+    number in Sweden and Norway, the VAT number under its country's EAS code elsewhere, a US EIN or
+    an Australian ABN); else its email (scheme EM, which EN 16931 accepts and Peppol does not)."""
+    if explicit is not None:
+        return Identifier(explicit.value, explicit.scheme)
+    for tax_id in tax_ids:
+        if tax_id.type == "eu_vat" and tax_id.value.startswith("SE"):
+            return Identifier(tax_id.value[2:12], "0007")  # SE + organisationsnummer + 01
+        if tax_id.type == "no_vat":
+            return Identifier(tax_id.value.removesuffix("MVA"), "0192")  # organisasjonsnummer + MVA
+        if tax_id.type in _TAX_ID_EAS:
+            return Identifier(tax_id.value, _TAX_ID_EAS[tax_id.type])
+        country = tax_id.country
+        if tax_id.type in _VAT_ID_PREFIXES and country in _VAT_EAS:
+            value = _vat_id([tax_id], country) or tax_id.value
+            # Greece's EAS takes the bare tax number (TIN), without the EL prefix.
+            return Identifier(value[2:] if country == "GR" else value, _VAT_EAS[country])
+    text = _text(email)
+    return Identifier(text, EMAIL_SCHEME) if text else None
+
+
+# --- payment ------------------------------------------------------------------------------------------
+
+
+def _payment(invoice: Invoice, seller: Account) -> PaymentInstructions:
+    """Credit transfer to the account's IBAN (SEPA when in euro), quoting the RF creditor reference."""
+    reference = _text(invoice.payment_reference) or invoice.number
+    iban = "".join((seller.iban or "").split()).upper()
+    if not iban:
+        return PaymentInstructions("1", "Instrument not defined", reference, None, None, None)
+    sepa = invoice.currency == "EUR"
+    return PaymentInstructions(
+        means_code="58" if sepa else "30",
+        means_text="SEPA credit transfer" if sepa else "Credit transfer",
+        remittance_information=reference,
+        iban=iban,
+        account_name=_text(seller.name),
+        bic=_text(seller.bic),
+    )
+
+
+def _payment_terms(seller: Account, issue_date: date, due_date: date) -> str:
+    terms = _text(seller.payment_terms)
+    if terms:
+        return terms
+    days = (due_date - issue_date).days
+    return f"Net {days} days, due {due_date.isoformat()}" if days > 0 else "Due on receipt"
+
+
+# --- small helpers --------------------------------------------------------------------------------------
+
+
+def _supported_currency(currency: str) -> str:
+    if exponent(currency) > MAX_AMOUNT_DECIMALS:
+        raise EInvoiceUnsupported(
+            f"{currency} has {exponent(currency)} decimals, and EN 16931 allows at most {MAX_AMOUNT_DECIMALS} "
+            "in an amount (BR-DEC-*): no e-invoice can state these amounts exactly.",
+            param="currency",
+        )
+    return currency
+
+
+def _text(value: str | None) -> str | None:
+    """Text as XML 1.0 can carry it (control characters dropped), or None when nothing is left:
+    Peppol refuses empty elements (PEPPOL-EN16931-R008)."""
+    if value is None:
+        return None
+    return _NOT_XML.sub("", value).strip() or None
+
+
+def _required(value: str, param: str) -> str:
+    text = _text(value)
+    if text is None:
+        raise EInvoiceUnsupported(f"{param} has no printable text.", param=param)
+    return text
+
+
+def _category_label(vat: VatCategory) -> str:
+    if vat.percent is None:
+        return vat.code
+    return f"VAT {vat.code} {decimal_text(vat.percent)} %"
+
+
+def _rule_prefix(code: str) -> str:
+    return "IC" if code == "K" else code

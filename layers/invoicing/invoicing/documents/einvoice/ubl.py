@@ -1,0 +1,218 @@
+"""UBL 2.1 Invoice and CreditNote documents, Peppol BIS Billing 3.0 (a CIUS of EN 16931).
+
+The content comes from `semantic` (the EN 16931 view of the invoice); this module only places each
+business term where the Peppol BIS UBL syntax binding puts it, in the element order of the UBL 2.1
+schemas. Built with lxml, never from string templates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from invoicing.documents.einvoice.semantic import (
+    AllowanceCharge,
+    Document,
+    Line,
+    Party,
+    PostalAddress,
+    VatCategory,
+    credit_note_document,
+    decimal_text,
+    invoice_document,
+    quantity_text,
+)
+from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.invoice import Invoice
+
+CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+
+def invoice_to_ubl(invoice: Invoice) -> bytes:
+    """A finalized invoice as a Peppol BIS Billing 3.0 UBL Invoice (UTF-8, with XML declaration).
+
+    Raises `EInvoiceUnsupported` (an `InvalidInput`) naming the field when EN 16931 cannot express
+    the invoice: a currency with three decimals, a reverse-charge buyer without a VAT number, …
+    """
+    return to_ubl(invoice_document(invoice))
+
+
+def credit_note_to_ubl(note: CreditNote, invoice: Invoice) -> bytes:
+    """A credit note as a UBL CreditNote (type 381) referring to the invoice it corrects (BG-3)."""
+    return to_ubl(credit_note_document(note, invoice))
+
+
+def to_ubl(doc: Document) -> bytes:
+    invoice = doc.kind == "invoice"
+    root_ns, root_tag = (INVOICE_NS, "Invoice") if invoice else (CREDIT_NOTE_NS, "CreditNote")
+    root = etree.Element(f"{{{root_ns}}}{root_tag}", nsmap={None: root_ns, "cac": CAC, "cbc": CBC})
+    writer = _Writer(doc.currency)
+    cbc = writer.cbc
+    cbc(root, "CustomizationID", CUSTOMIZATION_ID)
+    cbc(root, "ProfileID", PROFILE_ID)
+    cbc(root, "ID", doc.number)
+    cbc(root, "IssueDate", doc.issue_date.isoformat())
+    if invoice and doc.due_date:
+        cbc(root, "DueDate", doc.due_date.isoformat())
+    cbc(root, "InvoiceTypeCode" if invoice else "CreditNoteTypeCode", doc.type_code)
+    cbc(root, "Note", doc.note)
+    cbc(root, "DocumentCurrencyCode", doc.currency)
+    cbc(root, "BuyerReference", doc.buyer_reference)
+    writer.period(root, doc.period_start, doc.period_end)
+    if doc.purchase_order:
+        cbc(writer.cac(root, "OrderReference"), "ID", doc.purchase_order)
+    if doc.preceding_invoice:
+        number, issued = doc.preceding_invoice
+        reference = writer.cac(writer.cac(root, "BillingReference"), "InvoiceDocumentReference")
+        cbc(reference, "ID", number)
+        cbc(reference, "IssueDate", issued.isoformat())
+    writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
+    writer.party(writer.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
+    if doc.delivery:
+        delivery = writer.cac(root, "Delivery")
+        if doc.delivery.date:
+            cbc(delivery, "ActualDeliveryDate", doc.delivery.date.isoformat())
+        if doc.delivery.address:
+            writer.address(writer.cac(writer.cac(delivery, "DeliveryLocation"), "Address"), doc.delivery.address)
+    if doc.payment:
+        payment = doc.payment
+        means = writer.cac(root, "PaymentMeans")
+        cbc(means, "PaymentMeansCode", payment.means_code, name=payment.means_text)
+        cbc(means, "PaymentID", payment.remittance_information)
+        if payment.iban:
+            account = writer.cac(means, "PayeeFinancialAccount")
+            cbc(account, "ID", payment.iban)
+            cbc(account, "Name", payment.account_name)
+            if payment.bic:
+                cbc(writer.cac(account, "FinancialInstitutionBranch"), "ID", payment.bic)
+    if doc.payment_terms:
+        cbc(writer.cac(root, "PaymentTerms"), "Note", doc.payment_terms)
+    for adjustment in doc.allowances_charges:
+        writer.allowance_charge(root, adjustment)
+    writer.tax_total(root, doc)
+    writer.monetary_total(root, doc)
+    for line in doc.lines:
+        writer.line(root, line, invoice=invoice)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+class _Writer:
+    """Element helpers for one document (they know its currency)."""
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+
+    @staticmethod
+    def cac(parent: etree._Element, name: str) -> etree._Element:
+        return etree.SubElement(parent, f"{{{CAC}}}{name}")
+
+    @staticmethod
+    def cbc(parent: etree._Element, name: str, text: str | None, /, **attributes: str) -> etree._Element | None:
+        """A basic component, or nothing when there is no value (Peppol refuses empty elements)."""
+        if text is None or not text.strip():
+            return None
+        element = etree.SubElement(parent, f"{{{CBC}}}{name}", attributes)
+        element.text = text
+        return element
+
+    def amount(self, parent: etree._Element, name: str, value: Decimal | None) -> None:
+        if value is not None:
+            self.cbc(parent, name, decimal_text(value), currencyID=self.currency)
+
+    def period(self, parent: etree._Element, start: date | None, end: date | None) -> None:
+        if start is None and end is None:
+            return
+        period = self.cac(parent, "InvoicePeriod")
+        for name, value in (("StartDate", start), ("EndDate", end)):
+            if value is not None:
+                self.cbc(period, name, value.isoformat())
+
+    def address(self, parent: etree._Element, address: PostalAddress) -> None:
+        self.cbc(parent, "StreetName", address.line1)
+        self.cbc(parent, "AdditionalStreetName", address.line2)
+        self.cbc(parent, "CityName", address.city)
+        self.cbc(parent, "PostalZone", address.postal_code)
+        self.cbc(parent, "CountrySubentity", address.subdivision)
+        self.cbc(self.cac(parent, "Country"), "IdentificationCode", address.country)
+
+    def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
+        element = self.cac(parent, "Party")
+        if party.electronic_address:
+            endpoint = party.electronic_address
+            self.cbc(element, "EndpointID", endpoint.value, schemeID=endpoint.scheme)
+        self.address(self.cac(element, "PostalAddress"), party.address)
+        for company_id, scheme in ((party.vat_id, "VAT"), (party.tax_registration_id, "TAX")):
+            if company_id:
+                tax_scheme = self.cac(element, "PartyTaxScheme")
+                self.cbc(tax_scheme, "CompanyID", company_id)
+                self.cbc(self.cac(tax_scheme, "TaxScheme"), "ID", scheme)
+        legal = self.cac(element, "PartyLegalEntity")
+        self.cbc(legal, "RegistrationName", party.name)
+        self.cbc(legal, "CompanyID", party.legal_registration_id)
+        if party.phone or party.email:
+            contact = self.cac(element, "Contact")
+            self.cbc(contact, "Telephone", party.phone)
+            self.cbc(contact, "ElectronicMail", party.email)
+
+    def tax_category(self, parent: etree._Element, name: str, vat: VatCategory, *, breakdown: bool = False) -> None:
+        category = self.cac(parent, name)
+        self.cbc(category, "ID", vat.code)
+        if vat.percent is not None:
+            self.cbc(category, "Percent", quantity_text(vat.percent))
+        if breakdown:
+            self.cbc(category, "TaxExemptionReasonCode", vat.exemption_code)
+            self.cbc(category, "TaxExemptionReason", vat.exemption_reason)
+        self.cbc(self.cac(category, "TaxScheme"), "ID", "VAT")
+
+    def allowance_charge(self, parent: etree._Element, adjustment: AllowanceCharge) -> None:
+        element = self.cac(parent, "AllowanceCharge")
+        self.cbc(element, "ChargeIndicator", "true" if adjustment.is_charge else "false")
+        self.cbc(element, "AllowanceChargeReasonCode", adjustment.reason_code)
+        self.cbc(element, "AllowanceChargeReason", adjustment.reason)
+        self.amount(element, "Amount", adjustment.amount)
+        if adjustment.vat:
+            self.tax_category(element, "TaxCategory", adjustment.vat)
+
+    def tax_total(self, parent: etree._Element, doc: Document) -> None:
+        total = self.cac(parent, "TaxTotal")
+        self.amount(total, "TaxAmount", doc.totals.tax_total)
+        for group in doc.vat_breakdown:
+            subtotal = self.cac(total, "TaxSubtotal")
+            self.amount(subtotal, "TaxableAmount", group.taxable_amount)
+            self.amount(subtotal, "TaxAmount", group.tax_amount)
+            self.tax_category(subtotal, "TaxCategory", group.category, breakdown=True)
+
+    def monetary_total(self, parent: etree._Element, doc: Document) -> None:
+        totals = doc.totals
+        element = self.cac(parent, "LegalMonetaryTotal")
+        self.amount(element, "LineExtensionAmount", totals.line_net_total)
+        self.amount(element, "TaxExclusiveAmount", totals.tax_exclusive)
+        self.amount(element, "TaxInclusiveAmount", totals.tax_inclusive)
+        self.amount(element, "AllowanceTotalAmount", totals.allowance_total)
+        self.amount(element, "ChargeTotalAmount", totals.charge_total)
+        self.amount(element, "PrepaidAmount", totals.prepaid)
+        self.amount(element, "PayableAmount", totals.payable)
+
+    def line(self, parent: etree._Element, line: Line, *, invoice: bool) -> None:
+        element = self.cac(parent, "InvoiceLine" if invoice else "CreditNoteLine")
+        self.cbc(element, "ID", line.number)
+        self.cbc(element, "InvoicedQuantity" if invoice else "CreditedQuantity", quantity_text(line.quantity),
+                 unitCode=line.unit_code)
+        self.amount(element, "LineExtensionAmount", line.net_amount)
+        self.period(element, line.period_start, line.period_end)
+        for adjustment in line.allowances_charges:
+            self.allowance_charge(element, adjustment)
+        item = self.cac(element, "Item")
+        self.cbc(item, "Name", line.name)
+        self.tax_category(item, "ClassifiedTaxCategory", line.vat)
+        price = self.cac(element, "Price")
+        self.amount(price, "PriceAmount", line.net_price)
+        if line.price_base_quantity is not None:
+            self.cbc(price, "BaseQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)

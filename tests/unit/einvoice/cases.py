@@ -1,0 +1,338 @@
+"""One finalized document per EN 16931 situation the e-invoice writers must get right.
+
+Every invoice goes through `Invoice.finalize` (and every credit note through `split_credit`), so
+lines carry their tax and amounts exactly as production documents do. `test_ubl.py` and
+`test_cii.py` render each case in their syntax and validate it with the official rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+
+from invoicing.domain.credit_note import CreditNote, split_credit
+from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.party import Account, Address, Customer, validated_tax_id
+from invoicing.domain.payment_reference import creditor_reference
+from invoicing.domain.tax import TaxRate
+from invoicing.domain.totals import Charge, Discount
+
+NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
+CREDITED = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
+MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
+
+
+def swedish_seller(**changes: object) -> Account:
+    account = Account(
+        id="acct_norrsken",
+        name="Norrsken Analytics AB",
+        email="billing@norrsken.example",
+        phone="+46 8 123 456 78",
+        address=Address(line1="Sveavägen 44", city="Stockholm", postal_code="111 34", country="SE"),
+        tax_ids=[validated_tax_id("eu_vat", "SE556677889901")],
+        iban="SE45 5000 0000 0583 9825 7466",
+        bic="ESSESESS",
+        default_currency="SEK",
+        created=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    return account.model_copy(update=changes)
+
+
+def us_seller(**changes: object) -> Account:
+    account = Account(
+        id="acct_golden_gate",
+        name="Golden Gate Data Inc.",
+        email="ar@goldengate.example",
+        address=Address(line1="1 Market St", city="San Francisco", state="CA", postal_code="94105", country="US"),
+        tax_ids=[validated_tax_id("us_ein", "04-2103594")],
+        legal_registration_id="C4089233",
+        default_currency="USD",
+        created=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    return account.model_copy(update=changes)
+
+
+def swedish_customer(**changes: object) -> Customer:
+    customer = Customer(
+        id="cus_lindqvist",
+        account_id="acct_norrsken",
+        name="Lindqvist & Söner Bygg AB",
+        email="ekonomi@lindqvist.example",
+        address=Address(line1="Kungsgatan 12", line2="Plan 3", city="Göteborg", postal_code="411 19", country="SE"),
+        tax_ids=[validated_tax_id("eu_vat", "SE556036079301")],
+        currency="SEK",
+        created=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+    return customer.model_copy(update=changes)
+
+
+def german_customer(**changes: object) -> Customer:
+    customer = Customer(
+        id="cus_brandt",
+        account_id="acct_norrsken",
+        name="Brandt Logistik GmbH",
+        email="buchhaltung@brandt.example",
+        address=Address(line1="Speicherstraße 7", city="Hamburg", postal_code="20457", country="DE"),
+        tax_ids=[validated_tax_id("eu_vat", "DE136695976")],
+        currency="EUR",
+        created=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+    return customer.model_copy(update=changes)
+
+
+def us_customer(**changes: object) -> Customer:
+    customer = Customer(
+        id="cus_pacific",
+        account_id="acct_norrsken",
+        name="Pacific Freight LLC",
+        email="payables@pacific.example",
+        address=Address(line1="500 Harbor Blvd", city="Long Beach", state="CA", postal_code="90802", country="US"),
+        tax_ids=[validated_tax_id("us_ein", "91-1144442")],
+        currency="USD",
+        created=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+    return customer.model_copy(update=changes)
+
+
+def line(description: str, quantity: str, unit_amount_minor: str, n: int = 1, **changes: object) -> InvoiceLine:
+    return InvoiceLine(id=f"il_{n}", description=description, quantity=Decimal(quantity),
+                       unit_amount_decimal=Decimal(unit_amount_minor), **changes)  # type: ignore[arg-type]
+
+
+def vat(percent: str, category: str = "S") -> TaxRate:
+    return TaxRate(category=category, percent=Decimal(percent))  # type: ignore[arg-type]
+
+
+def finalized(
+    lines: list[InvoiceLine],
+    *,
+    seller: Account | None = None,
+    customer: Customer | None = None,
+    number: str = "INV-000001",
+    **changes: object,
+) -> Invoice:
+    seller = seller or swedish_seller()
+    customer = customer or swedish_customer()
+    draft = Invoice(
+        id=f"in_{number}",
+        account_id=seller.id,
+        customer_id=customer.id,
+        currency=customer.currency,
+        lines=tuple(lines),
+        created=NOW,
+        **changes,  # type: ignore[arg-type]
+    )
+    return draft.finalize(seller=seller, customer=customer, number=number, now=NOW, previous_totals=[],
+                          payment_reference=creditor_reference(number))
+
+
+def credit_note_for(invoice: Invoice, amount: int, number: str = "CN-000001") -> CreditNote:
+    groups = split_credit(invoice, amount)
+    tax = sum(g.tax_amount for g in groups)
+    assert invoice.number is not None
+    _credited, kind = invoice.credited(amount, CREDITED)
+    return CreditNote(
+        id=f"cn_{number}", account_id=invoice.account_id, invoice_id=invoice.id, invoice_number=invoice.number,
+        customer_id=invoice.customer_id, number=number, currency=invoice.currency, amount=amount,
+        subtotal=amount - tax, tax=tax, tax_groups=groups, type=kind, reason="order_change",
+        memo="Two consulting hours credited after review.", issue_date=CREDITED, created=CREDITED,
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    invoice: Invoice
+    credit_note: CreditNote | None = None
+
+
+# --- the cases -------------------------------------------------------------------------------------------
+
+
+def domestic_sek() -> Case:
+    """Swedish seller and buyer, VAT 25 %, SEK: the everyday invoice."""
+    return Case("domestic-se-25", finalized(
+        [
+            line("Analytics platform – Team (March 2026)", "1", "98760", 1, **MARCH),
+            line("Consulting hours, data integration", "2.5", "120000", 2, unit_code="HUR"),
+        ],
+        buyer_reference="Maria Lindqvist",
+        purchase_order="PO-2026-118",
+        description="Subscription and consulting under agreement 2025-014.",
+    ))
+
+
+def several_rates() -> Case:
+    """25 %, 12 % and 6 % on one invoice: one VAT breakdown per rate."""
+    return Case("several-rates-25-12-6", finalized([
+        line("Workshop facilitation", "1", "1500000", 1),
+        line("Conference lunch", "14", "14500", 2, tax_rate=vat("12")),
+        line("Handbook for data-driven teams (book)", "14", "29900", 3, tax_rate=vat("6")),
+        line("Venue hire", "1", "450050", 4),
+    ], purchase_order="PO-88"))
+
+
+def reverse_charge() -> Case:
+    """Swedish seller, German business buyer with a VAT number, EUR: reverse charge (AE)."""
+    return Case("reverse-charge-ae", finalized(
+        [
+            line("Analytics platform – Business (March 2026)", "1", "249000", 1, **MARCH),
+            line("Additional users", "12", "1500", 2),
+            line("API calls (metered)", "184250", "0.0125", 3),
+        ],
+        customer=german_customer(),
+        buyer_reference="04011000-12345-03",
+    ))
+
+
+def export() -> Case:
+    """A buyer in the United States, USD: export outside the EU (G)."""
+    return Case("export-g", finalized(
+        [line("Data pipeline audit", "1", "480000", 1), line("Support hours", "6", "15000", 2, unit_code="HUR")],
+        customer=us_customer(),
+    ))
+
+
+def exempt() -> Case:
+    """A customer exempt from VAT: every line is E, with the exemption reason."""
+    return Case("exempt-e", finalized(
+        [line("Training course for healthcare staff", "8", "95000", 1, unit_code="DAY")],
+        customer=swedish_customer(tax_exempt="exempt"),
+    ))
+
+
+def zero_rated() -> Case:
+    """Zero-rated lines (Z) beside a standard-rated one."""
+    return Case("zero-rated-z", finalized([
+        line("Printed research report", "3", "49500", 1, tax_code="zero_rated"),
+        line("Online dashboard access", "1", "29900", 2),
+        line("Printed appendix", "3", "5000", 3, tax_code="zero_rated"),
+    ]))
+
+
+def document_allowance_and_charge() -> Case:
+    """An invoice discount and a shipping charge, spread over the 25 % and 6 % groups."""
+    return Case("document-allowance-charge", finalized(
+        [
+            line("Analytics platform – Team", "1", "98760", 1),
+            line("Field guide (book)", "7", "34900", 2, tax_rate=vat("6")),
+            line("Setup", "1", "123456", 3),
+        ],
+        discounts=(Discount(description="Loyalty discount", percent_off=Decimal("7.5")),
+                   Discount(amount_off=10001)),
+        charges=(Charge(description="Shipping and handling", amount=4900),),
+    ))
+
+
+def line_allowances_and_charges() -> Case:
+    """Discounts and charges on lines: percentages and fixed amounts, each with its reason."""
+    return Case("line-allowances-charges", finalized([
+        line("Consulting hours", "12.5", "110000", 1, unit_code="HUR",
+             discounts=(Discount(description="Framework agreement", percent_off=Decimal(10)),),
+             charges=(Charge(description="Weekend work", percent=Decimal("15")),)),
+        line("Sensors", "40", "24990", 2, unit_code="H87",
+             discounts=(Discount(amount_off=5000), Discount(percent_off=Decimal("2.5")))),
+        line("Installation", "1", "350000", 3, charges=(Charge(description="Travel", amount=89000),)),
+    ]))
+
+
+def yen() -> Case:
+    """JPY has no minor unit: amounts without decimals, tax rounded to whole yen."""
+    return Case("jpy", finalized(
+        [
+            line("Localization review", "3", "41234", 1, discounts=(Discount(percent_off=Decimal(7)),)),
+            line("Glossary maintenance", "1.5", "9999", 2, unit_code="HUR"),
+        ],
+        customer=swedish_customer(currency="JPY"),
+    ))
+
+
+def tax_inclusive() -> Case:
+    """Prices that include VAT: the e-invoice states net amounts and net prices that add up exactly."""
+    return Case("tax-inclusive", finalized(
+        [
+            line("Annual plan (VAT incl.)", "3", "124900", 1,
+                 discounts=(Discount(description="Multi-seat", percent_off=Decimal(5)),)),
+            line("Cookbook (VAT incl.)", "7", "19900", 2, tax_rate=vat("6"),
+                 charges=(Charge(description="Gift wrapping", amount=2500),)),
+            line("Support add-on (VAT incl.)", "1", "9999", 3),
+        ],
+        tax_behavior="inclusive",
+        discounts=(Discount(description="Spring campaign", percent_off=Decimal(10)),),
+        charges=(Charge(description="Delivery", amount=7900),),
+    ))
+
+
+def customer_credit() -> Case:
+    """The customer's credit balance pays part of the invoice: prepaid amount (BT-113)."""
+    return Case("customer-credit-applied", finalized(
+        [line("Analytics platform – Team (March 2026)", "1", "98760", 1, **MARCH)],
+        customer=swedish_customer(credit_balance=25000),
+    ))
+
+
+def credit_note() -> Case:
+    """A credit note (381) for part of a two-rate invoice, referring to it (BG-3)."""
+    invoice = finalized([
+        line("Consulting hours", "10", "120000", 1, unit_code="HUR"),
+        line("Course book", "10", "39900", 2, tax_rate=vat("6")),
+    ], purchase_order="PO-2026-200")
+    return Case("credit-note", invoice, credit_note_for(invoice, 300000))
+
+
+def outside_scope() -> Case:
+    """A seller outside the EU: not subject to VAT (O), so no VAT numbers, a legal registration id."""
+    return Case("outside-scope-o", finalized(
+        [line("Data engineering retainer", "1", "750000", 1)],
+        seller=us_seller(),
+        customer=us_customer(account_id="acct_golden_gate"),
+    ))
+
+
+def intra_community_supply() -> Case:
+    """Goods to a German business under a manual K rate: deliver-to country and period (BR-IC-11/12)."""
+    goods = vat("0", "K")
+    return Case("intra-community-k", finalized(
+        [
+            line("Sensor kit", "25", "129000", 1, tax_rate=goods, period_start=date(2026, 3, 2),
+                 period_end=date(2026, 3, 6)),
+            line("Mounting brackets", "50", "1990", 2, tax_rate=goods, period_start=date(2026, 3, 2),
+                 period_end=date(2026, 3, 6)),
+        ],
+        customer=german_customer(),
+        purchase_order="BL-4471",
+    ))
+
+
+def reverse_charge_credit_note() -> Case:
+    invoice = reverse_charge().invoice
+    return Case("credit-note-reverse-charge", invoice, credit_note_for(invoice, 100000, "CN-000002"))
+
+
+CASES: dict[str, Callable[[], Case]] = {
+    "domestic-se-25": domestic_sek,
+    "several-rates-25-12-6": several_rates,
+    "reverse-charge-ae": reverse_charge,
+    "export-g": export,
+    "exempt-e": exempt,
+    "zero-rated-z": zero_rated,
+    "document-allowance-charge": document_allowance_and_charge,
+    "line-allowances-charges": line_allowances_and_charges,
+    "jpy": yen,
+    "tax-inclusive": tax_inclusive,
+    "customer-credit-applied": customer_credit,
+    "credit-note": credit_note,
+    "outside-scope-o": outside_scope,
+    "intra-community-k": intra_community_supply,
+    "credit-note-reverse-charge": reverse_charge_credit_note,
+}
+
+
+@cache
+def case(name: str) -> Case:
+    built = CASES[name]()
+    assert built.name == name, name
+    return built
