@@ -13,20 +13,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from invoicing.documents.einvoice.semantic import EInvoiceUnsupported
 from invoicing.documents.einvoice.ubl import CUSTOMIZATION_ID, PROFILE_ID, credit_note_to_ubl, invoice_to_ubl
 from invoicing.documents.einvoice.validation import ValidationReport, validate_ubl
-from invoicing.domain.errors import FinalizationBlocked, InvalidInput
+from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress
-from invoicing.domain.totals import Charge, Discount
 
 from . import cases
-from .cases import CASES, Case, case
+from .cases import CASES, Case, case, random_invoices
 
 NS = {
     "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -533,46 +531,6 @@ def test_a_draft_has_no_e_invoice() -> None:
 
 
 # --- any invoice the domain can finalize -----------------------------------------------------------------------
-
-RATES = {"25": None, "12": cases.vat("12"), "6": cases.vat("6")}
-
-
-@st.composite
-def random_invoices(draw: st.DrawFn) -> Invoice:
-    currency = draw(st.sampled_from(["EUR", "SEK", "JPY"]))
-    lines = []
-    for n in range(1, draw(st.integers(1, 5)) + 1):
-        kind = draw(st.sampled_from(["25", "12", "6", "zero_rated", "exempt"]))
-        discounts = draw(st.lists(st.builds(Discount, percent_off=st.decimals(0, 60, places=2)), max_size=2))
-        charges = draw(st.lists(st.one_of(
-            st.builds(Charge, percent=st.decimals("0.5", 30, places=1)),
-            st.builds(Charge, amount=st.integers(0, 50_000)),
-        ), max_size=2))
-        lines.append(cases.line(
-            f"Item {n}",
-            str(draw(st.decimals("0.001", 500, places=3))),
-            str(draw(st.decimals(0, 2_000_000, places=4))),
-            n,
-            unit_code=draw(st.sampled_from(["C62", "HUR", "DAY", "KGM"])),
-            tax_code=kind if kind in ("zero_rated", "exempt") else "standard",
-            tax_rate=RATES.get(kind),
-            discounts=tuple(discounts),
-            charges=tuple(charges),
-        ))
-    invoice_discounts = draw(st.lists(st.one_of(
-        st.builds(Discount, percent_off=st.decimals(0, 30, places=1)),
-        st.builds(Discount, amount_off=st.integers(0, 20_000)),
-    ), max_size=2))
-    invoice_charges = draw(st.lists(st.builds(Charge, amount=st.integers(1, 30_000)), max_size=1))
-    customer = cases.swedish_customer(currency=currency, credit_balance=draw(st.integers(0, 100_000)))
-    try:
-        return cases.finalized(lines, customer=customer, discounts=tuple(invoice_discounts),
-                               charges=tuple(invoice_charges),
-                               tax_behavior=draw(st.sampled_from(["exclusive", "inclusive"])))
-    except (InvalidInput, FinalizationBlocked):  # discounts above the amount, a total of zero
-        assume(False)
-        raise
-
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_invoices())

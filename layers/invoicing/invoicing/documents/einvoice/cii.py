@@ -1,0 +1,227 @@
+"""UN/CEFACT Cross Industry Invoice (CII D16B) documents at the Factur-X / ZUGFeRD EN 16931 profile.
+
+The content comes from `semantic` (the EN 16931 view of the invoice), exactly as for UBL; this
+module only places each business term where the EN 16931 CII syntax binding puts it, in the
+element order of the Factur-X EN 16931 schema. The same XML is what a Factur-X PDF embeds as
+factur-x.xml. Built with lxml, never from string templates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from invoicing.documents.einvoice.semantic import (
+    AllowanceCharge,
+    Document,
+    Line,
+    Party,
+    PostalAddress,
+    VatCategory,
+    credit_note_document,
+    decimal_text,
+    invoice_document,
+    quantity_text,
+)
+from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.invoice import Invoice
+
+GUIDELINE_ID = "urn:cen.eu:en16931:2017"  # BT-24: EN 16931 itself, Factur-X's EN 16931 profile
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
+UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+_NSMAP = {"rsm": RSM, "ram": RAM, "qdt": QDT, "udt": UDT}
+
+
+def invoice_to_cii(invoice: Invoice) -> bytes:
+    """A finalized invoice as a CII CrossIndustryInvoice, Factur-X EN 16931 profile (UTF-8, with XML
+    declaration). Raises `EInvoiceUnsupported` (an `InvalidInput`) naming the field when EN 16931
+    cannot express the invoice."""
+    return to_cii(invoice_document(invoice))
+
+
+def credit_note_to_cii(note: CreditNote, invoice: Invoice) -> bytes:
+    """A credit note as a CII document of type 381 referring to the invoice it corrects (BG-3)."""
+    return to_cii(credit_note_document(note, invoice))
+
+
+def to_cii(doc: Document) -> bytes:
+    root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=_NSMAP)
+    context = _sub(root, "ExchangedDocumentContext", RSM)
+    _text(_sub(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", GUIDELINE_ID)
+
+    header = _sub(root, "ExchangedDocument", RSM)
+    _text(header, "ID", doc.number)
+    _text(header, "TypeCode", doc.type_code)
+    _date(header, "IssueDateTime", doc.issue_date)
+    if doc.note:
+        _text(_sub(header, "IncludedNote"), "Content", doc.note)
+
+    transaction = _sub(root, "SupplyChainTradeTransaction", RSM)
+    for line in doc.lines:
+        _line(transaction, line)
+
+    agreement = _sub(transaction, "ApplicableHeaderTradeAgreement")
+    _text(agreement, "BuyerReference", doc.buyer_reference)
+    _party(_sub(agreement, "SellerTradeParty"), doc.seller)
+    _party(_sub(agreement, "BuyerTradeParty"), doc.buyer)
+    if doc.purchase_order:
+        _text(_sub(agreement, "BuyerOrderReferencedDocument"), "IssuerAssignedID", doc.purchase_order)
+
+    delivery = _sub(transaction, "ApplicableHeaderTradeDelivery")
+    if doc.delivery:
+        if doc.delivery.address:
+            _address(_sub(_sub(delivery, "ShipToTradeParty"), "PostalTradeAddress"), doc.delivery.address)
+        if doc.delivery.date:
+            _date(_sub(delivery, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", doc.delivery.date)
+
+    settlement = _sub(transaction, "ApplicableHeaderTradeSettlement")
+    if doc.payment:
+        _text(settlement, "PaymentReference", doc.payment.remittance_information)
+    _text(settlement, "InvoiceCurrencyCode", doc.currency)
+    if doc.payment:
+        payment = doc.payment
+        means = _sub(settlement, "SpecifiedTradeSettlementPaymentMeans")
+        _text(means, "TypeCode", payment.means_code)
+        _text(means, "Information", payment.means_text)
+        if payment.iban:
+            account = _sub(means, "PayeePartyCreditorFinancialAccount")
+            _text(account, "IBANID", payment.iban)
+            _text(account, "AccountName", payment.account_name)
+            if payment.bic:
+                _text(_sub(means, "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", payment.bic)
+    for group in doc.vat_breakdown:
+        tax = _sub(settlement, "ApplicableTradeTax")
+        _amount(tax, "CalculatedAmount", group.tax_amount)
+        _text(tax, "TypeCode", "VAT")
+        _text(tax, "ExemptionReason", group.category.exemption_reason)
+        _amount(tax, "BasisAmount", group.taxable_amount)
+        _text(tax, "CategoryCode", group.category.code)
+        _text(tax, "ExemptionReasonCode", group.category.exemption_code)
+        _percent(tax, group.category)
+    _period(settlement, doc.period_start, doc.period_end)
+    for adjustment in doc.allowances_charges:
+        _allowance_charge(settlement, adjustment)
+    if doc.payment_terms or doc.due_date:
+        terms = _sub(settlement, "SpecifiedTradePaymentTerms")
+        _text(terms, "Description", doc.payment_terms)
+        if doc.due_date:
+            _date(terms, "DueDateDateTime", doc.due_date)
+    totals = doc.totals
+    summation = _sub(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation")
+    _amount(summation, "LineTotalAmount", totals.line_net_total)
+    _amount(summation, "ChargeTotalAmount", totals.charge_total)
+    _amount(summation, "AllowanceTotalAmount", totals.allowance_total)
+    _amount(summation, "TaxBasisTotalAmount", totals.tax_exclusive)
+    _text(summation, "TaxTotalAmount", decimal_text(totals.tax_total), currencyID=doc.currency)
+    _amount(summation, "GrandTotalAmount", totals.tax_inclusive)
+    _amount(summation, "TotalPrepaidAmount", totals.prepaid)
+    _amount(summation, "DuePayableAmount", totals.payable)
+    if doc.preceding_invoice:
+        number, issued = doc.preceding_invoice
+        reference = _sub(settlement, "InvoiceReferencedDocument")
+        _text(reference, "IssuerAssignedID", number)
+        formatted = _sub(reference, "FormattedIssueDateTime")
+        _text(formatted, "DateTimeString", issued.strftime("%Y%m%d"), QDT, format="102")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _sub(parent: etree._Element, name: str, namespace: str = RAM) -> etree._Element:
+    return etree.SubElement(parent, f"{{{namespace}}}{name}")
+
+
+def _text(parent: etree._Element, name: str, text: str | None, namespace: str = RAM, /, **attributes: str) -> None:
+    """An element with text, or nothing when there is no value (no empty elements)."""
+    if text is None or not text.strip():
+        return
+    element = etree.SubElement(parent, f"{{{namespace}}}{name}", attributes)
+    element.text = text
+
+
+def _amount(parent: etree._Element, name: str, value: Decimal | None) -> None:
+    if value is not None:
+        _text(parent, name, decimal_text(value))
+
+
+def _date(parent: etree._Element, name: str, value: date) -> None:
+    _text(_sub(parent, name), "DateTimeString", value.strftime("%Y%m%d"), UDT, format="102")
+
+
+def _period(parent: etree._Element, start: date | None, end: date | None) -> None:
+    if start is None and end is None:
+        return
+    period = _sub(parent, "BillingSpecifiedPeriod")
+    if start:
+        _date(period, "StartDateTime", start)
+    if end:
+        _date(period, "EndDateTime", end)
+
+
+def _percent(parent: etree._Element, vat: VatCategory) -> None:
+    if vat.percent is not None:
+        _text(parent, "RateApplicablePercent", quantity_text(vat.percent))
+
+
+def _address(parent: etree._Element, address: PostalAddress) -> None:
+    _text(parent, "PostcodeCode", address.postal_code)
+    _text(parent, "LineOne", address.line1)
+    _text(parent, "LineTwo", address.line2)
+    _text(parent, "CityName", address.city)
+    _text(parent, "CountryID", address.country)
+    _text(parent, "CountrySubDivisionName", address.subdivision)
+
+
+def _party(element: etree._Element, party: Party) -> None:
+    _text(element, "Name", party.name)
+    if party.legal_registration_id:
+        _text(_sub(element, "SpecifiedLegalOrganization"), "ID", party.legal_registration_id)
+    if party.phone or party.email:
+        contact = _sub(element, "DefinedTradeContact")
+        if party.phone:
+            _text(_sub(contact, "TelephoneUniversalCommunication"), "CompleteNumber", party.phone)
+        if party.email:
+            _text(_sub(contact, "EmailURIUniversalCommunication"), "URIID", party.email)
+    _address(_sub(element, "PostalTradeAddress"), party.address)
+    if party.electronic_address:
+        endpoint = party.electronic_address
+        _text(_sub(element, "URIUniversalCommunication"), "URIID", endpoint.value, schemeID=endpoint.scheme)
+    for registration, scheme in ((party.vat_id, "VA"), (party.tax_registration_id, "FC")):
+        if registration:
+            _text(_sub(element, "SpecifiedTaxRegistration"), "ID", registration, schemeID=scheme)
+
+
+def _allowance_charge(parent: etree._Element, adjustment: AllowanceCharge) -> None:
+    element = _sub(parent, "SpecifiedTradeAllowanceCharge")
+    _text(_sub(element, "ChargeIndicator"), "Indicator", "true" if adjustment.is_charge else "false", UDT)
+    _amount(element, "ActualAmount", adjustment.amount)
+    _text(element, "ReasonCode", adjustment.reason_code)
+    _text(element, "Reason", adjustment.reason)
+    if adjustment.vat:
+        tax = _sub(element, "CategoryTradeTax")
+        _text(tax, "TypeCode", "VAT")
+        _text(tax, "CategoryCode", adjustment.vat.code)
+        _percent(tax, adjustment.vat)
+
+
+def _line(transaction: etree._Element, line: Line) -> None:
+    item = _sub(transaction, "IncludedSupplyChainTradeLineItem")
+    _text(_sub(item, "AssociatedDocumentLineDocument"), "LineID", line.number)
+    _text(_sub(item, "SpecifiedTradeProduct"), "Name", line.name)
+    price = _sub(_sub(item, "SpecifiedLineTradeAgreement"), "NetPriceProductTradePrice")
+    _amount(price, "ChargeAmount", line.net_price)
+    if line.price_base_quantity is not None:
+        _text(price, "BasisQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+    delivery = _sub(item, "SpecifiedLineTradeDelivery")
+    _text(delivery, "BilledQuantity", quantity_text(line.quantity), unitCode=line.unit_code)
+    settlement = _sub(item, "SpecifiedLineTradeSettlement")
+    tax = _sub(settlement, "ApplicableTradeTax")
+    _text(tax, "TypeCode", "VAT")
+    _text(tax, "CategoryCode", line.vat.code)
+    _percent(tax, line.vat)
+    _period(settlement, line.period_start, line.period_end)
+    for adjustment in line.allowances_charges:
+        _allowance_charge(settlement, adjustment)
+    _amount(_sub(settlement, "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount", line.net_amount)
