@@ -8,6 +8,9 @@ syntax binds each term, so the two documents of one invoice always say the same 
 Amounts come from the invoice's integer minor units through `to_major`, exactly; nothing is
 recomputed or re-rounded except where EN 16931 is net-based and the invoice is not (tax-inclusive
 line allowances and charges, below), and there every figure still adds up to the invoice's own.
+A unit price keeps every decimal it has; where quantity x unit price cannot give the rounded line
+amount closely enough (tax-inclusive lines, or half a yen), the price is stated per base quantity
+(BT-149) so that the line adds up exactly.
 """
 
 from __future__ import annotations
@@ -224,12 +227,15 @@ def invoice_document(invoice: Invoice) -> Document:
     breakdown: list[VatBreakdown] = []
     for group in totals.tax_groups:
         vat = vat_category(group.category, group.percent, group.exemption_reason)
+        # One document level allowance and charge per VAT group, so that each group's taxable amount
+        # is its lines minus its allowance plus its charge (BR-S-08 and its siblings), exactly.
         if group.discount_amount:
-            allowances_charges.append(AllowanceCharge(False, major(group.discount_amount),
-                                                      _reasons(invoice.discounts), DISCOUNT_REASON_CODE, vat))
+            reason = _reasons(invoice.discounts, "Discount")
+            allowances_charges.append(
+                AllowanceCharge(False, major(group.discount_amount), reason, DISCOUNT_REASON_CODE, vat))
         if group.charge_amount:
-            allowances_charges.append(AllowanceCharge(True, major(group.charge_amount), _reasons(invoice.charges),
-                                                      None, vat))
+            reason = _reasons(invoice.charges, "Charge")
+            allowances_charges.append(AllowanceCharge(True, major(group.charge_amount), reason, None, vat))
         breakdown.append(VatBreakdown(major(group.taxable_amount), major(group.tax_amount), vat))
 
     prepaid = invoice.applied_balance + invoice.pre_payment_credit_notes_amount
@@ -503,8 +509,9 @@ def _reason(adjustment: Discount | Charge) -> str:
     return f"{kind} {quantity_text(percent)} %" if percent else kind
 
 
-def _reasons(adjustments: Iterable[Discount | Charge]) -> str:
-    return "; ".join(dict.fromkeys(_reason(a) for a in adjustments)) or "Discount"
+def _reasons(adjustments: Iterable[Discount | Charge], default: str) -> str:
+    """One reason for a document level allowance or charge that sums several of the invoice's."""
+    return "; ".join(dict.fromkeys(_reason(a) for a in adjustments)) or default
 
 
 # --- parties ------------------------------------------------------------------------------------------
