@@ -46,11 +46,17 @@ test: setup
 test-unit: setup
 	@$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-lint: setup
+lint: setup .venv-sam/.installed
 	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check . || true
 	@$(BIN)/mypy
 	@$(BIN)/cfn-lint template.yaml
+	@SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} .venv-sam/bin/sam validate --lint
+
+# The SAM CLI pins its own boto3 and friends: it lives in a venv of its own.
+.venv-sam/.installed:
+	@PYENV_VERSION=3.13.0 $(PYTHON) -m venv .venv-sam
+	@.venv-sam/bin/pip install -q aws-sam-cli==1.170.0
+	@touch $@
 
 # Validates UBL / CII XML or a Factur-X PDF by the XSDs and the official CEN / Factur-X rules.
 validate-einvoice: $(VENV)/.installed
@@ -69,7 +75,7 @@ pdf-layer-check:
 	docker run --rm --entrypoint /bin/bash -v "$$PWD/.aws-sam/build/PdfLayer:/opt:ro" -v "$$PWD/layers/pdf:/src:ro" public.ecr.aws/lambda/python:3.13 /src/build.sh check /opt
 
 bench: setup
-	@$(BIN)/python -m bench.run
+	@$(BIN)/python -m bench.pdf_render
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .aws-sam

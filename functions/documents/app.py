@@ -20,10 +20,14 @@ documents = document_service(DocumentSettings.from_env())
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     request = RenderRequest.model_validate_json(record.body)
-    outcome = documents.render_invoice(request.account_id, request.invoice_id)
-    logger.info("render request handled", extra={"invoice_id": request.invoice_id, "outcome": outcome})
+    if request.credit_note_id:
+        outcome = documents.render_credit_note(request.account_id, request.credit_note_id)
+    else:
+        outcome = documents.render_invoice(request.account_id, request.invoice_id)
+    logger.info("render request handled", extra={"invoice_id": request.invoice_id,
+                                                 "credit_note_id": request.credit_note_id, "outcome": outcome})
     if outcome == "rendered":
-        metrics.add_metric(name="InvoicePdfsRendered", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="DocumentsRendered", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.conftest import HandlerStack
-from tests.integration.lambdas import LambdaContext, sample_event
+from tests.integration.lambdas import ROOT, LambdaContext, sample_event
 
 SE_ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "postal_code": "211 34", "country": "SE"}
 SELLER = {
@@ -288,3 +288,33 @@ def test_document_function_reports_partial_batch_failures(stack: HandlerStack, s
                                                                   "invoice_id": "in_missing"}))
     result = stack.documents.lambda_handler({"Records": [good, bad, missing]}, LambdaContext())
     assert {f["itemIdentifier"] for f in result["batchItemFailures"]} == {"bad-1", "missing-1"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "events" / "api").glob("*.json")))
+def test_every_sample_api_event_reaches_its_route(stack: HandlerStack, seller: dict, name: str) -> None:
+    """The events in events/api are what `sam local invoke` uses: each must hit a real route and
+    get a considered answer (a 404 for the sample's made-up ids, never a 5xx or a missing route)."""
+    event = sample_event(f"api/{name}")
+    event["requestContext"]["authorizer"]["account_id"] = stack.account_id
+    response = stack.api.lambda_handler(event, LambdaContext())
+    body = json.loads(response["body"])
+    assert response["statusCode"] < 500, body
+    assert body.get("error", {}).get("code") != "route_missing"
+    if response["statusCode"] == 404:
+        assert body["error"]["code"] == "resource_missing"
+
+
+def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, seller: dict) -> None:
+    customer = stack.ok("POST", "/customers", {"name": "Gulf Trading W.L.L.", "email": "ap@gulf.example",
+                                               "currency": "KWD", "address": {"line1": "Block 3", "city": "Kuwait City",
+                                                                              "country": "KW"}})
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Consulting", "unit_amount": 1250500}]})
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert invoice["total"] == 1250500  # 1,250.500 KWD: three decimals, export (G)
+    status, pending = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "ubl"})
+    assert status == 202 and pending["ready"] is False
+    assert stack.pump_render_queue()["failed"] == 0
+    assert stack.ok("GET", f"/invoices/{invoice['id']}/pdf")["ready"] is True
+    status, payload = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"})
+    assert status == 409 and payload["error"]["code"] == "einvoice_unavailable"

@@ -1,4 +1,4 @@
-"""Render requests: the queue that asks the document function to render an invoice."""
+"""Render requests: the queue that asks the document function to render an invoice or credit note."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ class SqsRenderRequests:
         self._queue_url = queue_url
         self._fifo = queue_url.endswith(".fifo")
 
-    def request(self, account_id: str, invoice_id: str) -> None:
-        message: dict[str, Any] = {
-            "QueueUrl": self._queue_url,
-            "MessageBody": json.dumps({"account_id": account_id, "invoice_id": invoice_id}),
-        }
+    def request(self, account_id: str, invoice_id: str, *, credit_note_id: str | None = None) -> None:
+        body: dict[str, str] = {"account_id": account_id, "invoice_id": invoice_id}
+        if credit_note_id:
+            body["credit_note_id"] = credit_note_id
+        message: dict[str, Any] = {"QueueUrl": self._queue_url, "MessageBody": json.dumps(body)}
         if self._fifo:
             message["MessageGroupId"] = invoice_id
-            message["MessageDeduplicationId"] = invoice_id
+            message["MessageDeduplicationId"] = credit_note_id or invoice_id
         self._client.send_message(**message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -18,8 +18,8 @@ from invoicing.api.views import (
     credit_note_view,
     customer_view,
     invoice_view,
+    link_view,
     list_view,
-    pdf_view,
 )
 from invoicing.bootstrap import ApiServices
 from invoicing.domain.errors import DomainError
@@ -32,12 +32,14 @@ from invoicing.services.commands import (
     InvoiceCreate,
     InvoiceLinesAdd,
 )
-from invoicing.services.invoices import InvoiceView
+from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import InvoiceFilter
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 InvoiceId = Annotated[str, Path(max_length=64)]
+CreditNoteId = Annotated[str, Path(max_length=64)]
+EInvoiceFormatQuery = Annotated[Literal["ubl", "cii"], Query(description="ubl (Peppol BIS 3.0) or cii (Factur-X)")]
 logger = Logger(service="invoicing-api")
 metrics = Metrics()  # shares the handler's metric set; flushed by its @metrics.log_metrics
 
@@ -89,6 +91,9 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         import json
 
         return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    def link_ok(link: DocumentLink) -> Response:
+        return ok(link_view(link), 200 if link.ready else 202)
 
     def invoice_ok(view: InvoiceView, status: int = 200) -> Response:
         return ok(invoice_view(view), status)
@@ -175,8 +180,12 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     @app.get("/invoices/<invoice_id>/pdf", tags=["invoices"],
              summary="A link to the PDF, valid 15 minutes (202 while it is being rendered)")
     def invoice_pdf(invoice_id: InvoiceId):
-        link = services.invoices.pdf_link(account_id(), invoice_id)
-        return ok(pdf_view(link), 200 if link.ready else 202)
+        return link_ok(services.invoices.document_link(account_id(), invoice_id, "pdf"))
+
+    @app.get("/invoices/<invoice_id>/einvoice", tags=["invoices"],
+             summary="A link to the EN 16931 e-invoice: UBL 2.1 (Peppol BIS 3.0) or CII (Factur-X), 15 minutes")
+    def invoice_einvoice(invoice_id: InvoiceId, format: EInvoiceFormatQuery = "ubl"):
+        return link_ok(services.invoices.document_link(account_id(), invoice_id, format))
 
     @app.get("/invoices/<invoice_id>/credit_notes", tags=["credit notes"], summary="An invoice's credit notes")
     def invoice_credit_notes(invoice_id: InvoiceId, limit: Limit = 10,
@@ -193,7 +202,17 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return ok(credit_note_view(note), 201)
 
     @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
-    def get_credit_note(credit_note_id: Annotated[str, Path(max_length=64)]):
+    def get_credit_note(credit_note_id: CreditNoteId):
         return ok(credit_note_view(services.credit_notes.get(account_id(), credit_note_id)))
+
+    @app.get("/credit_notes/<credit_note_id>/pdf", tags=["credit notes"],
+             summary="A link to the credit note's PDF, valid 15 minutes (202 while it is being rendered)")
+    def credit_note_pdf(credit_note_id: CreditNoteId):
+        return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, "pdf"))
+
+    @app.get("/credit_notes/<credit_note_id>/einvoice", tags=["credit notes"],
+             summary="A link to the credit note as an EN 16931 e-invoice (UBL or CII), 15 minutes")
+    def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
+        return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
     return app

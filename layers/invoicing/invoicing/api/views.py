@@ -10,7 +10,7 @@ from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.totals import Charge, Discount
-from invoicing.services.invoices import InvoiceView, PdfLink
+from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
 
 
@@ -131,8 +131,9 @@ def credit_note_view(note: CreditNote) -> dict[str, Any]:
     return data
 
 
-def pdf_view(link: PdfLink) -> dict[str, Any]:
-    return {"object": "file_link", "url": link.url, "expires_in": link.expires_in, "ready": link.ready}
+def link_view(link: DocumentLink) -> dict[str, Any]:
+    return {"object": "file_link", "format": link.format, "url": link.url, "expires_in": link.expires_in,
+            "ready": link.ready}
 
 
 def list_view(page: Page[Any], render: Any, url: str) -> dict[str, Any]:

@@ -239,9 +239,10 @@ class AccountUpdate(Command):
 
 
 class RenderRequest(Command):
-    """A message on the document queue: render this invoice's PDF."""
+    """A message on the document queue: render this invoice's (or this credit note's) documents."""
 
     model_config = ConfigDict(extra="ignore")
 
     account_id: str = Field(min_length=1, max_length=64)
     invoice_id: str = Field(min_length=1, max_length=64)
+    credit_note_id: str | None = Field(default=None, min_length=1, max_length=64)

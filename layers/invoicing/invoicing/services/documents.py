@@ -1,12 +1,21 @@
-"""Rendering an invoice's PDF into the document bucket (the document function's use case)."""
+"""Rendering documents into the bucket (the document function's use case): for each finalized
+invoice or credit note, the EN 16931 e-invoices (UBL 2.1 and CII) and the PDF, which carries the
+CII XML inside as a Factur-X PDF/A-3b."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from invoicing.services.invoices import pdf_key
+from aws_lambda_powertools import Logger
+
+from invoicing.services.document_keys import credit_note_key, invoice_key
 from invoicing.services.ports import Documents, Invoices
+
+logger = Logger(child=True)
+Outcome = Literal["rendered", "exists", "draft"]
+XML = "application/xml"
 
 
 @dataclass(frozen=True)
@@ -14,16 +23,54 @@ class DocumentService:
     invoices: Invoices
     documents: Documents
 
-    def render_invoice(self, account_id: str, invoice_id: str) -> Literal["rendered", "exists", "draft"]:
-        """Render the finalized invoice once. A finalized document never changes, so a redelivered
-        request finds the PDF already there and does nothing (idempotent by the object key)."""
+    def _put_once(self, key: str, make: Callable[[], bytes], content_type: str) -> bool:
+        """Write the document unless it is already there: finalized documents never change."""
+        if self.documents.exists(key):
+            return False
+        self.documents.put(key, make(), content_type)
+        return True
+
+    def render_invoice(self, account_id: str, invoice_id: str) -> Outcome:
+        """The invoice's UBL and CII XML, then its PDF (Factur-X when CII exists). The PDF is
+        written last, so a PDF in the bucket means every document of the invoice is there."""
         invoice = self.invoices.get(account_id, invoice_id)
         if invoice.status == "draft":
             return "draft"
-        key = pdf_key(invoice)
-        if self.documents.exists(key):
-            return "exists"
+        from invoicing.documents.einvoice.cii import invoice_to_cii
+        from invoicing.documents.einvoice.ubl import invoice_to_ubl
         from invoicing.documents.pdf import render_invoice_pdf  # only the document function loads WeasyPrint
 
-        self.documents.put(key, render_invoice_pdf(invoice), "application/pdf")
-        return "rendered"
+        cii = _einvoice(lambda: invoice_to_cii(invoice), invoice.currency)
+        if cii is not None:
+            self._put_once(invoice_key(invoice, "cii"), lambda: cii, XML)
+            self._put_once(invoice_key(invoice, "ubl"), lambda: invoice_to_ubl(invoice), XML)
+        written = self._put_once(invoice_key(invoice, "pdf"), lambda: render_invoice_pdf(invoice, facturx_xml=cii),
+                                 "application/pdf")
+        return "rendered" if written else "exists"
+
+    def render_credit_note(self, account_id: str, credit_note_id: str) -> Outcome:
+        note = self.invoices.get_credit_note(account_id, credit_note_id)
+        invoice = self.invoices.get(account_id, note.invoice_id)
+        from invoicing.documents.einvoice.cii import credit_note_to_cii
+        from invoicing.documents.einvoice.ubl import credit_note_to_ubl
+        from invoicing.documents.pdf import render_credit_note_pdf
+
+        cii = _einvoice(lambda: credit_note_to_cii(note, invoice), note.currency)
+        if cii is not None:
+            self._put_once(credit_note_key(note, "cii"), lambda: cii, XML)
+            self._put_once(credit_note_key(note, "ubl"), lambda: credit_note_to_ubl(note, invoice), XML)
+        written = self._put_once(credit_note_key(note, "pdf"),
+                                 lambda: render_credit_note_pdf(note, invoice, facturx_xml=cii), "application/pdf")
+        return "rendered" if written else "exists"
+
+
+def _einvoice(make: Callable[[], bytes], currency: str) -> bytes | None:
+    """The XML, or None where EN 16931 cannot express the document (e.g. a 3-decimal currency):
+    the PDF is still rendered, as a plain PDF."""
+    from invoicing.documents.einvoice.semantic import EInvoiceUnsupported
+
+    try:
+        return make()
+    except EInvoiceUnsupported as exc:
+        logger.warning("no e-invoice for this document", extra={"currency": currency, "reason": exc.code})
+        return None

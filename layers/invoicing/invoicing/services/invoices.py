@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from invoicing.adapters.clock import Clock
 from invoicing.adapters.ids import new_id
@@ -27,6 +28,7 @@ from invoicing.services.commands import (
     InvoiceLinesAdd,
     LineIn,
 )
+from invoicing.services.document_keys import credit_note_key, invoice_key
 from invoicing.services.ports import (
     Accounts,
     Customers,
@@ -38,7 +40,8 @@ from invoicing.services.ports import (
     RenderRequests,
 )
 
-PDF_URL_SECONDS = 900  # presigned links live 15 minutes at most
+LINK_SECONDS = 900  # presigned links live 15 minutes at most
+DocumentFormat = Literal["pdf", "ubl", "cii"]
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,29 @@ class InvoiceView:
 
 
 @dataclass(frozen=True)
-class PdfLink:
+class DocumentLink:
+    """A short-lived link to a stored document, or `ready=False` while it is being rendered."""
+
+    format: DocumentFormat
     url: str | None
     expires_in: int
     ready: bool
 
 
-def pdf_key(invoice: Invoice) -> str:
-    """Where an invoice's PDF lives: one deterministic key, so re-rendering overwrites, never duplicates."""
-    return f"{invoice.account_id}/invoices/{invoice.id}/{invoice.number}.pdf"
+def _link(documents: Documents, keys: Callable[[DocumentFormat], str], fmt: DocumentFormat,
+          request: Callable[[], None]) -> DocumentLink:
+    key = keys(fmt)
+    if documents.exists(key):
+        return DocumentLink(format=fmt, url=documents.presigned_url(key, expires_in=LINK_SECONDS),
+                            expires_in=LINK_SECONDS, ready=True)
+    if fmt != "pdf" and documents.exists(keys("pdf")):
+        # The PDF is written last: rendering finished without this e-invoice (EN 16931 cannot express
+        # the document, e.g. a currency with three decimals).
+        raise Conflict("No EN 16931 e-invoice exists for this document; its PDF does.", param="format",
+                       code="einvoice_unavailable")
+    # Rendering is asynchronous (and idempotent): ask again in case a request was lost.
+    request()
+    return DocumentLink(format=fmt, url=None, expires_in=0, ready=False)
 
 
 def _discount(d: DiscountIn) -> Discount:
@@ -212,24 +229,22 @@ class InvoiceService:
 
     # --- documents -------------------------------------------------------------------------
 
-    def pdf_link(self, account_id: str, invoice_id: str) -> PdfLink:
+    def document_link(self, account_id: str, invoice_id: str, fmt: DocumentFormat) -> DocumentLink:
+        """The PDF (a Factur-X PDF/A-3b where EN 16931 allows), or the UBL / CII e-invoice."""
         invoice = self.invoices.get(account_id, invoice_id)
         if invoice.status == "draft":
-            raise Conflict("A draft has no PDF: finalize the invoice first.", param="status",
+            raise Conflict("A draft has no documents: finalize the invoice first.", param="status",
                            code="invoice_not_finalized")
-        key = pdf_key(invoice)
-        if not self.documents.exists(key):
-            # Rendering is asynchronous (and idempotent): ask again in case a request was lost.
-            self.render_requests.request(account_id, invoice_id)
-            return PdfLink(url=None, expires_in=0, ready=False)
-        return PdfLink(url=self.documents.presigned_url(key, expires_in=PDF_URL_SECONDS),
-                       expires_in=PDF_URL_SECONDS, ready=True)
+        return _link(self.documents, lambda kind: invoice_key(invoice, kind), fmt,
+                     lambda: self.render_requests.request(account_id, invoice_id))
 
 
 @dataclass(frozen=True)
 class CreditNoteService:
     accounts: Accounts
     invoices: Invoices
+    documents: Documents
+    render_requests: RenderRequests
     clock: Clock
 
     def create(self, account_id: str, cmd: CreditNoteCreate) -> CreditNote:
@@ -257,10 +272,17 @@ class CreditNoteService:
             )
             return note, credited
 
-        return self.invoices.issue_credit_note(
+        note = self.invoices.issue_credit_note(
             invoice, credit_note_series(seller), build,
             customer_credit=amount if kind == "post_payment" else 0,
         )[0]
+        self.render_requests.request(account_id, invoice.id, credit_note_id=note.id)
+        return note
+
+    def document_link(self, account_id: str, credit_note_id: str, fmt: DocumentFormat) -> DocumentLink:
+        note = self.invoices.get_credit_note(account_id, credit_note_id)
+        return _link(self.documents, lambda kind: credit_note_key(note, kind), fmt,
+                     lambda: self.render_requests.request(account_id, note.invoice_id, credit_note_id=note.id))
 
     def get(self, account_id: str, credit_note_id: str) -> CreditNote:
         return self.invoices.get_credit_note(account_id, credit_note_id)

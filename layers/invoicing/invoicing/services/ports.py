@@ -111,6 +111,6 @@ class Documents(Protocol):
 
 
 class RenderRequests(Protocol):
-    """The queue that asks the document function to render an invoice."""
+    """The queue that asks the document function to render an invoice's (or a credit note's) documents."""
 
-    def request(self, account_id: str, invoice_id: str) -> None: ...
+    def request(self, account_id: str, invoice_id: str, *, credit_note_id: str | None = None) -> None: ...
