@@ -31,6 +31,27 @@ def _money(amount: int, currency: str, locale: str) -> str:
     return format_money(amount, currency, locale).replace("\u00a0", " ")
 
 
+def download(api: ApiClient, stack: LocalStack, path: str, target: Path) -> Path:
+    link = api.get(path)
+    if not link.get("url"):
+        stack.drain(timeout=60)
+        link = api.get(path)
+    with urllib.request.urlopen(link["url"], timeout=30) as response, target.open("wb") as f:  # noqa: S310 (local)
+        shutil.copyfileobj(response, f)
+    return target
+
+
+def einvoice_verdict(ubl: Path, pdf: Path) -> str:
+    """Both e-invoices checked with the XSDs and the official CEN EN 16931 rules."""
+    from invoicing.documents.einvoice.validation import validate, xml_from_pdf
+
+    def mark(xml: bytes) -> str:
+        report = validate(xml)
+        return "valid" if report.ok else f"{len(report.fatal) + len(report.xsd_errors)} errors"
+
+    return f"UBL {mark(ubl.read_bytes())}\nCII {mark(xml_from_pdf(pdf.read_bytes()))}"
+
+
 def run(out_dir: Path) -> int:
     console = Console(width=max(Console().width, 150))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,28 +82,26 @@ def run(out_dir: Path) -> int:
             progress.update(task, description="Rendering PDFs (document function via SQS)")
             stack.drain(timeout=120)
             progress.advance(task)
-            progress.update(task, description="Downloading PDFs to ./out")
+            progress.update(task, description="Downloading PDFs and e-invoices, checking them by the CEN rules")
             for sample, customer, invoice in invoices:
-                link = api.get(f"/invoices/{invoice['id']}/pdf")
-                if not link.get("url"):
-                    stack.drain(timeout=60)
-                    link = api.get(f"/invoices/{invoice['id']}/pdf")
-                target = out_dir / f"{invoice['number']}-{sample['slug']}.pdf"
-                with urllib.request.urlopen(link["url"], timeout=30) as response, target.open("wb") as f:  # noqa: S310 (local emulator URL)
-                    shutil.copyfileobj(response, f)
-                rows.append((sample, customer, invoice, target))
+                stem = out_dir / f"{invoice['number']}-{sample['slug']}"
+                target = download(api, stack, f"/invoices/{invoice['id']}/pdf", stem.with_suffix(".pdf"))
+                ubl = download(api, stack, f"/invoices/{invoice['id']}/einvoice?format=ubl",
+                               stem.with_name(stem.name + "-ubl.xml"))
+                rows.append((sample, customer, invoice, target, einvoice_verdict(ubl, target)))
             progress.advance(task)
 
     table = Table(title="What happened", show_lines=False)
-    for column in ("Customer", "Situation", "Invoice", "Tax", "Total", "PDF"):
+    for column in ("Customer", "Situation", "Invoice", "Tax", "Total", "Files in the output folder", "EN 16931"):
         table.add_column(column, overflow="fold")
-    for sample, customer, invoice, target in rows:
+    for sample, customer, invoice, target, verdict in rows:
         tax = ", ".join(f"{g['category']} {g['percent']} %" for g in invoice["tax_breakdown"])
-        shown = target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target
         table.add_row(customer["name"], sample["situation"], invoice["number"], tax,
-                      _money(invoice["total"], invoice["currency"], customer["locale"]), str(shown))
+                      _money(invoice["total"], invoice["currency"], customer["locale"]),
+                      f"{target.name}\n{target.stem}-ubl.xml", verdict)
     console.print(table)
-    console.print(f"[green]Done.[/green] {len(rows)} PDFs in {out_dir}.  Try `make dev` for the API with Swagger UI.")
+    console.print(f"[green]Done.[/green] {len(rows)} invoices in {out_dir}: PDFs (Factur-X, CII inside) and UBL XML.  "
+                  "Try `make dev` for the API with Swagger UI.")
     return 0
 
 
