@@ -211,6 +211,17 @@ def test_state_machine_over_http(stack: HandlerStack, seller: dict) -> None:
     assert [i["number"] for i in stack.ok("GET", "/invoices", query={"status": "void"})["data"]] == ["INV-000001"]
 
 
+def test_peppol_addresses_are_kept(stack: HandlerStack, seller: dict) -> None:
+    account = stack.ok("POST", "/account", {"legal_registration_id": "5567037485",
+                                            "electronic_address": {"scheme": "0007", "value": "5567037485"}})
+    assert account["electronic_address"] == {"scheme": "0007", "value": "5567037485"}
+    customer = swedish_customer(stack, electronic_address={"scheme": "0088", "value": "7300010000001"})
+    assert customer["electronic_address"]["scheme"] == "0088"
+    status, payload = stack.call("POST", "/customers", {"name": "X", "electronic_address": {"scheme": "email",
+                                                                                          "value": "a"}})
+    assert status == 400 and payload["error"]["param"] == "electronic_address.scheme"
+
+
 def test_charges_on_lines_and_invoice(stack: HandlerStack, seller: dict) -> None:
     customer = swedish_customer(stack)
     invoice = stack.ok("POST", "/invoices", {

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, f
 
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import normalize_currency
-from invoicing.domain.party import SUPPORTED_LOCALES, Address, Branding, Numbering
+from invoicing.domain.party import SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
 
 
 def _decimal_from_text(value: object) -> Decimal:
@@ -83,6 +83,7 @@ class CustomerCreate(Command):
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
+    electronic_address: ElectronicAddress | None = None
     metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -103,6 +104,7 @@ class CustomerUpdate(Command):
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
+    electronic_address: ElectronicAddress | None = None
     metadata: dict[str, Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -226,6 +228,9 @@ class AccountUpdate(Command):
     tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
     iban: str | None = Field(default=None, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
+    legal_registration_id: str | None = Field(default=None, max_length=100,
+                                              description="Company registration number (EN 16931 BT-30)")
+    electronic_address: ElectronicAddress | None = None
     default_currency: str | None = None
     default_locale: str | None = None
     days_until_due: int | None = Field(default=None, ge=0, le=365)
