@@ -1,0 +1,82 @@
+"""The renderer's shortcuts draw exactly what plain WeasyPrint draws from the same HTML.
+
+`html_to_pdf` parses our XHTML with the C XML parser instead of WeasyPrint's HTML5 parser and
+styles it with our small user-agent stylesheet instead of WeasyPrint's full HTML5 one. Both are
+only worth having if the pages come out the same, pixel for pixel.
+"""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from invoicing.documents import pdf
+from invoicing.documents.pdf import html_to_pdf, render_credit_note_html, render_invoice_html
+
+from . import samples
+
+Image = pytest.importorskip("PIL.Image")
+ImageChops = pytest.importorskip("PIL.ImageChops")
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+
+
+def plain_weasyprint(html: str) -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=pdf._STYLESHEET)])
+
+
+def pages(document: bytes, folder: str, name: str) -> list[Path]:
+    Path(folder, f"{name}.pdf").write_bytes(document)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", f"{folder}/{name}.pdf", f"{folder}/{name}"], check=True)
+    return sorted(Path(folder).glob(f"{name}-*.png"))
+
+
+def assert_same_pixels(a: bytes, b: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        pages_a, pages_b = pages(a, folder, "a"), pages(b, folder, "b")
+        assert len(pages_a) == len(pages_b)
+        for page_a, page_b in zip(pages_a, pages_b, strict=True):
+            with Image.open(page_a) as image_a, Image.open(page_b) as image_b:
+                assert ImageChops.difference(image_a.convert("RGB"), image_b.convert("RGB")).getbbox() is None, \
+                    page_a.name
+
+
+def paid() -> str:
+    return render_invoice_html(samples.swedish_invoice().pay(datetime(2026, 3, 20, tzinfo=UTC)))
+
+
+def credit_note() -> str:
+    invoice = samples.swedish_invoice()
+    return render_credit_note_html(samples.credit_note_for(invoice, 30000), invoice)
+
+
+@pytest.mark.parametrize("html", [
+    pytest.param(lambda: render_invoice_html(samples.swedish_invoice()), id="swedish"),
+    pytest.param(lambda: render_invoice_html(samples.german_reverse_charge_invoice()), id="reverse charge, QR"),
+    pytest.param(paid, id="paid stamp"),
+    pytest.param(credit_note, id="credit note"),
+    pytest.param(lambda: render_invoice_html(samples.long_invoice(60)), id="three pages"),
+])
+def test_the_fast_path_draws_what_plain_weasyprint_draws(html):
+    source = html()
+    assert_same_pixels(html_to_pdf(source), plain_weasyprint(source))
+
+
+def test_text_the_xml_parser_refuses_takes_the_html5_parser():
+    invoice = samples.finalized([samples.line("Vertical\x0btab and form\x0cfeed", "1", "100000")])
+    source = render_invoice_html(invoice)
+    with pytest.raises(pdf.ElementTree.ParseError):
+        pdf.ElementTree.fromstring(source)
+    document = html_to_pdf(source)
+    assert b"%PDF" in document[:8]
+    assert_same_pixels(document, plain_weasyprint(source))
+
+
+def test_the_rendered_html_has_no_whitespace_between_tags():
+    source = render_invoice_html(samples.swedish_invoice())
+    assert re.search(r">\s+<", source) is None
