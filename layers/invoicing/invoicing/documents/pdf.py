@@ -4,8 +4,17 @@ Everything a document shows comes from the invoice itself: the seller and custom
 taken at finalization, the priced lines and the totals. Nothing is fetched while rendering:
 a URL fetcher accepts only `data:` URIs (the logo is inlined as one), fonts are the system's
 (Inter, falling back to DejaVu Sans). Templates are compiled when this module is imported;
-WeasyPrint, its font configuration and the parsed stylesheet are created on first use and kept
+WeasyPrint, its font configuration and the parsed stylesheets are created on first use and kept
 for the container's warm invocations. Importing this module does not import WeasyPrint.
+
+A EUR invoice carries an EPC069-12 payment QR code (segno, drawn as inline SVG) with the amount
+left to pay and the RF creditor reference. Given the CII XML, a document is written as a
+Factur-X / ZUGFeRD PDF/A-3b by WeasyPrint itself (see `FacturX`).
+
+Speed (bench/pdf_render.py, bench/README.md): the templates are XHTML, read by the C XML parser
+rather than WeasyPrint's pure-Python HTML5 parser; whitespace between tags is dropped before
+WeasyPrint sees it; a small user-agent stylesheet replaces WeasyPrint's full HTML5 one. Tests
+check that each shortcut draws the same pixels as plain WeasyPrint.
 """
 
 from __future__ import annotations
@@ -359,6 +368,8 @@ class FacturX:
                          packet[end:]]
         # WeasyPrint 70 lists an attachment in the catalog's /AF twice (once from the EmbeddedFiles
         # name tree, once as a file specification): each associated file once is enough.
+        if "AF" not in pdf.catalog:
+            raise RuntimeError("WeasyPrint did not embed factur-x.xml as an associated file")
         associated = pdf.catalog["AF"]
         associated[:] = list(dict.fromkeys(associated))
 
