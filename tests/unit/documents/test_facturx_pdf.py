@@ -156,3 +156,15 @@ def test_anything_but_a_factur_x_cii_invoice_is_refused(bad, xml):
     unknown = xml.replace(b"urn:cen.eu:en16931:2017<", b"urn:example:profile<")
     with pytest.raises(InvalidFacturX, match="urn:example:profile"):
         render_invoice_pdf(samples.swedish_invoice(), facturx_xml=unknown)
+
+
+def test_names_with_markup_keep_the_xmp_well_formed(xml):
+    customer = samples.german_customer(name='Evil "</rdf:RDF><x> & Söhne AB')
+    seller = samples.swedish_seller(name="Norrsken <Analytics> & Co")
+    invoice = samples.finalized([samples.line("Platform", "1", "100000")], seller=seller, customer=customer)
+    pdf = render_invoice_pdf(invoice, facturx_xml=xml)
+    reader = PdfReader(io.BytesIO(pdf))
+    properties = xmp_properties(xmp_packet(reader))  # parses
+    assert properties[f"{{{FX}}}ConformanceLevel"] == "EN 16931"
+    assert reader.trailer["/Info"]["/Author"] == "Norrsken <Analytics> & Co"
+    assert "&lt;Analytics&gt; &amp; Co" in xmp_packet(reader)
