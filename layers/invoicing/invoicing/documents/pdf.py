@@ -277,7 +277,7 @@ FACTURX_PROFILES = {
     "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "EXTENDED",
 }
 # The XMP properties Factur-X requires, and their PDF/A extension schema (PDF/A accepts only
-# properties whose schema is described in the file itself). Text as in the Factur-X 1.0.07 package.
+# properties whose schema is described in the file itself), worded as the factur-x library writes it.
 _FACTURX_XMP = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:fx="urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#">
 <fx:DocumentType>INVOICE</fx:DocumentType>
@@ -314,13 +314,13 @@ class FacturX:
 
     xml: bytes
     level: str  # the profile as the XMP names it: "EN 16931", "BASIC"...
-    date: datetime  # when the XML was made (the document's finalization), for the embedded file
+    made_at: datetime  # when the XML was made (the document's finalization), for the embedded file
 
     @classmethod
-    def of(cls, xml: bytes, date: datetime) -> FacturX:
+    def of(cls, xml: bytes, made_at: datetime) -> FacturX:
         """Read the profile from the XML's specification identifier (BT-24). The XML is our own
         (the e-invoice generator's); it is checked to be CII, not validated here."""
-        if b"<!DOCTYPE" in xml[:4096].upper():
+        if b"<!DOCTYPE" in xml:  # (the keyword is case-sensitive; in text it would be escaped)
             raise InvalidFacturX("A Factur-X XML must not declare a DOCTYPE")
         try:
             root = ElementTree.fromstring(xml)  # noqa: S314 - our own XML, refused above if it has a DOCTYPE
@@ -333,7 +333,7 @@ class FacturX:
             f"/{{{_RAM_NS}}}ID", default="").strip()
         if guideline not in FACTURX_PROFILES:
             raise InvalidFacturX(f"Not a Factur-X profile: specification identifier '{guideline}'")
-        return cls(xml=xml, level=FACTURX_PROFILES[guideline], date=date.astimezone(UTC))
+        return cls(xml=xml, level=FACTURX_PROFILES[guideline], made_at=made_at.astimezone(UTC))
 
     def write_pdf_options(self, url_fetcher: Any) -> dict[str, Any]:
         """WeasyPrint writes the PDF/A-3b itself (sRGB output intent, embedded fonts, XMP with
@@ -345,7 +345,7 @@ class FacturX:
             description=f"Factur-X invoice ({self.level})",
             # Factur-X 1.0.07: "Data" is allowed for every profile and required for MINIMUM and BASIC WL.
             relationship="Data",
-            created=self.date, modified=self.date,
+            created=self.made_at, modified=self.made_at,
         )
         return {"pdf_variant": "pdf/a-3b", "attachments": [attachment], "finisher": self._add_xmp_properties}
 
@@ -383,11 +383,10 @@ for _prefix, _uri in (("fx", _FACTURX_NS), ("pdfaid", _PDFAID_NS),
     ElementTree.register_namespace(_prefix, _uri)
 
 
-def _facturx(xml: bytes | None, date: datetime | date) -> FacturX | None:
+def _facturx(xml: bytes | None, made: datetime | date) -> FacturX | None:
     if xml is None:
         return None
-    when = date if isinstance(date, datetime) else datetime.combine(date, time(), UTC)
-    return FacturX.of(xml, when)
+    return FacturX.of(xml, made if isinstance(made, datetime) else datetime.combine(made, time(), UTC))
 
 
 def _finalized_at(invoice: Invoice) -> datetime | date:
