@@ -23,6 +23,7 @@ import base64
 import binascii
 import logging
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -203,7 +204,8 @@ def user_agent_stylesheet() -> Any:
     import weasyprint
     from weasyprint.html import UA_COUNTER_STYLE
 
-    return weasyprint.CSS(string=_USER_AGENT_STYLESHEET, counter_style=UA_COUNTER_STYLE)
+    return weasyprint.CSS(string=_USER_AGENT_STYLESHEET, counter_style=UA_COUNTER_STYLE,
+                          url_fetcher=data_only_url_fetcher())
 
 
 def _html_classes(user_agent: Any) -> tuple[Any, Any]:
@@ -239,7 +241,10 @@ def data_only_url_fetcher() -> Any:
 
     class DataOnlyURLFetcher(URLFetcher):
         def __init__(self) -> None:
-            super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False)
+            # The TLS context is never used (nothing but data: URIs is fetched): a bare one spares
+            # loading the system's CA certificates, ~45 ms of a cold start.
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False,
+                             ssl_context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
 
         def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
             if url[:5].lower() != "data:":
