@@ -1,5 +1,4 @@
-"""Moto-backed fixtures for the adapter tests: tables built from a template (the fixture template
-until template.yaml declares them; override `table_template` to point elsewhere)."""
+"""Moto-backed fixtures for the adapter tests: tables built from template.yaml."""
 
 from __future__ import annotations
 
@@ -20,14 +19,14 @@ from invoicing.domain.party import Account, Address, Customer
 from invoicing.services.ports import InvoiceEvent
 from tests.integration.tables import create_tables_from_template
 
-FIXTURE_TEMPLATE = Path(__file__).with_name("fixture_template.yaml")
+TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 REGION = "eu-west-1"
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def table_template() -> Path:
-    return FIXTURE_TEMPLATE
+    return TEMPLATE
 
 
 @pytest.fixture
