@@ -8,6 +8,8 @@ PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python
 PYTHON ?= $(if $(PY313),$(PY313),python3)
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils
 PYTEST_ARGS ?=
+# pip's notes about this machine's extra package folders are noise; real errors still show and fail.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 .PHONY: setup apt demo dev test test-unit lint build bench clean validate-einvoice pdf-fonts pdf-layer-check
 
@@ -25,8 +27,8 @@ apt:
 $(VENV)/.installed: requirements-dev.txt layers/invoicing/requirements.txt layers/pdf/requirements.txt
 	@echo "Creating $(VENV) with $$(PYENV_VERSION=3.13.0 $(PYTHON) --version)"
 	@rm -rf $(VENV) && PYENV_VERSION=3.13.0 $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --upgrade pip >/dev/null
-	@$(BIN)/pip install -q -r requirements-dev.txt
+	@$(BIN)/pip install -q --upgrade pip $(QUIET_PIP)
+	@$(BIN)/pip install -q -r requirements-dev.txt $(QUIET_PIP)
 	@touch $@
 
 demo: setup
@@ -55,7 +57,7 @@ lint: setup .venv-sam/.installed
 # The SAM CLI pins its own boto3 and friends: it lives in a venv of its own.
 .venv-sam/.installed:
 	@PYENV_VERSION=3.13.0 $(PYTHON) -m venv .venv-sam
-	@.venv-sam/bin/pip install -q aws-sam-cli==1.170.0
+	@.venv-sam/bin/pip install -q aws-sam-cli==1.170.0 $(QUIET_PIP)
 	@touch $@
 
 # Validates UBL / CII XML or a Factur-X PDF by the XSDs and the official CEN / Factur-X rules.
