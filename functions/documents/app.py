@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invoicing.bootstrap import document_service
 from invoicing.config import DocumentSettings
+from invoicing.documents.pdf import warm_up
 from invoicing.services.commands import RenderRequest
 
 logger = Logger()
@@ -15,6 +16,7 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 documents = document_service(DocumentSettings.from_env())
+warm_up()  # WeasyPrint, fonts and stylesheets load during init: the first invoice renders as fast as the rest
 
 
 @tracer.capture_method

@@ -125,6 +125,7 @@ def test_build_script_passes_shellcheck() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(sys.version_info[:2] != (3, 13), reason="the layer is built for the python3.13 runtime")
 def test_build_script_lays_out_a_layer_that_renders_with_its_own_libraries(tmp_path: Path) -> None:
     """The `layer` steps (ldd closure, pip, fonts, fonts.conf) and `check`, on Debian's libraries.
 
