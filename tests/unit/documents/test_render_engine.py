@@ -80,3 +80,15 @@ def test_text_the_xml_parser_refuses_takes_the_html5_parser():
 def test_the_rendered_html_has_no_whitespace_between_tags():
     source = render_invoice_html(samples.swedish_invoice())
     assert re.search(r">\s+<", source) is None
+
+
+def test_the_pdf_streams_are_deflated_at_zlibs_default_level():
+    import io
+
+    import pydyf
+    from pypdf import PdfReader
+
+    document = html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    assert isinstance(pydyf.zlib, pdf._Deflate), "pydyf no longer reads a module-level zlib: drop _Deflate"
+    assert b"/FlateDecode" in document
+    assert "INV-000001" in PdfReader(io.BytesIO(document)).pages[0].extract_text()
