@@ -194,6 +194,18 @@ def test_paid_invoice_credit_becomes_customer_credit_used_next_time(stack: Handl
     assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 0
 
 
+def test_credit_after_payment_in_another_currency_is_refused(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)  # pays in SEK; this invoice is in EUR
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "currency": "EUR", "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+    stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    stack.ok("POST", f"/invoices/{draft['id']}/pay")
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": draft["id"], "amount": 1000})
+    assert status == 409 and payload["error"]["code"] == "credit_currency_mismatch"
+    assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 0
+    assert stack.ok("GET", f"/invoices/{draft['id']}/credit_notes")["data"] == []
+
+
 def test_state_machine_over_http(stack: HandlerStack, seller: dict) -> None:
     customer = swedish_customer(stack)
     ids = []

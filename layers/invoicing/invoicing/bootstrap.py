@@ -37,7 +37,7 @@ def api_services(settings: ApiSettings) -> ApiServices:
         accounts=AccountService(accounts),
         customers=CustomerService(customers, clock),
         invoices=InvoiceService(accounts, customers, invoices, documents, render_requests, clock),
-        credit_notes=CreditNoteService(accounts, invoices, documents, render_requests, clock),
+        credit_notes=CreditNoteService(accounts, customers, invoices, documents, render_requests, clock),
     )
 
 

@@ -225,7 +225,7 @@ def _deflate_at_level_6() -> None:
     import pydyf
 
     if getattr(pydyf, "zlib", None) is zlib:
-        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]
+        pydyf.zlib = _Deflate()
 
 
 @cache

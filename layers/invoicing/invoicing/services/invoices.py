@@ -242,6 +242,7 @@ class InvoiceService:
 @dataclass(frozen=True)
 class CreditNoteService:
     accounts: Accounts
+    customers: Customers
     invoices: Invoices
     documents: Documents
     render_requests: RenderRequests
@@ -260,6 +261,15 @@ class CreditNoteService:
         else:
             amount = invoice.amount_remaining
         credited, kind = invoice.credited(amount, now)  # checks state and limits before numbering
+        if kind == "post_payment":
+            customer = self.customers.get(account_id, invoice.customer_id)
+            if customer.currency != invoice.currency:
+                # The balance is kept in the customer's currency; an unconverted amount would be wrong money.
+                raise Conflict(
+                    f"Invoice {invoice.number} is in {invoice.currency} but customer {customer.id}'s credit balance "
+                    f"is in {customer.currency}: a credit note after payment cannot become their credit.",
+                    param="invoice", code="credit_currency_mismatch",
+                )
 
         def build(number: str, sequence: int) -> tuple[CreditNote, Invoice]:
             groups = split_credit(invoice, amount)
