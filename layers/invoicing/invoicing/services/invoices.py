@@ -197,6 +197,7 @@ class InvoiceService:
         customer = self.customers.get(account_id, draft.customer_id)
         previous = self.invoices.recent_totals(account_id, customer.id)
         now = self.clock.now()
+
         def build(number: str, sequence: int) -> Invoice:
             return draft.finalize(seller=seller, customer=customer, number=number, now=now,
                                   previous_totals=previous, payment_reference=creditor_reference(number))
