@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from invoicing.domain.credit_note import CreditNote, split_credit
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
-from invoicing.domain.party import Account, Address, Customer, validated_tax_id
+from invoicing.domain.party import Account, Address, Branding, Customer, validated_tax_id
 from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
+from tests.unit.documents import samples
+from tests.unit.documents.samples import line
 
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
 CREDITED = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
@@ -30,19 +32,9 @@ MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
 
 
 def swedish_seller(**changes: object) -> Account:
-    account = Account(
-        id="acct_norrsken",
-        name="Norrsken Analytics AB",
-        email="billing@norrsken.example",
-        phone="+46 8 123 456 78",
-        address=Address(line1="Sveavägen 44", city="Stockholm", postal_code="111 34", country="SE"),
-        tax_ids=[validated_tax_id("eu_vat", "SE556677889901")],
-        iban="SE45 5000 0000 0583 9825 7466",
-        bic="ESSESESS",
-        default_currency="SEK",
-        created=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-    return account.model_copy(update=changes)
+    """The document tests' seller, unbranded and with its IBAN as people type it (spaces)."""
+    return samples.swedish_seller(branding=Branding(), website=None, default_locale="en",
+                                  iban="SE45 5000 0000 0583 9825 7466", **changes)
 
 
 def us_seller(**changes: object) -> Account:
@@ -60,31 +52,11 @@ def us_seller(**changes: object) -> Account:
 
 
 def swedish_customer(**changes: object) -> Customer:
-    customer = Customer(
-        id="cus_lindqvist",
-        account_id="acct_norrsken",
-        name="Lindqvist & Söner Bygg AB",
-        email="ekonomi@lindqvist.example",
-        address=Address(line1="Kungsgatan 12", line2="Plan 3", city="Göteborg", postal_code="411 19", country="SE"),
-        tax_ids=[validated_tax_id("eu_vat", "SE556036079301")],
-        currency="SEK",
-        created=datetime(2025, 2, 1, tzinfo=UTC),
-    )
-    return customer.model_copy(update=changes)
+    return samples.swedish_customer(locale="en", **changes)
 
 
 def german_customer(**changes: object) -> Customer:
-    customer = Customer(
-        id="cus_brandt",
-        account_id="acct_norrsken",
-        name="Brandt Logistik GmbH",
-        email="buchhaltung@brandt.example",
-        address=Address(line1="Speicherstraße 7", city="Hamburg", postal_code="20457", country="DE"),
-        tax_ids=[validated_tax_id("eu_vat", "DE136695976")],
-        currency="EUR",
-        created=datetime(2025, 2, 1, tzinfo=UTC),
-    )
-    return customer.model_copy(update=changes)
+    return samples.german_customer(locale="en", **changes)
 
 
 def us_customer(**changes: object) -> Customer:
@@ -99,11 +71,6 @@ def us_customer(**changes: object) -> Customer:
         created=datetime(2025, 2, 1, tzinfo=UTC),
     )
     return customer.model_copy(update=changes)
-
-
-def line(description: str, quantity: str, unit_amount_minor: str, n: int = 1, **changes: object) -> InvoiceLine:
-    return InvoiceLine(id=f"il_{n}", description=description, quantity=Decimal(quantity),
-                       unit_amount_decimal=Decimal(unit_amount_minor), **changes)  # type: ignore[arg-type]
 
 
 def vat(percent: str, category: str = "S") -> TaxRate:
