@@ -19,6 +19,7 @@ retried with backoff. A number is therefore never skipped and never given twice.
 from __future__ import annotations
 
 import builtins  # `list` is also a method of DynamoInvoices
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -185,25 +186,32 @@ class DynamoInvoices:
     def _write(self, transaction: _Transaction) -> None:
         self._client.transact_write_items(TransactItems=transaction.items)
 
+    def _commit(self, transaction: _Transaction, explain: dict[str, Callable[[], Exception]]) -> None:
+        """Write the transaction; when it is cancelled, raise the error for the first failed item
+        that `explain` names (in its order)."""
+        try:
+            self._write(transaction)
+        except ClientError as error:
+            if not is_cancelled_transaction(error):
+                raise
+            failed = transaction.failed(error)
+            for name, make in explain.items():
+                if name in failed:
+                    raise make() from error
+            raise
+
     # --- invoices ----------------------------------------------------------------------------
 
     def add(self, invoice: Invoice, event: InvoiceEvent) -> None:
         tx = self._transaction()
         tx.put("invoice", invoice_item(invoice), _NOT_THERE)
         tx.put("event", event_item(event), _NOT_THERE)
-        try:
-            self._write(tx)
-        except ClientError as error:
-            if not is_cancelled_transaction(error):
-                raise
-            failed = tx.failed(error)
-            if "invoice" in failed:
-                raise Conflict(
-                    f"Invoice '{invoice.id}' already exists.", param="id", code="resource_already_exists"
-                ) from error
-            if "event" in failed:
-                raise _duplicate_event(event) from error
-            raise
+        self._commit(tx, {
+            "invoice": lambda: Conflict(
+                f"Invoice '{invoice.id}' already exists.", param="id", code="resource_already_exists"
+            ),
+            "event": lambda: _duplicate_event(event),
+        })
 
     def get(self, account_id: str, invoice_id: str) -> Invoice:
         item = self._get_item(invoice_key(account_id, invoice_id))
@@ -236,17 +244,10 @@ class DynamoInvoices:
         tx = self._transaction()
         tx.put("invoice", invoice_item(invoice), condition, **expression)
         tx.put("event", event_item(event), _NOT_THERE)
-        try:
-            self._write(tx)
-        except ClientError as error:
-            if not is_cancelled_transaction(error):
-                raise
-            failed = tx.failed(error)
-            if "invoice" in failed:
-                raise self._save_conflict(invoice, expected_version) from error
-            if "event" in failed:
-                raise _duplicate_event(event) from error
-            raise
+        self._commit(tx, {
+            "invoice": lambda: self._save_conflict(invoice, expected_version),
+            "event": lambda: _duplicate_event(event),
+        })
 
     def _save_conflict(self, invoice: Invoice, expected_version: int) -> Exception:
         stored = self._get_item(invoice_key(invoice.account_id, invoice.id))
