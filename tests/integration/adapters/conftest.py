@@ -106,3 +106,15 @@ def finalizer(account: Account, customer: Customer, draft: Invoice, now: datetim
     return lambda number, _sequence: draft.finalize(
         seller=account, customer=customer, number=number, now=now, previous_totals=[]
     )
+
+
+@pytest.fixture
+def seller() -> Account:
+    return make_account()
+
+
+@pytest.fixture
+def buyer(seller: Account, customers: DynamoCustomers) -> Customer:
+    customer = make_customer(seller)
+    customers.add(customer)
+    return customer

@@ -23,18 +23,6 @@ from tests.integration.adapters.conftest import (
 SERIES = Series(key="invoice#account#INV", prefix="INV", padding=6)
 
 
-@pytest.fixture
-def seller() -> Account:
-    return make_account()
-
-
-@pytest.fixture
-def buyer(seller: Account, customers: DynamoCustomers) -> Customer:
-    customer = make_customer(seller)
-    customers.add(customer)
-    return customer
-
-
 def add(invoices: DynamoInvoices, invoice: Invoice) -> Invoice:
     invoices.add(invoice, created_event(invoice))
     return invoice

@@ -22,18 +22,6 @@ from tests.integration.adapters.serialized import serialize_calls
 SERIES = Series(key="invoice#account#INV", prefix="INV", padding=6)
 
 
-@pytest.fixture
-def seller() -> Account:
-    return make_account()
-
-
-@pytest.fixture
-def buyer(seller: Account, customers: DynamoCustomers) -> Customer:
-    customer = make_customer(seller)
-    customers.add(customer)
-    return customer
-
-
 def draft_of(invoices: DynamoInvoices, seller: Account, customer: Customer, amount: int = 10_000) -> Invoice:
     draft = make_draft(seller, customer, amount=amount)
     invoices.add(draft, created_event(draft))
