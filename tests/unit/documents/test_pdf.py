@@ -1,6 +1,7 @@
 import base64
 import io
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -315,13 +316,21 @@ def test_png_logo_is_inlined_and_a_broken_one_left_out(caplog):
     assert any("logo_png_base64" in r.getMessage() for r in caplog.records)
 
 
+def colours(pdf: bytes) -> set[str]:
+    """The RGB colours the first page's content stream strokes or fills with, as #rrggbb."""
+    stream = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    return {"#" + "".join(f"{round(float(c) * 255):02X}" for c in match.split())
+            for match in re.findall(r"([\d.]+ [\d.]+ [\d.]+) (?:rg|RG)", stream)}
+
+
 def test_a_light_brand_colour_keeps_headings_readable():
     light = swedish_seller(branding=Branding(primary_color="#FFD54F"))
     html = render_invoice_html(finalized([line("Platform", "1", "100000")], seller=light))
-    assert "h1, h2, .accent { color: #1a1a1a; }" in html
-    assert "border-color: #FFD54F" in html
-    dark = render_invoice_html(samples.swedish_invoice())
-    assert "h1, h2, .accent { color: #0B5563; }" in dark
+    assert "--brand-color: #FFD54F; --brand-text-color: #1a1a1a" in html
+    assert "#FFD54F" in colours(render_invoice_pdf(finalized([line("Platform", "1", "100000")], seller=light)))
+    dark = samples.swedish_invoice()
+    assert "--brand-color: #0B5563; --brand-text-color: #0B5563" in render_invoice_html(dark)
+    assert "#0B5563" in colours(render_invoice_pdf(dark))
 
 
 def test_warm_up_prepares_the_engine_without_an_invoice():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from invoicing.documents import pdf
+from invoicing.documents import pdf, shared_styles
 from invoicing.documents.pdf import html_to_pdf, render_credit_note_html, render_invoice_html
 
 from . import samples
@@ -92,3 +92,60 @@ def test_the_pdf_streams_are_deflated_at_zlibs_default_level():
     assert isinstance(pydyf.zlib, pdf._Deflate), "pydyf no longer reads a module-level zlib: drop _Deflate"
     assert b"/FlateDecode" in document
     assert "INV-000001" in PdfReader(io.BytesIO(document)).pages[0].extract_text()
+
+
+# --- computed styles shared across documents (shared_styles.py) ------------------------------
+
+
+def serif_brand_invoice() -> str:
+    """Another brand (colour, font, no logo) and another language: a different set of styles."""
+    seller = samples.swedish_seller(branding=samples.Branding(primary_color="#8E24AA", font="DejaVu Serif"))
+    return render_invoice_html(samples.german_reverse_charge_invoice(seller=seller))
+
+
+def test_the_shared_styles_copy_weasyprints_style_builder_of_version_70():
+    import weasyprint
+
+    assert weasyprint.__version__ == "70.0", (
+        "shared_styles.SharedStyleFor copies StyleFor.__init__ of WeasyPrint 70.0: compare it with the new version's")
+
+
+def test_documents_in_turn_draw_what_fresh_styles_draw():
+    """A run of different documents (languages, brands, stamps, a credit note, several pages) through
+    the shared styles, each compared with plain WeasyPrint: no style leaks from one to the next."""
+    shared_styles.SHARED.styles.clear()
+    run = [lambda: render_invoice_html(samples.swedish_invoice()), serif_brand_invoice, paid, credit_note,
+           lambda: render_invoice_html(samples.long_invoice(40)),
+           lambda: render_invoice_html(samples.german_reverse_charge_invoice()),
+           lambda: render_invoice_html(samples.swedish_invoice())]
+    for html in run:
+        source = html()
+        assert_same_pixels(html_to_pdf(source), plain_weasyprint(source))
+
+
+def test_a_document_like_an_earlier_one_computes_no_new_style():
+    shared_styles.SHARED.styles.clear()
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    known = len(shared_styles.SHARED.styles)
+    another = samples.finalized([samples.line("Konsulttimmar", "3", "12000", 1), samples.line("Resa", "1", "4500", 2)])
+    html_to_pdf(render_invoice_html(another))
+    assert len(shared_styles.SHARED.styles) == known
+    html_to_pdf(serif_brand_invoice())
+    assert len(shared_styles.SHARED.styles) > known, "another brand and language share no styles with the first"
+
+
+def test_plain_weasyprint_in_the_same_process_keeps_its_own_styles():
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    known = dict(shared_styles.SHARED.styles)
+    plain_weasyprint(serif_brand_invoice())
+    assert shared_styles.SHARED.styles == known
+
+
+def test_the_shared_styles_start_again_past_their_bound(monkeypatch):
+    monkeypatch.setattr(shared_styles, "MAX_SHARED_STYLES", 5)
+    source = render_invoice_html(samples.swedish_invoice())
+    html_to_pdf(source)
+    assert len(shared_styles.SHARED.styles) > 5
+    document = html_to_pdf(source)
+    assert len(shared_styles.SHARED.styles) > 5  # emptied, then filled by this document alone
+    assert_same_pixels(document, plain_weasyprint(source))

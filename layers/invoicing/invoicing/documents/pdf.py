@@ -80,10 +80,10 @@ class DocumentNotFinalized(Conflict):
 
 def _css_string(value: object) -> Markup:
     """A CSS string literal: quotes, backslashes, angle brackets and controls hex-escaped, so a
-    value can never close the string or the <style> element it is written into."""
+    value can never close the string, nor the <style> element or quoted attribute it is written into."""
     out = []
     for ch in str(value):
-        if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+        if ch in '"\'\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\{ord(ch):x} ")
         else:
             out.append(ch)
@@ -193,7 +193,10 @@ def _engine() -> _Engine:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    from invoicing.documents import shared_styles
+
     _deflate_at_level_6()
+    shared_styles.install()
     fetcher = data_only_url_fetcher()
     font_config = FontConfiguration()
     stylesheet = weasyprint.CSS(string=_STYLESHEET, font_config=font_config, url_fetcher=fetcher)
@@ -243,7 +246,10 @@ def _html_classes(user_agent: Any) -> tuple[Any, Any]:
     import weasyprint
 
     class DocumentHTML(weasyprint.HTML):
-        """WeasyPrint's HTML with our small user-agent stylesheet instead of the full HTML5 one."""
+        """WeasyPrint's HTML with our small user-agent stylesheet instead of the full HTML5 one,
+        and computed styles reused from earlier documents (shared_styles.py)."""
+
+        shares_styles = True
 
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
             return [user_agent]
