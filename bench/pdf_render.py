@@ -19,10 +19,12 @@ dummy environment variables and builds its clients without calling them.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -51,6 +53,63 @@ def documents(rows: int) -> dict[str, str]:
             "6 pages": render_invoice_html(samples.long_invoice(rows))}
 
 
+_CUSTOMERS = [
+    ("Lindqvist & Söner Bygg AB", "Kungsgatan", "411 19", "Göteborg"),
+    ("Berg Fastigheter AB", "Storgatan", "252 21", "Helsingborg"),
+    ("Åkesson Revision KB", "Drottninggatan", "111 51", "Stockholm"),
+    ("Nyström Logistik AB", "Hamngatan", "211 22", "Malmö"),
+    ("Ekberg Design & Kommunikation", "Västra Ågatan", "753 09", "Uppsala"),
+    ("Sundqvist Elteknik AB", "Industrivägen", "901 30", "Umeå"),
+    ("Holm Tandvård AB", "Östra Storgatan", "553 21", "Jönköping"),
+]
+_LINES = [
+    "Analysplattform – Team", "Konsulttimmar, dataintegration", "Utbildning, halvdag", "Support Premium",
+    "Extra lagring 500 GB", "Datamigrering, fast pris", "API-anrop (nutzungsbasiert)", "Workshop: rapportering",
+]
+
+
+def _some_discount(rng: random.Random) -> tuple[object, ...]:
+    """A line discount on about a third of the lines."""
+    from decimal import Decimal
+
+    from invoicing.domain.totals import Discount
+
+    if rng.random() < 0.3:
+        return (Discount(description="Ramavtal", percent_off=Decimal(rng.choice([5, 10]))),)
+    return ()
+
+
+def distinct_documents(kind: str, count: int, rows: int) -> list[str]:
+    """`count` different invoices of the same seller, as a container meets them one after the other:
+    each has its own number, customer, lines, quantities and amounts (seeded, so runs compare). The
+    first is the one `documents()` shows. Renderers that keep anything between documents are timed
+    on documents they have not seen."""
+    from invoicing.documents.pdf import render_invoice_html
+    from invoicing.domain.party import Address
+    from tests.unit.documents import samples
+
+    out = [documents(rows)[kind]]
+    rng = random.Random(f"{kind}-{count}-{rows}")
+    for i in range(1, count):
+        name, street, postal_code, city = _CUSTOMERS[i % len(_CUSTOMERS)]
+        customer = samples.swedish_customer(
+            id=f"cus_{i}", name=name, email=f"faktura{i}@kund.example",
+            address=Address(line1=f"{street} {rng.randint(1, 120)}", city=city, postal_code=postal_code, country="SE"))
+        if kind == "1 page":
+            lines = [samples.line(description, str(rng.choice([1, 2, 3, 5, 8, 12, 40])),
+                                  str(rng.randint(500, 250000)), n,
+                                  discounts=_some_discount(rng))
+                     for n, description in enumerate(rng.sample(_LINES, rng.randint(2, 4)), start=1)]
+        else:
+            lines = [samples.line(f"Mätpunkt {n:02d} – datainsamling och lagring", str(rng.randint(1, 31)),
+                                  str(rng.randint(900, 2500)), n) for n in range(1, rows + 1)]
+        invoice = samples.finalized(lines, customer=customer, number=f"INV-{1000 + i:06d}",
+                                    buyer_reference=f"Ref {rng.randint(100, 999)}",
+                                    purchase_order=f"PO-2026-{rng.randint(100, 999)}")
+        out.append(render_invoice_html(invoice))
+    return out
+
+
 def naive_render(html: str) -> bytes:
     """What a first implementation does: everything fresh, every time (and pydyf's own level-9
     deflate, which our engine swaps for level 6 process-wide once it is created)."""
@@ -74,14 +133,21 @@ def our_render(html: str) -> bytes:
     return html_to_pdf(html)
 
 
-def timed(render: Callable[[str], bytes], html: str, runs: int, warmup: int = 2) -> list[float]:
-    for _ in range(warmup):
-        render(html)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        render(html)
-        samples.append((time.perf_counter() - start) * 1000)
+def timed(renderers: list[Callable[[str], bytes]], htmls: list[str], warmup: int = 2) -> list[list[float]]:
+    """One render of each document by each renderer, after `warmup` documents, in order; the
+    renderers take turns on each document, so both meet the same moments of a noisy machine, and
+    each starts on a collected heap (the garbage collector still runs during the render).
+    Milliseconds per render, a list per renderer."""
+    for html in htmls[:warmup]:
+        for render in renderers:
+            render(html)
+    samples: list[list[float]] = [[] for _ in renderers]
+    for html in htmls[warmup:]:
+        for render, times in zip(renderers, samples, strict=True):
+            gc.collect()  # not timed: no render pays for collecting the other's garbage
+            start = time.perf_counter()
+            render(html)
+            times.append((time.perf_counter() - start) * 1000)
     return samples
 
 
@@ -187,7 +253,7 @@ def app_import() -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="timed renders per document and renderer")
+    parser.add_argument("--runs", type=int, default=20, help="timed renders (distinct documents) per renderer")
     parser.add_argument("--rows", type=int, default=ROWS_6P, help="lines of the long invoice")
     parser.add_argument("--skip-cold", action="store_true", help="skip the fresh-process measurements")
     args = parser.parse_args(argv)
@@ -201,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, html in docs.items():
         naive_pdf, ours_pdf = naive_render(html), our_render(html)
         (naive_pages, naive_text), (our_pages, our_text) = pdf_facts(naive_pdf), pdf_facts(ours_pdf)
-        naive = timed(naive_render, html, args.runs)
-        ours = timed(our_render, html, args.runs)
+        # Documents neither renderer has seen yet (the first two warm up), the same ones for both.
+        series = distinct_documents(name, args.runs + 3, args.rows)[1:]
+        naive, ours = timed([naive_render, our_render], series)
         speedup = statistics.median(naive) / statistics.median(ours)
         print(f"| {name} | {our_pages} | {statistics.median(naive):.0f} ({min(naive):.0f}) "
               f"| {statistics.median(ours):.0f} ({min(ours):.0f}) | {speedup:.1f}x "

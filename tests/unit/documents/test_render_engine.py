@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from invoicing.documents import pdf, shared_styles
+from invoicing.documents import pdf, shared_lines, shared_styles
 from invoicing.documents.pdf import html_to_pdf, render_credit_note_html, render_invoice_html
 
 from . import samples
@@ -149,3 +149,86 @@ def test_the_shared_styles_start_again_past_their_bound(monkeypatch):
     document = html_to_pdf(source)
     assert len(shared_styles.SHARED.styles) > 5  # emptied, then filled by this document alone
     assert_same_pixels(document, plain_weasyprint(source))
+
+
+# --- lines laid out once and reused (shared_lines.py) -----------------------------------------
+
+
+def other_customers_invoice() -> str:
+    customer = samples.swedish_customer(id="cus_berg", name="Berg Fastigheter AB", email="faktura@berg.example")
+    return render_invoice_html(samples.finalized(
+        [samples.line("Konsulttimmar", "3", "12000", 1), samples.line("Resa", "1", "4500", 2)],
+        customer=customer, number="INV-000777"))
+
+
+def test_a_later_document_reuses_the_lines_it_shares_with_earlier_ones():
+    shared_styles.SHARED.styles.clear()
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    hits = shared_lines.SHARED.hits
+    source = other_customers_invoice()
+    document = html_to_pdf(source)
+    assert shared_lines.SHARED.hits - hits > 30, "labels, the seller's block, column titles and the footer recur"
+    assert_same_pixels(document, plain_weasyprint(source))
+
+
+def test_a_kept_line_whose_text_was_edited_is_laid_out_again():
+    source = render_invoice_html(samples.swedish_invoice())
+    shared_lines.SHARED.lines.clear()
+    html_to_pdf(source)
+    key, (_, fitted, answer) = next((k, v) for k, v in shared_lines.SHARED.lines.items() if k[0] == "Fakturadatum")
+    answer[0].text = fitted + "…"  # what drawing an ellipsis does to WeasyPrint's Layout
+    document = html_to_pdf(source)
+    assert shared_lines.SHARED.lines[key][2] is not answer
+    assert_same_pixels(document, plain_weasyprint(source))
+
+
+def test_plain_weasyprint_in_the_same_process_keeps_its_own_lines():
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    lines, hits = dict(shared_lines.SHARED.lines), shared_lines.SHARED.hits
+    plain_weasyprint(other_customers_invoice())
+    assert (shared_lines.SHARED.lines, shared_lines.SHARED.hits) == (lines, hits)
+
+
+def test_the_lines_start_again_with_the_styles():
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    assert shared_lines.SHARED.lines
+    shared_styles.SHARED.font_config = None  # as when the style cache passes its bound
+    html_to_pdf(other_customers_invoice())
+    assert all(shared_styles.is_shared(style) for style, _, _ in shared_lines.SHARED.lines.values())
+    current = {id(style) for style in shared_styles.SHARED.styles.values()}
+    assert all(id(style) in current or id(style.parent_style) in current
+               for style, _, _ in shared_lines.SHARED.lines.values()), "no line of the styles before"
+
+
+def test_every_weasyprint_module_resolves_lengths_through_the_shared_ones():
+    import sys
+
+    import weasyprint.layout.percent
+
+    pdf._engine()
+    original = weasyprint.layout.percent.resolve_percentages
+    callers = [name for name, module in sys.modules.items()
+               if name.startswith("weasyprint.") and name != "weasyprint.layout.percent"
+               and getattr(module, "resolve_percentages", None) is original]
+    assert callers == [], "WeasyPrint imports resolve_percentages in more modules: add them to _PERCENTAGE_USERS"
+
+
+def test_a_similar_document_resolves_no_new_lengths():
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    known = len(shared_styles.USED_LENGTHS.lengths)
+    assert known
+    source = other_customers_invoice()
+    html_to_pdf(source)
+    html_to_pdf(source)
+    again = len(shared_styles.USED_LENGTHS.lengths)
+    html_to_pdf(source)
+    assert len(shared_styles.USED_LENGTHS.lengths) == again
+
+
+def test_only_styles_that_outlive_their_document_count_as_shared():
+    html_to_pdf(render_invoice_html(samples.swedish_invoice()))
+    style = next(iter(shared_styles.SHARED.styles.values()))
+    assert shared_styles.is_shared(style)
+    assert shared_styles.is_shared(style.anonymous_style)
+    assert not shared_styles.is_shared(style.copy())
+    assert not shared_styles.is_shared(style.anonymous_style.copy()), "a table wrapper's per-document copy"

@@ -193,10 +193,11 @@ def _engine() -> _Engine:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from invoicing.documents import shared_styles
+    from invoicing.documents import shared_lines, shared_styles
 
     _deflate_at_level_6()
     shared_styles.install()
+    shared_lines.install()
     fetcher = data_only_url_fetcher()
     font_config = FontConfiguration()
     stylesheet = weasyprint.CSS(string=_STYLESHEET, font_config=font_config, url_fetcher=fetcher)
