@@ -232,3 +232,35 @@ def test_only_styles_that_outlive_their_document_count_as_shared():
     assert shared_styles.is_shared(style.anonymous_style)
     assert not shared_styles.is_shared(style.copy())
     assert not shared_styles.is_shared(style.anonymous_style.copy()), "a table wrapper's per-document copy"
+
+
+def test_a_random_run_of_invoices_draws_what_plain_weasyprint_draws():
+    """Seeded variety through every cache at once: three languages, two fonts, brand colours,
+    descriptions long enough to wrap over several lines, soft hyphens and free-text notes, customers
+    that come back with other amounts."""
+    import random
+    from decimal import Decimal
+
+    from invoicing.domain.party import Address
+    from invoicing.domain.totals import Discount
+
+    rng = random.Random(20261127)
+    words = ["Analys", "plattform", "Beratung", "Datenmigration", "support", "Lizenz", "extra", "Über\u00adsetzung",
+             "rapport", "Konfiguration", "integration", "Schulung", "månad", "API"]
+    for n in range(6):
+        seller = samples.swedish_seller(branding=samples.Branding(
+            primary_color=rng.choice(["#0B5563", "#8E24AA", "#C62828", "#FFD54F"]),
+            font=rng.choice(["Inter", "DejaVu Sans"]),
+            footer=rng.choice([None, "Norrsken Analytics AB · Org.nr 556677-8899"])))
+        customer = samples.swedish_customer(
+            id=f"cus_{n % 3}", name=rng.choice(["Lindqvist & Söner Bygg AB", "Brandt Logistik GmbH", "Åkesson KB"]),
+            locale=rng.choice(["sv", "de", "en"]),
+            address=Address(line1=f"Storgatan {rng.randint(1, 99)}", city="Malmö", postal_code="211 22", country="SE"))
+        lines = [samples.line(" ".join(rng.choices(words, k=rng.randint(1, 14))), str(rng.randint(1, 40)),
+                              str(rng.randint(1, 999999)), i,
+                              discounts=(Discount(description="Rabatt", percent_off=Decimal(10)),) if rng.random() < .3
+                              else ())
+                 for i in range(1, rng.randint(2, 9))]
+        source = render_invoice_html(samples.finalized(lines, seller=seller, customer=customer,
+                                                       number=f"INV-{n:06d}", description=" ".join(words[:n + 3])))
+        assert_same_pixels(html_to_pdf(source), plain_weasyprint(source))
