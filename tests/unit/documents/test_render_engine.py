@@ -173,31 +173,31 @@ def test_a_later_document_reuses_the_lines_it_shares_with_earlier_ones():
 
 def test_a_kept_line_whose_text_was_edited_is_laid_out_again():
     source = render_invoice_html(samples.swedish_invoice())
-    shared_lines.SHARED.lines.clear()
+    shared_lines.SHARED.entries.clear()
     html_to_pdf(source)
-    key, (_, fitted, answer) = next((k, v) for k, v in shared_lines.SHARED.lines.items() if k[0] == "Fakturadatum")
+    key, (_, fitted, answer) = next((k, v) for k, v in shared_lines.SHARED.entries.items() if k[0] == "Fakturadatum")
     answer[0].text = fitted + "…"  # what drawing an ellipsis does to WeasyPrint's Layout
     document = html_to_pdf(source)
-    assert shared_lines.SHARED.lines[key][2] is not answer
+    assert shared_lines.SHARED.entries[key][2] is not answer
     assert_same_pixels(document, plain_weasyprint(source))
 
 
 def test_plain_weasyprint_in_the_same_process_keeps_its_own_lines():
     html_to_pdf(render_invoice_html(samples.swedish_invoice()))
-    lines, hits = dict(shared_lines.SHARED.lines), shared_lines.SHARED.hits
+    lines, hits = dict(shared_lines.SHARED.entries), shared_lines.SHARED.hits
     plain_weasyprint(other_customers_invoice())
-    assert (shared_lines.SHARED.lines, shared_lines.SHARED.hits) == (lines, hits)
+    assert (shared_lines.SHARED.entries, shared_lines.SHARED.hits) == (lines, hits)
 
 
 def test_the_lines_start_again_with_the_styles():
     html_to_pdf(render_invoice_html(samples.swedish_invoice()))
-    assert shared_lines.SHARED.lines
+    assert shared_lines.SHARED.entries
     shared_styles.SHARED.font_config = None  # as when the style cache passes its bound
     html_to_pdf(other_customers_invoice())
-    assert all(shared_styles.is_shared(style) for style, _, _ in shared_lines.SHARED.lines.values())
+    assert all(shared_styles.is_shared(style) for style, _, _ in shared_lines.SHARED.entries.values())
     current = {id(style) for style in shared_styles.SHARED.styles.values()}
     assert all(id(style) in current or id(style.parent_style) in current
-               for style, _, _ in shared_lines.SHARED.lines.values()), "no line of the styles before"
+               for style, _, _ in shared_lines.SHARED.entries.values()), "no line of the styles before"
 
 
 def test_every_weasyprint_module_resolves_lengths_through_the_shared_ones():
@@ -215,14 +215,14 @@ def test_every_weasyprint_module_resolves_lengths_through_the_shared_ones():
 
 def test_a_similar_document_resolves_no_new_lengths():
     html_to_pdf(render_invoice_html(samples.swedish_invoice()))
-    known = len(shared_styles.USED_LENGTHS.lengths)
+    known = len(shared_styles.USED_LENGTHS.entries)
     assert known
     source = other_customers_invoice()
     html_to_pdf(source)
     html_to_pdf(source)
-    again = len(shared_styles.USED_LENGTHS.lengths)
+    again = len(shared_styles.USED_LENGTHS.entries)
     html_to_pdf(source)
-    assert len(shared_styles.USED_LENGTHS.lengths) == again
+    assert len(shared_styles.USED_LENGTHS.entries) == again
 
 
 def test_only_styles_that_outlive_their_document_count_as_shared():

@@ -46,21 +46,8 @@ from invoicing.documents import shared_styles
 MAX_SHARED_LINES = 5_000
 
 
-class SharedLines:
-    def __init__(self) -> None:
-        # key -> (style, text of the fitted line, WeasyPrint's answer)
-        self.lines: dict[tuple[Any, ...], tuple[Any, str, tuple[Any, ...]]] = {}
-        self.generation = shared_styles.SHARED.generation
-        self.hits = 0
-
-    def current(self) -> dict[tuple[Any, ...], tuple[Any, str, tuple[Any, ...]]]:
-        """The lines of the current shared styles (they start again when the styles do)."""
-        if self.generation != shared_styles.SHARED.generation or len(self.lines) >= MAX_SHARED_LINES:
-            self.lines, self.generation = {}, shared_styles.SHARED.generation
-        return self.lines
-
-
-SHARED = SharedLines()
+# key -> (style, text of the fitted line, WeasyPrint's answer)
+SHARED = shared_styles.KeptWithStyles(MAX_SHARED_LINES)
 
 
 def shared_split_first_line(text: str, style: Any, context: Any, max_width: Any, justification_spacing: Any,
@@ -142,6 +129,10 @@ class _GlyphsOf:
         return getattr(self.font, name)
 
 
+# What draw_first_line writes to the stream (WeasyPrint 70).
+_RECORDED = frozenset({"set_text_matrix", "set_font_size", "show_text", "set_text_rise"})
+
+
 class _Recorder:
     """The document's stream for draw_first_line: every call goes through to it and is recorded."""
 
@@ -158,24 +149,15 @@ class _Recorder:
         self.fonts.append((get_pango_font_key(pango_font)[0], glyphs))
         return glyphs, font_size
 
-    def _call(self, name: str, *args: Any) -> None:
-        self.operations.append((name, args))
-        getattr(self.stream, name)(*args)
-
-    def set_text_matrix(self, *args: Any) -> None:
-        self._call("set_text_matrix", *args)
-
-    def set_font_size(self, *args: Any) -> None:
-        self._call("set_font_size", *args)
-
-    def show_text(self, *args: Any) -> None:
-        self._call("show_text", *args)
-
-    def set_text_rise(self, *args: Any) -> None:
-        self._call("set_text_rise", *args)
-
     def __getattr__(self, name: str) -> Any:
-        raise AttributeError(f"draw_first_line used stream.{name}, which the line recorder does not know")
+        if name not in _RECORDED:
+            raise AttributeError(f"draw_first_line used stream.{name}, which the line recorder does not know")
+
+        def call(*args: Any) -> None:
+            self.operations.append((name, args))
+            getattr(self.stream, name)(*args)
+
+        return call
 
 
 class _Drawing:
@@ -240,10 +222,9 @@ def shared_draw_text(stream: Any, textbox: Any, offset_x: Any, text_overflow: An
     stream.end_text()
     draw_emojis(stream, style, x, y, emojis)
     layout.deactivate()
-    recording = _Drawing(style, text, recorder)
     if drawing is None and not emojis and layout.text == text \
             and not any(glyphs.unsafe for _, glyphs in recorder.fonts):
-        drawings[id(style)] = recording
+        drawings[id(style)] = _Drawing(style, text, recorder)
 
 
 def install() -> None:

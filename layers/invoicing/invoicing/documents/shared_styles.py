@@ -98,15 +98,10 @@ class SharedStyleFor(StyleFor):
         elements_declarations: dict[Any, list[tuple[Any, str]]] = {}
         for specificity, element, declarations, base_url in find_style_attributes(
                 html.etree_element, presentational_hints, html.base_url):
-            style = cascaded_styles.setdefault((element, None), {})
             declarations = list(declarations)
             elements_declarations.setdefault(element, []).append((specificity, tinycss2.serialize(declarations)))
-            for name, values, importance in preprocess_declarations(base_url, declarations):
-                precedence = declaration_precedence("author", importance)
-                weight = (precedence, layer_order, specificity)
-                old_weight = style.get(name, (None, None))[1]
-                if old_weight is None or old_weight <= weight:
-                    style[name] = values, weight
+            _cascade(cascaded_styles.setdefault((element, None), {}), preprocess_declarations(base_url, declarations),
+                     "author", layer_order, specificity)
 
         # Parents before children (tree order), for inheritance.
         for element in html.wrapper_element.iter_subtree():
@@ -127,15 +122,9 @@ class SharedStyleFor(StyleFor):
             # The cascade, in WeasyPrint's order; for a shared style only its pseudo-elements' part
             # (the shared style keeps the cascaded values it was computed from).
             for pseudo_type, declarations, origin, layer_order, specificity in matched:
-                if computed is not None and pseudo_type is None:
-                    continue
-                style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
-                for name, values, importance in declarations:
-                    precedence = declaration_precedence(origin, importance)
-                    weight = (precedence, layer_order, specificity)
-                    old_weight = style.get(name, (None, None))[1]
-                    if old_weight is None or old_weight <= weight:
-                        style[name] = values, weight
+                if computed is None or pseudo_type is not None:
+                    _cascade(cascaded_styles.setdefault((etree_element, pseudo_type), {}), declarations, origin,
+                             layer_order, specificity)
 
             if computed is not None:
                 computed_styles[etree_element, None] = computed
@@ -159,6 +148,31 @@ class SharedStyleFor(StyleFor):
         self._cascaded_styles.clear()
 
 
+def _cascade(style: dict[str, Any], declarations: Any, origin: str, layer_order: float,
+             specificity: Any) -> None:
+    """Apply declarations to an element's cascaded values: the heaviest wins, the later on a tie."""
+    for name, values, importance in declarations:
+        weight = (declaration_precedence(origin, importance), layer_order, specificity)
+        old_weight = style.get(name, (None, None))[1]
+        if old_weight is None or old_weight <= weight:
+            style[name] = values, weight
+
+
+class KeptWithStyles:
+    """Answers keyed on shared styles: they start again when the styles do, or at `bound`."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.entries: dict[tuple[Any, ...], Any] = {}
+        self.generation = SHARED.generation
+        self.hits = 0
+
+    def current(self) -> dict[tuple[Any, ...], Any]:
+        if self.generation != SHARED.generation or len(self.entries) >= self.bound:
+            self.entries, self.generation = {}, SHARED.generation
+        return self.entries
+
+
 # --- used lengths -------------------------------------------------------------------------------
 
 # Every box's margins, paddings, widths, heights and borders are resolved from its style against its
@@ -174,18 +188,8 @@ _USED_LENGTHS = ("margin_top", "margin_right", "margin_bottom", "margin_left", "
 _PERCENTAGE_USERS = ("absolute", "block", "column", "float", "grid", "inline", "page", "table")
 
 
-class UsedLengths:
-    def __init__(self) -> None:
-        self.lengths: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
-        self.generation = SHARED.generation
-
-    def current(self) -> dict[tuple[Any, ...], tuple[Any, dict[str, Any]]]:
-        if self.generation != SHARED.generation or len(self.lengths) > MAX_SHARED_STYLES:
-            self.lengths, self.generation = {}, SHARED.generation
-        return self.lengths
-
-
-USED_LENGTHS = UsedLengths()
+# key -> (style, the used lengths resolve_percentages set)
+USED_LENGTHS = KeptWithStyles(MAX_SHARED_STYLES)
 
 
 def shared_resolve_percentages(box: Any, containing_block: Any) -> None:
@@ -195,16 +199,14 @@ def shared_resolve_percentages(box: Any, containing_block: Any) -> None:
     if not is_shared(style):
         resolve_percentages(box, containing_block)
         return
-    if isinstance(containing_block, Box):
-        size = (containing_block.width, containing_block.height)
-    else:
-        width, height = containing_block
-        size = (width, height)
+    size = ((containing_block.width, containing_block.height) if isinstance(containing_block, Box)
+            else tuple(containing_block))
     attributes = box.__dict__
     key = (id(style), type(box), size, tuple(attributes.get(border) for border in _BORDERS))
     lengths = USED_LENGTHS.current()
     entry = lengths.get(key)
     if entry is not None and entry[0] is style:
+        USED_LENGTHS.hits += 1
         attributes.update(entry[1])
         return
     resolve_percentages(box, containing_block)
