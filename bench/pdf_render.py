@@ -45,12 +45,15 @@ ROWS_6P = 150  # metering lines that fill six A4 pages
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "invoicing"), str(ROOT)])}
 
 
-def documents(rows: int) -> dict[str, str]:
+def _sample(kind: str, rows: int) -> str:
     from invoicing.documents.pdf import render_invoice_html
     from tests.unit.documents import samples
 
-    return {"1 page": render_invoice_html(samples.swedish_invoice()),
-            "6 pages": render_invoice_html(samples.long_invoice(rows))}
+    return render_invoice_html(samples.swedish_invoice() if kind == "1 page" else samples.long_invoice(rows))
+
+
+def documents(rows: int) -> dict[str, str]:
+    return {kind: _sample(kind, rows) for kind in ("1 page", "6 pages")}
 
 
 _CUSTOMERS = [
@@ -88,7 +91,7 @@ def distinct_documents(kind: str, count: int, rows: int) -> list[str]:
     from invoicing.domain.party import Address
     from tests.unit.documents import samples
 
-    out = [documents(rows)[kind]]
+    out = [_sample(kind, rows)]
     rng = random.Random(f"{kind}-{count}-{rows}")
     for i in range(1, count):
         name, street, postal_code, city = _CUSTOMERS[i % len(_CUSTOMERS)]

@@ -26,13 +26,13 @@ import logging
 import re
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote_to_bytes
 from xml.etree import ElementTree
 
@@ -688,28 +688,34 @@ def _lines_base(invoice: Invoice) -> int:
                for line in invoice.lines)
 
 
+_Adjustment = TypeVar("_Adjustment", Discount, Charge)
+
+
 def _invoice_discounts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
     """Each invoice-level discount with its share of the totals' discount (which is net of tax),
     so that the rows always add up to what the totals say."""
     assert invoice.totals is not None
-    total = invoice.totals.discount_amount
-    if not invoice.discounts or not total:
-        return []
-    parts = allocate(total, [d.amount_on(_lines_base(invoice)) for d in invoice.discounts])
-    return [(_discount_label(d, fmt, words["discount"]), part)
-            for d, part in zip(invoice.discounts, parts, strict=True) if part]
+    return _shares(invoice, invoice.discounts, invoice.totals.discount_amount,
+                   lambda d: _discount_label(d, fmt, words["discount"]))
 
 
 def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
     """Each invoice-level charge (freight, handling) with its share of the totals' charge amount
     (net of tax), so that the rows add up to BT-108 whatever the rounding."""
     assert invoice.totals is not None
-    total = invoice.totals.charge_amount
-    if not invoice.charges or not total:
+    return _shares(invoice, invoice.charges, invoice.totals.charge_amount,
+                   lambda c: _charge_label(c, fmt, words["charge"]))
+
+
+def _shares(invoice: Invoice, adjustments: Sequence[_Adjustment], total: int,
+            label: Callable[[_Adjustment], str]) -> list[tuple[str, int]]:
+    """`total` allocated over the invoice-level discounts or charges in proportion to what each
+    computes on the lines, as labelled rows (a zero share is left out)."""
+    if not adjustments or not total:
         return []
-    parts = allocate(total, [c.amount_on(_lines_base(invoice)) for c in invoice.charges])
-    return [(_charge_label(c, fmt, words["charge"]), part)
-            for c, part in zip(invoice.charges, parts, strict=True) if part]
+    base = _lines_base(invoice)
+    parts = allocate(total, [a.amount_on(base) for a in adjustments])
+    return [(label(a), part) for a, part in zip(adjustments, parts, strict=True) if part]
 
 
 def _discount_label(discount: Discount, fmt: _Fmt, word: str) -> str:
