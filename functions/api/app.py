@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import build_app
-from invoicing.bootstrap import api_services
+from invoicing.bootstrap.api import api_services
 from invoicing.config import ApiSettings
 
 logger = Logger()

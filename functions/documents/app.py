@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.bootstrap import document_service
+from invoicing.bootstrap.documents import document_service
 from invoicing.config import DocumentSettings
 from invoicing.documents.pdf import warm_up
 from invoicing.services.commands import RenderRequest

@@ -21,7 +21,7 @@ from invoicing.api.views import (
     link_view,
     list_view,
 )
-from invoicing.bootstrap import ApiServices
+from invoicing.bootstrap.api import ApiServices
 from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.services.commands import (

@@ -1,4 +1,4 @@
-"""The composition root: adapters built once per container and handed to the use cases."""
+"""The API function's composition root: adapters built once per container and handed to the use cases."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoAccounts, DynamoCustomers, DynamoInvoices
 from invoicing.adapters.s3_documents import S3Documents
 from invoicing.adapters.sqs_render_requests import SqsRenderRequests
-from invoicing.config import ApiSettings, DocumentSettings
+from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
 from invoicing.services.customers import CustomerService
-from invoicing.services.documents import DocumentService
 from invoicing.services.invoices import CreditNoteService, InvoiceService
 
 
@@ -40,8 +39,3 @@ def api_services(settings: ApiSettings) -> ApiServices:
         credit_notes=CreditNoteService(accounts, customers, invoices, documents, render_requests, clock),
     )
 
-
-def document_service(settings: DocumentSettings) -> DocumentService:
-    dynamodb = boto3.client("dynamodb")
-    return DocumentService(DynamoInvoices(dynamodb, settings.table_name),
-                           S3Documents(boto3.client("s3"), settings.documents_bucket))
