@@ -1,4 +1,4 @@
-"""The document function: render requests from the queue -> PDFs in the document bucket."""
+"""The document function: finalizing events from the bus (via the render queue) -> documents in S3."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -6,10 +6,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.bootstrap.documents import document_service
+from invoicing.bootstrap.documents import document_service, event_of
 from invoicing.config import DocumentSettings
 from invoicing.documents.pdf import warm_up
-from invoicing.services.commands import RenderRequest
 
 logger = Logger()
 tracer = Tracer()
@@ -21,13 +20,10 @@ warm_up()  # WeasyPrint, fonts and stylesheets load during init: the first invoi
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    request = RenderRequest.model_validate_json(record.body)
-    if request.credit_note_id:
-        outcome = documents.render_credit_note(request.account_id, request.credit_note_id)
-    else:
-        outcome = documents.render_invoice(request.account_id, request.invoice_id)
-    logger.info("render request handled", extra={"invoice_id": request.invoice_id,
-                                                 "credit_note_id": request.credit_note_id, "outcome": outcome})
+    event = event_of(record.body)
+    outcome = documents.on_event(event)
+    logger.info("render request handled", extra={"event_id": event.id, "event_type": event.type,
+                                                 "aggregate_id": event.aggregate_id, "outcome": outcome})
     if outcome == "rendered":
         metrics.add_metric(name="DocumentsRendered", unit=MetricUnit.Count, value=1)
 

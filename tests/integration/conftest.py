@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.template import Template
 from tests.integration.lambdas import ROOT, LambdaContext, api_event, load_function
 from tests.integration.tables import create_tables_from_template
 
@@ -17,16 +18,21 @@ REGION = "eu-west-1"
 
 
 class HandlerStack:
-    """The three functions loaded against one moto account, plus helpers to call them."""
+    """The functions loaded against one moto account, plus helpers to call them and to carry the
+    outbox as AWS would: the table's stream to the relay, the bus's rule to the render queue."""
 
     def __init__(self, tables: dict[str, str], bucket: str, queue_url: str) -> None:
         self.tables, self.bucket, self.queue_url = tables, bucket, queue_url
         self.api = load_function("api")
         self.authorizer = load_function("authorizer")
         self.documents = load_function("documents")
+        self.relay = load_function("relay")
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
+        self.streams = boto3.client("dynamodbstreams", region_name=REGION)
+        self._iterators: dict[str, str] = {}
+        self.published: list[dict[str, Any]] = []  # every event the relay put on the bus
         from invoicing.onboarding import create_account_with_key
 
         account, self.api_key = create_account_with_key(self.dynamodb, tables["InvoicingTable"], name="Test Seller AB")
@@ -42,6 +48,28 @@ class HandlerStack:
         status, payload = self.call(method, path, body, **kw)
         assert status < 300, (status, payload)
         return payload
+
+    def relay_outbox(self) -> int:
+        """Deliver the table's new stream records to the relay function (with the template's filter
+        applied, as Lambda's event source mapping does); returns how many records it got."""
+        arn = self.dynamodb.describe_table(TableName=self.tables["InvoicingTable"])["Table"]["LatestStreamArn"]
+        records: list[dict[str, Any]] = []
+        for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            iterator = self._iterators.get(shard_id) or self.streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            response = self.streams.get_records(ShardIterator=iterator)
+            self._iterators[shard_id] = response["NextShardIterator"]
+            records += [_lambda_record(r, arn) for r in response["Records"] if _outbox_filter(r)]
+        if records:
+            result = self.relay.lambda_handler({"Records": records}, LambdaContext())
+            assert result["batchItemFailures"] == [], result
+        return len(records)
+
+    def deliver(self) -> dict[str, Any]:
+        """The outbox, then the render queue: what happens on AWS after a commit."""
+        self.relay_outbox()
+        return self.pump_render_queue()
 
     def pump_render_queue(self) -> dict[str, Any]:
         """Deliver what waits on the render queue to the document function, as Lambda's poller would."""
@@ -60,6 +88,22 @@ class HandlerStack:
         return {"delivered": len(records), "failed": len(failed)}
 
 
+def _outbox_filter(record: dict[str, Any]) -> bool:
+    """The relay's FilterCriteria in template.yaml: inserts and modifications that carry new events."""
+    count = record["dynamodb"].get("NewImage", {}).get("outbox_count", {}).get("N")
+    return record["eventName"] in ("INSERT", "MODIFY") and count not in (None, "0")
+
+
+def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB Streams record as Lambda hands it to a function."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, (int, float)):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": REGION, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerStack]:
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -69,13 +113,22 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerStack]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InvoicingTest")
+    # botocore's account-based endpoints (`{account}.streams-ddb...`) are not routed by moto in-process.
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     with mock_aws():
         tables = create_tables_from_template(boto3.client("dynamodb", region_name=REGION), ROOT / "template.yaml")
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="documents", CreateBucketConfiguration={"LocationConstraint": REGION})
-        queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="render")["QueueUrl"]
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="render")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events = boto3.client("events", region_name=REGION)
+        events.create_event_bus(Name="events")
+        rule = Template.load(ROOT / "template.yaml").resources["RenderOnDocumentEvents"]["Properties"]
+        events.put_rule(Name="render", EventBusName="events", EventPattern=json.dumps(rule["EventPattern"]))
+        events.put_targets(Rule="render", EventBusName="events", Targets=[{"Id": "RenderQueue", "Arn": queue_arn}])
         monkeypatch.setenv("TABLE_NAME", tables["InvoicingTable"])
         monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
         monkeypatch.setenv("DOCUMENTS_BUCKET", "documents")
-        monkeypatch.setenv("RENDER_QUEUE_URL", queue_url)
+        monkeypatch.setenv("EVENT_BUS_NAME", "events")
         yield HandlerStack(tables, "documents", queue_url)

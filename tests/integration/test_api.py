@@ -31,6 +31,14 @@ def seller(stack: HandlerStack) -> dict:
     return stack.ok("POST", "/account", SELLER)
 
 
+def bus_message(stack: HandlerStack, event: dict) -> dict:
+    """The SQS body the render rule delivers for an event the API shows (the bus's detail is the event)."""
+    detail = {k: v for k, v in event.items() if k != "object"} | {"account_id": stack.account_id}
+    return {"version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": event["type"],
+            "source": "invoicing", "account": "123456789012", "time": event["created"], "region": "eu-west-1",
+            "resources": [], "detail": detail}
+
+
 def count_invoices(stack: HandlerStack) -> int:
     return len(stack.ok("GET", "/invoices", query={"limit": "100"})["data"])
 
@@ -126,7 +134,7 @@ def test_finalize_render_pdf_and_the_invoice_is_frozen(stack: HandlerStack, sell
     status, payload = stack.call("POST", f"/invoices/{draft['id']}/finalize")
     assert status == 409
 
-    assert stack.pump_render_queue() == {"delivered": 1, "failed": 0}
+    assert stack.deliver() == {"delivered": 1, "failed": 0}  # invoice.finalized -> the render queue
     link = stack.ok("GET", f"/invoices/{draft['id']}/pdf")
     assert link["ready"] is True and link["expires_in"] <= 900
     query = urllib.parse.parse_qs(urllib.parse.urlparse(link["url"]).query)
@@ -137,9 +145,10 @@ def test_finalize_render_pdf_and_the_invoice_is_frozen(stack: HandlerStack, sell
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "INV-000001" in text and "Kund AB" in text
 
-    # Redelivery of the same render request does not render or overwrite again.
-    stack.sqs.send_message(QueueUrl=stack.queue_url,
-                           MessageBody=json.dumps({"account_id": stack.account_id, "invoice_id": draft["id"]}))
+    # Redelivery of the same event does not render or overwrite again.
+    finalized = next(e for e in stack.ok("GET", f"/invoices/{draft['id']}/events")["data"]
+                     if e["type"] == "invoice.finalized")
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(bus_message(stack, finalized)))
     assert stack.pump_render_queue() == {"delivered": 1, "failed": 0}
     versions = stack.s3.list_object_versions(Bucket=stack.bucket, Prefix=key)["Versions"]
     assert len(versions) == 1
@@ -304,11 +313,14 @@ def test_document_function_reports_partial_batch_failures(stack: HandlerStack, s
     customer = swedish_customer(stack)
     draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
         {"description": "Work", "unit_amount": 10000}]})
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    finalized = stack.ok("GET", f"/invoices/{invoice['id']}/events")["data"][-1]
     good = sample_event("documents/render_request.json")["Records"][0]
-    good["body"] = json.dumps({"account_id": stack.account_id, "invoice_id": draft["id"]})
+    good["body"] = json.dumps(bus_message(stack, finalized))
     bad = dict(good, messageId="bad-1", body="not json")
-    missing = dict(good, messageId="missing-1", body=json.dumps({"account_id": stack.account_id,
-                                                                  "invoice_id": "in_missing"}))
+    lost = bus_message(stack, dict(finalized, id="evt_lost"))
+    lost["detail"]["aggregate_id"] = "in_missing"
+    missing = dict(good, messageId="missing-1", body=json.dumps(lost))
     result = stack.documents.lambda_handler({"Records": [good, bad, missing]}, LambdaContext())
     assert {f["itemIdentifier"] for f in result["batchItemFailures"]} == {"bad-1", "missing-1"}
 
@@ -337,7 +349,7 @@ def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, 
     assert invoice["total"] == 1250500  # 1,250.500 KWD: three decimals, export (G)
     status, pending = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "ubl"})
     assert status == 202 and pending["ready"] is False
-    assert stack.pump_render_queue()["failed"] == 0
+    assert stack.deliver()["failed"] == 0
     assert stack.ok("GET", f"/invoices/{invoice['id']}/pdf")["ready"] is True
     status, payload = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"})
     assert status == 409 and payload["error"]["code"] == "einvoice_unavailable"

@@ -30,7 +30,6 @@ class ApiSettings(Settings):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
     idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
     documents_bucket: str = Field(alias="DOCUMENTS_BUCKET", min_length=1)
-    render_queue_url: str = Field(alias="RENDER_QUEUE_URL", min_length=1)
 
 
 class AuthorizerSettings(Settings):
@@ -40,3 +39,7 @@ class AuthorizerSettings(Settings):
 class DocumentSettings(Settings):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
     documents_bucket: str = Field(alias="DOCUMENTS_BUCKET", min_length=1)
+
+
+class RelaySettings(Settings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)

@@ -15,14 +15,16 @@ from typing import Any
 
 from invoicing.adapters.api_keys import create_api_key
 from invoicing.adapters.clock import current as clock
-from invoicing.adapters.dynamodb import DynamoAccounts
+from invoicing.adapters.dynamodb import DynamoUnitOfWork
 from invoicing.adapters.ids import new_id
 from invoicing.domain.party import Account
 
 
 def create_account_with_key(client: Any, table_name: str, *, name: str) -> tuple[Account, str]:
     account = Account(id=new_id("acct"), name=name, created=clock.now())
-    DynamoAccounts(client, table_name).put(account)
+    with DynamoUnitOfWork(client, table_name) as uow:
+        uow.accounts.save(account)
+        uow.commit()
     return account, create_api_key(client, table_name, account.id)
 
 

@@ -12,11 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from invoicing.adapters.dynamodb import DynamoAccounts, DynamoCustomers, DynamoInvoices
+from invoicing.adapters.dynamodb import DynamoUnitOfWork
 from invoicing.adapters.ids import new_id
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Customer
-from invoicing.services.ports import InvoiceEvent
 from tests.integration.tables import create_tables_from_template
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
@@ -57,18 +56,8 @@ def table(tables: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def accounts(dynamodb: Any, table: str) -> DynamoAccounts:
-    return DynamoAccounts(dynamodb, table)
-
-
-@pytest.fixture
-def customers(dynamodb: Any, table: str) -> DynamoCustomers:
-    return DynamoCustomers(dynamodb, table)
-
-
-@pytest.fixture
-def invoices(dynamodb: Any, table: str) -> DynamoInvoices:
-    return DynamoInvoices(dynamodb, table)
+def uow(dynamodb: Any, table: str) -> DynamoUnitOfWork:
+    return DynamoUnitOfWork(dynamodb, table)
 
 
 # --- domain objects --------------------------------------------------------------------------
@@ -96,25 +85,18 @@ def make_draft(account: Account, customer: Customer, *, amount: int = 10_000, du
     )
 
 
-def created_event(invoice: Invoice, at: datetime = NOW) -> InvoiceEvent:
-    return InvoiceEvent(type="invoice.created", invoice_id=invoice.id, account_id=invoice.account_id, at=at,
-                        status=invoice.status)
-
-
-def finalizer(account: Account, customer: Customer, draft: Invoice, now: datetime = NOW) -> Any:
-    """The builder a finalize service passes in: the domain's finalize with the number given."""
-    return lambda number, _sequence: draft.finalize(
-        seller=account, customer=customer, number=number, now=now, previous_totals=[]
-    )
-
-
 @pytest.fixture
 def seller() -> Account:
     return make_account()
 
 
 @pytest.fixture
-def buyer(seller: Account, customers: DynamoCustomers) -> Customer:
+def buyer(seller: Account, uow: DynamoUnitOfWork) -> Customer:
     customer = make_customer(seller)
-    customers.add(customer)
+    with uow:
+        uow.accounts.save(seller)
+        uow.commit()
+    with uow:
+        uow.customers.add(customer)
+        uow.commit()
     return customer

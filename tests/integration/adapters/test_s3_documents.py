@@ -22,7 +22,7 @@ def s3(aws: None) -> Iterator[Any]:
 
 def test_put_stores_the_document_encrypted(s3: Any) -> None:
     documents = S3Documents(s3, BUCKET)
-    documents.put("acct_1/inv_1/INV-000001.pdf", b"%PDF-1.7 ...", "application/pdf")
+    assert documents.put_once("acct_1/inv_1/INV-000001.pdf", b"%PDF-1.7 ...", "application/pdf")
 
     stored = s3.get_object(Bucket=BUCKET, Key="acct_1/inv_1/INV-000001.pdf")
     assert stored["Body"].read() == b"%PDF-1.7 ..."
@@ -32,15 +32,24 @@ def test_put_stores_the_document_encrypted(s3: Any) -> None:
 
 def test_put_with_a_kms_key(s3: Any) -> None:
     key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["KeyId"]
-    S3Documents(s3, BUCKET, kms_key_id=key_id).put("a.xml", b"<Invoice/>", "application/xml")
+    S3Documents(s3, BUCKET, kms_key_id=key_id).put_once("a.xml", b"<Invoice/>", "application/xml")
     assert s3.head_object(Bucket=BUCKET, Key="a.xml")["ServerSideEncryption"] == "aws:kms"
 
 
 def test_exists(s3: Any) -> None:
     documents = S3Documents(s3, BUCKET)
     assert not documents.exists("acct_1/inv_1/INV-000001.pdf")
-    documents.put("acct_1/inv_1/INV-000001.pdf", b"%PDF", "application/pdf")
+    documents.put_once("acct_1/inv_1/INV-000001.pdf", b"%PDF", "application/pdf")
     assert documents.exists("acct_1/inv_1/INV-000001.pdf")
+
+
+def test_a_key_holds_one_version_whoever_writes_second(s3: Any) -> None:
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    documents = S3Documents(s3, BUCKET)
+    assert documents.put_once("k.pdf", b"first", "application/pdf")
+    assert not documents.put_once("k.pdf", b"second", "application/pdf")  # a redelivered render request
+    assert s3.get_object(Bucket=BUCKET, Key="k.pdf")["Body"].read() == b"first"
+    assert len(s3.list_object_versions(Bucket=BUCKET, Prefix="k.pdf")["Versions"]) == 1
 
 
 def test_exists_does_not_hide_other_errors(s3: Any) -> None:
@@ -68,7 +77,7 @@ def test_presigned_url_can_be_fetched(s3: Any) -> None:
     import requests
 
     documents = S3Documents(s3, BUCKET)
-    documents.put("acct_1/inv_1/INV-000001.pdf", b"%PDF-1.7", "application/pdf")
+    documents.put_once("acct_1/inv_1/INV-000001.pdf", b"%PDF-1.7", "application/pdf")
     url = documents.presigned_url("acct_1/inv_1/INV-000001.pdf", expires_in=60)
     response = requests.get(url, timeout=5)  # answered by moto
     assert response.status_code == 200

@@ -14,9 +14,13 @@ def test_every_table_of_the_template_is_created_with_its_keys_and_indexes(dynamo
     assert [k["AttributeName"] for k in described["KeySchema"]] == ["PK", "SK"]
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     indexes = {i["IndexName"]: i for i in described["GlobalSecondaryIndexes"]}
-    assert sorted(indexes) == ["GSI1", "GSI2", "GSI3"]
-    for number, index in enumerate(["GSI1", "GSI2", "GSI3"], start=1):
+    assert sorted(indexes) == ["GSI1", "GSI2", "GSI3", "GSI4"]
+    for number, index in enumerate(["GSI1", "GSI2", "GSI3", "GSI4"], start=1):
         assert [k["AttributeName"] for k in indexes[index]["KeySchema"]] == [f"GSI{number}PK", f"GSI{number}SK"]
-        assert indexes[index]["Projection"]["ProjectionType"] == "ALL"
+    # Indexes copy only what their patterns read: never a whole invoice.
+    assert indexes["GSI1"]["Projection"] == {"ProjectionType": "INCLUDE",
+                                             "NonKeyAttributes": ["status", "due_date", "total"]}
+    assert {indexes[i]["Projection"]["ProjectionType"] for i in ("GSI2", "GSI3", "GSI4")} == {"KEYS_ONLY"}
+    assert described["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     ttl = dynamodb.describe_time_to_live(TableName="demo-IdempotencyTable")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expiration"

@@ -85,18 +85,20 @@ def test_pricing_uses_the_date_for_the_rate() -> None:
 
 def test_draft_edits_return_a_new_invoice() -> None:
     original = draft(line(100, id="li_1"))
-    added = original.add_lines([line(200, id="li_2")])
+    added = original.add_lines([line(200, id="li_2")], NOW)
     assert [li.id for li in added.lines] == ["li_1", "li_2"]
     assert [li.id for li in original.lines] == ["li_1"]
-    removed = added.remove_line("li_1")
+    removed = added.remove_line("li_1", NOW)
     assert [li.id for li in removed.lines] == ["li_2"]
     assert added.edited(description="March consulting").description == "March consulting"
     assert original.description is None
+    assert (added.version, removed.version) == (1, 2)
+    assert [e.type for e in removed.events] == ["invoice.updated", "invoice.updated"]
 
 
 def test_removing_a_missing_line_raises() -> None:
     with pytest.raises(InvalidInput) as raised:
-        draft(line(100, id="li_1")).remove_line("li_9")
+        draft(line(100, id="li_1")).remove_line("li_9", NOW)
     assert raised.value.code == "line_missing"
     assert raised.value.param == "line_id"
 
@@ -104,8 +106,8 @@ def test_removing_a_missing_line_raises() -> None:
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda inv: inv.add_lines([line(100, id="li_9")]),
-        lambda inv: inv.remove_line("li_1"),
+        lambda inv: inv.add_lines([line(100, id="li_9")], NOW),
+        lambda inv: inv.remove_line("li_1", NOW),
         lambda inv: inv.edited(description="changed"),
         lambda inv: inv.with_lines(()),
     ],

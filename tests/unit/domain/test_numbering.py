@@ -37,14 +37,14 @@ def test_account_scope_is_one_series_for_every_customer() -> None:
     first = invoice_series(account, customer("SE", id="cus_aaaa"))
     second = invoice_series(account, customer("SE", id="cus_bbbb"))
     assert first == second
-    assert first.key == "invoice#account#INV"
+    assert first.key == "INV"  # a series is its prefix
     assert first.format(1) == "INV-000001"
 
 
 def test_account_scope_uses_the_accounts_prefix_and_padding() -> None:
     account = seller("SE", numbering=Numbering(prefix="NW", padding=8))
     series = invoice_series(account, customer("SE"))
-    assert series.key == "invoice#account#NW"
+    assert series.key == "NW"
     assert series.format(3) == "NW-00000003"
 
 
@@ -52,8 +52,8 @@ def test_customer_scope_is_one_series_per_customer() -> None:
     account = seller("SE", numbering=Numbering(scope="customer"))
     acme = invoice_series(account, customer("SE", id="cus_aaaa", invoice_prefix="ACME"))
     other = invoice_series(account, customer("SE", id="cus_bbbb", invoice_prefix="GLOBEX"))
-    assert acme.key == "invoice#customer#cus_aaaa"
-    assert other.key == "invoice#customer#cus_bbbb"
+    assert acme.key == "ACME"
+    assert other.key == "GLOBEX"
     assert acme.format(1) == "ACME-0001"
     assert other.format(12) == "GLOBEX-0012"
 
@@ -77,7 +77,7 @@ def test_default_customer_prefix(name: str, id_: str, prefix: str) -> None:
 def test_credit_notes_have_their_own_series() -> None:
     account = seller("SE", numbering=Numbering(scope="customer", credit_note_prefix="CR", padding=5))
     series = credit_note_series(account)
-    assert series.key == "credit_note#account#CR"
+    assert series.key == "CR"
     assert series.format(9) == "CR-00009"
     assert series.key != invoice_series(account, customer("SE")).key
 
@@ -86,3 +86,11 @@ def test_credit_notes_have_their_own_series() -> None:
 def test_numbering_prefix_is_validated(prefix: str) -> None:
     with pytest.raises(ValidationError):
         Numbering(prefix=prefix)
+
+
+def test_settings_with_the_same_prefix_share_one_series() -> None:
+    """A number names its series (the prefix is what comes before the last hyphen), so the same
+    prefix from two settings is one counter: their numbers can never collide."""
+    account = seller("SE", numbering=Numbering(scope="customer", prefix="INV"))
+    shared = invoice_series(account, customer("SE", id="cus_aaaa", invoice_prefix="INV"))
+    assert shared.key == invoice_series(seller("SE"), customer("SE")).key == "INV"

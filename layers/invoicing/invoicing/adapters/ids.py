@@ -70,3 +70,10 @@ def new_id(prefix: str) -> str:
     if not _PREFIX.fullmatch(prefix):
         raise ValueError(f"id prefix must be lower-case letters and digits, got {prefix!r}")
     return f"{prefix}_{encode_ulid(_generator.next())}"
+
+
+class UlidIds:
+    """The `Ids` port: time-sortable ids from this process's monotonic ULID generator."""
+
+    def new(self, prefix: str) -> str:
+        return new_id(prefix)

@@ -33,13 +33,23 @@ class S3Documents:
             "choose-signer.s3.GetObject", _presign_with_sigv4, unique_id=_SIGV4_HANDLER_ID
         )
 
-    def put(self, key: str, body: bytes, content_type: str) -> None:
+    def put_once(self, key: str, body: bytes, content_type: str) -> bool:
+        """Write the document unless the key exists: one key holds one version, whoever writes
+        first wins, and no read comes before the write (S3's conditional `If-None-Match: *`)."""
         encryption: dict[str, str] = (
             {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self._kms_key_id}
             if self._kms_key_id
             else {"ServerSideEncryption": "AES256"}
         )
-        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, **encryption)
+        try:
+            self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type,
+                                    IfNoneMatch="*", **encryption)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False  # already written (or being written) by another delivery of the same request
+            raise
+        return True
 
     def exists(self, key: str) -> bool:
         try:

@@ -10,13 +10,26 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 from invoicing.api.errors import domain_error_response, error_response, validation_error_response
+from invoicing.api.requests import (
+    AccountUpdate,
+    CreditNoteCreate,
+    CustomerCreate,
+    CustomerUpdate,
+    InvoiceCreate,
+    InvoiceLinesAdd,
+    changes,
+    new_credit_note,
+    new_customer,
+    new_invoice,
+    new_lines,
+)
 from invoicing.api.views import (
     account_view,
     credit_note_view,
     customer_view,
+    event_view,
     invoice_view,
     link_view,
     list_view,
@@ -24,14 +37,6 @@ from invoicing.api.views import (
 from invoicing.bootstrap.api import ApiServices
 from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
-from invoicing.services.commands import (
-    AccountUpdate,
-    CreditNoteCreate,
-    CustomerCreate,
-    CustomerUpdate,
-    InvoiceCreate,
-    InvoiceLinesAdd,
-)
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import InvoiceFilter
 
@@ -41,7 +46,6 @@ InvoiceId = Annotated[str, Path(max_length=64)]
 CreditNoteId = Annotated[str, Path(max_length=64)]
 EInvoiceFormatQuery = Annotated[Literal["ubl", "cii"], Query(description="ubl (Peppol BIS 3.0) or cii (Factur-X)")]
 logger = Logger(service="invoicing-api")
-metrics = Metrics()  # shares the handler's metric set; flushed by its @metrics.log_metrics
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -93,7 +97,12 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
     def link_ok(link: DocumentLink) -> Response:
-        return ok(link_view(link), 200 if link.ready else 202)
+        if link.ready:
+            return ok(link_view(link))
+        import json
+
+        return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=json.dumps(link_view(link)),
+                        headers={"Retry-After": str(link.retry_after)})
 
     def invoice_ok(view: InvoiceView, status: int = 200) -> Response:
         return ok(invoice_view(view), status)
@@ -105,12 +114,12 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
 
     @app.post("/account", tags=["account"], summary="Update the seller's details, branding and numbering")
     def update_account(body: Annotated[AccountUpdate, Body()]):
-        return ok(account_view(services.accounts.update(account_id(), body)))
+        return ok(account_view(services.accounts.update(account_id(), changes(body))))
 
     # --- customers ----------------------------------------------------------------------------
     @app.post("/customers", tags=["customers"], summary="Create a customer")
     def create_customer(body: Annotated[CustomerCreate, Body()]):
-        return ok(customer_view(services.customers.create(account_id(), body)), 201)
+        return ok(customer_view(services.customers.create(account_id(), new_customer(body))), 201)
 
     @app.get("/customers", tags=["customers"], summary="List customers, newest first")
     def list_customers(limit: Limit = 10, starting_after: StartingAfter = None):
@@ -124,12 +133,12 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     @app.post("/customers/<customer_id>", tags=["customers"], summary="Update a customer")
     def update_customer(customer_id: Annotated[str, Path(max_length=64)],
                         body: Annotated[CustomerUpdate, Body()]):
-        return ok(customer_view(services.customers.update(account_id(), customer_id, body)))
+        return ok(customer_view(services.customers.update(account_id(), customer_id, changes(body))))
 
     # --- invoices -----------------------------------------------------------------------------
     @app.post("/invoices", tags=["invoices"], summary="Create a draft invoice with its lines")
     def create_invoice(body: Annotated[InvoiceCreate, Body()]):
-        return invoice_ok(services.invoices.create_draft(account_id(), body), 201)
+        return invoice_ok(services.invoices.create_draft(account_id(), new_invoice(body)), 201)
 
     @app.get("/invoices", tags=["invoices"], summary="List invoices, newest first")
     def list_invoices(
@@ -148,9 +157,16 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def get_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.get(account_id(), invoice_id))
 
+    @app.get("/invoices/<invoice_id>/events", tags=["invoices"],
+             summary="The invoice's audit trail: every change as the event the bus carried, oldest first")
+    def invoice_events(invoice_id: InvoiceId):
+        events = services.invoices.events(account_id(), invoice_id)
+        return ok({"object": "list", "url": f"/invoices/{invoice_id}/events",
+                   "data": [event_view(e) for e in events], "has_more": False})
+
     @app.post("/invoices/<invoice_id>/lines", tags=["invoices"], summary="Add lines to a draft")
     def add_lines(invoice_id: InvoiceId, body: Annotated[InvoiceLinesAdd, Body()]):
-        return invoice_ok(services.invoices.add_lines(account_id(), invoice_id, body))
+        return invoice_ok(services.invoices.add_lines(account_id(), invoice_id, new_lines(body)))
 
     @app.delete("/invoices/<invoice_id>/lines/<line_id>", tags=["invoices"], summary="Remove a line from a draft")
     def remove_line(invoice_id: InvoiceId, line_id: Annotated[str, Path(max_length=64)]):
@@ -159,15 +175,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     @app.post("/invoices/<invoice_id>/finalize", tags=["invoices"],
               summary="Finalize: assign the next number, freeze, render the PDF")
     def finalize_invoice(invoice_id: InvoiceId):
-        view = services.invoices.finalize(account_id(), invoice_id)
-        metrics.add_metric(name="InvoicesFinalized", unit=MetricUnit.Count, value=1)
-        return invoice_ok(view)
+        return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
     def pay_invoice(invoice_id: InvoiceId):
-        view = services.invoices.pay(account_id(), invoice_id)
-        metrics.add_metric(name="InvoicesPaidManually", unit=MetricUnit.Count, value=1)
-        return invoice_ok(view)
+        return invoice_ok(services.invoices.pay(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
     def void_invoice(invoice_id: InvoiceId):
@@ -197,9 +209,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     # --- credit notes -------------------------------------------------------------------------
     @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice")
     def create_credit_note(body: Annotated[CreditNoteCreate, Body()]):
-        note = services.credit_notes.create(account_id(), body)
-        metrics.add_metric(name="CreditNotesIssued", unit=MetricUnit.Count, value=1)
-        return ok(credit_note_view(note), 201)
+        return ok(credit_note_view(services.credit_notes.create(account_id(), new_credit_note(body))), 201)
 
     @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
     def get_credit_note(credit_note_id: CreditNoteId):

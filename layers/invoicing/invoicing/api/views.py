@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.totals import Charge, Discount
@@ -35,7 +36,7 @@ def account_view(account: Account) -> dict[str, Any]:
 
 
 def customer_view(customer: Customer) -> dict[str, Any]:
-    data = customer.model_dump(mode="json", exclude={"account_id"})
+    data = customer.model_dump(mode="json", exclude={"account_id", "version"})
     data["created"] = iso(customer.created)
     return data
 
@@ -129,6 +130,13 @@ def credit_note_view(note: CreditNote) -> dict[str, Any]:
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
     return data
+
+
+def event_view(event: DomainEvent) -> dict[str, Any]:
+    """An event as the API and the bus show it (docs/events/ has its JSON Schema)."""
+    return {"id": event.id, "object": "event", "type": event.type, "created": iso(event.created),
+            "aggregate": event.aggregate, "aggregate_id": event.aggregate_id, "version": event.version,
+            "data": event.data}
 
 
 def link_view(link: DocumentLink) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import boto3
 
 from invoicing.adapters.clock import current as clock
-from invoicing.adapters.dynamodb import Backoff, DynamoAccounts, DynamoCustomers, DynamoInvoices
+from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
+from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
-from invoicing.adapters.sqs_render_requests import SqsRenderRequests
 from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
+from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
-from invoicing.services.invoices import CreditNoteService, InvoiceService
+from invoicing.services.invoices import InvoiceService
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,14 @@ class ApiServices:
 
 
 def api_services(settings: ApiSettings) -> ApiServices:
-    dynamodb = boto3.client("dynamodb")
-    accounts = DynamoAccounts(dynamodb, settings.table_name)
-    customers = DynamoCustomers(dynamodb, settings.table_name)
-    # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
-    invoices = DynamoInvoices(dynamodb, settings.table_name, backoff=Backoff(budget=15.0))
+    uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
     documents = S3Documents(boto3.client("s3"), settings.documents_bucket)
-    render_requests = SqsRenderRequests(boto3.client("sqs"), settings.render_queue_url)
+    ids = UlidIds()
+    # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
+    retry = Backoff(budget=15.0)
     return ApiServices(
-        accounts=AccountService(accounts),
-        customers=CustomerService(customers, clock),
-        invoices=InvoiceService(accounts, customers, invoices, documents, render_requests, clock),
-        credit_notes=CreditNoteService(accounts, customers, invoices, documents, render_requests, clock),
+        accounts=AccountService(uow),
+        customers=CustomerService(uow, clock, ids),
+        invoices=InvoiceService(uow, clock, ids, retry, documents),
+        credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
     )
-

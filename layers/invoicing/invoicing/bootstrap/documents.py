@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import boto3
 
-from invoicing.adapters.dynamodb import DynamoInvoices
+from invoicing.adapters.dynamodb import DynamoUnitOfWork
 from invoicing.adapters.s3_documents import S3Documents
 from invoicing.config import DocumentSettings
+from invoicing.domain.events import DomainEvent
 from invoicing.services.documents import DocumentService
 
 
 def document_service(settings: DocumentSettings) -> DocumentService:
-    dynamodb = boto3.client("dynamodb")
-    return DocumentService(DynamoInvoices(dynamodb, settings.table_name),
+    return DocumentService(DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name),
                            S3Documents(boto3.client("s3"), settings.documents_bucket))
+
+
+def event_of(body: str) -> DomainEvent:
+    """The domain event in an SQS message from an EventBridge rule (the event is its `detail`)."""
+    from invoicing.api.messages import BusMessage
+
+    return BusMessage.model_validate_json(body).detail

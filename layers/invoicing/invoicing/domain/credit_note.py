@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +47,12 @@ class CreditNote(BaseModel):
     memo: str | None = None
     issue_date: datetime
     created: datetime
+
+    def summary(self) -> dict[str, Any]:
+        """The credit note as events carry it."""
+        return {"id": self.id, "object": "credit_note", "number": self.number, "invoice": self.invoice_id,
+                "customer": self.customer_id, "currency": self.currency, "amount": self.amount,
+                "type": self.type}
 
 
 def split_credit(invoice: Invoice, amount: int) -> tuple[CreditNoteTaxGroup, ...]:

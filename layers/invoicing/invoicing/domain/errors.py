@@ -56,3 +56,18 @@ class FinalizationBlocked(Conflict):
     def __init__(self, message: str, *, issues: list | None = None, param: str | None = None) -> None:
         super().__init__(message, param=param)
         self.issues = issues or []
+
+
+class SeriesMoved(Conflict):
+    """Another commit took the number this one was about to give: run the use case again.
+
+    Raised at commit when a number series' counter is no longer what was read; never leaves a gap,
+    since nothing of the commit was written."""
+
+    code = "series_moved"
+
+
+class NumberingContention(Conflict):
+    """A series stayed contended for the whole retry budget: the request may simply be retried."""
+
+    code = "lock_timeout"

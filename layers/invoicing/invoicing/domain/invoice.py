@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
+from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
@@ -102,14 +103,53 @@ class Invoice(_Model):
     metadata: dict[str, str] = Field(default_factory=dict)
     created: datetime
     version: int = 0
+    # What happened in this unit of work (never part of the stored document: see domain/events.py).
+    events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
 
     @property
     def amount_remaining(self) -> int:
         return self.amount_due - self.amount_paid
 
+    @property
+    def creditable_amount(self) -> int:
+        """What a credit note may still take: what remains due, or after payment what was paid and
+        not yet credited."""
+        if self.status == "paid":
+            return self.amount_paid - self.post_payment_credit_notes_amount
+        return self.amount_remaining
+
+    # --- events ------------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """The invoice as events carry it: what subscribers need to act, not the whole document."""
+        return {
+            "id": self.id, "object": "invoice", "number": self.number, "status": self.status,
+            "customer": self.customer_id, "currency": self.currency,
+            "total": self.totals.total if self.totals else 0, "amount_due": self.amount_due,
+            "amount_paid": self.amount_paid, "amount_remaining": self.amount_remaining,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "collection_method": self.collection_method,
+        }
+
+    def _recorded(self, type_: str, at: datetime, obj: dict[str, Any] | None = None) -> Invoice:
+        event = new_event(type_, account_id=self.account_id, aggregate="invoice", aggregate_id=self.id,
+                          version=self.version, at=at, obj=obj if obj is not None else self.summary())
+        return self.model_copy(update={"events": (*self.events, event)})
+
+    def record_created(self, at: datetime) -> Invoice:
+        """A new draft: `invoice.created`."""
+        if self.version != 0 or self.status != "draft":
+            raise InvalidStateTransition(f"Invoice {self.id} already exists.", param="invoice")
+        return self._recorded("invoice.created", at)
+
+    def record_credit_note(self, credit_note: dict[str, Any], at: datetime) -> Invoice:
+        """`credit_note.created`, in the credited invoice's audit trail (one transaction credits both)."""
+        return self._recorded("credit_note.created", at, credit_note)
+
     # --- editing a draft -------------------------------------------------------------------
 
-    def _require_draft(self) -> None:
+    def require_draft(self) -> None:
+        """The one place that says a finalized invoice does not change."""
         if self.status != "draft":
             raise InvoiceNotDraft(
                 f"Invoice {self.number or self.id} is {self.status}: a finalized invoice cannot be changed; "
@@ -118,21 +158,24 @@ class Invoice(_Model):
             )
 
     def with_lines(self, lines: tuple[InvoiceLine, ...]) -> Invoice:
-        self._require_draft()
+        self.require_draft()
         return self.model_copy(update={"lines": lines})
 
-    def add_lines(self, lines: list[InvoiceLine]) -> Invoice:
-        return self.with_lines(self.lines + tuple(lines))
+    def add_lines(self, lines: list[InvoiceLine], at: datetime) -> Invoice:
+        return self.with_lines(self.lines + tuple(lines))._edited(at)
 
-    def remove_line(self, line_id: str) -> Invoice:
-        self._require_draft()
+    def remove_line(self, line_id: str, at: datetime) -> Invoice:
+        self.require_draft()
         if not any(line.id == line_id for line in self.lines):
             raise InvalidInput(f"Invoice {self.id} has no line {line_id}.", param="line_id", code="line_missing")
-        return self.with_lines(tuple(line for line in self.lines if line.id != line_id))
+        return self.with_lines(tuple(line for line in self.lines if line.id != line_id))._edited(at)
+
+    def _edited(self, at: datetime) -> Invoice:
+        return self.model_copy(update={"version": self.version + 1})._recorded("invoice.updated", at)
 
     def edited(self, **changes: Any) -> Invoice:
         """Change a draft's editable fields; status, number, totals and snapshots are not among them."""
-        self._require_draft()
+        self.require_draft()
         unknown = set(changes) - DRAFT_EDITABLE
         if unknown:
             raise InvalidInput(f"Not editable on a draft: {', '.join(sorted(unknown))}.", param=sorted(unknown)[0])
@@ -196,7 +239,7 @@ class Invoice(_Model):
         payment_reference: str | None = None,
     ) -> Invoice:
         """Number, price and freeze the draft. Blocking validation issues stop it (409)."""
-        self._require_draft()
+        self.require_draft()
         issue_date = now.date()
         priced = self.priced(seller, customer, issue_date)
         blocking = [i for i in priced.validation_issues(seller, customer, previous_totals) if i.blocking]
@@ -221,10 +264,12 @@ class Invoice(_Model):
             amount_due=priced.totals.total - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
         )
+        finalized = finalized._recorded("invoice.finalized", now)
         if finalized.amount_due == 0:
             # Credit covered everything: nothing is owed, so nothing must be chased.
             transitions = finalized.status_transitions.model_copy(update={"paid_at": now})
-            return finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
+            paid = finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
+            return paid._recorded("invoice.paid", now)
         return finalized
 
     def pay(self, now: datetime) -> Invoice:
@@ -233,23 +278,26 @@ class Invoice(_Model):
             "paid",
             amount_paid=self.amount_due,
             status_transitions=self.status_transitions.model_copy(update={"paid_at": now}),
-        )
+        )._recorded("invoice.paid", now)
 
     def void(self, now: datetime) -> Invoice:
         if self.amount_paid:
             raise InvalidStateTransition("An invoice with payments cannot be voided; issue a credit note.")
         transitions = self.status_transitions.model_copy(update={"voided_at": now})
-        return self._transition("void", status_transitions=transitions)
+        return self._transition("void", status_transitions=transitions)._recorded("invoice.voided", now)
 
     def mark_uncollectible(self, now: datetime) -> Invoice:
         return self._transition(
             "uncollectible",
             status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
-        )
+        )._recorded("invoice.marked_uncollectible", now)
 
-    def credited(self, amount: int, now: datetime) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
+    def credited(
+        self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None
+    ) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
         """Apply a credit note of `amount`: before payment it lowers what is due (and settles the
-        invoice when nothing remains); after payment it becomes credit for the customer."""
+        invoice when nothing remains); after payment it becomes credit for the customer. With the
+        credit note's summary, `credit_note.created` is recorded (before `invoice.paid`)."""
         if amount <= 0:
             raise InvalidInput("A credit note's amount must be positive.", param="amount")
         if self.status in ("open", "uncollectible"):
@@ -262,10 +310,12 @@ class Invoice(_Model):
                 "amount_due": self.amount_due - amount,
                 "version": self.version + 1,
             })
+            if credit_note is not None:
+                updated = updated.record_credit_note(credit_note, now)
             if updated.amount_remaining == 0:
                 updated = updated._transition(
                     "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
-                )
+                )._recorded("invoice.paid", now)
             return updated, "pre_payment"
         if self.status == "paid":
             creditable = self.amount_paid - self.post_payment_credit_notes_amount
@@ -274,10 +324,13 @@ class Invoice(_Model):
                     f"The credit note ({amount}) exceeds what was paid and not yet credited ({creditable}).",
                     param="amount",
                 )
-            return self.model_copy(update={
+            updated = self.model_copy(update={
                 "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + amount,
                 "version": self.version + 1,
-            }), "post_payment"
+            })
+            if credit_note is not None:
+                updated = updated.record_credit_note(credit_note, now)
+            return updated, "post_payment"
         raise InvalidStateTransition(
             f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.", param="invoice"
         )

@@ -1,7 +1,9 @@
 """Invoice and credit note numbers: gapless series, formatted `{prefix}-{seq}`.
 
-The sequence itself lives in storage and is advanced in the same transaction that finalizes
-the document (invoicing.adapters.dynamodb); this module only names the series and formats.
+A series is its prefix: the number's digits follow the last hyphen, so the prefix is everything
+before it, and two settings with the same prefix are one series (one counter, no duplicates). The
+sequence itself lives in storage and is advanced in the same commit that writes the numbered
+document (the `NumberSeries` port); this module only names the series and formats.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from invoicing.domain.party import Account, Customer
 
 
 class Series(BaseModel):
-    """One gapless sequence: `key` identifies it in storage, prefix and padding format it."""
+    """One gapless sequence: `key` (its prefix) identifies it in storage, prefix and padding format it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,13 +32,13 @@ def invoice_series(account: Account, customer: Customer) -> Series:
     numbering = account.numbering
     if numbering.scope == "customer":
         prefix = customer.invoice_prefix or default_customer_prefix(customer)
-        return Series(key=f"invoice#customer#{customer.id}", prefix=prefix, padding=numbering.customer_padding)
-    return Series(key=f"invoice#account#{numbering.prefix}", prefix=numbering.prefix, padding=numbering.padding)
+        return Series(key=prefix, prefix=prefix, padding=numbering.customer_padding)
+    return Series(key=numbering.prefix, prefix=numbering.prefix, padding=numbering.padding)
 
 
 def credit_note_series(account: Account) -> Series:
     prefix = account.numbering.credit_note_prefix
-    return Series(key=f"credit_note#account#{prefix}", prefix=prefix, padding=account.numbering.padding)
+    return Series(key=prefix, prefix=prefix, padding=account.numbering.padding)
 
 
 def default_customer_prefix(customer: Customer) -> str:

@@ -10,12 +10,13 @@ import importlib
 import re
 from datetime import datetime
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from invoicing.domain.errors import InvalidTaxId
+from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
 
 # Tax ID type (Stripe's names) -> the python-stdnum module that validates it.
@@ -191,6 +192,9 @@ class Customer(Model):
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
     metadata: dict[str, str] = Field(default_factory=dict)
     created: datetime
+    version: int = 0
+    # What happened in this unit of work (never part of the stored document: see domain/events.py).
+    events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
 
     @field_validator("currency")
     @classmethod
@@ -200,6 +204,25 @@ class Customer(Model):
     @property
     def country(self) -> str | None:
         return self.address.country if self.address else None
+
+    def summary(self) -> dict[str, Any]:
+        """The customer as events carry it: ids and settings, no contact details."""
+        return {"id": self.id, "object": "customer", "currency": self.currency, "locale": self.locale,
+                "einvoice_format": self.einvoice_format}
+
+    def _recorded(self, type_: str, at: datetime) -> Customer:
+        event = new_event(type_, account_id=self.account_id, aggregate="customer", aggregate_id=self.id,
+                          version=self.version, at=at, obj=self.summary())
+        return self.model_copy(update={"events": (*self.events, event)})
+
+    def record_created(self, at: datetime) -> Customer:
+        return self._recorded("customer.created", at)
+
+    def changed(self, changes: dict[str, Any], at: datetime) -> Customer:
+        """The customer with `changes` applied (validated as a whole), as its next version."""
+        data = {**self.model_dump(), **changes, "version": self.version + 1}
+        updated = Customer.model_validate(data).model_copy(update={"events": self.events})
+        return updated._recorded("customer.updated", at)
 
     @property
     def vat_id(self) -> TaxId | None:

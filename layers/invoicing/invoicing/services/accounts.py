@@ -10,30 +10,31 @@ from stdnum.exceptions import ValidationError
 
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.party import Account
-from invoicing.services.commands import AccountUpdate
-from invoicing.services.customers import checked_tax_ids
-from invoicing.services.ports import Accounts
+from invoicing.services.commands import Changes
+from invoicing.services.customers import changes_of
+from invoicing.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
 class AccountService:
-    accounts: Accounts
+    uow: UnitOfWork
 
     def get(self, account_id: str) -> Account:
-        return self.accounts.get(account_id)
+        with self.uow:
+            return self.uow.accounts.get(account_id)
 
-    def update(self, account_id: str, cmd: AccountUpdate) -> Account:
-        current = self.accounts.get(account_id)
-        changes = {name: getattr(cmd, name) for name in cmd.model_fields_set if name != "tax_ids"}
-        if "tax_ids" in cmd.model_fields_set:
-            changes["tax_ids"] = checked_tax_ids(cmd.tax_ids or [])
-        if cmd.iban is not None:
-            changes["iban"] = _checked(stdnum_iban, cmd.iban, "iban")
-        if cmd.bic is not None:
-            changes["bic"] = _checked(stdnum_bic, cmd.bic, "bic")
-        updated = Account.model_validate({**current.model_dump(), **changes})
-        self.accounts.put(updated)
-        return updated
+    def update(self, account_id: str, cmd: Changes) -> Account:
+        changes = changes_of(cmd)
+        if changes.get("iban") is not None:
+            changes["iban"] = _checked(stdnum_iban, str(changes["iban"]), "iban")
+        if changes.get("bic") is not None:
+            changes["bic"] = _checked(stdnum_bic, str(changes["bic"]), "bic")
+        with self.uow:
+            current = self.uow.accounts.get(account_id)
+            updated = Account.model_validate({**current.model_dump(), **changes})
+            self.uow.accounts.save(updated)
+            self.uow.commit()
+            return updated
 
 
 def _checked(module: object, value: str, param: str) -> str:

@@ -1,253 +1,67 @@
-"""The inputs of the use cases, validated at the edge (the API parses bodies into these).
-
-Money fields are strict integers of minor units: a float or a string is refused, never rounded.
-Quantities and sub-minor-unit prices are decimal strings (or integers), as in Stripe's API.
-"""
+"""The inputs of the use cases: domain values, already parsed and checked at the edge (the API
+turns request bodies into these in `invoicing.api.requests`)."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
-
-from invoicing.domain.errors import UnknownCurrency
-from invoicing.domain.money import normalize_currency
-from invoicing.domain.party import SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
+from invoicing.domain.tax import TaxRate
+from invoicing.domain.totals import Charge, Discount
 
 
-def _decimal_from_text(value: object) -> Decimal:
-    """Accept an int or a decimal string; refuse floats (they cannot hold money exactly)."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("must be an integer or a decimal string such as \"2.5\", not a JSON float")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"'{value}' is not a decimal number") from None
-        if not number.is_finite():
-            raise ValueError("must be a finite number")
-        return number
-    if isinstance(value, Decimal):
-        return value
-    raise ValueError("must be an integer or a decimal string")
-
-
-DecimalText = Annotated[Decimal, BeforeValidator(_decimal_from_text)]
-MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer amount in the currency's minor unit")]
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def _email(value: str | None) -> str | None:
-    if value is not None and not EMAIL.match(value):
-        raise ValueError("must be an email address such as billing@example.com")
-    return value
-
-
-def _currency(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalize_currency(value)
-    except UnknownCurrency as exc:
-        raise ValueError(exc.message) from None
-
-
-def _locale(value: str | None) -> str | None:
-    if value is not None and value not in SUPPORTED_LOCALES:
-        raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
-    return value
-
-
-class TaxIdIn(Command):
-    type: Literal["eu_vat", "gb_vat", "no_vat", "ch_vat", "au_abn", "nz_gst", "in_gst", "ca_bn", "us_ein"]
-    value: str = Field(min_length=2, max_length=40)
-
-
-class CustomerCreate(Command):
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    address: Address | None = None
-    tax_ids: list[TaxIdIn] = Field(default_factory=list, max_length=5)
-    tax_exempt: Literal["none", "exempt", "reverse"] = "none"
-    locale: str = "en"
-    currency: str = "EUR"
-    invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
-    default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
-    electronic_address: ElectronicAddress | None = None
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
-
-    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
-    _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
-
-
-class CustomerUpdate(Command):
-    """Only the fields present are changed."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
-    tax_exempt: Literal["none", "exempt", "reverse"] | None = None
-    locale: str | None = None
-    currency: str | None = None
-    invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
-    default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
-    electronic_address: ElectronicAddress | None = None
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=50)
-
-    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
-    _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
-
-
-class DiscountIn(Command):
-    description: str | None = Field(default=None, max_length=200)
-    percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=4)
-    amount_off: MinorUnits | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> DiscountIn:
-        if (self.percent_off is None) == (self.amount_off is None):
-            raise ValueError("give exactly one of percent_off or amount_off")
-        return self
-
-
-class ChargeIn(Command):
-    """A charge (shipping, handling, a fee) on a line or the invoice: a percentage or an amount."""
-
-    description: str = Field(min_length=1, max_length=200)
-    percent: DecimalText | None = Field(default=None, gt=0, le=1000, decimal_places=4)
-    amount: MinorUnits | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> ChargeIn:
-        if (self.percent is None) == (self.amount is None):
-            raise ValueError("give exactly one of percent or amount")
-        return self
-
-
-class TaxRateIn(Command):
-    """A manual tax rate (GST, sales tax, anything the automatic EU VAT rules do not cover)."""
-
-    percent: DecimalText = Field(ge=0, le=100, decimal_places=4)
-    name: str = Field(default="Tax", min_length=1, max_length=40)
-    category: Literal["S", "Z", "E", "AE", "G", "O", "K"] = "S"
-    exemption_reason: str | None = Field(default=None, max_length=300)
-
-
-class PeriodIn(Command):
-    start: date
-    end: date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PeriodIn:
-        if self.end < self.start:
-            raise ValueError("end must not be before start")
-        return self
-
-
-class LineIn(Command):
-    description: str = Field(min_length=1, max_length=500)
-    quantity: DecimalText = Field(default=Decimal(1), gt=0, le=10**9, decimal_places=6)
-    unit_amount: MinorUnits | None = None
-    unit_amount_decimal: DecimalText | None = Field(
-        default=None, ge=0, le=10**15, decimal_places=12,
-        description="Unit price in minor units with up to 12 decimals, as a string (\"0.0125\")",
-    )
-    unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
+@dataclass(frozen=True)
+class NewLine:
+    description: str
+    quantity: Decimal
+    unit_amount_decimal: Decimal  # minor units, unrounded
+    unit_code: str = "C62"
     tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
-    tax_rate: TaxRateIn | None = None
-    discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
-    charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
-    period: PeriodIn | None = None
-
-    @model_validator(mode="after")
-    def _one_price(self) -> LineIn:
-        if (self.unit_amount is None) == (self.unit_amount_decimal is None):
-            raise ValueError("give exactly one of unit_amount (integer minor units) or unit_amount_decimal")
-        return self
-
-    @property
-    def unit_price(self) -> Decimal:
-        return Decimal(self.unit_amount) if self.unit_amount is not None else Decimal(self.unit_amount_decimal or 0)
+    tax_rate: TaxRate | None = None
+    discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
 
 
-MAX_LINES = 250  # keeps an invoice well inside one DynamoDB item
-
-
-class InvoiceCreate(Command):
-    customer: str = Field(min_length=1, max_length=64, description="The customer's id (cus_...)")
+@dataclass(frozen=True)
+class NewInvoice:
+    customer_id: str
+    lines: tuple[NewLine, ...] = ()
     currency: str | None = None
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    days_until_due: int | None = None
     due_date: date | None = None
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
-    description: str | None = Field(default=None, max_length=1000)
-    footer: str | None = Field(default=None, max_length=500)
-    buyer_reference: str | None = Field(default=None, max_length=100)
-    purchase_order: str | None = Field(default=None, max_length=100)
-    lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
-    discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
-    charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
-
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    description: str | None = None
+    footer: str | None = None
+    buyer_reference: str | None = None
+    purchase_order: str | None = None
+    discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
-class InvoiceLinesAdd(Command):
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+@dataclass(frozen=True)
+class TaxIdInput:
+    type: str
+    value: str
 
 
-class CreditNoteCreate(Command):
-    invoice: str = Field(min_length=1, max_length=64, description="The invoice's id (in_...)")
-    amount: MinorUnits | None = Field(default=None, description="Defaults to everything that can still be credited")
+@dataclass(frozen=True)
+class Changes:
+    """Fields of a customer or an account to set (only those present change), with tax IDs apart:
+    they are checked with python-stdnum before they are stored."""
+
+    fields: dict[str, Any]
+    tax_ids: list[TaxIdInput] | None = None
+
+
+@dataclass(frozen=True)
+class NewCreditNote:
+    invoice_id: str
+    amount: int | None = None  # None: everything that can still be credited
     reason: Literal["duplicate", "fraudulent", "order_change", "product_unsatisfactory"] | None = None
-    memo: str | None = Field(default=None, max_length=500)
-
-
-class AccountUpdate(Command):
-    """The seller's details, branding and numbering. Only the fields present are changed."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40)
-    website: str | None = Field(default=None, max_length=200)
-    address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
-    iban: str | None = Field(default=None, max_length=42)
-    bic: str | None = Field(default=None, max_length=11)
-    legal_registration_id: str | None = Field(default=None, max_length=100,
-                                              description="Company registration number (EN 16931 BT-30)")
-    electronic_address: ElectronicAddress | None = None
-    default_currency: str | None = None
-    default_locale: str | None = None
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
-    payment_terms: str | None = Field(default=None, max_length=300)
-    branding: Branding | None = None
-    numbering: Numbering | None = None
-
-    _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
-    _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
-    _check_locale = field_validator("default_locale")(classmethod(lambda cls, v: _locale(v)))
-
-
-class RenderRequest(Command):
-    """A message on the document queue: render this invoice's (or this credit note's) documents."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    account_id: str = Field(min_length=1, max_length=64)
-    invoice_id: str = Field(min_length=1, max_length=64)
-    credit_note_id: str | None = Field(default=None, min_length=1, max_length=64)
+    memo: str | None = None

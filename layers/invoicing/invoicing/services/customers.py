@@ -4,43 +4,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from invoicing.adapters.clock import Clock
-from invoicing.adapters.ids import new_id
 from invoicing.domain.party import Customer, TaxId, validated_tax_id
-from invoicing.services.commands import CustomerCreate, CustomerUpdate, TaxIdIn
-from invoicing.services.ports import Customers, Page
+from invoicing.services.commands import Changes, TaxIdInput
+from invoicing.services.ports import Clock, Ids, Page, UnitOfWork
 
 
-def checked_tax_ids(tax_ids: list[TaxIdIn]) -> list[TaxId]:
+def checked_tax_ids(tax_ids: list[TaxIdInput]) -> list[TaxId]:
     """Tax IDs in compact form, each checked with python-stdnum (format and check digits)."""
     return [validated_tax_id(t.type, t.value, param=f"tax_ids[{i}].value") for i, t in enumerate(tax_ids)]
 
 
+def changes_of(cmd: Changes) -> dict[str, object]:
+    changes = dict(cmd.fields)
+    if cmd.tax_ids is not None:
+        changes["tax_ids"] = checked_tax_ids(cmd.tax_ids)
+    return changes
+
+
 @dataclass(frozen=True)
 class CustomerService:
-    customers: Customers
+    uow: UnitOfWork
     clock: Clock
+    ids: Ids
 
-    def create(self, account_id: str, cmd: CustomerCreate) -> Customer:
-        fields = cmd.model_dump(exclude={"tax_ids"})
-        customer = Customer(
-            id=new_id("cus"), account_id=account_id, created=self.clock.now(),
-            tax_ids=checked_tax_ids(cmd.tax_ids), **fields,
-        )
-        self.customers.add(customer)
+    def create(self, account_id: str, cmd: Changes) -> Customer:
+        now = self.clock.now()
+        customer = Customer.model_validate({
+            **changes_of(Changes(cmd.fields, cmd.tax_ids or [])),
+            "id": self.ids.new("cus"), "account_id": account_id, "created": now,
+        }).record_created(now)
+        with self.uow:
+            self.uow.customers.add(customer)
+            self.uow.commit()
         return customer
 
-    def update(self, account_id: str, customer_id: str, cmd: CustomerUpdate) -> Customer:
-        current = self.customers.get(account_id, customer_id)
-        changes = {name: getattr(cmd, name) for name in cmd.model_fields_set if name != "tax_ids"}
-        if "tax_ids" in cmd.model_fields_set:
-            changes["tax_ids"] = checked_tax_ids(cmd.tax_ids or [])
-        updated = Customer.model_validate({**current.model_dump(), **changes})
-        self.customers.update(updated)
-        return updated
+    def update(self, account_id: str, customer_id: str, cmd: Changes) -> Customer:
+        with self.uow:
+            current = self.uow.customers.get(account_id, customer_id)
+            updated = current.changed(changes_of(cmd), self.clock.now())
+            self.uow.customers.save(updated)
+            self.uow.commit()
+            return updated
 
     def get(self, account_id: str, customer_id: str) -> Customer:
-        return self.customers.get(account_id, customer_id)
+        with self.uow:
+            return self.uow.customers.get(account_id, customer_id)
 
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]:
-        return self.customers.list(account_id, limit=limit, starting_after=starting_after)
+        with self.uow:
+            return self.uow.customers.list(account_id, limit=limit, starting_after=starting_after)

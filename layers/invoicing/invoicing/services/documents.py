@@ -10,30 +10,42 @@ from typing import Literal
 
 from aws_lambda_powertools import Logger
 
+from invoicing.domain.events import DomainEvent
 from invoicing.services.document_keys import credit_note_key, invoice_key
-from invoicing.services.ports import Documents, Invoices
+from invoicing.services.ports import Documents, UnitOfWork
 
 logger = Logger(child=True)
-Outcome = Literal["rendered", "exists", "draft"]
+Outcome = Literal["rendered", "exists", "draft", "ignored"]
 XML = "application/xml"
+RENDERED_ON = ("invoice.finalized", "credit_note.created")  # the bus rule that feeds the document queue
 
 
 @dataclass(frozen=True)
 class DocumentService:
-    invoices: Invoices
+    uow: UnitOfWork
     documents: Documents
 
+    def on_event(self, event: DomainEvent) -> Outcome:
+        """Render what a finalizing event asks for. Redelivered or replayed events find the documents
+        written (each key is written once) and change nothing."""
+        if event.type == "invoice.finalized":
+            return self.render_invoice(event.account_id, event.aggregate_id)
+        if event.type == "credit_note.created":
+            return self.render_credit_note(event.account_id, str(event.data["object"]["id"]))
+        return "ignored"
+
     def _put_once(self, key: str, make: Callable[[], bytes], content_type: str) -> bool:
-        """Write the document unless it is already there: finalized documents never change."""
+        """Write the document unless it is already there: finalized documents never change. The
+        check before rendering saves the work on a redelivery; the conditional put decides a race."""
         if self.documents.exists(key):
             return False
-        self.documents.put(key, make(), content_type)
-        return True
+        return self.documents.put_once(key, make(), content_type)
 
     def render_invoice(self, account_id: str, invoice_id: str) -> Outcome:
         """The invoice's UBL and CII XML, then its PDF (Factur-X when CII exists). The PDF is
         written last, so a PDF in the bucket means every document of the invoice is there."""
-        invoice = self.invoices.get(account_id, invoice_id)
+        with self.uow:
+            invoice = self.uow.invoices.get(account_id, invoice_id)
         if invoice.status == "draft":
             return "draft"
         from invoicing.documents.einvoice.cii import invoice_to_cii
@@ -49,8 +61,9 @@ class DocumentService:
         return "rendered" if written else "exists"
 
     def render_credit_note(self, account_id: str, credit_note_id: str) -> Outcome:
-        note = self.invoices.get_credit_note(account_id, credit_note_id)
-        invoice = self.invoices.get(account_id, note.invoice_id)
+        with self.uow:
+            note = self.uow.credit_notes.get(account_id, credit_note_id)
+            invoice = self.uow.invoices.get(account_id, note.invoice_id)
         from invoicing.documents.einvoice.cii import credit_note_to_cii
         from invoicing.documents.einvoice.ubl import credit_note_to_ubl
         from invoicing.documents.pdf import render_credit_note_pdf

@@ -1,19 +1,22 @@
-"""What the use cases need from the outside world. Adapters implement these; tests use fakes.
+"""What the use cases need from the outside world. Adapters implement these; the services' unit
+tests use the in-memory fakes in `invoicing.services.fakes`.
 
-Every write that changes an invoice's state is one atomic write that also records the event
-for the audit trail; numbering happens inside the same transaction as finalization.
+A use case reads through the unit of work's repositories, changes aggregates (which record their
+domain events), registers the changes, and commits once: `commit()` writes every change and every
+event atomically (the events are the audit trail and the outbox).
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
@@ -30,19 +33,6 @@ class Page(BaseModel, Generic[T]):
     has_more: bool
 
 
-class InvoiceEvent(BaseModel):
-    """An entry in an invoice's audit trail (`invoice.created`, `invoice.finalized`, ...)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    type: str
-    invoice_id: str
-    account_id: str
-    at: datetime
-    status: InvoiceStatus
-    data: dict[str, str | int | None] = {}
-
-
 class InvoiceFilter(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -52,29 +42,48 @@ class InvoiceFilter(BaseModel):
     due_date_lte: date | None = None
 
 
+# --- time, ids, retries ------------------------------------------------------------------------
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Ids(Protocol):
+    def new(self, prefix: str) -> str:
+        """A new object id, `{prefix}_...`, later ids sorting after earlier ones."""
+        ...
+
+
+class Retry(Protocol):
+    def attempts(self) -> Iterator[int]:
+        """Attempt numbers (0, 1, ...), waiting between them, until the retry budget is spent."""
+        ...
+
+
+# --- repositories (reads go to storage; writes are registered and happen at commit) ------------
+
 class Accounts(Protocol):
     def get(self, account_id: str) -> Account: ...  # raises NotFound
-    def put(self, account: Account) -> None: ...
+    def save(self, account: Account) -> None: ...  # create or replace
 
 
 class Customers(Protocol):
     def add(self, customer: Customer) -> None: ...
     def get(self, account_id: str, customer_id: str) -> Customer: ...  # raises NotFound
-    def update(self, customer: Customer) -> None: ...  # raises NotFound if it does not exist
+    def save(self, customer: Customer) -> None:
+        """The next version of a customer read in this unit of work (else Conflict at commit)."""
+        ...
+    def adjust_credit(self, account_id: str, customer_id: str, delta: int) -> None:
+        """Add `delta` to the credit balance at commit; a negative delta needs that much credit."""
+        ...
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]: ...
 
 
-# Builds the finalized invoice once the number is known: (number, sequence) -> Invoice.
-FinalizeBuilder = Callable[[str, int], Invoice]
-# Builds the credit note and the credited invoice once the credit note's number is known.
-CreditNoteBuilder = Callable[[str, int], tuple[CreditNote, Invoice]]
-
-
 class Invoices(Protocol):
-    def add(self, invoice: Invoice, event: InvoiceEvent) -> None: ...
+    def add(self, invoice: Invoice) -> None: ...
     def get(self, account_id: str, invoice_id: str) -> Invoice: ...  # raises NotFound
-    def save(self, invoice: Invoice, *, expected_version: int, event: InvoiceEvent | None) -> None:
-        """Replace the stored invoice if its version is still `expected_version` (else Conflict)."""
+    def save(self, invoice: Invoice) -> None:
+        """The next version of an invoice read in this unit of work (else Conflict at commit)."""
         ...
     def list(
         self, account_id: str, flt: InvoiceFilter, *, limit: int, starting_after: str | None
@@ -82,35 +91,65 @@ class Invoices(Protocol):
     def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> builtins.list[int]:
         """Totals of the customer's latest finalized, non-void invoices (for `total_unusual`)."""
         ...
-    def finalize(
-        self, draft: Invoice, series: Series, build: FinalizeBuilder, *, credit_used: int
-    ) -> Invoice:
-        """One transaction: next number of `series`, the finalized invoice (draft version must be
-        unchanged), a claim on the number, the event, and `credit_used` taken off the customer's
-        credit balance. Retries on a concurrent increment of the series; never leaves a gap."""
+    def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
+        """The invoice's audit trail, oldest first."""
         ...
-    def issue_credit_note(
-        self, invoice: Invoice, series: Series, build: CreditNoteBuilder, *, customer_credit: int
-    ) -> tuple[CreditNote, Invoice]:
-        """One transaction: the credit note with the next number of `series`, the credited invoice
-        (version must be unchanged), the event, and `customer_credit` added to the customer's balance."""
-        ...
-    def get_credit_note(self, account_id: str, credit_note_id: str) -> CreditNote: ...
-    def list_credit_notes(
+
+
+class CreditNotes(Protocol):
+    def add(self, credit_note: CreditNote) -> None: ...
+    def get(self, account_id: str, credit_note_id: str) -> CreditNote: ...  # raises NotFound
+    def list_for_invoice(
         self, account_id: str, invoice_id: str, *, limit: int, starting_after: str | None
     ) -> Page[CreditNote]: ...
-    def events(self, invoice_id: str) -> builtins.list[InvoiceEvent]: ...
 
+
+class NumberSeries(Protocol):
+    """Gapless counters, one per (account, prefix). The counter moves at commit, in the same
+    transaction as the numbered documents; if another commit moved it first, that commit raises
+    `SeriesMoved` and the whole use case is retried."""
+
+    def next(self, account_id: str, series: Series) -> int:
+        """The sequence number the next document of `series` gets."""
+        ...
+    def reserve(self, account_id: str, series: Series, count: int) -> range:
+        """`count` consecutive sequence numbers for a batch committed in one transaction."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    # Read-only members: each implementation brings its own repositories.
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def customers(self) -> Customers: ...
+    @property
+    def invoices(self) -> Invoices: ...
+    @property
+    def credit_notes(self) -> CreditNotes: ...
+    @property
+    def series(self) -> NumberSeries: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def commit(self) -> None:
+        """Write every registered change and its events atomically, or raise a domain error."""
+        ...
+
+
+# --- documents and events ----------------------------------------------------------------------
 
 class Documents(Protocol):
     """Rendered documents in the private bucket, handed out by presigned URLs."""
 
-    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+    def put_once(self, key: str, body: bytes, content_type: str) -> bool:
+        """Write the document unless the key exists (a conditional put); True when written."""
+        ...
     def exists(self, key: str) -> bool: ...
     def presigned_url(self, key: str, *, expires_in: int) -> str: ...
 
 
-class RenderRequests(Protocol):
-    """The queue that asks the document function to render an invoice's (or a credit note's) documents."""
-
-    def request(self, account_id: str, invoice_id: str, *, credit_note_id: str | None = None) -> None: ...
+class EventPublisher(Protocol):
+    def publish(self, events: builtins.list[DomainEvent]) -> builtins.list[DomainEvent]:
+        """Publish to the bus; returns the events that could not be published."""
+        ...

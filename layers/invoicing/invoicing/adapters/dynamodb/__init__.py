@@ -1,16 +1,7 @@
-"""DynamoDB repositories: the storage ports on one table (keys in `keys`, patterns in
-docs/dynamodb-access-patterns.md)."""
+"""DynamoDB adapters: the unit of work and its repositories on one table (keys in `keys`, patterns
+in docs/dynamodb-access-patterns.md)."""
 
-from invoicing.adapters.dynamodb.accounts import DynamoAccounts
-from invoicing.adapters.dynamodb.common import Backoff, DuplicateNumber, NumberingContention
-from invoicing.adapters.dynamodb.customers import DynamoCustomers
-from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+from invoicing.adapters.dynamodb.common import Backoff
+from invoicing.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 
-__all__ = [
-    "Backoff",
-    "DuplicateNumber",
-    "DynamoAccounts",
-    "DynamoCustomers",
-    "DynamoInvoices",
-    "NumberingContention",
-]
+__all__ = ["Backoff", "DynamoUnitOfWork"]

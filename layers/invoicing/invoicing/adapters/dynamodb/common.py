@@ -1,4 +1,5 @@
-"""What the DynamoDB repositories share: the client, bounded paged queries, transaction outcomes."""
+"""What the DynamoDB repositories share: the client, bounded paged queries, sharded lists,
+transaction outcomes, and the backoff of optimistic retries."""
 
 from __future__ import annotations
 
@@ -10,27 +11,13 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from invoicing.adapters.dynamodb.keys import Item
-from invoicing.domain.errors import Conflict, InvalidInput
+from invoicing.domain.errors import InvalidInput
 from invoicing.services.ports import Page
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 FILTERED_READ_SIZE = 100  # items read per request when a filter may drop some of them
-
-
-class NumberingContention(Conflict):
-    """A series stayed contended for the whole retry budget: the request may simply be retried."""
-
-    code = "lock_timeout"
-
-
-class DuplicateNumber(RuntimeError):
-    """A number claim already existed although the series counter said the number was free.
-
-    Either two series format the same numbers (e.g. the credit note prefix equals the invoice
-    prefix) or the counter was changed by hand. Never skipped silently: a person must look.
-    """
 
 
 def low_level_client(client: Any) -> Any:
@@ -82,6 +69,42 @@ def query_all(client: Any, request: dict[str, Any]) -> list[Item]:
         request["ExclusiveStartKey"] = last_key
 
 
+def sharded_page(
+    client: Any, requests: list[dict[str, Any]], *, sort_key: str, limit: int, after: str | None,
+    fetch: Callable[[list[Item]], list[T]],
+) -> Page[T]:
+    """One page of a list whose index partition is spread over shards: read the first `limit + 1`
+    keys of every shard (descending, below the cursor's sort key `after`), merge them by sort key,
+    and fetch the documents of the first `limit`. Each shard's slice is that shard's top, so the
+    merge is exactly the top of the whole list."""
+    check_limit(limit)
+    keys: list[Item] = []
+    for request in requests:
+        request = dict(request, ScanIndexForward=False, Limit=limit + 2)
+        if after is not None:
+            request["ExpressionAttributeValues"] = {**request["ExpressionAttributeValues"], ":after": {"S": after}}
+        response = client.query(**request)
+        keys.extend(item for item in response.get("Items", []) if item[sort_key]["S"] != after)
+    keys.sort(key=lambda item: item[sort_key]["S"], reverse=True)
+    return Page[T](data=fetch(keys[:limit]), has_more=len(keys) > limit)
+
+
+def batch_get(client: Any, table: str, keys: list[Item], *, projection: str | None = None) -> list[Item]:
+    """The items of `keys`, in the order of `keys` (missing ones left out), 100 keys a request."""
+    found: dict[tuple[str, str], Item] = {}
+    for start in range(0, len(keys), 100):
+        pending: dict[str, Any] = {table: {"Keys": [{"PK": k["PK"], "SK": k["SK"]} for k in keys[start:start + 100]],
+                                           "ConsistentRead": True}}
+        if projection:
+            pending[table]["ProjectionExpression"] = projection
+        while pending:
+            response = client.batch_get_item(RequestItems=pending)
+            for item in response.get("Responses", {}).get(table, []):
+                found[(item["PK"]["S"], item["SK"]["S"])] = item
+            pending = response.get("UnprocessedKeys") or {}
+    return [found[key] for key in ((k["PK"]["S"], k["SK"]["S"]) for k in keys) if key in found]
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -97,7 +120,7 @@ def is_cancelled_transaction(error: ClientError) -> bool:
 
 
 class Backoff:
-    """Jittered exponential backoff for optimistic retries: full jitter, starting at `base`
+    """The `Retry` port: jittered exponential backoff for optimistic retries: full jitter, starting at `base`
     seconds, each ceiling capped at `cap`, for at most `attempts` tries or `budget` seconds."""
 
     def __init__(
@@ -110,13 +133,13 @@ class Backoff:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.base, self.cap, self.attempts, self.budget = base, cap, attempts, budget
+        self.base, self.cap, self.max_attempts, self.budget = base, cap, attempts, budget
         self._sleep, self._monotonic = sleep, monotonic
 
-    def tries(self) -> Any:
+    def attempts(self) -> Any:
         """Yields the attempt number (0, 1, ...), sleeping between attempts; stops when spent."""
         deadline = self._monotonic() + self.budget
-        for attempt in range(self.attempts):
+        for attempt in range(self.max_attempts):
             if attempt:
                 ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
                 delay = random.uniform(0, ceiling)

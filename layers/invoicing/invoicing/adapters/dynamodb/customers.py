@@ -1,23 +1,36 @@
-"""Customers (the buyers) in the single table: `ACCOUNT#{account_id}` / `CUSTOMER#{customer_id}`.
+"""Customers (the buyers): `ACCOUNT#{acct}#CUSTOMER#{id}` / `CUSTOMER`; listed through GSI2
+(`ACCOUNT#{acct}#CUSTOMERS#{shard}` / id).
 
-The customer's credit balance is money that transactions move (finalization takes credit off it,
-a post-payment credit note adds to it), and a transaction cannot edit a field inside the JSON
-document. So `credit_balance` also lives in a plain numeric attribute, which is the truth:
-`get` lays it over the document, `update` never writes it, and only atomic writes change it
-(`adjust_credit_balance`, `DynamoInvoices.finalize`, `DynamoInvoices.issue_credit_note`).
+The customer's credit balance is money that commits move (finalization takes credit off it, a
+post-payment credit note adds to it), and a write cannot change a field inside the JSON document.
+So `credit_balance` also lives in a plain numeric attribute, which is the truth: `get` lays it over
+the document, `save` never writes it, and only `adjust_credit` changes it. A customer's item keeps
+the events of its last change only (its audit trail is the bus's): `outbox_count` marks them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from invoicing.adapters.dynamodb.common import error_code, low_level_client, query_page
-from invoicing.adapters.dynamodb.keys import Item, account_pk, customer_key, get_n, n, s
+from invoicing.adapters.dynamodb.common import batch_get, sharded_page
+from invoicing.adapters.dynamodb.events import events_attributes
+from invoicing.adapters.dynamodb.keys import (
+    GSI2,
+    SHARDS,
+    Item,
+    collection_pk,
+    customer_key,
+    get_n,
+    n,
+    s,
+    shard,
+)
 from invoicing.domain.errors import Conflict, InvalidInput, NotFound
 from invoicing.domain.party import Customer
 from invoicing.services.ports import Page
+
+if TYPE_CHECKING:
+    from invoicing.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 
 
 def decode_customer(item: Item) -> Customer:
@@ -31,93 +44,82 @@ def _not_found(customer_id: str) -> NotFound:
 
 
 class DynamoCustomers:
-    """The `Customers` port on DynamoDB."""
+    """The `Customers` repository."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
-        self._client = low_level_client(client)
-        self._table = table_name
+    def __init__(self, uow: DynamoUnitOfWork) -> None:
+        self._uow = uow
+        self._versions: dict[str, int] = {}
+
+    def forget(self) -> None:
+        self._versions = {}
 
     def add(self, customer: Customer) -> None:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    **customer_key(customer.account_id, customer.id),
-                    "doc": s(customer.model_dump_json()),
-                    "credit_balance": n(customer.credit_balance),
-                },
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise Conflict(
-                    f"Customer '{customer.id}' already exists.", param="id", code="resource_already_exists"
-                ) from error
-            raise
+        item: Item = {
+            **customer_key(customer.account_id, customer.id),
+            "doc": s(customer.model_dump_json()),
+            "credit_balance": n(customer.credit_balance),
+            "version": n(customer.version),
+            "GSI2PK": s(collection_pk(customer.account_id, "CUSTOMER", shard(customer.id))),
+            "GSI2SK": s(customer.id),
+            **events_attributes([], customer.events),
+        }
+        self._uow.put(item, lambda: Conflict(f"Customer '{customer.id}' already exists.", param="id",
+                                             code="resource_already_exists"),
+                      "attribute_not_exists(PK)")
 
     def get(self, account_id: str, customer_id: str) -> Customer:
-        response = self._client.get_item(
-            TableName=self._table, Key=customer_key(account_id, customer_id), ConsistentRead=True
-        )
+        response = self._uow.client.get_item(TableName=self._uow.table, Key=customer_key(account_id, customer_id),
+                                             ConsistentRead=True)
         item = response.get("Item")
         if item is None:
             raise _not_found(customer_id)
-        return decode_customer(item)
+        customer = decode_customer(item)
+        self._versions[customer.id] = customer.version
+        return customer
 
-    def update(self, customer: Customer) -> None:
-        """Replace the customer's details. The credit balance is not written here (see the module
-        docstring): change it with `adjust_credit_balance`, which cannot lose a concurrent change."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=customer_key(customer.account_id, customer.id),
-                UpdateExpression="SET #doc = :doc",
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames={"#doc": "doc"},
-                ExpressionAttributeValues={":doc": s(customer.model_dump_json())},
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise _not_found(customer.id) from error
-            raise
+    def save(self, customer: Customer) -> None:
+        """The customer's details and events, if its version is still the one read."""
+        if customer.id not in self._versions:
+            raise ValueError("save a customer read in this unit of work")
+        self._uow.update(
+            customer_key(customer.account_id, customer.id),
+            "SET #doc = :doc, #version = :version, #events = :events, outbox_count = :count",
+            lambda: Conflict(f"Customer '{customer.id}' was changed concurrently; reload it and try again.",
+                             param="customer"),
+            "#version = :loaded",
+            ExpressionAttributeNames={"#doc": "doc", "#version": "version", "#events": "events"},
+            ExpressionAttributeValues={":doc": s(customer.model_dump_json()), ":version": n(customer.version),
+                                       ":loaded": n(self._versions[customer.id]),
+                                       ":events": events_attributes([], customer.events)["events"],
+                                       ":count": n(len(customer.events))},
+        )
 
-    def adjust_credit_balance(self, account_id: str, customer_id: str, delta: int) -> int:
-        """Add `delta` (negative to take credit off) atomically; the balance never goes below 0.
-        Returns the new balance."""
+    def adjust_credit(self, account_id: str, customer_id: str, delta: int) -> None:
         condition = "attribute_exists(PK)"
-        values = {":delta": n(delta), ":zero": n(0)}
+        values: dict[str, Any] = {":delta": n(delta), ":zero": n(0)}
         if delta < 0:
             condition += " AND credit_balance >= :needed"
             values[":needed"] = n(-delta)
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=customer_key(account_id, customer_id),
-                UpdateExpression="SET credit_balance = if_not_exists(credit_balance, :zero) + :delta",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ReturnValues="UPDATED_NEW",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                current = self.get(account_id, customer_id)  # raises NotFound when that was the cause
-                raise InvalidInput(
-                    f"Customer '{customer_id}' has a credit balance of {current.credit_balance}, "
-                    f"less than the {-delta} to take off.",
-                    param="credit_balance",
-                    code="balance_insufficient",
-                ) from error
-            raise
-        return int(response["Attributes"]["credit_balance"]["N"])
+
+        def explain() -> Exception:
+            if delta >= 0:
+                return _not_found(customer_id)
+            return InvalidInput(f"The credit balance of customer '{customer_id}' is less than the {-delta} to "
+                                "take off (it changed meanwhile); reload and try again.",
+                                param="credit_balance", code="balance_insufficient")
+
+        self._uow.update(
+            customer_key(account_id, customer_id),
+            "SET credit_balance = if_not_exists(credit_balance, :zero) + :delta, outbox_count = :zero",
+            explain, condition, ExpressionAttributeValues=values,
+        )
 
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]:
-        """Newest first (ids sort by creation time)."""
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": s(account_pk(account_id)), ":prefix": s("CUSTOMER#")},
-            "ScanIndexForward": False,
-        }
-        if starting_after:
-            request["ExclusiveStartKey"] = customer_key(account_id, starting_after)
-        return query_page(self._client, request, limit=limit, decode=decode_customer)
+        """Newest first (ids sort by creation time), merged from the shards of GSI2."""
+        condition = "GSI2PK = :pk" + (" AND GSI2SK < :after" if starting_after else "")
+        requests = [{"TableName": self._uow.table, "IndexName": GSI2, "KeyConditionExpression": condition,
+                     "ExpressionAttributeValues": {":pk": s(collection_pk(account_id, "CUSTOMER", i))}}
+                    for i in range(SHARDS)]
+        return sharded_page(self._uow.client, requests, sort_key="GSI2SK", limit=limit, after=starting_after,
+                            fetch=lambda keys: [decode_customer(i) for i in batch_get(self._uow.client,
+                                                                                      self._uow.table, keys)])

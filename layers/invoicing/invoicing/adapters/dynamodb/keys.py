@@ -1,19 +1,32 @@
 """The single table's keys: one function per item type, so every access pattern spells its key once.
 
+Every document has a partition of its own (`ACCOUNT#{acct}#INVOICE#{id}`…), so a bulk run writes
+to as many partitions as it writes documents. The account-wide lists (all invoices, customers, by
+status, by due date) are global secondary indexes whose partition keys are spread over `SHARDS`
+shards by a hash of the document id: a run's index writes fall evenly on them, and a list reads
+every shard and merges them by sort key. The number series counter is the one item a bulk run
+writes repeatedly, once per batch.
+
 See docs/dynamodb-access-patterns.md for which pattern reads which key or index.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, date, datetime
 from typing import Any
 
 Item = dict[str, dict[str, Any]]  # a DynamoDB item in the low-level client's typed form
 
-NO_DUE_DATE = "0000-00-00"  # sorts before every real date on GSI2
-AFTER_ANY_ID = "~"  # sorts after every id character ([0-9a-z_]) in `{due}#{id}` sort keys
+SHARDS = 16  # per account-wide index partition; see docs/scaling.md for the arithmetic
+NO_DUE_DATE = "0000-00-00"  # sorts before every real date
+AFTER_ANY_ID = "~"  # sorts after every id character ([0-9a-z_])
 
-GSI1, GSI2, GSI3 = "GSI1", "GSI2", "GSI3"
+GSI1, GSI2, GSI3, GSI4 = "GSI1", "GSI2", "GSI3", "GSI4"
+
+
+def shard(document_id: str) -> int:
+    return zlib.crc32(document_id.encode()) % SHARDS
 
 
 def account_pk(account_id: str) -> str:
@@ -24,34 +37,24 @@ def account_key(account_id: str) -> Item:
     return {"PK": s(account_pk(account_id)), "SK": s("ACCOUNT")}
 
 
+def _document_key(account_id: str, kind: str, document_id: str) -> Item:
+    return {"PK": s(f"ACCOUNT#{account_id}#{kind}#{document_id}"), "SK": s(kind)}
+
+
 def customer_key(account_id: str, customer_id: str) -> Item:
-    return {"PK": s(account_pk(account_id)), "SK": s(f"CUSTOMER#{customer_id}")}
+    return _document_key(account_id, "CUSTOMER", customer_id)
 
 
 def invoice_key(account_id: str, invoice_id: str) -> Item:
-    return {"PK": s(account_pk(account_id)), "SK": s(f"INVOICE#{invoice_id}")}
+    return _document_key(account_id, "INVOICE", invoice_id)
 
 
 def credit_note_key(account_id: str, credit_note_id: str) -> Item:
-    return {"PK": s(account_pk(account_id)), "SK": s(f"CREDITNOTE#{credit_note_id}")}
+    return _document_key(account_id, "CREDITNOTE", credit_note_id)
 
 
-def series_key(account_id: str, series_key_: str) -> Item:
-    return {"PK": s(account_pk(account_id)), "SK": s(f"SERIES#{series_key_}")}
-
-
-def number_claim_key(account_id: str, number: str) -> Item:
-    return {"PK": s(account_pk(account_id)), "SK": s(f"NUMBER#{number}")}
-
-
-def events_pk(invoice_id: str) -> str:
-    return f"INVOICE#{invoice_id}"
-
-
-def event_key(invoice_id: str, at: datetime, type_: str, event_id: str) -> Item:
-    """Events sort by time, then by the order they were recorded in (event ids are time-sortable):
-    two events at the same instant (a frozen test clock) neither overwrite each other nor swap."""
-    return {"PK": s(events_pk(invoice_id)), "SK": s(f"EVENT#{timestamp(at)}#{event_id}#{type_}")}
+def series_key(account_id: str, prefix: str) -> Item:
+    return _document_key(account_id, "SERIES", prefix)
 
 
 def api_key_key(key_hash: str) -> Item:
@@ -60,23 +63,23 @@ def api_key_key(key_hash: str) -> Item:
 
 # --- index keys ------------------------------------------------------------------------------
 
-def customer_invoices_pk(customer_id: str) -> str:  # GSI1
-    return f"CUSTOMER#{customer_id}"
+def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a customer's invoices, …
+    return f"ACCOUNT#{account_id}#{kind}#{parent_id}"
 
 
-def invoice_credit_notes_pk(invoice_id: str) -> str:  # GSI1
-    return f"INVOICE#{invoice_id}"
+def collection_pk(account_id: str, kind: str, shard_: int) -> str:  # GSI2: all invoices / customers
+    return f"ACCOUNT#{account_id}#{kind}S#{shard_:02d}"
 
 
-def status_pk(account_id: str, status: str) -> str:  # GSI2
-    return f"ACCOUNT#{account_id}#STATUS#{status}"
+def status_pk(account_id: str, status: str, shard_: int) -> str:  # GSI3
+    return f"ACCOUNT#{account_id}#STATUS#{status}#{shard_:02d}"
 
 
-def due_pk(account_id: str) -> str:  # GSI3
-    return f"ACCOUNT#{account_id}#DUE"
+def due_pk(account_id: str, shard_: int) -> str:  # GSI4
+    return f"ACCOUNT#{account_id}#DUE#{shard_:02d}"
 
 
-def due_sk(due_date: date | None, invoice_id: str) -> str:  # GSI2 and GSI3
+def due_sk(due_date: date | None, invoice_id: str) -> str:  # GSI3 and GSI4
     return f"{due_date.isoformat() if due_date else NO_DUE_DATE}#{invoice_id}"
 
 

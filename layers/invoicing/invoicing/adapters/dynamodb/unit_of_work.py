@@ -1,0 +1,147 @@
+"""The unit of work on DynamoDB: repositories register writes, `commit()` makes them one atomic write.
+
+A commit of one item is a single conditional PutItem or UpdateItem (atomic by itself, and half the
+cost of a transaction); a commit of several items is one TransactWriteItems (at most 100 items:
+the batch use cases size their batches to fit). Every aggregate write carries the domain events of
+that change inside the item (`events`, with `outbox_count` saying how many are new), so state and
+events are always written together; the table's stream feeds the relay that publishes them.
+
+Conflicts are mapped to typed errors here, in one place: each registered write says which error a
+failed condition on it means. A series counter that moved raises `SeriesMoved`, which the services
+answer by running the whole use case again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+
+from botocore.exceptions import ClientError
+
+from invoicing.adapters.dynamodb.common import cancellation_codes, error_code, low_level_client
+from invoicing.domain.errors import Conflict, SeriesMoved
+
+MAX_TRANSACTION_ITEMS = 100
+Explain = Callable[[], Exception]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One registered write: a TransactWriteItems entry (`{"Put": ...}` or `{"Update": ...}`) and
+    the error a failed condition on it means."""
+
+    entry: dict[str, Any]
+    explain: Explain
+
+    @property
+    def key(self) -> tuple[str, str]:
+        body = next(iter(self.entry.values()))
+        key = body.get("Key") or body["Item"]
+        return key["PK"]["S"], key["SK"]["S"]
+
+
+class DynamoUnitOfWork:
+    """`with uow: ...; uow.commit()`. Leaving the block without committing discards the writes."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+        from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
+        from invoicing.adapters.dynamodb.customers import DynamoCustomers
+        from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+        from invoicing.adapters.dynamodb.series import DynamoNumberSeries
+
+        self.client = low_level_client(client)
+        self.table = table_name
+        self._writes: list[Write] = []
+        self.accounts = DynamoAccounts(self)
+        self.customers = DynamoCustomers(self)
+        self.invoices = DynamoInvoices(self)
+        self.credit_notes = DynamoCreditNotes(self)
+        self.series = DynamoNumberSeries(self)
+        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series)
+
+    def __enter__(self) -> Self:
+        self._reset()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._writes = []
+        for repository in self._repositories:
+            repository.forget()
+
+    # --- what repositories call ----------------------------------------------------------------
+
+    def put(self, item: dict[str, Any], explain: Explain, condition: str | None = None, **expression: Any) -> None:
+        entry: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if condition:
+            entry["ConditionExpression"] = condition
+        entry.update({k: v for k, v in expression.items() if v})
+        self._register(Write({"Put": entry}, explain))
+
+    def update(self, key: dict[str, Any], update: str, explain: Explain, condition: str | None = None,
+               **expression: Any) -> None:
+        entry: dict[str, Any] = {"TableName": self.table, "Key": key, "UpdateExpression": update}
+        if condition:
+            entry["ConditionExpression"] = condition
+        entry.update({k: v for k, v in expression.items() if v})
+        self._register(Write({"Update": entry}, explain))
+
+    def _register(self, write: Write) -> None:
+        if any(w.key == write.key for w in self._writes):
+            raise ValueError(f"one commit writes each item once; {write.key} is already registered")
+        self._writes.append(write)
+
+    @property
+    def pending(self) -> int:
+        """How many items the commit will write (batch use cases stop below MAX_TRANSACTION_ITEMS)."""
+        return len(self._writes)
+
+    # --- commit ----------------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        writes, self._writes = self._writes, []
+        if not writes:
+            return
+        if len(writes) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a commit writes at most {MAX_TRANSACTION_ITEMS} items, got {len(writes)}")
+        if len(writes) == 1:
+            self._write_one(writes[0])
+            return
+        try:
+            self.client.transact_write_items(TransactItems=[w.entry for w in writes])
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            raise _explain(writes, cancellation_codes(error)) from error
+
+    def _write_one(self, write: Write) -> None:
+        (kind, body), = write.entry.items()
+        try:
+            if kind == "Put":
+                self.client.put_item(**body)
+            else:
+                self.client.update_item(**body)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise write.explain() from error
+            raise
+
+
+def _explain(writes: list[Write], codes: list[str]) -> Exception:
+    """The error for a cancelled transaction: a moved series first (retry everything), then the first
+    failed condition in registration order, then a concurrent transaction on an item."""
+    failed = [(w, code) for w, code in zip(writes, codes, strict=False) if code not in ("None", "")]
+    for write, _ in failed:
+        error = write.explain()
+        if isinstance(error, SeriesMoved):
+            return error
+    for write, code in failed:
+        if code == "ConditionalCheckFailed":
+            return write.explain()
+    if any(code == "TransactionConflict" for _, code in failed):
+        return SeriesMoved("Another transaction wrote the same items; try again.")
+    return Conflict("The change could not be written (" + ", ".join(code for _, code in failed) + "); try again.")

@@ -1,0 +1,299 @@
+"""In-memory fakes of the services' ports: the same rules as the DynamoDB adapters (a commit writes
+everything or nothing, a stale version conflicts, a moved series makes the use case run again), so
+the services' rules are tested fast, and the same tests run on DynamoDB in tests/integration."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Self
+
+from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.errors import Conflict, InvalidInput, NotFound, SeriesMoved
+from invoicing.domain.events import DomainEvent
+from invoicing.domain.invoice import Invoice
+from invoicing.domain.numbering import Series
+from invoicing.domain.party import Account, Customer
+from invoicing.services.ports import InvoiceFilter, Page
+
+
+@dataclass
+class Store:
+    """What a fake unit of work commits into (the table)."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
+    invoices: dict[tuple[str, str], Invoice] = field(default_factory=dict)
+    credit_notes: dict[tuple[str, str], CreditNote] = field(default_factory=dict)
+    trails: dict[tuple[str, str], list[DomainEvent]] = field(default_factory=dict)
+    series: dict[tuple[str, str], int] = field(default_factory=dict)
+    outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
+    commits: int = 0
+
+
+def _page(items: list[Any], limit: int, starting_after: str | None) -> Page[Any]:
+    items = sorted(items, key=lambda x: x.id, reverse=True)
+    if starting_after:
+        items = [x for x in items if x.id < starting_after]
+    return Page[Any](data=items[:limit], has_more=len(items) > limit)
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or Store()
+        self._changes: list[tuple[Callable[[], None], Callable[[], None]]] = []  # (check, apply)
+        self._read: dict[tuple[str, str], int] = {}
+        self._reserved: set[tuple[str, str]] = set()
+        self.before_commit: Callable[[Store], None] | None = None  # lets a test move things meanwhile
+        self.accounts = _Accounts(self)
+        self.customers = _Customers(self)
+        self.invoices = _Invoices(self)
+        self.credit_notes = _CreditNotes(self)
+        self.series = _Series(self)
+
+    def __enter__(self) -> Self:
+        self._changes, self._read, self._reserved = [], {}, set()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._changes, self._read, self._reserved = [], {}, set()
+
+    def register(self, check: Callable[[], None], apply: Callable[[], None]) -> None:
+        self._changes.append((check, apply))
+
+    def commit(self) -> None:
+        changes, self._changes = self._changes, []
+        if self.before_commit:
+            hook, self.before_commit = self.before_commit, None
+            hook(self.store)
+        errors: list[Exception] = []
+        for check, _ in changes:
+            try:
+                check()
+            except Exception as error:  # collected: a moved series wins, as on DynamoDB
+                errors.append(error)
+        if errors:
+            raise next((e for e in errors if isinstance(e, SeriesMoved)), errors[0])
+        for _, apply in changes:
+            apply()
+        if changes:
+            self.store.commits += 1
+
+
+class _Accounts:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, account_id: str) -> Account:
+        if account_id not in self._uow.store.accounts:
+            raise NotFound(f"No such account: '{account_id}'.", param="account")
+        return self._uow.store.accounts[account_id]
+
+    def save(self, account: Account) -> None:
+        self._uow.register(lambda: None, lambda: self._uow.store.accounts.__setitem__(account.id, account))
+
+
+class _Customers:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, customer: Customer) -> None:
+        store, key = self._uow.store, (customer.account_id, customer.id)
+
+        def check() -> None:
+            if key in store.customers:
+                raise Conflict("exists", code="resource_already_exists")
+
+        def apply() -> None:
+            store.customers[key] = customer.model_copy(update={"events": ()})
+            store.outbox.extend(customer.events)
+
+        self._uow.register(check, apply)
+
+    def get(self, account_id: str, customer_id: str) -> Customer:
+        key = (account_id, customer_id)
+        if key not in self._uow.store.customers:
+            raise NotFound(f"No such customer: '{customer_id}'.", param="customer")
+        customer = self._uow.store.customers[key]
+        self._uow._read[("customer", customer_id)] = customer.version
+        return customer
+
+    def save(self, customer: Customer) -> None:
+        store, key = self._uow.store, (customer.account_id, customer.id)
+        loaded = self._uow._read[("customer", customer.id)]
+
+        def check() -> None:
+            if store.customers[key].version != loaded:
+                raise Conflict("changed concurrently")
+
+        def apply() -> None:
+            balance = store.customers[key].credit_balance  # the balance is not the document's to write
+            store.customers[key] = customer.model_copy(update={"events": (), "credit_balance": balance})
+            store.outbox.extend(customer.events)
+
+        self._uow.register(check, apply)
+
+    def adjust_credit(self, account_id: str, customer_id: str, delta: int) -> None:
+        store, key = self._uow.store, (account_id, customer_id)
+
+        def check() -> None:
+            if key not in store.customers:
+                raise NotFound("no customer")
+            if store.customers[key].credit_balance + delta < 0:
+                raise InvalidInput("balance too low", code="balance_insufficient")
+
+        def apply() -> None:
+            current = store.customers[key]
+            store.customers[key] = current.model_copy(update={"credit_balance": current.credit_balance + delta})
+
+        self._uow.register(check, apply)
+
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]:
+        return _page([c for (a, _), c in self._uow.store.customers.items() if a == account_id], limit, starting_after)
+
+
+class _Invoices:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, invoice: Invoice) -> None:
+        store, key = self._uow.store, (invoice.account_id, invoice.id)
+
+        def check() -> None:
+            if key in store.invoices:
+                raise Conflict("exists", code="resource_already_exists")
+
+        self._uow.register(check, lambda: self._store(invoice))
+
+    def _store(self, invoice: Invoice) -> None:
+        store, key = self._uow.store, (invoice.account_id, invoice.id)
+        store.invoices[key] = invoice.model_copy(update={"events": ()})
+        store.trails.setdefault(key, []).extend(invoice.events)
+        store.outbox.extend(invoice.events)
+
+    def get(self, account_id: str, invoice_id: str) -> Invoice:
+        key = (account_id, invoice_id)
+        if key not in self._uow.store.invoices:
+            raise NotFound(f"No such invoice: '{invoice_id}'.", param="invoice")
+        invoice = self._uow.store.invoices[key]
+        self._uow._read[("invoice", invoice_id)] = invoice.version
+        return invoice
+
+    def save(self, invoice: Invoice) -> None:
+        store, key = self._uow.store, (invoice.account_id, invoice.id)
+        loaded = self._uow._read[("invoice", invoice.id)]
+        if invoice.version <= loaded:
+            raise ValueError("a saved change is a new version")
+
+        def check() -> None:
+            if store.invoices[key].version != loaded:
+                raise Conflict("changed concurrently")
+
+        self._uow.register(check, lambda: self._store(invoice))
+
+    def list(self, account_id: str, flt: InvoiceFilter, *, limit: int, starting_after: str | None) -> Page[Invoice]:
+        found = [i for (a, _), i in self._uow.store.invoices.items() if a == account_id
+                 and (flt.status is None or i.status == flt.status)
+                 and (flt.customer_id is None or i.customer_id == flt.customer_id)]
+        return _page(found, limit, starting_after)
+
+    def recent_totals(self, account_id: str, customer_id: str, *, limit: int = 12) -> list[int]:
+        found = sorted((i for (a, _), i in self._uow.store.invoices.items()
+                        if a == account_id and i.customer_id == customer_id
+                        and i.status in ("open", "paid", "uncollectible")), key=lambda i: i.id, reverse=True)
+        return [i.totals.total for i in found if i.totals][:limit]
+
+    def events(self, account_id: str, invoice_id: str) -> list[DomainEvent]:
+        self.get(account_id, invoice_id)
+        return list(self._uow.store.trails.get((account_id, invoice_id), []))
+
+
+class _CreditNotes:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, note: CreditNote) -> None:
+        self._uow.register(lambda: None,
+                           lambda: self._uow.store.credit_notes.__setitem__((note.account_id, note.id), note))
+
+    def get(self, account_id: str, credit_note_id: str) -> CreditNote:
+        if (account_id, credit_note_id) not in self._uow.store.credit_notes:
+            raise NotFound(f"No such credit note: '{credit_note_id}'.", param="credit_note")
+        return self._uow.store.credit_notes[(account_id, credit_note_id)]
+
+    def list_for_invoice(self, account_id: str, invoice_id: str, *, limit: int,
+                         starting_after: str | None) -> Page[CreditNote]:
+        notes = [n for (a, _), n in self._uow.store.credit_notes.items()
+                 if a == account_id and n.invoice_id == invoice_id]
+        return _page(notes, limit, starting_after)
+
+
+class _Series:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def next(self, account_id: str, series: Series) -> int:
+        return self.reserve(account_id, series, 1).start
+
+    def reserve(self, account_id: str, series: Series, count: int) -> range:
+        store, key = self._uow.store, (account_id, series.key)
+        if key in self._uow._reserved:
+            raise ValueError("reserve once per batch")
+        self._uow._reserved.add(key)
+        current = store.series.get(key, 0)
+
+        def check() -> None:
+            if store.series.get(key, 0) != current:
+                raise SeriesMoved("moved")
+
+        self._uow.register(check, lambda: store.series.__setitem__(key, current + count))
+        return range(current + 1, current + count + 1)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeIds:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._counter):026d}"  # sorts like creation order, as ULIDs do
+
+
+class FakeRetry:
+    def __init__(self, attempts: int = 5) -> None:
+        self.max = attempts
+        self.used = 0
+
+    def attempts(self) -> Iterator[int]:
+        for attempt in range(self.max):
+            self.used += 1
+            yield attempt
+
+
+class FakeDocuments:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+
+    def put_once(self, key: str, body: bytes, content_type: str) -> bool:
+        if key in self.objects:
+            return False
+        self.objects[key] = (body, content_type)
+        return True
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def presigned_url(self, key: str, *, expires_in: int) -> str:
+        return f"https://documents.example/{key}?expires_in={expires_in}"

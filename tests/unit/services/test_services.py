@@ -1,0 +1,204 @@
+"""The use cases' rules, against the ports (fakes here; DynamoDB in tests/integration)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
+from invoicing.domain.party import Numbering
+from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
+from tests.unit.services.conftest import Services
+
+
+def draft(s: Services, *amounts: int, customer_id: str | None = None, **fields: Any) -> str:
+    lines = tuple(NewLine(description=f"Item {i}", quantity=Decimal(1), unit_amount_decimal=Decimal(a))
+                  for i, a in enumerate(amounts or (10_000,)))
+    view = s.invoices.create_draft(s.seller.id, NewInvoice(customer_id=customer_id or s.buyer.id, lines=lines,
+                                                           **fields))
+    return view.invoice.id
+
+
+def trail(s: Services, invoice_id: str) -> list[str]:
+    return [e.type for e in s.invoices.events(s.seller.id, invoice_id)]
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+def test_a_draft_is_priced_and_records_its_creation(services: Services) -> None:
+    invoice_id = draft(services, 10_000, 2_000)
+    view = services.invoices.get(services.seller.id, invoice_id)
+    assert view.invoice.status == "draft"
+    assert view.invoice.totals is not None and view.invoice.totals.total == 15_000  # 12 000 + 25 % VAT
+    assert trail(services, invoice_id) == ["invoice.created"]
+
+
+def test_editing_a_draft_is_a_new_version_with_an_event(services: Services) -> None:
+    invoice_id = draft(services, 10_000)
+    services.invoices.add_lines(services.seller.id, invoice_id,
+                                [NewLine(description="More", quantity=Decimal(2), unit_amount_decimal=Decimal(500))])
+    view = services.invoices.get(services.seller.id, invoice_id)
+    assert [line.description for line in view.invoice.lines] == ["Item 0", "More"]
+    assert view.invoice.version == 1
+    services.invoices.remove_line(services.seller.id, invoice_id, view.invoice.lines[0].id)
+    assert trail(services, invoice_id) == ["invoice.created", "invoice.updated", "invoice.updated"]
+
+
+def test_a_due_date_in_the_past_is_refused(services: Services) -> None:
+    with pytest.raises(InvalidInput):
+        draft(services, due_date=services.clock.now().date().replace(year=2020))
+
+
+def test_an_unknown_customer_is_not_found(services: Services) -> None:
+    from invoicing.domain.errors import NotFound
+
+    with pytest.raises(NotFound):
+        draft(services, customer_id="cus_missing")
+
+
+# --- finalizing ---------------------------------------------------------------------------------
+
+def test_finalizing_numbers_gaplessly_and_freezes(services: Services) -> None:
+    ids = [draft(services) for _ in range(3)]
+    numbers = [services.invoices.finalize(services.seller.id, i).invoice.number for i in ids]
+    assert numbers == ["INV-000001", "INV-000002", "INV-000003"]
+    assert trail(services, ids[0]) == ["invoice.created", "invoice.finalized"]
+    with pytest.raises(InvoiceNotDraft):
+        services.invoices.finalize(services.seller.id, ids[0])
+    with pytest.raises(InvoiceNotDraft):
+        services.invoices.add_lines(services.seller.id, ids[0],
+                                    [NewLine(description="x", quantity=Decimal(1), unit_amount_decimal=Decimal(1))])
+
+
+def test_a_blocked_draft_takes_no_number(services: Services) -> None:
+    nobody = services.customers.create(services.seller.id, Changes({"name": "No Address Oy", "currency": "EUR"}))
+    blocked = draft(services, customer_id=nobody.id)
+    with pytest.raises(FinalizationBlocked):
+        services.invoices.finalize(services.seller.id, blocked)
+    assert services.invoices.finalize(services.seller.id, draft(services)).invoice.number == "INV-000001"
+
+
+def test_batch_finalization_numbers_in_order_and_reports_the_rest(services: Services) -> None:
+    nobody = services.customers.create(services.seller.id, Changes({"name": "No Address Oy", "currency": "EUR"}))
+    ids = [draft(services) for _ in range(3)]
+    blocked = draft(services, customer_id=nobody.id)
+    already = draft(services)
+    services.invoices.finalize(services.seller.id, already)
+    outcome = services.invoices.finalize_many(services.seller.id, [ids[0], blocked, ids[1], already, ids[2]])
+    assert [i.number for i in outcome.finalized] == ["INV-000002", "INV-000003", "INV-000004"]
+    assert set(outcome.failed) == {blocked, already}
+    assert isinstance(outcome.failed[blocked], FinalizationBlocked)
+    assert isinstance(outcome.failed[already], InvoiceNotDraft)
+
+
+def test_a_batch_larger_than_one_commit_is_split_without_gaps(services: Services) -> None:
+    ids = [draft(services, 100) for _ in range(120)]
+    outcome = services.invoices.finalize_many(services.seller.id, ids)
+    assert [i.number for i in outcome.finalized] == [f"INV-{n:06d}" for n in range(1, 121)]
+    assert not outcome.failed
+
+
+def test_credit_on_the_balance_is_used_once(services: Services) -> None:
+    with services.uow as uow:
+        uow.customers.adjust_credit(services.seller.id, services.buyer.id, 5_000)
+        uow.commit()
+    first, second = draft(services), draft(services)
+    outcome = services.invoices.finalize_many(services.seller.id, [first, second])
+    applied = {i.id: i.applied_balance for i in outcome.finalized}
+    assert applied == {first: 5_000, second: 0}  # the second commit saw the balance used by the first
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 0
+
+
+def test_per_customer_series_and_a_shared_prefix(services: Services) -> None:
+    services.accounts.update(services.seller.id, Changes({"numbering": Numbering(scope="customer")}))
+    acme = services.customers.create(services.seller.id, Changes({
+        "name": "Acme AB", "currency": "EUR", "invoice_prefix": "ACME", "email": "ap@acme.example",
+        "address": services.buyer.address}))
+    clash = services.customers.create(services.seller.id, Changes({
+        "name": "Clash AB", "currency": "EUR", "invoice_prefix": "ACME", "email": "ap@clash.example",
+        "address": services.buyer.address}))
+    numbers = [services.invoices.finalize(services.seller.id, draft(services, customer_id=c.id)).invoice.number
+               for c in (acme, clash, acme)]
+    assert numbers == ["ACME-0001", "ACME-0002", "ACME-0003"]  # one prefix, one series: never a duplicate
+
+
+# --- after finalizing ---------------------------------------------------------------------------
+
+def test_paying_voiding_and_uncollectible_follow_the_state_machine(services: Services) -> None:
+    paid, voided, lost = (draft(services) for _ in range(3))
+    for invoice_id in (paid, voided, lost):
+        services.invoices.finalize(services.seller.id, invoice_id)
+    assert services.invoices.pay(services.seller.id, paid).invoice.status == "paid"
+    assert services.invoices.void(services.seller.id, voided).invoice.status == "void"
+    assert services.invoices.mark_uncollectible(services.seller.id, lost).invoice.status == "uncollectible"
+    with pytest.raises(InvalidStateTransition):
+        services.invoices.void(services.seller.id, paid)
+    assert trail(services, paid) == ["invoice.created", "invoice.finalized", "invoice.paid"]
+    assert trail(services, voided)[-1] == "invoice.voided"
+    assert trail(services, lost)[-1] == "invoice.marked_uncollectible"
+
+
+def test_a_draft_has_no_documents(services: Services) -> None:
+    with pytest.raises(Conflict) as raised:
+        services.invoices.document_link(services.seller.id, draft(services), "pdf")
+    assert raised.value.code == "invoice_not_finalized"
+
+
+def test_a_document_being_rendered_says_when_to_ask_again(services: Services) -> None:
+    invoice_id = draft(services)
+    services.invoices.finalize(services.seller.id, invoice_id)
+    link = services.invoices.document_link(services.seller.id, invoice_id, "pdf")
+    assert (link.ready, link.url, link.retry_after) == (False, None, 2)
+
+
+# --- credit notes -------------------------------------------------------------------------------
+
+def test_a_credit_note_before_payment_lowers_what_is_due(services: Services) -> None:
+    invoice_id = draft(services, 10_000)
+    services.invoices.finalize(services.seller.id, invoice_id)
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id, amount=2_500))
+    assert (note.number, note.type, note.amount, note.tax) == ("CN-000001", "pre_payment", 2_500, 500)
+    invoice = services.invoices.get(services.seller.id, invoice_id).invoice
+    assert (invoice.amount_due, invoice.status) == (10_000, "open")
+    rest = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id))
+    assert (rest.number, rest.amount) == ("CN-000002", 10_000)
+    assert services.invoices.get(services.seller.id, invoice_id).invoice.status == "paid"
+    assert trail(services, invoice_id)[2:] == ["credit_note.created", "credit_note.created", "invoice.paid"]
+
+
+def test_a_credit_note_after_payment_becomes_customer_credit(services: Services) -> None:
+    invoice_id = draft(services, 10_000)
+    services.invoices.finalize(services.seller.id, invoice_id)
+    services.invoices.pay(services.seller.id, invoice_id)
+    services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id, amount=4_000))
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 4_000
+    with pytest.raises(InvalidInput):
+        services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id, amount=9_000))
+    next_invoice = draft(services, 10_000)
+    assert services.invoices.finalize(services.seller.id, next_invoice).invoice.applied_balance == 4_000
+
+
+def test_a_draft_cannot_be_credited(services: Services) -> None:
+    with pytest.raises(InvalidStateTransition):
+        services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=draft(services), amount=100))
+
+
+# --- customers and accounts ---------------------------------------------------------------------
+
+def test_customers_are_versioned_and_record_events(services: Services) -> None:
+    created = services.customers.create(services.seller.id, Changes(
+        {"name": "Kund AB", "currency": "SEK"}, tax_ids=[TaxIdInput("eu_vat", "SE 5567 0374 8501")]))
+    assert [e.type for e in created.events] == ["customer.created"]
+    assert created.tax_ids[0].value == "SE556703748501"
+    updated = services.customers.update(services.seller.id, created.id, Changes({"name": "Kund & Co AB"}))
+    assert (updated.name, updated.version) == ("Kund & Co AB", 1)
+    assert [e.type for e in updated.events] == ["customer.updated"]
+    assert services.customers.get(services.seller.id, created.id).name == "Kund & Co AB"
+
+
+def test_an_invalid_iban_is_refused(services: Services) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        services.accounts.update(services.seller.id, Changes({"iban": "SE00 1234"}))
+    assert raised.value.param == "iban"
