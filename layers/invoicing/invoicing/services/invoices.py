@@ -4,6 +4,7 @@ batches for billing runs), payment, void, uncollectible, the audit trail and doc
 from __future__ import annotations
 
 import builtins  # `list` is also a method here
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,10 +179,9 @@ class InvoiceService:
         finalized: builtins.list[Invoice] = []
         pending = builtins.list(dict.fromkeys(invoice_ids))
         while pending:
-            done, pending = commit_numbered(
-                self.uow, self.retry,
-                lambda uow, ids=pending: self._finalize_batch(uow, account_id, ids, now, failed),
-            )
+            done, pending = commit_numbered(self.uow, self.retry,
+                                            functools.partial(self._finalize_batch, account_id=account_id,
+                                                              ids=pending, now=now, failed=failed))
             finalized.extend(done)
         return BatchOutcome(finalized=finalized, failed=failed)
 
