@@ -6,7 +6,7 @@ import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 from tests.local.conftest import AUTH, Http
 
 
@@ -140,7 +140,7 @@ def test_handler_gets_a_lambda_context(http: Http) -> None:
     assert body["greeting"] == "hello, tester"  # the layer is importable, with the function's environment
 
 
-def test_direct_invocation_returns_the_handler_result(stack: LocalStack) -> None:
+def test_direct_invocation_returns_the_handler_result(stack: LocalRuntime) -> None:
     result = stack.invoke("AuthorizerFunction", {"authorizationToken": "Bearer allow-bo", "methodArn": "a/b"})
 
     assert result["principalId"] == "bo"

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from local.intrinsics import Resolver, TemplateError
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 from local.template import Template, references
 from tests.local.conftest import FIXTURE_TEMPLATE
 
 
-def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalStack) -> None:
+def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalRuntime) -> None:
     dynamodb = stack.boto3_client("dynamodb")
     table = dynamodb.describe_table(TableName="fixture-local-ItemsTable")["Table"]
 
@@ -31,7 +31,7 @@ def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalS
     assert stack.resources["ItemsTable"].get_att("StreamArn") == table["LatestStreamArn"]
 
 
-def test_bucket_is_versioned_and_encrypted(stack: LocalStack) -> None:
+def test_bucket_is_versioned_and_encrypted(stack: LocalRuntime) -> None:
     s3 = stack.boto3_client("s3")
     bucket = stack.resources.name("FilesBucket")
 
@@ -41,7 +41,7 @@ def test_bucket_is_versioned_and_encrypted(stack: LocalStack) -> None:
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
-def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalStack) -> None:
+def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalRuntime) -> None:
     sqs = stack.boto3_client("sqs")
     work = sqs.get_queue_attributes(QueueUrl=stack.resources.url("WorkQueue"), AttributeNames=["All"])["Attributes"]
     ordered = sqs.get_queue_attributes(QueueUrl=stack.resources.url("OrderedQueue"), AttributeNames=["All"])[
@@ -59,7 +59,7 @@ def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalStack) -
     assert ordered["ContentBasedDeduplication"] == "true"
 
 
-def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalStack) -> None:
+def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalRuntime) -> None:
     resources = stack.resources
 
     assert resources.url("WorkQueue") == f"{stack.endpoint_url}/123456789012/fixture-local-WorkQueue"
@@ -70,7 +70,7 @@ def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalStack) -> 
         resources.url("ItemsTable")
 
 
-def test_function_environment_merges_globals_and_resolves_intrinsics(stack: LocalStack) -> None:
+def test_function_environment_merges_globals_and_resolves_intrinsics(stack: LocalRuntime) -> None:
     env = json.loads(stack.invoke("EchoFunction", {"path": "/direct"})["body"])["env"]
 
     assert env == {
