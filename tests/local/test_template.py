@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -143,3 +144,26 @@ def test_template_reads_short_form_tags_and_finds_references() -> None:
         "ItemsTable",
         "AuthorizerFunction",
     }
+
+
+def test_each_function_sees_only_its_own_variables_at_import_and_invocation(stack: LocalRuntime) -> None:
+    stack.invoke("EchoFunction", {"path": "/direct"})  # a function with other variables ran before
+    a, b = stack.invoke("EnvAFunction"), stack.invoke("EnvBFunction")
+    only_globals = {"GREETING": "hello", "BUCKET_NAME": None, "EVENT_BUS_NAME": None}
+
+    for seen in (a["import"], a["invoke"]):
+        assert seen == {**only_globals, "ONLY_A": "a", "ONLY_B": None, "SHARED": "from-a"}
+    for seen in (b["import"], b["invoke"]):
+        assert seen == {**only_globals, "ONLY_A": None, "ONLY_B": "b", "SHARED": "from-b"}
+    assert a["endpoint"] == b["endpoint"] == stack.endpoint_url  # the runtime's own variables stay
+    assert a["region"] == "eu-west-1"
+
+
+def test_concurrent_invocations_of_different_functions_keep_their_own_variables(stack: LocalRuntime) -> None:
+    functions = ["EnvAFunction", "EnvBFunction"] * 8
+    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
+        results = list(pool.map(lambda name: stack.invoke(name, {"sleep": 0.02}), functions))
+
+    for name, result in zip(functions, results, strict=True):
+        assert result["unchanged"]
+        assert result["invoke"]["SHARED"] == ("from-a" if name == "EnvAFunction" else "from-b")
