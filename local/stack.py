@@ -28,6 +28,7 @@ from local.emulator import ACCOUNT_ID, DEFAULT_REGION, FAKE_CREDENTIALS, MotoEmu
 from local.functions import DEFAULT_MAX_CONTAINERS, FunctionRuntime, function_specs
 from local.pump import Pump
 from local.resources import Resources
+from local.streams import StreamCursor
 from local.template import StackTemplate, Template
 from local.triggers import load_triggers
 
@@ -118,13 +119,14 @@ class LocalRuntime:
         self._functions = FunctionRuntime(specs, max_containers=self._max_containers)
         self._exit.callback(self._functions.close)
 
-        subscriptions, schedules = load_triggers(self._stack, specs)
+        triggers = load_triggers(self._stack, specs)
         self._pump = Pump(
             self._functions.invoke,
             client_for("sqs"),
             self._clock,
-            subscriptions,
-            schedules,
+            triggers.queues,
+            triggers.schedules,
+            streams=[StreamCursor(s, client_for("dynamodbstreams"), self.region) for s in triggers.streams],
             region=self.region,
             account_id=ACCOUNT_ID,
             retry_delay=self._retry_delay,
