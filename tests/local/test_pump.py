@@ -172,6 +172,9 @@ def test_pattern_rules_on_the_template_bus_deliver_to_their_queue(stack: LocalRu
         ]
     )
 
-    received = stack.boto3_client("sqs").receive_message(QueueUrl=stack.resources.url("AuditQueue"))["Messages"]
+    sqs = stack.boto3_client("sqs")
+    received = sqs.receive_message(QueueUrl=stack.resources.url("AuditQueue"))["Messages"]
+    summary = sqs.receive_message(QueueUrl=stack.resources.url("AuditSummaryQueue"))["Messages"]
 
     assert json.loads(received[0]["Body"])["detail"] == detail
+    assert json.loads(summary[0]["Body"]) == {"audited": detail["id"], "kind": "item.created"}  # moto transforms
