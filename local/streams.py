@@ -157,6 +157,10 @@ class StreamCursor:
             for shard in self._shards.values()
         )
 
+    def pending_iterators(self) -> list[str]:
+        """Where each shard will be read next (for tests and debugging)."""
+        return [shard.iterator for shard in self._shards.values()]
+
     def event(self, batch: Batch) -> dict[str, Any]:
         return {"Records": batch.records}
 
@@ -192,9 +196,10 @@ class StreamCursor:
         reported = [failure.get("itemIdentifier") if isinstance(failure, dict) else None for failure in failures]
         if not reported:
             return None
-        if not all(isinstance(identifier, str) and identifier in numbers for identifier in reported):
+        positions = [numbers.index(item) for item in reported if isinstance(item, str) and item in numbers]
+        if len(positions) < len(reported):
             return numbers[0]  # Lambda treats an empty, null or unknown identifier as a failed batch
-        return min(reported, key=numbers.index)
+        return numbers[min(positions)]
 
     def _iterator_at(self, shard: _Shard, sequence_number: str) -> str:
         return self._iterator(shard, "AT_SEQUENCE_NUMBER", sequence_number)
