@@ -34,6 +34,7 @@ from local.template import IMPLICIT_API, StackTemplate
 
 STAGE = "local"
 ALL_METHODS = "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+BODY_TIMEOUT_SECONDS = 5.0  # how long a request body may take to arrive in full
 _TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "graphql")
 
 
@@ -464,6 +465,11 @@ def _gateway_error(api: ApiConfig | None, kind: str, status: int, message: str |
     return HttpResponse(custom.status or status, headers + list(custom.headers.items()), body.encode())
 
 
+def _request_timeout() -> HttpResponse:
+    headers = [("Content-Type", "application/json"), ("Connection", "close")]
+    return HttpResponse(408, headers, json.dumps({"message": "Request Timeout"}).encode())
+
+
 def _internal_error() -> HttpResponse:
     """What API Gateway answers when a proxy integration raises or returns something malformed."""
     headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "InternalServerErrorException")]
@@ -477,16 +483,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         target = urlsplit(self.path)
-        request = HttpRequest(
-            method=self.command,
-            path=unquote(target.path),
-            query=target.query,
-            headers=list(self.headers.items()),
-            body=self._read_body(),
-            source_ip=self.client_address[0],
-            server_port=self.server.server_address[1],
-        )
-        response = self.server.gateway.handle(request)
+        try:
+            body = self._read_body()
+        except TimeoutError:
+            # A body shorter than its Content-Length: answer, rather than hold a thread until the client gives up.
+            self.close_connection = True
+            response = _request_timeout()
+        else:
+            request = HttpRequest(
+                method=self.command,
+                path=unquote(target.path),
+                query=target.query,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                server_port=self.server.server_address[1],
+            )
+            response = self.server.gateway.handle(request)
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -499,6 +512,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             print(f"[api] {self.command} {self.path} → {response.status} ({elapsed:.0f} ms)", file=sys.stderr)
 
     def _read_body(self) -> bytes:
+        """The request body; TimeoutError if it does not arrive within the server's body timeout."""
+        self.connection.settimeout(self.server.body_timeout)
+        try:
+            return self._read_body_bytes()
+        finally:
+            self.connection.settimeout(None)  # an idle keep-alive connection may wait for its next request
+
+    def _read_body_bytes(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
             while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
@@ -518,18 +539,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 class _ApiHttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The listen backlog: the serving thread accepts one connection per loop, so a burst of clients
+    # (50 concurrent finalizations) overflows the default of 5 and gets connections reset.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], gateway: ApiGateway, access_log: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], gateway: ApiGateway, access_log: bool, body_timeout: float
+    ) -> None:
         self.gateway = gateway
         self.access_log = access_log
+        self.body_timeout = body_timeout
         super().__init__(address, _RequestHandler)
 
 
 class ApiServer:
     """The emulator on 127.0.0.1:`port` (0 picks a free port), served from a background thread."""
 
-    def __init__(self, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 0, access_log: bool = False) -> None:
-        self._server = _ApiHttpServer((host, port), gateway, access_log)
+    def __init__(
+        self,
+        gateway: ApiGateway,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_log: bool = False,
+        body_timeout: float = BODY_TIMEOUT_SECONDS,
+    ) -> None:
+        self._server = _ApiHttpServer((host, port), gateway, access_log, body_timeout)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="api-gateway", daemon=True
         )

@@ -115,13 +115,23 @@ class Authorizers:
             return AUTHORIZER_MISCONFIGURED
 
     def _identity(self, spec: AuthorizerSpec, event: Mapping[str, Any]) -> tuple[str, ...] | None:
-        """The identity source values, or None when one is missing (which is a 401)."""
-        headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
+        """The identity source values, or None when one is missing or sent twice (both are a 401).
+
+        A header sent twice is an ambiguous identity: API Gateway does not pick one of the values.
+        """
+        headers: dict[str, list[str]] = {}
+        for key, values in (event.get("multiValueHeaders") or {}).items():
+            headers.setdefault(key.lower(), []).extend(values)
         query = event.get("queryStringParameters") or {}
+
+        def header(name: str) -> str | None:
+            values = headers.get(name.lower()) or []
+            return values[0] if len(values) == 1 else None
+
         if spec.kind == "TOKEN":
-            token = headers.get(spec.header.lower())
+            token = header(spec.header)
             return (token,) if token else None
-        values = [headers.get(name.lower()) for name in spec.identity_headers]
+        values = [header(name) for name in spec.identity_headers]
         values += [query.get(name) for name in spec.identity_query]
         if not all(values):
             return None

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from local.client import ApiClient, bootstrap_account
 from local.samples import DEMO_ACCOUNT, DEMO_CUSTOMERS
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def _money(amount: int, currency: str, locale: str) -> str:
     return format_money(amount, currency, locale).replace("\u00a0", " ")
 
 
-def download(api: ApiClient, stack: LocalStack, path: str, target: Path) -> Path:
+def download(api: ApiClient, stack: LocalRuntime, path: str, target: Path) -> Path:
     link = api.get(path)
     if not link.get("url"):
         stack.drain(timeout=60)
@@ -66,7 +66,7 @@ def run(out_dir: Path) -> int:
     rows = []
     with progress:
         task = progress.add_task("Starting the local stack (moto server, API emulator)", total=steps)
-        with LocalStack(template=ROOT / "template.yaml", api_port=0, parameters={"LogLevel": "WARNING"}) as stack:
+        with LocalRuntime(template=ROOT / "template.yaml", api_port=0, parameters={"LogLevel": "WARNING"}) as stack:
             progress.advance(task)
             progress.update(task, description="Creating the seller account and an API key")
             api_key = bootstrap_account(stack, DEMO_ACCOUNT["name"])

@@ -12,12 +12,12 @@ import signal
 import sys
 import threading
 
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 LOCAL_ACCOUNT_NAME = "Local developer"
 
 
-def create_local_api_key(stack: LocalStack) -> str:
+def create_local_api_key(stack: LocalRuntime) -> str:
     """A seller account and its API key, made the way a deployer makes the first one."""
     from invoicing.onboarding import create_account_with_key
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with LocalStack(
+    with LocalRuntime(
         template=args.template,
         api_port=args.port,
         stack_name=args.stack_name,

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local.environ import EnvironPatch
+from local.environ import EnvironPatch, FunctionEnvironments
 from local.intrinsics import TemplateError
 from local.template import StackTemplate
 
@@ -202,8 +202,8 @@ class FunctionPool:
         container = self._acquire()
         started = time.monotonic()
         try:
-            self._runtime.apply_environment(self.spec)
-            result = container.handler(payload, LambdaContext(self.spec))
+            with self._runtime.environments.of(self.spec.logical_id):
+                result = container.handler(payload, LambdaContext(self.spec))
         finally:
             self._release(container)
         elapsed = time.monotonic() - started
@@ -245,6 +245,9 @@ class FunctionRuntime:
     def __init__(self, specs: Mapping[str, FunctionSpec], max_containers: int = DEFAULT_MAX_CONTAINERS) -> None:
         self.specs = dict(specs)
         self._environ = EnvironPatch()
+        self.environments = FunctionEnvironments(
+            {lid: spec.environment for lid, spec in self.specs.items()}, self._environ
+        )
         self._cold_start_lock = threading.Lock()
         for path in dict.fromkeys(path for spec in self.specs.values() for path in spec.layer_paths):
             if str(path) not in sys.path:
@@ -263,14 +266,9 @@ class FunctionRuntime:
                 return spec.logical_id
         raise KeyError(f"no function {function!r} in the template")
 
-    def apply_environment(self, spec: FunctionSpec) -> None:
-        """Functions of one template share their variables' values, so one process-wide env serves all."""
-        self._environ.set(spec.environment)
-
     def cold_start(self, spec: FunctionSpec) -> Container:
-        # One import at a time: the function's variables must be in place while its module runs.
-        with self._cold_start_lock:
-            self.apply_environment(spec)
+        # The module runs with its function's variables (settings are read at import), one import at a time.
+        with self.environments.of(spec.logical_id), self._cold_start_lock:
             return Container(spec)
 
     def close(self) -> None:

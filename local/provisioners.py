@@ -9,7 +9,6 @@ skipped on purpose: they change nothing about how the code behaves locally.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +17,8 @@ from local.resources import PhysicalResource
 ClientFor = Callable[[str], Any]
 Provisioner = Callable[[ClientFor, PhysicalResource, Mapping[str, Any]], None]
 
+# What moto's EventBridge applies to SQS targets is InputTransformer and SqsParameters (not Input or InputPath).
+_TARGET_KEYS = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "SqsParameters")
 _GSI_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
 _QUEUE_ATTRIBUTES = (
     "DelaySeconds",
@@ -57,20 +58,6 @@ def create_table(client_for: ClientFor, resource: PhysicalResource, props: Mappi
             TableName=resource.name,
             TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
         )
-
-
-def create_simple_table(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
-    key = props.get("PrimaryKey") or {"Name": "id", "Type": "String"}
-    attribute_type = {"String": "S", "Number": "N", "Binary": "B"}[key.get("Type", "String")]
-    create_table(
-        client_for,
-        resource,
-        {
-            "KeySchema": [{"AttributeName": key["Name"], "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": key["Name"], "AttributeType": attribute_type}],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-    )
 
 
 def _index(index: Mapping[str, Any], provisioned: bool) -> dict[str, Any]:
@@ -150,12 +137,6 @@ def _attribute(value: Any) -> str:
     return str(value)
 
 
-def create_topic(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
-    attributes = {key: _attribute(props[key]) for key in ("FifoTopic", "ContentBasedDeduplication") if key in props}
-    arn = client_for("sns").create_topic(Name=resource.name, Attributes=attributes)["TopicArn"]
-    resource.arn = resource.ref = resource.attributes["TopicArn"] = arn
-
-
 def create_event_bus(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
     if resource.name != "default":
         arn = client_for("events").create_event_bus(Name=resource.name)["EventBusArn"]
@@ -179,7 +160,7 @@ def create_event_rule(client_for: ClientFor, resource: PhysicalResource, props: 
         State=props.get("State", "ENABLED"),
     )
     targets = [
-        {key: target[key] for key in ("Id", "Arn", "Input", "InputPath") if key in target}
+        {key: target[key] for key in _TARGET_KEYS if key in target}
         for target in props.get("Targets", [])
         if ":lambda:" not in str(target.get("Arn", ""))
     ]
@@ -189,42 +170,10 @@ def create_event_rule(client_for: ClientFor, resource: PhysicalResource, props: 
         events.put_targets(Rule=resource.name, EventBusName=bus, Targets=targets)
 
 
-def create_parameter(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
-    client_for("ssm").put_parameter(
-        Name=resource.name, Value=str(props["Value"]), Type=props.get("Type", "String"), Overwrite=True
-    )
-
-
-def create_secret(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
-    """A secret with its literal value, or a random one shaped like GenerateSecretString asks."""
-    value = props.get("SecretString")
-    generate = props.get("GenerateSecretString")
-    if value is None and generate is not None:
-        generated = secrets.token_urlsafe(int(generate.get("PasswordLength", 32)))
-        template, key = generate.get("SecretStringTemplate"), generate.get("GenerateStringKey")
-        value = json.dumps({**json.loads(template), key: generated}) if template and key else generated
-    arn = client_for("secretsmanager").create_secret(Name=resource.name, SecretString=value or "")["ARN"]
-    resource.arn = resource.ref = resource.attributes["Id"] = arn
-
-
-def create_email_identity(client_for: ClientFor, resource: PhysicalResource, props: Mapping[str, Any]) -> None:
-    """Verified at once: locally there is no inbox or DNS to prove ownership with."""
-    ses = client_for("ses")
-    if "@" in resource.name:
-        ses.verify_email_identity(EmailAddress=resource.name)
-    else:
-        ses.verify_domain_identity(Domain=resource.name)
-
-
 PROVISIONERS: dict[str, Provisioner] = {
     "AWS::DynamoDB::Table": create_table,
-    "AWS::Serverless::SimpleTable": create_simple_table,
     "AWS::S3::Bucket": create_bucket,
     "AWS::SQS::Queue": create_queue,
-    "AWS::SNS::Topic": create_topic,
     "AWS::Events::EventBus": create_event_bus,
     "AWS::Events::Rule": create_event_rule,
-    "AWS::SSM::Parameter": create_parameter,
-    "AWS::SecretsManager::Secret": create_secret,
-    "AWS::SES::EmailIdentity": create_email_identity,
 }

@@ -1,4 +1,4 @@
-"""The SQS pump and scheduler: what Lambda's pollers and EventBridge do, in one background thread.
+"""The SQS and stream pump and scheduler: what Lambda's pollers and EventBridge do, in one background thread.
 
 For each SQS subscription it receives batches (never long-polling: the emulator serves one request at a
 time), one batch at a time unless the event's ScalingConfig.MaximumConcurrency allows more, invokes the
@@ -7,6 +7,9 @@ function, deletes what succeeded and makes the rest visible again soon. With
 malformed failure report, retries the whole batch. Moto itself moves a message to the DLQ on the receive
 after its `maxReceiveCount`-th, as SQS does. For FIFO queues moto holds back a message group while one
 of its batches is in flight, so each group is processed in order, one batch at a time.
+
+Each DynamoDB stream subscription reads its shards in order, one batch at a time (streams.py decides
+what a batch is and what its outcome means; failed batches wait `retry_delay` before they are retried).
 
 Retries are fast so that demos stay fast: a failed message becomes visible at once and its
 subscription pauses for `retry_delay` seconds (SQS visibility is whole seconds).
@@ -18,6 +21,7 @@ which is what a billing run that looks at "now" needs and keeps a months-long ju
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -28,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from invoicing.adapters.clock import Clock
+from local.streams import Batch, StreamCursor
 from local.triggers import QueueSubscription, Schedule, sqs_event
 
 Invoke = Callable[[str, Any], Any]
@@ -51,11 +56,13 @@ class Pump:
         *,
         region: str,
         account_id: str,
+        streams: list[StreamCursor] | None = None,
         retry_delay: float = 0.25,
         max_workers: int = 16,
         idle_interval: float = 0.2,
     ) -> None:
         self.subscriptions = subscriptions
+        self.streams = list(streams or [])
         self.schedules = {schedule.name: schedule for schedule in schedules}
         self._invoke = invoke
         self._sqs = sqs
@@ -68,6 +75,8 @@ class Pump:
         self._state = threading.Lock()
         self._in_flight = dict.fromkeys(range(len(subscriptions)), 0)
         self._paused_until = dict.fromkeys(range(len(subscriptions)), 0.0)
+        self._stream_busy = dict.fromkeys(range(len(self.streams)), False)
+        self._stream_paused_until = dict.fromkeys(range(len(self.streams)), 0.0)
         self._active = 0  # batches and scheduled invocations running
         self._activity = 0  # bumped whenever work starts or ends, so drain can tell nothing happened
         self._wake = threading.Event()
@@ -76,6 +85,8 @@ class Pump:
         self._schedule_from(clock.now())
 
     def start(self) -> None:
+        for cursor in self.streams:
+            cursor.open()  # StartingPosition LATEST means from the moment the mapping exists
         self._thread.start()
 
     def stop(self) -> None:
@@ -90,14 +101,14 @@ class Pump:
         self._wake.set()
 
     def drain(self, timeout: float = 30.0) -> bool:
-        """Wait until every subscribed queue is empty and nothing runs: True, or False on timeout."""
+        """Wait until every subscribed queue is empty, every stream read and nothing runs (True), or timeout."""
         deadline = time.monotonic() + timeout
         while True:
             self.wake()
             with self._state:
                 activity = self._activity
                 busy = self._active > 0
-            if not busy and not self._due() and self._queues_empty():
+            if not busy and not self._due() and self._queues_empty() and not self._streams_pending():
                 with self._state:
                     if self._active == 0 and self._activity == activity:
                         return True
@@ -134,6 +145,8 @@ class Pump:
             worked = self._fire_due_schedules()
             for index, subscription in enumerate(self.subscriptions):
                 worked = self._poll(index, subscription) or worked
+            for index, cursor in enumerate(self.streams):
+                worked = self._poll_stream(index, cursor) or worked
             if worked:
                 idle_wait = 0.01
                 continue
@@ -252,6 +265,58 @@ class Pump:
             print(f"[local] {subscription.function}: invalid batchItemFailures {failures!r}", file=sys.stderr)
             return every_id
         return {str(identifier) for identifier in reported}
+
+    def _poll_stream(self, index: int, cursor: StreamCursor) -> bool:
+        """One batch per mapping at a time, so each shard is processed in order."""
+        with self._state:
+            if self._stream_busy[index] or self._stream_paused_until[index] > time.monotonic():
+                return False
+            self._stream_busy[index] = True
+        try:
+            batch, skipped = cursor.read()
+        except Exception as error:
+            with self._state:
+                self._stream_busy[index] = False
+            if not self._stopping.is_set():
+                print(f"[local] reading {cursor.subscription.stream_arn} failed: {error}", file=sys.stderr)
+            return False
+        if batch is None:
+            with self._state:
+                self._stream_busy[index] = False
+            return skipped
+        self._start_work()
+        self._executor.submit(self._deliver_stream, index, cursor, batch)
+        return True
+
+    def _deliver_stream(self, index: int, cursor: StreamCursor, batch: Batch) -> None:
+        subscription = cursor.subscription
+        try:
+            result, error = None, None
+            try:
+                result = self._invoke(subscription.function, cursor.event(batch))
+            except Exception as raised:
+                error = raised
+                print(
+                    f"[local] {subscription.function} failed a batch of {len(batch.records)} stream records:",
+                    file=sys.stderr,
+                )
+                traceback.print_exc(file=sys.stderr)
+            outcome = cursor.settle(batch, result, error)
+            if outcome.retry:
+                with self._state:
+                    self._stream_paused_until[index] = time.monotonic() + self._retry_delay
+            if outcome.on_failure is not None and subscription.on_failure is not None:
+                self._sqs.send_message(QueueUrl=subscription.on_failure.url, MessageBody=json.dumps(outcome.on_failure))
+        except Exception:
+            if not self._stopping.is_set():
+                traceback.print_exc(file=sys.stderr)
+        finally:
+            with self._state:
+                self._stream_busy[index] = False
+            self._end_work()
+
+    def _streams_pending(self) -> bool:
+        return any(cursor.pending() for cursor in self.streams)
 
     def _queues_empty(self) -> bool:
         for url in dict.fromkeys(subscription.queue.url for subscription in self.subscriptions):

@@ -17,10 +17,8 @@ from local.intrinsics import TemplateError
 
 NAME_PROPERTIES = {
     "AWS::DynamoDB::Table": "TableName",
-    "AWS::Serverless::SimpleTable": "TableName",
     "AWS::S3::Bucket": "BucketName",
     "AWS::SQS::Queue": "QueueName",
-    "AWS::SNS::Topic": "TopicName",
     "AWS::Events::EventBus": "Name",
     "AWS::Events::Rule": "Name",
     "AWS::Serverless::Function": "FunctionName",
@@ -28,11 +26,7 @@ NAME_PROPERTIES = {
     "AWS::Serverless::LayerVersion": "LayerName",
     "AWS::Lambda::LayerVersion": "LayerName",
     "AWS::Serverless::Api": "Name",
-    "AWS::SSM::Parameter": "Name",
-    "AWS::SecretsManager::Secret": "Name",
     "AWS::IAM::Role": "RoleName",
-    "AWS::SES::EmailIdentity": "EmailIdentity",
-    "AWS::SES::ConfigurationSet": "Name",
     "AWS::Logs::LogGroup": "LogGroupName",
 }
 
@@ -62,7 +56,7 @@ def describe(
 ) -> PhysicalResource:
     """The deterministic identity of a resource named `name` (provisioning may refine it)."""
     prefix = f"{region}:{account_id}"
-    if type_ in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
+    if type_ == "AWS::DynamoDB::Table":
         arn = f"arn:aws:dynamodb:{prefix}:table/{name}"
         return PhysicalResource(logical_id, type_, name, arn, ref=name)
     if type_ == "AWS::S3::Bucket":
@@ -78,9 +72,6 @@ def describe(
         arn = f"arn:aws:sqs:{prefix}:{name}"
         attributes = {"QueueName": name, "QueueUrl": url}
         return PhysicalResource(logical_id, type_, name, arn, ref=url, url=url, attributes=attributes)
-    if type_ == "AWS::SNS::Topic":
-        arn = f"arn:aws:sns:{prefix}:{name}"
-        return PhysicalResource(logical_id, type_, name, arn, ref=arn, attributes={"TopicName": name, "TopicArn": arn})
     if type_ == "AWS::Events::EventBus":
         arn = f"arn:aws:events:{prefix}:event-bus/{name}"
         return PhysicalResource(logical_id, type_, name, arn, ref=name, attributes={"Name": name})
@@ -95,12 +86,6 @@ def describe(
         api_id = hashlib.sha256(logical_id.encode()).hexdigest()[:10]
         arn = f"arn:aws:apigateway:{region}::/restapis/{api_id}"
         return PhysicalResource(logical_id, type_, name, arn, ref=api_id, attributes={"RootResourceId": api_id[:6]})
-    if type_ == "AWS::SSM::Parameter":
-        arn = f"arn:aws:ssm:{prefix}:parameter/{name.lstrip('/')}"
-        return PhysicalResource(logical_id, type_, name, arn, ref=name)
-    if type_ == "AWS::SecretsManager::Secret":
-        arn = f"arn:aws:secretsmanager:{prefix}:secret:{name}-local"
-        return PhysicalResource(logical_id, type_, name, arn, ref=arn, attributes={"Id": arn})
     if type_ == "AWS::IAM::Role":
         arn = f"arn:aws:iam::{account_id}:role/{name}"
         return PhysicalResource(logical_id, type_, name, arn, ref=name, attributes={"RoleId": name})

@@ -1,6 +1,6 @@
 """The local stack: the whole template running on this machine, for `make demo`, `make dev` and tests.
 
-    with LocalStack(template="template.yaml", api_port=0) as stack:
+    with LocalRuntime(template="template.yaml", api_port=0) as stack:
         requests.post(f"{stack.api_url}/invoices", ...)
         stack.clock.advance(timedelta(days=30))
         stack.drain(timeout=30)
@@ -21,13 +21,14 @@ from typing import Any, TypeVar
 
 import boto3
 
-from invoicing.adapters import clock as clock_port
-from invoicing.adapters.clock import OffsetClock
+from invoicing.adapters import clock as application_clock
 from local.apigateway import ApiGateway, ApiServer, DevRoute, load_routes
+from local.clock import OffsetClock
 from local.emulator import ACCOUNT_ID, DEFAULT_REGION, FAKE_CREDENTIALS, MotoEmulator
 from local.functions import DEFAULT_MAX_CONTAINERS, FunctionRuntime, function_specs
 from local.pump import Pump
 from local.resources import Resources
+from local.streams import StreamCursor
 from local.template import StackTemplate, Template
 from local.triggers import load_triggers
 
@@ -35,10 +36,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _T = TypeVar("_T")
 _running_lock = threading.Lock()
-_running: list[LocalStack] = []
+_running: list[LocalRuntime] = []
 
 
-class LocalStack:
+class LocalRuntime:
     """One template's resources, functions, API, pump and clock, running in this process."""
 
     def __init__(
@@ -75,10 +76,10 @@ class LocalStack:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> LocalStack:
+    def start(self) -> LocalRuntime:
         with _running_lock:
             if _running:
-                raise RuntimeError("a LocalStack is already running in this process (moto's state is global)")
+                raise RuntimeError("a LocalRuntime is already running in this process (moto's state is global)")
             _running.append(self)
         self._exit.callback(_running.remove, self)
         try:
@@ -111,22 +112,21 @@ class LocalStack:
 
         self._stack.provision(client_for)
 
-        previous_clock = clock_port.current.clock
         self._clock = OffsetClock(self._clock_start)
-        clock_port.install(self._clock)
-        self._exit.callback(clock_port.install, previous_clock)
+        self._exit.callback(application_clock.install, application_clock.install(self._clock))
 
         specs = function_specs(self._stack)
         self._functions = FunctionRuntime(specs, max_containers=self._max_containers)
         self._exit.callback(self._functions.close)
 
-        subscriptions, schedules = load_triggers(self._stack, specs)
+        triggers = load_triggers(self._stack, specs)
         self._pump = Pump(
             self._functions.invoke,
             client_for("sqs"),
             self._clock,
-            subscriptions,
-            schedules,
+            triggers.queues,
+            triggers.schedules,
+            streams=[StreamCursor(s, client_for("dynamodbstreams"), self.region) for s in triggers.streams],
             region=self.region,
             account_id=ACCOUNT_ID,
             retry_delay=self._retry_delay,
@@ -152,7 +152,7 @@ class LocalStack:
         self._exit.close()
         self._clients.clear()
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> LocalRuntime:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -259,7 +259,7 @@ class LocalStack:
 
 def _started(part: _T | None) -> _T:
     if part is None:
-        raise RuntimeError("the LocalStack is not running: use `with LocalStack(...) as stack:`")
+        raise RuntimeError("the LocalRuntime is not running: use `with LocalRuntime(...) as stack:`")
     return part
 
 

@@ -3,9 +3,9 @@
 The template is read with cfn-lint's decoder (it understands the `!Ref`/`!GetAtt`/`!Sub` short forms)
 and every resource the code talks to is created in the emulator from its definition: DynamoDB tables
 (keys, GSIs/LSIs, streams, TTL), S3 buckets (versioning, encryption, public access block, CORS),
-SQS queues (FIFO, visibility timeout, redrive policies), SNS topics, EventBridge buses and pattern
-rules, SSM parameters, Secrets Manager secrets and SES identities. Nothing is declared twice, so the
-template and the local resources cannot drift apart.
+SQS queues (FIFO, visibility timeout, redrive policies), EventBridge buses and pattern rules. Nothing is
+declared twice, so the template and the local resources cannot drift apart. Why these are created by
+the runtime's own provisioners rather than by moto's CloudFormation: local/README.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Which queues and schedules invoke which function, and the events Lambda builds for them.
 
-Read from the template: functions' `SQS`, `Schedule` and `ScheduleV2` events, standalone
-`AWS::Lambda::EventSourceMapping`s on SQS queues, and scheduled `AWS::Events::Rule`s that target a
-function. The event shapes are those Lambda delivers (an SQS batch of Records; EventBridge's
-"Scheduled Event", or the target's fixed `Input`).
+Read from the template: functions' `SQS`, `DynamoDB`, `Schedule` and `ScheduleV2` events, standalone
+`AWS::Lambda::EventSourceMapping`s on SQS queues and DynamoDB streams (see streams.py), and scheduled
+`AWS::Events::Rule`s that target a function. The event shapes are those Lambda delivers (an SQS batch
+of Records; EventBridge's "Scheduled Event", or the target's fixed `Input`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from local.functions import FunctionSpec
 from local.intrinsics import TemplateError
 from local.resources import PhysicalResource
+from local.streams import StreamSubscription, is_stream_arn, stream_subscription
 from local.template import StackTemplate
 
 DEFAULT_BATCH_SIZE = 10
@@ -89,28 +90,46 @@ class Schedule:
         }
 
 
-def load_triggers(
-    stack: StackTemplate, specs: Mapping[str, FunctionSpec]
-) -> tuple[list[QueueSubscription], list[Schedule]]:
-    subscriptions: list[QueueSubscription] = []
-    schedules: list[Schedule] = []
+@dataclass(frozen=True)
+class Triggers:
+    queues: list[QueueSubscription]
+    streams: list[StreamSubscription]
+    schedules: list[Schedule]
+
+
+def load_triggers(stack: StackTemplate, specs: Mapping[str, FunctionSpec]) -> Triggers:
+    triggers = Triggers([], [], [])
     for spec in specs.values():
         for event_name, event in spec.events.items():
             kind, props = event.get("Type"), stack.resolve(event.get("Properties") or {})
-            if kind == "SQS":
-                subscriptions.append(_subscription(stack, spec.logical_id, props))
+            if kind == "SQS" and _enabled(props):
+                triggers.queues.append(_subscription(stack, spec.logical_id, props))
+            elif kind == "DynamoDB" and _enabled(props):
+                where = f"{spec.logical_id}.{event_name}"
+                triggers.streams.append(stream_subscription(stack, spec.logical_id, spec.arn, props, where))
             elif kind in ("Schedule", "ScheduleV2"):
-                schedules.append(_function_schedule(stack, spec, event_name, kind, props))
+                triggers.schedules.append(_function_schedule(stack, spec, event_name, kind, props))
     for logical_id, definition in stack.template.of_type("AWS::Lambda::EventSourceMapping").items():
         props = stack.resolve(definition.get("Properties") or {})
-        if stack.is_enabled(logical_id) and ":sqs:" in str(props.get("EventSourceArn", "")):
-            function = _function_named(specs, str(props["FunctionName"]))
-            subscriptions.append(_subscription(stack, function, {**props, "Queue": props["EventSourceArn"]}))
+        if not stack.is_enabled(logical_id) or not _enabled(props):
+            continue
+        source = props.get("EventSourceArn")
+        function = _function_named(specs, str(props["FunctionName"]))
+        if ":sqs:" in str(source):
+            triggers.queues.append(_subscription(stack, function, {**props, "Queue": source}))
+        elif is_stream_arn(source):
+            arn = specs[function].arn
+            triggers.streams.append(stream_subscription(stack, function, arn, props, logical_id))
     for logical_id, definition in stack.template.of_type("AWS::Events::Rule").items():
         props = stack.resolve(definition.get("Properties") or {})
         if stack.is_enabled(logical_id) and "ScheduleExpression" in props:
-            schedules.extend(_rule_schedules(stack, specs, logical_id, props))
-    return subscriptions, schedules
+            triggers.schedules.extend(_rule_schedules(stack, specs, logical_id, props))
+    return triggers
+
+
+def _enabled(props: Mapping[str, Any]) -> bool:
+    """An event source mapping's `Enabled` (true unless the template says false)."""
+    return str(props.get("Enabled", True)).lower() == "true"
 
 
 def _subscription(stack: StackTemplate, function: str, props: Mapping[str, Any]) -> QueueSubscription:

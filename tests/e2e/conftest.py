@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from local.client import ApiClient, bootstrap_account
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
 SELLER = {
@@ -24,13 +24,13 @@ SELLER = {
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(template=ROOT / "template.yaml", parameters={"LogLevel": "WARNING"}, retry_delay=0.05) as running:
+def stack() -> Iterator[LocalRuntime]:
+    with LocalRuntime(template=ROOT / "template.yaml", parameters={"LogLevel": "WARNING"}, retry_delay=0.05) as running:
         yield running
 
 
 @pytest.fixture
-def api(stack: LocalStack) -> ApiClient:
+def api(stack: LocalRuntime) -> ApiClient:
     """A fresh seller account with its own API key, set up through the API."""
     client = ApiClient(stack.api_url, bootstrap_account(stack, SELLER["name"]))
     client.post("/account", SELLER)

@@ -12,7 +12,7 @@ import pytest
 
 from invoicing.documents.einvoice.validation import validate
 from local.client import ApiClient
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ INVOICES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-def fetch(api: ApiClient, stack: LocalStack, path: str) -> bytes:
+def fetch(api: ApiClient, stack: LocalRuntime, path: str) -> bytes:
     assert stack.drain(timeout=120)
     status, link = api.request("GET", path)
     assert status == 200 and link["ready"], (status, link)
@@ -58,7 +58,7 @@ def fetch(api: ApiClient, stack: LocalStack, path: str) -> bytes:
 
 
 @pytest.mark.parametrize(("name", "buyer", "invoice"), INVOICES, ids=[case[0] for case in INVOICES])
-def test_api_invoices_are_valid_en16931(stack: LocalStack, api: ApiClient, name: str, buyer: dict[str, Any],
+def test_api_invoices_are_valid_en16931(stack: LocalRuntime, api: ApiClient, name: str, buyer: dict[str, Any],
                                         invoice: dict[str, Any]) -> None:
     customer = api.post("/customers", buyer)
     draft = api.post("/invoices", {"customer": customer["id"], **invoice})

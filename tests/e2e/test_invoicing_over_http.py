@@ -12,12 +12,12 @@ import pytest
 from pypdf import PdfReader
 
 from local.client import ApiClient
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 pytestmark = pytest.mark.e2e
 
 
-def pdf_text(api: ApiClient, stack: LocalStack, invoice_id: str) -> str:
+def pdf_text(api: ApiClient, stack: LocalRuntime, invoice_id: str) -> str:
     assert stack.drain(timeout=60)
     status, link = api.request("GET", f"/invoices/{invoice_id}/pdf")
     assert status == 200 and link["ready"], link
@@ -36,7 +36,7 @@ def finalized(api: ApiClient, buyer: dict[str, Any], lines: list[dict[str, Any]]
     return api.post(f"/invoices/{draft['id']}/finalize")
 
 
-def test_no_key_wrong_key_and_unknown_route(stack: LocalStack, api: ApiClient) -> None:
+def test_no_key_wrong_key_and_unknown_route(stack: LocalRuntime, api: ApiClient) -> None:
     anonymous = ApiClient(stack.api_url, None)
     status, body = anonymous.request("GET", "/invoices")
     assert status == 401 and body["error"]["type"] == "authentication_error"
@@ -46,7 +46,7 @@ def test_no_key_wrong_key_and_unknown_route(stack: LocalStack, api: ApiClient) -
     assert status == 200
 
 
-def test_swedish_invoice_in_swedish_with_pdf_in_s3(stack: LocalStack, api: ApiClient) -> None:
+def test_swedish_invoice_in_swedish_with_pdf_in_s3(stack: LocalRuntime, api: ApiClient) -> None:
     buyer = customer(api, name="Fjällbacka Bageri AB", email="ekonomi@bageri.example", currency="SEK",
                      locale="sv", address={"line1": "Hamngatan 3", "city": "Fjällbacka", "country": "SE"})
     draft = api.post("/invoices", {"customer": buyer["id"], "lines": [
@@ -61,7 +61,7 @@ def test_swedish_invoice_in_swedish_with_pdf_in_s3(stack: LocalStack, api: ApiCl
     assert "Faktura" in text
 
 
-def test_reverse_charge_and_jpy_without_decimals(stack: LocalStack, api: ApiClient) -> None:
+def test_reverse_charge_and_jpy_without_decimals(stack: LocalRuntime, api: ApiClient) -> None:
     gmbh = customer(api, name="Rheinwerk GmbH", email="r@rheinwerk.example", currency="EUR", locale="de",
                     tax_ids=[{"type": "eu_vat", "value": "DE136695976"}],
                     address={"line1": "Industriestraße 12", "city": "Köln", "postal_code": "50667", "country": "DE"})
@@ -92,7 +92,7 @@ def test_bad_input_over_http_names_the_field(api: ApiClient) -> None:
     assert api.get("/invoices")["data"] == []
 
 
-def test_fifty_concurrent_finalizations_get_fifty_gapless_numbers(stack: LocalStack, api: ApiClient) -> None:
+def test_fifty_concurrent_finalizations_get_fifty_gapless_numbers(stack: LocalRuntime, api: ApiClient) -> None:
     buyer = customer(api, name="Kund AB", email="k@kund.example", currency="SEK",
                      address={"line1": "Storgatan 1", "city": "Malmö", "country": "SE"})
     drafts = [api.post("/invoices", {"customer": buyer["id"], "lines": [

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 FIXTURE_TEMPLATE = Path(__file__).parent / "fixtures" / "template.yaml"
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(template=FIXTURE_TEMPLATE, stack_name="fixture-local", retry_delay=0.05) as running:
+def stack() -> Iterator[LocalRuntime]:
+    with LocalRuntime(template=FIXTURE_TEMPLATE, stack_name="fixture-local", retry_delay=0.05) as running:
         yield running
 
 
@@ -53,7 +53,7 @@ class Http:
 
 
 @pytest.fixture(scope="package")
-def http(stack: LocalStack) -> Http:
+def http(stack: LocalRuntime) -> Http:
     return Http(stack.api_url)
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import socket
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
-from local.stack import LocalStack
+from local.apigateway import ApiGateway, ApiServer
+from local.stack import LocalRuntime
 from tests.local.conftest import AUTH, Http
 
 
@@ -120,8 +126,9 @@ def test_handler_exception_or_malformed_response_is_502(http: Http) -> None:
 
 
 def test_concurrent_requests_get_their_own_containers(http: Http) -> None:
+    # A public route: the authorizer has other variables, and functions with other variables take turns.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: http.json("GET", "/items?sleep=0.3", headers=AUTH)[1], range(4)))
+        results = list(pool.map(lambda _: http.json("GET", "/public?sleep=0.3")[1], range(4)))
 
     assert len({result["container"] for result in results}) == 4
     assert not any(result["overlapped"] for result in results)  # a container never serves two at once
@@ -140,7 +147,57 @@ def test_handler_gets_a_lambda_context(http: Http) -> None:
     assert body["greeting"] == "hello, tester"  # the layer is importable, with the function's environment
 
 
-def test_direct_invocation_returns_the_handler_result(stack: LocalStack) -> None:
+def test_direct_invocation_returns_the_handler_result(stack: LocalRuntime) -> None:
     result = stack.invoke("AuthorizerFunction", {"authorizationToken": "Bearer allow-bo", "methodArn": "a/b"})
 
     assert result["principalId"] == "bo"
+
+
+def test_two_authorization_headers_are_an_ambiguous_identity_and_refused(stack: LocalRuntime) -> None:
+    address = urlsplit(stack.api_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.putrequest("GET", "/items")
+    connection.putheader("Authorization", "Bearer allow-ada")
+    connection.putheader("authorization", "Bearer allow-bo")
+    connection.endheaders()
+    response = connection.getresponse()
+
+    assert (response.status, json.loads(response.read())) == (401, {"message": "Unauthorized"})
+    connection.close()
+
+
+def test_sixty_connections_at_once_all_get_an_answer(stack: LocalRuntime) -> None:
+    address = urlsplit(stack.api_url)
+    start = threading.Barrier(60)
+
+    def status_line(_: int) -> bytes:
+        start.wait()
+        # The kernel completes a handshake at once while the backlog has room; a SYN dropped for a full
+        # backlog is only retried after a second, so a connection that takes that long was refused.
+        with socket.create_connection((address.hostname, address.port), timeout=0.9) as connection:
+            connection.settimeout(30)
+            connection.sendall(b"GET /public HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n")
+            return connection.makefile("rb").readline()
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        answers = list(pool.map(status_line, range(60)))
+
+    assert answers == [b"HTTP/1.1 200 OK\r\n"] * 60
+
+
+def test_a_body_shorter_than_its_content_length_times_out_with_408() -> None:
+    server = ApiServer(ApiGateway([], lambda *_: None, region="eu-west-1", account_id="1"), body_timeout=0.3)
+    server.start()
+    try:
+        address = urlsplit(server.url)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+            started = time.monotonic()
+            connection.sendall(b"POST /items HTTP/1.1\r\nHost: local\r\nContent-Length: 100\r\n\r\nonly ten b")
+            reply = connection.makefile("rb")
+            status = reply.readline()
+            elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+
+    assert status == b"HTTP/1.1 408 Request Timeout\r\n"
+    assert 0.3 <= elapsed < 5

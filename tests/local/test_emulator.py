@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.emulator import SerializedApp
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 
 THREADS = 50
 ATTEMPTS = 2
@@ -42,7 +42,7 @@ def test_serialized_app_never_runs_two_requests_at_once() -> None:
     assert peak == 1
 
 
-def test_concurrent_conditional_increments_never_lose_an_update(stack: LocalStack) -> None:
+def test_concurrent_conditional_increments_never_lose_an_update(stack: LocalRuntime) -> None:
     dynamodb = stack.boto3_client("dynamodb", config=Config(max_pool_connections=THREADS))
     table = stack.resources.name("ItemsTable")
     key = {"PK": {"S": "COUNTER"}, "SK": {"S": str(uuid.uuid4())}}

@@ -7,30 +7,30 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 from tests.local.conftest import Http
 
 
-def _send(stack: LocalStack, queue: str, *bodies: str, **extra: Any) -> None:
+def _send(stack: LocalRuntime, queue: str, *bodies: str, **extra: Any) -> None:
     sqs = stack.boto3_client("sqs")
     for body in bodies:
         sqs.send_message(QueueUrl=stack.resources.url(queue), MessageBody=body, **extra)
 
 
-def _item(stack: LocalStack, pk: str, sk: str) -> dict[str, Any] | None:
+def _item(stack: LocalRuntime, pk: str, sk: str) -> dict[str, Any] | None:
     table = stack.boto3_client("dynamodb")
     return table.get_item(TableName=stack.resources.name("ItemsTable"), Key={"PK": {"S": pk}, "SK": {"S": sk}}).get(
         "Item"
     )
 
 
-def _dead_letters(stack: LocalStack) -> list[str]:
+def _dead_letters(stack: LocalRuntime) -> list[str]:
     sqs = stack.boto3_client("sqs")
     messages = sqs.receive_message(QueueUrl=stack.resources.url("WorkDLQ"), MaxNumberOfMessages=10)
     return [message["Body"] for message in messages.get("Messages", [])]
 
 
-def _queue_depth(stack: LocalStack, queue: str) -> int:
+def _queue_depth(stack: LocalRuntime, queue: str) -> int:
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     attributes = stack.boto3_client("sqs").get_queue_attributes(
         QueueUrl=stack.resources.url(queue), AttributeNames=names
@@ -38,7 +38,7 @@ def _queue_depth(stack: LocalStack, queue: str) -> int:
     return sum(int(attributes[name]) for name in names)
 
 
-def test_messages_are_delivered_as_lambda_sqs_events_and_deleted(stack: LocalStack) -> None:
+def test_messages_are_delivered_as_lambda_sqs_events_and_deleted(stack: LocalRuntime) -> None:
     bodies = [f"good-{uuid.uuid4()}" for _ in range(7)]
     _send(stack, "WorkQueue", *bodies, MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
 
@@ -59,7 +59,7 @@ def test_messages_are_delivered_as_lambda_sqs_events_and_deleted(stack: LocalSta
     assert record["md5OfBody"]
 
 
-def test_a_failed_message_is_retried_soon(stack: LocalStack) -> None:
+def test_a_failed_message_is_retried_soon(stack: LocalRuntime) -> None:
     body = f"flaky-{uuid.uuid4()}"
     _send(stack, "WorkQueue", body)
 
@@ -68,7 +68,7 @@ def test_a_failed_message_is_retried_soon(stack: LocalStack) -> None:
     assert _item(stack, "MESSAGE", body)["attempts"] == {"N": "2"}  # type: ignore[index]
 
 
-def test_poison_message_lands_in_the_dlq_after_max_receive_count(stack: LocalStack) -> None:
+def test_poison_message_lands_in_the_dlq_after_max_receive_count(stack: LocalRuntime) -> None:
     poison, good = f"poison-{uuid.uuid4()}", f"good-{uuid.uuid4()}"
     _send(stack, "WorkQueue", poison, good)
 
@@ -80,7 +80,7 @@ def test_poison_message_lands_in_the_dlq_after_max_receive_count(stack: LocalSta
     assert _queue_depth(stack, "WorkQueue") == 0
 
 
-def test_a_raising_handler_fails_the_whole_batch(stack: LocalStack) -> None:
+def test_a_raising_handler_fails_the_whole_batch(stack: LocalRuntime) -> None:
     crash = f"crash-{uuid.uuid4()}"
     _send(stack, "WorkQueue", crash)
 
@@ -89,7 +89,7 @@ def test_a_raising_handler_fails_the_whole_batch(stack: LocalStack) -> None:
     assert crash in _dead_letters(stack)
 
 
-def test_drain_times_out_while_work_remains(stack: LocalStack) -> None:
+def test_drain_times_out_while_work_remains(stack: LocalRuntime) -> None:
     _send(stack, "WorkQueue", f"poison-{uuid.uuid4()}")
 
     assert stack.drain(timeout=0) is False
@@ -97,7 +97,7 @@ def test_drain_times_out_while_work_remains(stack: LocalStack) -> None:
     _dead_letters(stack)
 
 
-def test_fifo_groups_are_processed_in_order_one_batch_at_a_time(stack: LocalStack) -> None:
+def test_fifo_groups_are_processed_in_order_one_batch_at_a_time(stack: LocalRuntime) -> None:
     import fixture_shared  # the fixture layer, on sys.path while the stack runs
 
     groups = [f"g{i}-{uuid.uuid4().hex[:6]}" for i in range(3)]
@@ -112,7 +112,7 @@ def test_fifo_groups_are_processed_in_order_one_batch_at_a_time(stack: LocalStac
         assert fixture_shared.max_in_flight[group] == 1
 
 
-def test_rate_schedule_fires_when_the_clock_passes_it_and_missed_runs_collapse(stack: LocalStack) -> None:
+def test_rate_schedule_fires_when_the_clock_passes_it_and_missed_runs_collapse(stack: LocalRuntime) -> None:
     start = stack.clock.now()
 
     stack.clock.advance(timedelta(days=1, seconds=1))
@@ -135,14 +135,14 @@ def test_rate_schedule_fires_when_the_clock_passes_it_and_missed_runs_collapse(s
     assert events[0]["source"] == "aws.events"
 
 
-def test_any_schedule_can_be_fired_by_hand(stack: LocalStack) -> None:
+def test_any_schedule_can_be_fired_by_hand(stack: LocalRuntime) -> None:
     assert "WorkerFunction.Monthly" in stack.schedules
 
     assert stack.fire_schedule("Monthly") == {"scheduled": "monthly"}  # the target's fixed Input
     assert _item(stack, "SCHEDULE", "monthly") is not None
 
 
-def test_dev_routes_move_the_clock_and_drain(stack: LocalStack, http: Http) -> None:
+def test_dev_routes_move_the_clock_and_drain(stack: LocalRuntime, http: Http) -> None:
     _, before = http.json("GET", "/_local/clock")
     status, after = http.json("POST", "/_local/clock/advance", body=json.dumps({"seconds": 3600}).encode())
 
@@ -153,13 +153,13 @@ def test_dev_routes_move_the_clock_and_drain(stack: LocalStack, http: Http) -> N
     assert http.json("POST", "/_local/drain", body=b'{"timeout": 10}') == (200, {"idle": True})
 
 
-def test_a_scheduled_rule_targeting_a_function_is_a_schedule_too(stack: LocalStack) -> None:
+def test_a_scheduled_rule_targeting_a_function_is_a_schedule_too(stack: LocalRuntime) -> None:
     assert "WeeklyRule.Worker" in stack.schedules
 
     assert stack.fire_schedule("WeeklyRule.Worker") == {"scheduled": "weekly"}
 
 
-def test_pattern_rules_on_the_template_bus_deliver_to_their_queue(stack: LocalStack) -> None:
+def test_pattern_rules_on_the_template_bus_deliver_to_their_queue(stack: LocalRuntime) -> None:
     detail = {"id": str(uuid.uuid4())}
     stack.boto3_client("events").put_events(
         Entries=[
@@ -172,6 +172,9 @@ def test_pattern_rules_on_the_template_bus_deliver_to_their_queue(stack: LocalSt
         ]
     )
 
-    received = stack.boto3_client("sqs").receive_message(QueueUrl=stack.resources.url("AuditQueue"))["Messages"]
+    sqs = stack.boto3_client("sqs")
+    received = sqs.receive_message(QueueUrl=stack.resources.url("AuditQueue"))["Messages"]
+    summary = sqs.receive_message(QueueUrl=stack.resources.url("AuditSummaryQueue"))["Messages"]
 
     assert json.loads(received[0]["Body"])["detail"] == detail
+    assert json.loads(summary[0]["Body"]) == {"audited": detail["id"], "kind": "item.created"}  # moto transforms

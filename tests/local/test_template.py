@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from local.intrinsics import Resolver, TemplateError
-from local.stack import LocalStack
+from local.stack import LocalRuntime
 from local.template import Template, references
 from tests.local.conftest import FIXTURE_TEMPLATE
 
 
-def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalStack) -> None:
+def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalRuntime) -> None:
     dynamodb = stack.boto3_client("dynamodb")
     table = dynamodb.describe_table(TableName="fixture-local-ItemsTable")["Table"]
 
@@ -31,7 +32,7 @@ def test_table_has_the_keys_indexes_ttl_and_stream_of_the_template(stack: LocalS
     assert stack.resources["ItemsTable"].get_att("StreamArn") == table["LatestStreamArn"]
 
 
-def test_bucket_is_versioned_and_encrypted(stack: LocalStack) -> None:
+def test_bucket_is_versioned_and_encrypted(stack: LocalRuntime) -> None:
     s3 = stack.boto3_client("s3")
     bucket = stack.resources.name("FilesBucket")
 
@@ -41,7 +42,7 @@ def test_bucket_is_versioned_and_encrypted(stack: LocalStack) -> None:
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
-def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalStack) -> None:
+def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalRuntime) -> None:
     sqs = stack.boto3_client("sqs")
     work = sqs.get_queue_attributes(QueueUrl=stack.resources.url("WorkQueue"), AttributeNames=["All"])["Attributes"]
     ordered = sqs.get_queue_attributes(QueueUrl=stack.resources.url("OrderedQueue"), AttributeNames=["All"])[
@@ -59,7 +60,7 @@ def test_queues_have_their_redrive_policy_and_fifo_settings(stack: LocalStack) -
     assert ordered["ContentBasedDeduplication"] == "true"
 
 
-def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalStack) -> None:
+def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalRuntime) -> None:
     resources = stack.resources
 
     assert resources.url("WorkQueue") == f"{stack.endpoint_url}/123456789012/fixture-local-WorkQueue"
@@ -70,7 +71,7 @@ def test_resources_map_logical_ids_to_names_urls_and_arns(stack: LocalStack) -> 
         resources.url("ItemsTable")
 
 
-def test_function_environment_merges_globals_and_resolves_intrinsics(stack: LocalStack) -> None:
+def test_function_environment_merges_globals_and_resolves_intrinsics(stack: LocalRuntime) -> None:
     env = json.loads(stack.invoke("EchoFunction", {"path": "/direct"})["body"])["env"]
 
     assert env == {
@@ -143,3 +144,26 @@ def test_template_reads_short_form_tags_and_finds_references() -> None:
         "ItemsTable",
         "AuthorizerFunction",
     }
+
+
+def test_each_function_sees_only_its_own_variables_at_import_and_invocation(stack: LocalRuntime) -> None:
+    stack.invoke("EchoFunction", {"path": "/direct"})  # a function with other variables ran before
+    a, b = stack.invoke("EnvAFunction"), stack.invoke("EnvBFunction")
+    only_globals = {"GREETING": "hello", "BUCKET_NAME": None, "EVENT_BUS_NAME": None}
+
+    for seen in (a["import"], a["invoke"]):
+        assert seen == {**only_globals, "ONLY_A": "a", "ONLY_B": None, "SHARED": "from-a"}
+    for seen in (b["import"], b["invoke"]):
+        assert seen == {**only_globals, "ONLY_A": None, "ONLY_B": "b", "SHARED": "from-b"}
+    assert a["endpoint"] == b["endpoint"] == stack.endpoint_url  # the runtime's own variables stay
+    assert a["region"] == "eu-west-1"
+
+
+def test_concurrent_invocations_of_different_functions_keep_their_own_variables(stack: LocalRuntime) -> None:
+    functions = ["EnvAFunction", "EnvBFunction"] * 8
+    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
+        results = list(pool.map(lambda name: stack.invoke(name, {"sleep": 0.02}), functions))
+
+    for name, result in zip(functions, results, strict=True):
+        assert result["unchanged"]
+        assert result["invoke"]["SHARED"] == ("from-a" if name == "EnvAFunction" else "from-b")

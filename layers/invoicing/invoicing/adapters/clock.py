@@ -1,14 +1,14 @@
 """Where "now" comes from.
 
 The domain never reads the clock: services are given a `Clock` and pass the time in. On Lambda it
-is the system clock; the local runtime installs an `OffsetClock` that tests and the demo advance
-(like Stripe's test clocks), so months of billing can pass in seconds.
+is the system clock. A process may install another clock before handlers run (the local runtime
+installs one that tests and the demo advance, like Stripe's test clocks); `install` returns the
+clock it replaced, so the caller can put it back.
 """
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -21,27 +21,8 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class OffsetClock:
-    """The system clock shifted by an offset that only moves forward."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._lock = threading.Lock()
-        self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
-
-    def now(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
-
-    def advance(self, delta: timedelta) -> datetime:
-        if delta < timedelta(0):
-            raise ValueError("a clock only moves forward")
-        with self._lock:
-            self._offset += delta
-        return self.now()
-
-
 class _Installed:
-    """The process-wide clock, which the local runtime may replace before handlers run."""
+    """The process-wide clock: what `current.now()` answers with."""
 
     def __init__(self) -> None:
         self.clock: Clock = SystemClock()
@@ -53,5 +34,7 @@ class _Installed:
 current = _Installed()
 
 
-def install(clock: Clock) -> None:
-    current.clock = clock
+def install(clock: Clock) -> Clock:
+    """Make `clock` the process-wide clock; returns the one it replaces."""
+    previous, current.clock = current.clock, clock
+    return previous
