@@ -4,17 +4,12 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.api.idempotency import idempotent_resolver
-from invoicing.api.routes import build_app
-from invoicing.bootstrap.api import api_services
-from invoicing.config import ApiSettings
+from invoicing.bootstrap.api import api_resolver
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-settings = ApiSettings.from_env()
-app = build_app(api_services(settings))
-resolve = idempotent_resolver(app.resolve, settings.idempotency_table_name)
+resolve = api_resolver()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

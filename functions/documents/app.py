@@ -6,16 +6,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.bootstrap.documents import document_service, event_of
-from invoicing.config import DocumentSettings
-from invoicing.documents.pdf import warm_up
+from invoicing.bootstrap.documents import document_service, event_of, warm_up
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-documents = document_service(DocumentSettings.from_env())
-warm_up()  # WeasyPrint, fonts and stylesheets load during init: the first invoice renders as fast as the rest
+documents = document_service()
+warm_up()
 
 
 @tracer.capture_method

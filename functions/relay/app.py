@@ -6,12 +6,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from invoicing.bootstrap.relay import outbox_relay
-from invoicing.config import RelaySettings
 
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-relay = outbox_relay(RelaySettings.from_env(), metrics)
+relay = outbox_relay(metrics)
 
 
 def record_handler(record: DynamoDBRecord) -> None:

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from local.template import Template
-from tests.integration.lambdas import ROOT, LambdaContext, api_event, load_function
+from tests.integration.lambdas import ROOT, LambdaContext, api_event, load_function, passes_outbox_filter, stream_record
 from tests.integration.tables import create_tables_from_template
 
 REGION = "eu-west-1"
@@ -60,7 +60,7 @@ class HandlerStack:
                 StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
             response = self.streams.get_records(ShardIterator=iterator)
             self._iterators[shard_id] = response["NextShardIterator"]
-            records += [_lambda_record(r, arn) for r in response["Records"] if _outbox_filter(r)]
+            records += [stream_record(r, arn, REGION) for r in response["Records"] if passes_outbox_filter(r)]
         if records:
             result = self.relay.lambda_handler({"Records": records}, LambdaContext())
             assert result["batchItemFailures"] == [], result
@@ -86,22 +86,6 @@ class HandlerStack:
             if m["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
         return {"delivered": len(records), "failed": len(failed)}
-
-
-def _outbox_filter(record: dict[str, Any]) -> bool:
-    """The relay's FilterCriteria in template.yaml: inserts and modifications that carry new events."""
-    count = record["dynamodb"].get("NewImage", {}).get("outbox_count", {}).get("N")
-    return record["eventName"] in ("INSERT", "MODIFY") and count not in (None, "0")
-
-
-def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A DynamoDB Streams record as Lambda hands it to a function."""
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, (int, float)):
-        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-    return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb", "awsRegion": REGION, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
 
 
 @pytest.fixture

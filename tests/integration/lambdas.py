@@ -54,3 +54,19 @@ def api_event(method: str, path: str, *, account_id: str, body: Any = None, raw_
     event["requestContext"]["authorizer"] = {"account_id": account_id, "principalId": account_id}
     event["requestContext"]["httpMethod"] = method
     return event
+
+
+def passes_outbox_filter(record: dict[str, Any]) -> bool:
+    """The relay's FilterCriteria in template.yaml: inserts and modifications that carry new events."""
+    count = record["dynamodb"].get("NewImage", {}).get("outbox_count", {}).get("N")
+    return record["eventName"] in ("INSERT", "MODIFY") and count not in (None, "0")
+
+
+def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A DynamoDB Streams record (as GetRecords returns it) as Lambda hands it to a function."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, (int, float)):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": dynamodb, "eventSourceARN": stream_arn}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -34,10 +35,12 @@ from invoicing.api.views import (
     link_view,
     list_view,
 )
-from invoicing.bootstrap.api import ApiServices
 from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
-from invoicing.services.invoices import DocumentLink, InvoiceView
+from invoicing.services.accounts import AccountService
+from invoicing.services.credit_notes import CreditNoteService
+from invoicing.services.customers import CustomerService
+from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.ports import InvoiceFilter
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
@@ -46,6 +49,16 @@ InvoiceId = Annotated[str, Path(max_length=64)]
 CreditNoteId = Annotated[str, Path(max_length=64)]
 EInvoiceFormatQuery = Annotated[Literal["ubl", "cii"], Query(description="ubl (Peppol BIS 3.0) or cii (Factur-X)")]
 logger = Logger(service="invoicing-api")
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    """The use cases the routes call (the composition root builds them: invoicing.bootstrap.api)."""
+
+    accounts: AccountService
+    customers: CustomerService
+    invoices: InvoiceService
+    credit_notes: CreditNoteService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 
@@ -10,6 +11,8 @@ from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.api.idempotency import idempotent_resolver
+from invoicing.api.routes import ApiServices, build_app
 from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
 from invoicing.services.credit_notes import CreditNoteService
@@ -17,15 +20,8 @@ from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
 
 
-@dataclass(frozen=True)
-class ApiServices:
-    accounts: AccountService
-    customers: CustomerService
-    invoices: InvoiceService
-    credit_notes: CreditNoteService
-
-
-def api_services(settings: ApiSettings) -> ApiServices:
+def api_services(settings: ApiSettings | None = None) -> ApiServices:
+    settings = settings or ApiSettings.from_env()
     uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
     documents = S3Documents(boto3.client("s3"), settings.documents_bucket)
     ids = UlidIds()
@@ -37,3 +33,10 @@ def api_services(settings: ApiSettings) -> ApiServices:
         invoices=InvoiceService(uow, clock, ids, retry, documents),
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
     )
+
+
+def api_resolver(settings: ApiSettings | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The routes over the use cases, behind `Idempotency-Key` handling: what the handler calls."""
+    settings = settings or ApiSettings.from_env()
+    app = build_app(api_services(settings))
+    return idempotent_resolver(app.resolve, settings.idempotency_table_name)

@@ -11,9 +11,17 @@ from invoicing.domain.events import DomainEvent
 from invoicing.services.documents import DocumentService
 
 
-def document_service(settings: DocumentSettings) -> DocumentService:
+def document_service(settings: DocumentSettings | None = None) -> DocumentService:
+    settings = settings or DocumentSettings.from_env()
     return DocumentService(DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name),
                            S3Documents(boto3.client("s3"), settings.documents_bucket))
+
+
+def warm_up() -> None:
+    """WeasyPrint, fonts and stylesheets load during init: the first invoice renders as fast as the rest."""
+    from invoicing.documents.pdf import warm_up as warm_up_renderer
+
+    warm_up_renderer()
 
 
 def event_of(body: str) -> DomainEvent:

@@ -26,6 +26,7 @@ class OutboxRelay:
         return len(events)
 
 
-def outbox_relay(settings: RelaySettings, metrics: Metrics) -> OutboxRelay:
+def outbox_relay(metrics: Metrics, settings: RelaySettings | None = None) -> OutboxRelay:
+    settings = settings or RelaySettings.from_env()
     publisher = EventBridgePublisher(boto3.client("events"), settings.event_bus_name)
     return OutboxRelay(EventRelay(publisher, PowertoolsMetrics(metrics)))

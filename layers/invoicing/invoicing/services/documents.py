@@ -35,10 +35,8 @@ class DocumentService:
         return "ignored"
 
     def _put_once(self, key: str, make: Callable[[], bytes], content_type: str) -> bool:
-        """Write the document unless it is already there: finalized documents never change. The
-        check before rendering saves the work on a redelivery; the conditional put decides a race."""
-        if self.documents.exists(key):
-            return False
+        """Write the document unless the key holds one: finalized documents never change. No read
+        comes first (a conditional put decides): a redelivered event renders again and writes nothing."""
         return self.documents.put_once(key, make(), content_type)
 
     def render_invoice(self, account_id: str, invoice_id: str) -> Outcome:
