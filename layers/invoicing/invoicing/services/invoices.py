@@ -195,7 +195,10 @@ class InvoiceService:
         series = None
         items = 1  # the counter
         customers: dict[str, Customer] = {}
-        for invoice_id in ids:
+        for position, invoice_id in enumerate(ids):
+            if items >= BATCH_ITEMS:
+                rest.extend(ids[position:])  # the batch is full: the rest are read by the next commit
+                break
             try:
                 draft = uow.invoices.get(account_id, invoice_id)
                 draft.require_draft()
