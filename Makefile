@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3" "$$(PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null)" "$$(command -v python3.13 2>/dev/null)"; do \
             [ -n "$$p" ] && [ -x "$$p" ] && PYENV_VERSION=3.13.0 "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 PYTHON ?= $(if $(PY313),$(PY313),python3)
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils shellcheck
 PYTEST_ARGS ?=
 # pip's notes about this machine's extra package folders are noise; real errors still show and fail.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 .PHONY: setup apt demo dev test test-unit lint build bench clean validate-einvoice pdf-fonts pdf-layer-check
+.PHONY: golden
 
 setup: $(VENV)/.installed apt
 
@@ -78,6 +79,11 @@ pdf-layer-check:
 
 bench: setup
 	@$(BIN)/python -m bench.pdf_render
+
+# Rewrites the golden page images (tests/unit/documents/golden/) with the current renderer, after an
+# intended change of the documents' look. Look at them before committing them.
+golden: setup
+	@UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/documents/test_golden_pages.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .aws-sam
