@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3" "$$(PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null)" "$$(command -v python3.13 2>/dev/null)"; do \
             [ -n "$$p" ] && [ -x "$$p" ] && PYENV_VERSION=3.13.0 "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 PYTHON ?= $(if $(PY313),$(PY313),python3)
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core poppler-utils shellcheck
 PYTEST_ARGS ?=
 # pip's notes about this machine's extra package folders are noise; real errors still show and fail.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 .PHONY: setup apt demo dev test test-unit lint build bench clean validate-einvoice pdf-fonts pdf-layer-check
+.PHONY: test-weasyprint-latest golden
 
 setup: $(VENV)/.installed apt
 
@@ -78,6 +79,30 @@ pdf-layer-check:
 
 bench: setup
 	@$(BIN)/python -m bench.pdf_render
+
+# The render tests against WeasyPrint's newest release (or WEASYPRINT=<version>) in a venv of their
+# own: the layers' pins and the test tools as pinned, WeasyPrint and the libraries it brings resolved
+# afresh by pip. Green means upgrading is the one line `weasyprint==` in layers/pdf/requirements.txt
+# (plus the versions printed here for its dependencies, where they moved).
+WEASYPRINT ?=
+WEASYPRINT_VENV := out/venv-weasyprint
+WEASYPRINT_OWN := weasyprint|pydyf|cffi|pycparser|tinyhtml5|tinycss2|cssselect2|webencodings|pyphen|pillow|fonttools|brotli|zopfli
+RENDER_TEST_TOOLS := pytest|pytest-xdist|hypothesis|pypdf|factur-x|zxing-cpp
+test-weasyprint-latest: apt
+	@rm -rf $(WEASYPRINT_VENV) && mkdir -p out && PYENV_VERSION=3.13.0 $(PYTHON) -m venv $(WEASYPRINT_VENV)
+	@{ grep -hiE '^[a-z]' layers/invoicing/requirements.txt layers/pdf/requirements.txt; \
+	   grep -hiE '^($(RENDER_TEST_TOOLS))(\[.*\])?==' requirements-dev.txt; } \
+	  | grep -viE '^($(WEASYPRINT_OWN))(\[.*\])?==' > $(WEASYPRINT_VENV)/requirements.txt
+	@echo "weasyprint$(if $(WEASYPRINT),==$(WEASYPRINT))" >> $(WEASYPRINT_VENV)/requirements.txt
+	@$(WEASYPRINT_VENV)/bin/pip install -q --disable-pip-version-check -r $(WEASYPRINT_VENV)/requirements.txt $(QUIET_PIP)
+	@echo "Render tests with: $$($(WEASYPRINT_VENV)/bin/pip list --disable-pip-version-check 2>/dev/null \
+	  | grep -iE '^($(WEASYPRINT_OWN)) ' | awk '{printf "%s %s, ", $$1, $$2}')"
+	@$(WEASYPRINT_VENV)/bin/pytest -q -n 2 -p no:cacheprovider -m "not slow" tests/unit/documents tests/unit/test_pdf_layer.py $(PYTEST_ARGS)
+
+# Rewrites the golden page images (tests/unit/documents/golden/) with the current renderer, after an
+# intended change of the documents' look. Look at them before committing them.
+golden: setup
+	@UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/documents/test_golden_pages.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .aws-sam

@@ -5,8 +5,9 @@ a 1-page Swedish invoice and a 6-page one (a long list of metering lines). For e
 
 - steady state: the median (and min) wall time of N renders after warm-up, in one process, for
   "naive" WeasyPrint (`weasyprint.HTML(string=html).write_pdf(stylesheets=[CSS(string=css)])`, a
-  fresh stylesheet and font configuration every time, the same HTML) and for our renderer
-  (`invoicing.documents.pdf.html_to_pdf`, a cached engine);
+  fresh stylesheet, font configuration and default URL fetcher every time, the same HTML) and for
+  our renderer (`invoicing.documents.pdf.html_to_pdf`: WeasyPrint's public API with one font
+  configuration, the parsed stylesheet and the data:-only URL fetcher kept per process);
 - the output quality the two give: same pages, same extracted text, same pixels (pdftoppm);
 - a fresh process (a Lambda cold start): importing the renderer, `warm_up()`, the first render;
 - memory: the Python heap's peak during one render (tracemalloc) and the process's peak RSS;
@@ -85,8 +86,7 @@ def _some_discount(rng: random.Random) -> tuple[object, ...]:
 def distinct_documents(kind: str, count: int, rows: int) -> list[str]:
     """`count` different invoices of the same seller, as a container meets them one after the other:
     each has its own number, customer, lines, quantities and amounts (seeded, so runs compare). The
-    first is the one `documents()` shows. Renderers that keep anything between documents are timed
-    on documents they have not seen."""
+    first is the one `documents()` shows. Both renderers are timed on documents they have not seen."""
     from invoicing.documents.pdf import render_invoice_html
     from invoicing.domain.party import Address
     from tests.unit.documents import samples
@@ -114,20 +114,12 @@ def distinct_documents(kind: str, count: int, rows: int) -> list[str]:
 
 
 def naive_render(html: str) -> bytes:
-    """What a first implementation does: everything fresh, every time (and pydyf's own level-9
-    deflate, which our engine swaps for level 6 process-wide once it is created)."""
-    import zlib
-
-    import pydyf
+    """What a first implementation does: everything fresh, every time."""
     import weasyprint
 
-    from invoicing.documents.pdf import _STYLESHEET
+    from invoicing.documents.pdf.engine import STYLESHEET
 
-    ours, pydyf.zlib = pydyf.zlib, zlib
-    try:
-        return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=_STYLESHEET)])
-    finally:
-        pydyf.zlib = ours
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=STYLESHEET)])
 
 
 def our_render(html: str) -> bytes:

@@ -5,7 +5,7 @@
   with Inter, falls back to DejaVu Sans for what Inter lacks, and sees none of this machine's other
   fonts. Each render runs in a subprocess because fontconfig reads its configuration once per
   process.
-- layers/pdf/build.sh is valid bash (and passes shellcheck where it is installed), and its
+- layers/pdf/build.sh is valid bash and passes shellcheck (installed by `make setup`), and its
   `layer` step, run on this machine's libraries (PDF_LAYER_ANY_OS=1: no dnf, not for Lambda),
   collects a self-contained library folder and passes its own `check`.
 """
@@ -66,8 +66,7 @@ def embedded_fonts(pdf: Path) -> set[str]:
 def layer_fonts(tmp_path: Path) -> Path:
     """A stand-in for /opt: fonts/ with copies of the system fonts, etc/fonts/fonts.conf."""
     missing = [path for path in SYSTEM_FONTS.values() if not Path(path).is_file()]
-    if missing:
-        pytest.skip(f"system fonts missing (run `make setup`): {missing}")
+    assert not missing, f"system fonts missing (run `make setup`): {missing}"
     fonts = tmp_path / "opt" / "fonts"
     fonts.mkdir(parents=True)
     for path in SYSTEM_FONTS.values():
@@ -117,8 +116,8 @@ def test_build_script_is_valid_bash() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_build_script_passes_shellcheck() -> None:
+    assert shutil.which("shellcheck"), "shellcheck is required: install it (Debian package shellcheck; make setup)"
     result = subprocess.run(["shellcheck", str(LAYER / "build.sh")], capture_output=True, text=True)
 
     assert result.returncode == 0, result.stdout
@@ -141,8 +140,7 @@ def test_build_script_lays_out_a_layer_that_renders_with_its_own_libraries(tmp_p
     }
     build = ["bash", str(LAYER / "build.sh")]
     staged = subprocess.run([*build, "fonts"], env=env, capture_output=True, text=True)
-    if staged.returncode != 0:
-        pytest.skip(f"system fonts missing (run `make setup`): {staged.stderr}")
+    assert staged.returncode == 0, f"system fonts missing (run `make setup`): {staged.stderr}"
 
     result = subprocess.run(
         [*build, "layer", str(tmp_path / "opt")], env=env, capture_output=True, text=True, timeout=600

@@ -6,19 +6,18 @@ import tempfile
 from datetime import UTC, datetime
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from invoicing.documents.pdf import render_invoice_html, render_invoice_pdf
 
 from . import samples
 from .samples import finalized, german_customer, line, swedish_seller
 
-zxingcpp = pytest.importorskip("zxingcpp")
-Image = pytest.importorskip("PIL.Image")
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
-
 
 def scanned_codes(pdf: bytes) -> list[str]:
     """Every barcode on the first page, rasterised at 200 dpi like a phone camera sees a print."""
+    assert shutil.which("pdftoppm"), "reading the QR code back needs pdftoppm: install poppler-utils (make setup)"
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile", "-", f"{folder}/page"],
                        input=pdf, capture_output=True, check=True)

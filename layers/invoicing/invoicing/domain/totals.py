@@ -81,6 +81,16 @@ class LineAmounts(_Frozen):
     discount_amount: int
     charge_amount: int = 0
     net_amount: int  # EN 16931 BT-131, excluding tax (derived in tax-inclusive mode)
+    # Each of the line's discounts and charges as computed on `amount`, in the line's order; they sum to
+    # `discount_amount` and `charge_amount`. Empty on totals stored before they were recorded.
+    discount_amounts: tuple[int, ...] = ()
+    charge_amounts: tuple[int, ...] = ()
+
+    @property
+    def adjusted_amount(self) -> int:
+        """After the line's own discounts and charges, what invoice-level discounts and charges are
+        computed on: the line's net with tax-exclusive prices, its gross with tax-inclusive ones."""
+        return self.amount - self.discount_amount + self.charge_amount
 
 
 class TaxGroup(_Frozen):
@@ -104,21 +114,28 @@ class Totals(_Frozen):
     total: int  # BT-112
     tax_groups: tuple[TaxGroup, ...]
     lines: tuple[LineAmounts, ...]
+    # Each invoice-level discount's and charge's share of `discount_amount` and `charge_amount`
+    # (excluding tax), in the invoice's order, in proportion to what each computes on the lines: the
+    # rows a document lists add up to BT-107 and BT-108 whatever the rounding. Empty on totals stored
+    # before they were recorded.
+    discount_amounts: tuple[int, ...] = ()
+    charge_amounts: tuple[int, ...] = ()
 
 
-def _line_gross(line: PricedLine, index: int) -> tuple[int, int, int]:
+def _line_gross(line: PricedLine, index: int) -> tuple[int, list[int], list[int]]:
     # The product must be exact before it is rounded once: a quantity (15 digits) times a unit
     # amount (27 digits) exceeds the default 28-digit context, which would round it half-even first.
     with localcontext(prec=60):
         exact = line.quantity * line.unit_amount
     amount = round_minor(exact)
-    discount = sum(d.amount_on(amount) for d in line.discounts)
+    discounts = [d.amount_on(amount) for d in line.discounts]
+    discount = sum(discounts)
     if discount > amount:
         raise InvalidInput(
             f"Line {index + 1}: its discounts ({discount}) exceed its amount ({amount}).",
             param=f"lines[{index}].discounts",
         )
-    return amount, discount, sum(c.amount_on(amount) for c in line.charges)
+    return amount, discounts, [c.amount_on(amount) for c in line.charges]
 
 
 def compute_totals(
@@ -128,7 +145,8 @@ def compute_totals(
     invoice_charges: Sequence[Charge] = (),
 ) -> Totals:
     """Totals, tax per group and each line's net amount, all integer minor units."""
-    grosses = [_line_gross(line, i) for i, line in enumerate(lines)]
+    itemized = [_line_gross(line, i) for i, line in enumerate(lines)]
+    grosses = [(amount, sum(discounts), sum(charges)) for amount, discounts, charges in itemized]
     after_line_discounts = [amount - discount + charge for amount, discount, charge in grosses]
 
     keys: list[tuple[str, Decimal]] = []
@@ -144,7 +162,9 @@ def compute_totals(
     group_sums = [sum(after_line_discounts[i] for i in members[k]) for k in keys]
 
     base = sum(group_sums)
-    discount_total = sum(d.amount_on(base) for d in invoice_discounts)
+    discounts_on_base = [d.amount_on(base) for d in invoice_discounts]
+    charges_on_base = [c.amount_on(base) for c in invoice_charges]
+    discount_total = sum(discounts_on_base)
     if discount_total > base:
         raise InvalidInput(
             f"The invoice's discounts ({discount_total}) exceed the sum of its lines ({base}).",
@@ -153,7 +173,7 @@ def compute_totals(
     # Spread the discounts' sum once: allocating each discount on its own lets rounding pile up on
     # one group, which can then be discounted below zero while another keeps a taxable amount.
     group_discounts = allocate(discount_total, group_sums)
-    group_charges = allocate(sum(c.amount_on(base) for c in invoice_charges), group_sums)
+    group_charges = allocate(sum(charges_on_base), group_sums)
 
     net_amounts = list(after_line_discounts)
     groups: list[TaxGroup] = []
@@ -191,16 +211,22 @@ def compute_totals(
     subtotal = sum(g.lines_net_amount for g in groups)
     total_excluding_tax = sum(g.taxable_amount for g in groups)
     tax_total = sum(g.tax_amount for g in groups)
+    discount_amount = sum(g.discount_amount for g in groups)
+    charge_amount = sum(g.charge_amount for g in groups)
     return Totals(
         subtotal=subtotal,
-        discount_amount=sum(g.discount_amount for g in groups),
-        charge_amount=sum(g.charge_amount for g in groups),
+        discount_amount=discount_amount,
+        charge_amount=charge_amount,
         total_excluding_tax=total_excluding_tax,
         tax=tax_total,
         total=total_excluding_tax + tax_total,
         tax_groups=tuple(groups),
         lines=tuple(
-            LineAmounts(amount=a, discount_amount=d, charge_amount=c, net_amount=n)
-            for (a, d, c), n in zip(grosses, net_amounts, strict=True)
+            LineAmounts(amount=a, discount_amount=d, charge_amount=c, net_amount=n,
+                        discount_amounts=tuple(discounts), charge_amounts=tuple(charges))
+            for (a, d, c), (_, discounts, charges), n in zip(grosses, itemized, net_amounts, strict=True)
         ),
+        # The totals' amounts (net of tax when prices include it) split over the discounts and charges.
+        discount_amounts=tuple(allocate(discount_amount, discounts_on_base)),
+        charge_amounts=tuple(allocate(charge_amount, charges_on_base)),
     )

@@ -1,0 +1,432 @@
+"""What a document's page shows, built from the finalized invoice (or credit note) alone.
+
+Everything comes from the invoice: the seller and customer snapshots taken at finalization, the
+priced lines and the totals. Amounts are the totals' own, formatted in the customer's language:
+nothing here adds up, splits or rounds money again (the rows of invoice-level discounts and
+charges are the totals' allocation of them, `Totals.discount_amounts` and `charge_amounts`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from babel import Locale
+from markupsafe import Markup
+
+from invoicing.documents.formatting import (
+    exemption_note,
+    format_date,
+    format_money,
+    format_payment_reference,
+    format_percent,
+    format_quantity,
+    format_unit,
+    format_unit_price,
+    labels,
+    resolve_locale,
+)
+from invoicing.documents.pdf.fetcher import logger
+from invoicing.documents.pdf.qr import payment_qr_uri
+from invoicing.domain.errors import Conflict
+from invoicing.domain.totals import Charge, Discount, LineAmounts
+
+if TYPE_CHECKING:
+    from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.invoice import Invoice, InvoiceLine
+    from invoicing.domain.party import Account, Address, Customer, TaxId
+
+DEFAULT_COLOR = "#1F3A5F"
+FONTS = frozenset({"Inter", "DejaVu Sans", "DejaVu Serif"})
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_NOT_VAT_LABELS = {"au_abn": "ABN", "nz_gst": "GST", "in_gst": "GSTIN", "ca_bn": "BN", "us_ein": "EIN"}
+_MINUS = "−"  # U+2212: a real minus sign, as wide as the digits
+
+
+class DocumentNotFinalized(Conflict):
+    code = "invoice_not_finalized"
+
+
+@dataclass(frozen=True)
+class _Fmt:
+    """Formatting bound to one document's locale and currency."""
+
+    locale: Locale
+    currency: str
+
+    def money(self, amount: int) -> str:
+        # Negative amounts always carry a real minus sign (babel gives a hyphen in some locales).
+        if amount < 0:
+            return self.minus(-amount)
+        return format_money(amount, self.currency, self.locale)
+
+    def minus(self, amount: int) -> str:
+        return _MINUS + format_money(amount, self.currency, self.locale)
+
+    def date(self, value: date) -> str:
+        return format_date(value, self.locale)
+
+    def percent(self, value: Decimal) -> str:
+        return format_percent(value, self.locale)
+
+
+def require_finalized(invoice: Invoice) -> tuple[Account, Customer]:
+    if invoice.status == "draft" or invoice.seller_snapshot is None or invoice.customer_snapshot is None \
+            or invoice.totals is None or invoice.number is None or invoice.issue_date is None:
+        raise DocumentNotFinalized(
+            f"Invoice {invoice.id} is a draft: only finalized invoices have a document.", param="status"
+        )
+    return invoice.seller_snapshot, invoice.customer_snapshot
+
+
+def invoice_view(invoice: Invoice) -> dict[str, Any]:
+    """The invoice template's context."""
+    seller, customer = require_finalized(invoice)
+    assert invoice.totals is not None and invoice.issue_date is not None
+    locale = resolve_locale(customer.locale)
+    words = labels(locale)
+    fmt = _Fmt(locale, invoice.currency)
+    totals = invoice.totals
+    due_date = invoice.due_date or invoice.issue_date
+
+    facts = [(words["invoice_number"], invoice.number), (words["issue_date"], fmt.date(invoice.issue_date)),
+             (words["due_date"], fmt.date(due_date))]
+    if invoice.buyer_reference:
+        facts.append((words["your_reference"], invoice.buyer_reference))
+    if invoice.purchase_order:
+        facts.append((words["purchase_order"], invoice.purchase_order))
+    facts += [(f.name, f.value) for f in seller.branding.custom_fields]
+
+    headline = None
+    stamp = None
+    if invoice.status == "paid":
+        stamp = words["paid"]
+        paid_at = invoice.status_transitions.paid_at
+        headline = words["paid_on"].format(date=fmt.date(paid_at.date())) if paid_at else None
+    elif invoice.status == "void":
+        stamp = words["void"]
+    else:
+        headline = words["amount_due_by"].format(amount=fmt.money(invoice.amount_remaining), date=fmt.date(due_date))
+
+    inclusive = invoice.tax_behavior == "inclusive"
+    lines = [_line_view(line, amounts, fmt, words, inclusive)
+             for line, amounts in zip(invoice.lines, totals.lines, strict=True)]
+
+    rows: list[dict[str, str]] = []
+
+    def row(label: str, value: str, kind: str = "") -> None:
+        rows.append({"label": label, "value": value, "kind": kind})
+
+    row(words["subtotal_excl_tax"] if inclusive else words["subtotal"], fmt.money(totals.subtotal))
+    for label, amount in _invoice_discounts(invoice, fmt, words):
+        row(label, fmt.minus(amount))
+    for label, amount in _invoice_charges(invoice, fmt, words):
+        row(label, fmt.money(amount))
+    if totals.discount_amount or totals.charge_amount:
+        row(words["total_excl_tax"], fmt.money(totals.total_excluding_tax))
+    groups = totals.tax_groups
+    tax_label = words["vat"]
+    if len(groups) == 1 and groups[0].category == "S":
+        tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
+    row(tax_label, fmt.money(totals.tax))
+    row(words["total"], fmt.money(totals.total), "total")
+    if invoice.applied_balance:
+        row(words["credit_applied"], fmt.minus(invoice.applied_balance))
+    if invoice.pre_payment_credit_notes_amount:
+        row(words["credit_notes"], fmt.minus(invoice.pre_payment_credit_notes_amount))
+    row(words["amount_due"], fmt.money(invoice.amount_due), "due")
+    if invoice.amount_paid:
+        row(words["amount_paid"], fmt.minus(invoice.amount_paid), "after-due")
+        row(words["amount_remaining"], fmt.money(invoice.amount_remaining), "total")
+
+    days = (due_date - invoice.issue_date).days
+    terms = seller.payment_terms or (words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
+    payment_details = []
+    if invoice.payment_reference:
+        # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
+        payment_details.append({"label": words["payment_reference"], "kind": "reference",
+                                "value": format_payment_reference(invoice.payment_reference)})
+    if seller.iban:
+        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(seller.iban)})
+    if seller.bic:
+        payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
+
+    return {
+        **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or ""),
+        "facts": facts,
+        "headline": headline,
+        "stamp": stamp,
+        "message": seller.branding.message,
+        "memo": invoice.description,
+        "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
+        "lines": lines,
+        "tax_groups": [_tax_group_view(g.category, g.percent, g.name, g.taxable_amount, g.tax_amount, fmt, words)
+                       for g in groups],
+        "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
+        "totals": rows,
+        "payment_terms": terms,
+        "payment_details": payment_details,
+        "payment_qr": payment_qr_uri(invoice, seller),
+        "footer_notes": [invoice.footer] if invoice.footer else [],
+    }
+
+
+def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any]:
+    """The credit note template's context: the credit note's own amounts, the invoice's parties."""
+    seller, customer = require_finalized(invoice)
+    assert invoice.issue_date is not None
+    locale = resolve_locale(customer.locale)
+    words = labels(locale)
+    fmt = _Fmt(locale, credit_note.currency)
+    facts = [(words["credit_note_number"], credit_note.number),
+             (words["credit_note_date"], fmt.date(credit_note.issue_date.date())),
+             (words["invoice_number"], credit_note.invoice_number)]
+    if credit_note.reason:
+        facts.append((words["reason"], words[f"reason_{credit_note.reason}"]))
+    if invoice.buyer_reference:
+        facts.append((words["your_reference"], invoice.buyer_reference))
+    groups = credit_note.tax_groups
+    tax_label = words["vat"]
+    if len(groups) == 1 and groups[0].category == "S":
+        tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
+    rows = [
+        {"label": words["total_excl_tax"], "value": fmt.minus(credit_note.subtotal), "kind": ""},
+        {"label": tax_label, "value": fmt.minus(credit_note.tax), "kind": ""},
+        {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
+    ]
+    explanation = words["credited_pre_payment"] if credit_note.type == "pre_payment" else words["credited_post_payment"]
+    return {
+        **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number),
+        "facts": facts,
+        "headline": None,
+        "stamp": None,
+        "reference": words["credits_invoice"].format(number=credit_note.invoice_number,
+                                                 date=fmt.date(invoice.issue_date)),
+        "explanation": explanation.format(number=credit_note.invoice_number),
+        "memo": credit_note.memo,
+        "tax_groups": [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
+                       for g in groups],
+        "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
+        "totals": rows,
+        "footer_notes": [],
+    }
+
+
+def _common_context(
+    seller: Account, customer: Customer, locale: Locale, words: dict[str, str], heading: str, number: str
+) -> dict[str, Any]:
+    contact = [c for c in (seller.email, seller.phone) if c]
+    before, _, rest = words["page"].partition("{page}")
+    between, _, after = rest.partition("{pages}")
+    seller_vat = _tax_ids(seller.tax_ids, words)
+    if seller.branding.footer:
+        page_footer = [seller.branding.footer]
+    else:
+        page_footer = [seller.name]
+        if seller.address:
+            page_footer.append(", ".join(_address_lines(seller.address, locale, with_country=False)))
+        page_footer += [f"{label} {value}" for label, value in seller_vat[:1]]
+        page_footer += [c for c in (seller.website,) if c]
+    return {
+        "lang": locale.language,
+        "L": words,
+        "title": f"{heading} {number} · {seller.name}",
+        "heading": heading,
+        "number": number,
+        "running_title": f"{heading} {number} · {customer.name}",
+        "brand": _brand(seller),
+        "logo_uri": _logo_uri(seller),
+        "seller": {
+            "name": seller.name,
+            "address": _address_lines(seller.address, locale),
+            "tax_ids": seller_vat,
+            "contact": [c for c in (seller.email, seller.phone, seller.website) if c],
+        },
+        "buyer": {
+            "name": customer.name,
+            "address": _address_lines(customer.address, locale),
+            "tax_ids": _tax_ids(customer.tax_ids, words),
+            "email": customer.email,
+        },
+        "contact": words["questions"].format(contact=" · ".join(contact)) if contact else None,
+        "page_label": {"before": before, "between": between, "after": after},
+        "page_footer": [item for item in page_footer if item],
+    }
+
+
+def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[str, str],
+               inclusive: bool) -> dict[str, Any]:
+    # Tax-inclusive lines show their gross after discounts and charges; the net is derived per group.
+    shown = amounts.adjusted_amount if inclusive else amounts.net_amount
+    unit = format_unit(line.unit_code, fmt.locale)
+    quantity = format_quantity(line.quantity, fmt.locale)
+    period = None
+    if line.period_start and line.period_end:
+        period = f"{fmt.date(line.period_start)} – {fmt.date(line.period_end)}"
+    elif line.period_start:
+        period = fmt.date(line.period_start)
+    # Discounts and charges print under the description, each as the totals computed it on the line.
+    discounts = [f"{label}: {fmt.minus(part)}" for label, part in _itemized(
+        line.discounts, amounts.discount_amounts, amounts.discount_amount,
+        lambda d: _discount_label(d, fmt, words["line_discount"]), words["line_discount"])]
+    charges = [f"{label}: +{fmt.money(part)}" for label, part in _itemized(
+        line.charges, amounts.charge_amounts, amounts.charge_amount,
+        lambda c: _charge_label(c, fmt, words["line_charge"]), words["line_charge"])]
+    return {
+        "description": line.description,
+        "period": period,
+        "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
+        "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
+        "tax_rate": fmt.percent(line.tax.percent) if line.tax is not None else "",
+        "amount": fmt.money(shown),
+        "discounts": discounts,
+        "charges": charges,
+    }
+
+
+_Adjustment = TypeVar("_Adjustment", Discount, Charge)
+
+
+def _itemized(adjustments: Sequence[_Adjustment], amounts: Sequence[int], total: int,
+              label: Callable[[_Adjustment], str], word: str) -> list[tuple[str, int]]:
+    """Labelled rows of discounts or charges with the amounts the totals gave each (a zero one is
+    left out). Totals stored before they itemized them give one row of their sum: under the one
+    adjustment's label, or the generic word for several."""
+    if not adjustments or not total:
+        return []
+    if len(amounts) != len(adjustments):
+        return [(label(adjustments[0]) if len(adjustments) == 1 else word, total)]
+    return [(label(a), part) for a, part in zip(adjustments, amounts, strict=True) if part]
+
+
+def _invoice_discounts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
+    """Each invoice-level discount with its share of the totals' discount (net of tax), as the
+    totals allocated it: the rows add up to BT-107."""
+    assert invoice.totals is not None
+    totals = invoice.totals
+    return _itemized(invoice.discounts, totals.discount_amounts, totals.discount_amount,
+                     lambda d: _discount_label(d, fmt, words["discount"]), words["discount"])
+
+
+def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
+    """Each invoice-level charge (freight, handling) with its share of the totals' charge amount
+    (net of tax), as the totals allocated it: the rows add up to BT-108."""
+    assert invoice.totals is not None
+    totals = invoice.totals
+    return _itemized(invoice.charges, totals.charge_amounts, totals.charge_amount,
+                     lambda c: _charge_label(c, fmt, words["charge"]), words["charge"])
+
+
+def _discount_label(discount: Discount, fmt: _Fmt, word: str) -> str:
+    details = [d for d in (discount.description,
+                           fmt.percent(discount.percent_off) if discount.percent_off is not None else None) if d]
+    return f"{word} ({', '.join(details)})" if details else word
+
+
+def _charge_label(charge: Charge, fmt: _Fmt, word: str) -> str:
+    """`Freight`, `Freight (5 %)`, or the generic word when the charge has no description."""
+    percent = fmt.percent(charge.percent) if charge.percent is not None else None
+    name = charge.description or word
+    return f"{name} ({percent})" if percent else name
+
+
+def _tax_name(name: str, words: dict[str, str]) -> str:
+    # The domain names tax "VAT" in English; a manual rate's own name ("GST") is printed as written.
+    return words["vat"] if name == "VAT" else name
+
+
+def _tax_group_view(category: str, percent: Decimal, name: str, taxable: int, tax: int, fmt: _Fmt,
+                    words: dict[str, str]) -> dict[str, str]:
+    label = _tax_name(name, words) if category == "S" else words.get(f"category_{category}", category)
+    return {"label": f"{label} {fmt.percent(percent)}", "taxable": fmt.money(taxable), "tax": fmt.money(tax)}
+
+
+def _exemption_notes(reasons: list[str | None], locale: Locale) -> list[str]:
+    notes: list[str] = []
+    for reason in reasons:
+        note = exemption_note(reason, locale)
+        if note and note not in notes:
+            notes.append(note)
+    return notes
+
+
+def _tax_ids(tax_ids: list[TaxId], words: dict[str, str]) -> list[tuple[str, str]]:
+    return [(_NOT_VAT_LABELS.get(t.type, words["vat_id"]), t.value) for t in tax_ids]
+
+
+def _address_lines(address: Address | None, locale: Locale, *, with_country: bool = True) -> list[str]:
+    if address is None:
+        return []
+    lines = [address.line1]
+    if address.line2:
+        lines.append(address.line2)
+    if address.country in ("US", "CA", "AU"):
+        region = " ".join(p for p in (address.state, address.postal_code) if p)
+        lines.append(f"{address.city}, {region}" if region else address.city)
+    elif address.country == "GB":
+        lines += [p for p in (address.city, address.postal_code) if p]
+    else:
+        lines.append(" ".join(p for p in (address.postal_code, address.city) if p))
+        if address.state:
+            lines.append(address.state)
+    if with_country:
+        lines.append(locale.territories.get(address.country, address.country))
+    return lines
+
+
+def _group_iban(iban: str) -> str:
+    compact = re.sub(r"\s+", "", iban).upper()
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
+def _brand(seller: Account) -> dict[str, Any]:
+    branding = seller.branding
+    color = branding.primary_color if _COLOR.match(branding.primary_color) else DEFAULT_COLOR
+    # Headings take the brand colour only when it is dark enough to read on white (WCAG 4.5:1);
+    # a light brand colour still draws the rules and borders.
+    text_color = color if _contrast_with_white(color) >= 4.5 else "#1a1a1a"
+    font = branding.font if branding.font in FONTS else "Inter"
+    return {"color": Markup(color), "text_color": Markup(text_color), "font": font}  # noqa: S704 - validated
+
+
+def _contrast_with_white(color: str) -> float:
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(color[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def _logo_uri(seller: Account) -> str | None:
+    """The seller's logo as a data: URI (an SVG document is never pasted into our HTML)."""
+    branding = seller.branding
+    if branding.logo_svg:
+        return "data:image/svg+xml;base64," + base64.b64encode(branding.logo_svg.encode("utf-8")).decode("ascii")
+    if branding.logo_png_base64:
+        compact = re.sub(r"\s+", "", branding.logo_png_base64)
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            logger.warning("The account's logo_png_base64 is not a base64-encoded PNG; the logo is left out")
+            return None
+        return "data:image/png;base64," + compact
+    return None
+
+
+def finalized_at(invoice: Invoice) -> datetime | date:
+    """When the invoice (and so its XML) was made final: a Factur-X file's date."""
+    if invoice.status_transitions.finalized_at is not None:
+        return invoice.status_transitions.finalized_at
+    require_finalized(invoice)
+    assert invoice.issue_date is not None
+    return invoice.issue_date
