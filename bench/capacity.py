@@ -145,7 +145,8 @@ class Meter:
 
     def _old(self, item_or_key: Mapping[str, Any]) -> dict[str, Any] | None:
         key = {k: item_or_key[k] for k in self.keys}
-        found: dict[str, Any] | None = self._peek.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        found: dict[str, Any] | None = self._peek.get_item(TableName=self.table, Key=key,
+                                                           ConsistentRead=True).get("Item")
         return found
 
     def _updated(self, key: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -173,7 +174,9 @@ class Meter:
                 continue
             if after == before:
                 continue
-            if before is not None and (after is None or (before[index.pk], before[index.sk]) != (after[index.pk], after[index.sk])):
+            moved = after is None or (before or {}).get(index.pk) != after[index.pk] \
+                or (before or {}).get(index.sk) != after[index.sk]
+            if before is not None and moved:
                 self.write_units[index.name][before[index.pk]["S"]] += units(item_size(before))  # delete
             if after is not None:
                 self.write_units[index.name][after[index.pk]["S"]] += units(item_size(after))

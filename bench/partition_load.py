@@ -59,7 +59,7 @@ def run(invoices: int) -> dict[str, Any]:
         with setup:
             setup.accounts.save(account)
             setup.commit()
-        meters = {"create drafts": Meter.for_table(client, table), "finalize in batches": Meter.for_table(client, table)}
+        meters = {phase: Meter.for_table(client, table) for phase in ("create drafts", "finalize in batches")}
         for meter in meters.values():
             meter.active = False
             meter.attach([client], peek=quiet)
@@ -78,10 +78,11 @@ def run(invoices: int) -> dict[str, Any]:
                     setup.customers.add(customer)
                     setup.commit()
                 customers.append(customer)
-            drafts = _measured(meters, seconds, "create drafts", lambda: [
+            drafts = _measured(meters, seconds, "create drafts", lambda batch=customers: [
                 service.create_draft(account.id, NewInvoice(customer_id=c.id, lines=LINES)).invoice.id
-                for c in customers])
-            outcome = _measured(meters, seconds, "finalize in batches", lambda: service.finalize_many(account.id, drafts))
+                for c in batch])
+            outcome = _measured(meters, seconds, "finalize in batches",
+                                lambda batch=drafts: service.finalize_many(account.id, batch))
             assert not outcome.failed and len(outcome.finalized) == len(drafts)
             for customer, invoice_id in zip(customers, drafts, strict=True):
                 quiet.delete_item(TableName=table, Key=customer_key(account.id, customer.id))
