@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -41,10 +42,14 @@ def _header(event: dict[str, Any], name: str) -> str | None:
 
 
 def idempotent_resolver(
-    resolve: Callable[[dict[str, Any], Any], dict[str, Any]], table_name: str
+    resolve: Callable[[dict[str, Any], Any], dict[str, Any]], table_name: str, *, client: Any = None
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Wrap `app.resolve` so POSTs carrying an Idempotency-Key run at most once per key."""
-    persistence = DynamoDBPersistenceLayer(table_name=table_name)
+    """Wrap `app.resolve` so POSTs carrying an Idempotency-Key run at most once per key.
+
+    `client` is a `boto3.client("dynamodb")`, by default one from boto3's default session, the one
+    the function's other clients come from: left to itself the persistence layer opens a Session
+    of its own, which loads botocore's data again (~60 ms of cold start)."""
+    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client or boto3.client("dynamodb"))
     config = IdempotencyConfig(
         event_key_jmespath="[account_id, key]",
         payload_validation_jmespath="[method, path, body]",
