@@ -18,7 +18,6 @@ prints the key on stdout, once: keep it in a secret store. Use it as `Authorizat
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import re
@@ -102,6 +101,8 @@ def resolve_api_key(client: Any, table_name: str, presented_key: str | None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # the CLI's alone: the authorizer imports this module too
+
     parser = argparse.ArgumentParser(prog="python -m invoicing.adapters.api_keys", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
