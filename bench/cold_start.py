@@ -6,6 +6,7 @@ fresh Python processes, interleaved function, floor, function, floor... (N of ea
 prints the median and min milliseconds and their ratio as a Markdown table (bench/README.md,
 "Cold starts"). `--baseline DIR` measures another checkout's functions in the same run, each round
 right after this checkout's, against the same floor (before/after figures from one run).
+`--tracer` instead measures what each Powertools Tracer option costs at init.
 
 - **cold init**: the time to import the function's `app.py` the way Lambda's runtime does
   (`importlib.import_module("app")` with the function's folder and the layer package on
@@ -108,6 +109,27 @@ if "boto3" in sys.modules:
     report["sessions"] = sum(isinstance(o, botocore.session.Session) for o in objects)
 report["loaded"] = sorted(sys.modules)
 print("COLD_START_REPORT " + json.dumps(report))
+"""
+
+
+# What a Powertools Tracer costs at init, by option (`--tracer`): after boto3 and one client, as in
+# a function, the Tracer's construction alone (X-Ray SDK import and patching).
+TRACER_OPTIONS = {
+    "Tracer() (patches every supported library)": ("{}", {}),
+    "Tracer(patch_modules=(\"botocore\",))": ("{'patch_modules': ('botocore',)}", {}),
+    "Tracer(auto_patch=False)": ("{'auto_patch': False}", {}),
+    "Tracer() with POWERTOOLS_TRACE_DISABLED=true": ("{}", {"POWERTOOLS_TRACE_DISABLED": "true"}),
+}
+TRACER_CHILD = r"""
+import ast, sys, time
+import boto3
+boto3.client("dynamodb")
+from aws_lambda_powertools import Tracer
+kwargs = ast.literal_eval(sys.argv[1])
+t0 = time.perf_counter()
+Tracer(**kwargs)
+t1 = time.perf_counter()
+print("COLD_START_REPORT %.3f %s" % ((t1 - t0) * 1000, "requests" in sys.modules))
 """
 
 
@@ -254,6 +276,24 @@ def table(rows: dict[str, list[Row]], floors: dict[str, list[float]]) -> str:
     return "\n".join([*lines, "", *notes])
 
 
+def tracer_table(target: Target, runs: int) -> str:
+    samples: dict[str, list[float]] = {name: [] for name in TRACER_OPTIONS}
+    imports_requests: dict[str, bool] = {}
+    for _ in range(runs):
+        for name, (kwargs, extra_env) in TRACER_OPTIONS.items():
+            done = subprocess.run([sys.executable, "-c", TRACER_CHILD, kwargs], env={**target.env, **extra_env},
+                                  cwd=str(target.spec.module_path.parent), capture_output=True, text=True, check=True)
+            _, ms, requests = done.stdout.split()
+            samples[name].append(float(ms))
+            imports_requests[name] = requests == "True"
+    lines = [f"Tracer options, in the {target.name} function's environment (the Tracer's construction alone):", "",
+             "| option | ms median (min) | imports requests |", "|---|---|---|"]
+    for name, values in samples.items():
+        median, low = stats(values)
+        lines.append(f"| `{name}` | {median:.1f} ({low:.1f}) | {'yes' if imports_requests[name] else 'no'} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per function and per floor")
@@ -261,10 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path,
                         help="another checkout (e.g. `git archive main | tar -x -C /tmp/before`) measured in the same "
                              "run, interleaved, against the same floors")
+    parser.add_argument("--tracer", action="store_true", help="only what each Tracer option costs at init")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
     endpoint = f"http://127.0.0.1:{closed_port()}"
     current = targets(ROOT, "", endpoint, only)
+    if args.tracer:
+        print(tracer_table(current.get("api") or next(iter(current.values())), args.runs))
+        return 0
     before = targets(args.baseline.resolve(), "before", endpoint, only) if args.baseline else {}
     groups = {name: [target, *([before[name]] if name in before else [])] for name, target in current.items()}
     rows, floors = measure(groups, args.runs)
