@@ -28,7 +28,9 @@ right after this checkout's, against the same floor (before/after figures from o
   the init without the time inside `warm_up()` ("import + clients", the part the 1.3x goal is
   about) and `warm_up()` alone.
 
-Nothing is asserted; the timings are noisy on a shared machine, so compare rows of one run.
+Nothing is asserted; the timings are noisy on a shared machine, so compare rows of one run. The
+last column compares the children's CPU time (`time.process_time`, same span), which other work on
+the machine disturbs less than wall time.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ if audit == "1":
     sys.addaudithook(_hook)
 sys.path[:0] = paths
 span = []
+c0 = time.process_time()
 t0 = time.perf_counter()
 for name in filter(None, pre_imports.split(",")):
     __import__(name)
@@ -97,9 +100,10 @@ else:
     for service in filter(None, payload.split(",")):
         boto3.client(service)
 t1 = time.perf_counter()
+c1 = time.process_time()
 
 import gc, json
-report = {"ms": (t1 - t0) * 1000, "network": network, "clients": [], "sessions": 0,
+report = {"ms": (t1 - t0) * 1000, "cpu_ms": (c1 - c0) * 1000, "network": network, "clients": [], "sessions": 0,
           "timed_call_ms": (span[1] - span[0]) * 1000 if len(span) >= 2 else None}
 if "boto3" in sys.modules:
     import botocore.client, botocore.session
@@ -212,10 +216,14 @@ class Row:
     target: Target
     check: dict[str, Any]
     init: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     warm_up: list[float] = field(default_factory=list)
 
 
-def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[Row]], dict[str, list[float]]]:
+Floors = dict[str, dict[str, list[float]]]
+
+
+def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[Row]], Floors]:
     """Per function: its variants (this checkout first, then --baseline) and one floor, interleaved."""
     rows: dict[str, list[Row]] = {}
     services: dict[str, list[str]] = {}
@@ -230,40 +238,45 @@ def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[
             rows[name].append(Row(target, check))
         services[name] = sorted(set(rows[name][0].check["clients"]))
         run_child(variants[0], "floor", services=services[name])
-    floors: dict[str, list[float]] = {name: [] for name in groups}
+    floors: Floors = {name: {"ms": [], "cpu_ms": []} for name in groups}
     for _ in range(runs):
         for name, variant_rows in rows.items():
             for index, row in enumerate(variant_rows):
                 result = run_child(row.target, "function")
                 row.init.append(result["ms"])
+                row.cpu.append(result["cpu_ms"])
                 if result["timed_call_ms"] is not None:
                     row.warm_up.append(result["timed_call_ms"])
                 if index == 0:
-                    floors[name].append(run_child(row.target, "floor", services=services[name])["ms"])
+                    floor = run_child(row.target, "floor", services=services[name])
+                    floors[name]["ms"].append(floor["ms"])
+                    floors[name]["cpu_ms"].append(floor["cpu_ms"])
     return rows, floors
 
 
-def table(rows: dict[str, list[Row]], floors: dict[str, list[float]]) -> str:
+def table(rows: dict[str, list[Row]], floors: Floors) -> str:
     lines = [
-        "| function | init, ms median (min) | floor, ms median (min) | ratio, medians (mins) |",
-        "|---|---|---|---|",
+        "| function | init, ms median (min) | floor, ms median (min) | ratio, medians (mins) | CPU ratio, medians |",
+        "|---|---|---|---|---|",
     ]
     notes = []
     for name, variant_rows in rows.items():
-        floor_median, floor_min = stats(floors[name])
+        floor_median, floor_min = stats(floors[name]["ms"])
+        floor_cpu = statistics.median(floors[name]["cpu_ms"])
         for row in variant_rows:
             title = f"{name} ({row.target.label})" if row.target.label else name
-            variants = [("", row.init)]
+            variants = [("", row.init, row.cpu)]
             if row.warm_up:
                 without = [init - warm for init, warm in zip(row.init, row.warm_up, strict=True)]
-                variants = [(", whole init", row.init), (", import + clients (without warm_up)", without)]
-            for what, values in variants:
+                variants = [(", whole init", row.init, row.cpu), (", import + clients (without warm_up)", without, [])]
+            for what, values, cpu in variants:
                 median, low = stats(values)
+                cpu_ratio = f"{statistics.median(cpu) / floor_cpu:.2f}×" if cpu else ""
                 lines.append(f"| {title}{what} | {median:.0f} ({low:.0f}) | {floor_median:.0f} ({floor_min:.0f}) "
-                             f"| {median / floor_median:.2f}× ({low / floor_min:.2f}×) |")
+                             f"| {median / floor_median:.2f}× ({low / floor_min:.2f}×) | {cpu_ratio} |")
             if row.warm_up:
                 median, low = stats(row.warm_up)
-                lines.append(f"| {title}, `warm_up()` alone | {median:.0f} ({low:.0f}) | | |")
+                lines.append(f"| {title}, `warm_up()` alone | {median:.0f} ({low:.0f}) | | | |")
             check = row.check
             loaded = set(check["loaded"])
             watched = [m for m in WATCHED_MODULES if m in loaded]
