@@ -6,7 +6,8 @@ fresh Python processes, interleaved function, floor, function, floor... (N of ea
 prints the median and min milliseconds and their ratio as a Markdown table (bench/README.md,
 "Cold starts"). `--baseline DIR` measures another checkout's functions in the same run, each round
 right after this checkout's, against the same floor (before/after figures from one run).
-`--tracer` instead measures what each Powertools Tracer option costs at init.
+`--tracer` instead measures what each Powertools Tracer option costs at init, and
+`--breakdown NAME` where one function's init goes, step by step.
 
 - **cold init**: the time to import the function's `app.py` the way Lambda's runtime does
   (`importlib.import_module("app")` with the function's folder and the layer package on
@@ -36,6 +37,7 @@ the machine disturbs less than wall time.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -134,6 +136,33 @@ t0 = time.perf_counter()
 Tracer(**kwargs)
 t1 = time.perf_counter()
 print("COLD_START_REPORT %.3f %s" % ((t1 - t0) * 1000, "requests" in sys.modules))
+"""
+
+
+# `--breakdown NAME`: where a function's init goes. These packages are imported first, one after
+# another, then app.py runs statement by statement; each step is timed (what a step costs is what
+# the steps before it had not loaded yet).
+BREAKDOWN_FIRST = {
+    "api": ["boto3", "aws_lambda_powertools", "aws_lambda_powertools.event_handler", "pydantic.main",
+            "aws_lambda_powertools.event_handler.openapi.params", "aws_lambda_powertools.event_handler.openapi.models",
+            "invoicing.domain.invoice", "invoicing.services.invoices"],
+    "documents": ["boto3", "weasyprint", "aws_lambda_powertools", "aws_lambda_powertools.utilities.batch",
+                  "pydantic.main", "invoicing.domain.invoice", "invoicing.services.documents", "jinja2", "babel"],
+}
+BREAKDOWN_CHILD = r"""
+import ast, importlib, sys, time
+path, first, *paths = sys.argv[1:]
+sys.path[:0] = paths
+steps = [("import " + name, "import " + name) for name in filter(None, first.split(","))]
+for node in ast.parse(open(path).read()).body:
+    steps.append((ast.unparse(node).splitlines()[0][:90], ast.Module([node], [])))
+scope = {"__name__": "app", "__file__": path}
+times = []
+for label, code in steps:
+    start = time.perf_counter()
+    exec(compile(code, path, "exec"), scope)
+    times.append((label, (time.perf_counter() - start) * 1000))
+print("COLD_START_REPORT " + repr(times))
 """
 
 
@@ -307,6 +336,26 @@ def tracer_table(target: Target, runs: int) -> str:
     return "\n".join(lines)
 
 
+def breakdown_table(target: Target, runs: int) -> str:
+    samples: dict[str, list[float]] = {}
+    first = ",".join(BREAKDOWN_FIRST.get(target.name, ["boto3", "aws_lambda_powertools"]))
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", BREAKDOWN_CHILD, str(target.spec.module_path), first,
+             str(target.spec.module_path.parent), *map(str, target.spec.layer_paths)],
+            env=target.env, cwd=str(target.spec.module_path.parent), capture_output=True, text=True, check=True)
+        line = next(ln for ln in done.stdout.splitlines() if ln.startswith("COLD_START_REPORT "))
+        for label, ms in ast.literal_eval(line.removeprefix("COLD_START_REPORT ")):
+            samples.setdefault(label, []).append(ms)
+    lines = [f"Where the {target.name} function's init goes ({runs} fresh processes):", "",
+             "| step | ms median (min) |", "|---|---|"]
+    for label, values in samples.items():
+        median, low = stats(values)
+        if median >= 1:
+            lines.append(f"| `{label}` | {median:.0f} ({low:.0f}) |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per function and per floor")
@@ -315,10 +364,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="another checkout (e.g. `git archive main | tar -x -C /tmp/before`) measured in the same "
                              "run, interleaved, against the same floors")
     parser.add_argument("--tracer", action="store_true", help="only what each Tracer option costs at init")
+    parser.add_argument("--breakdown", metavar="NAME", help="only where this function's init goes, step by step")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
     endpoint = f"http://127.0.0.1:{closed_port()}"
     current = targets(ROOT, "", endpoint, only)
+    if args.breakdown:
+        print(breakdown_table(targets(ROOT, "", endpoint, {args.breakdown})[args.breakdown], args.runs))
+        return 0
     if args.tracer:
         print(tracer_table(current.get("api") or next(iter(current.values())), args.runs))
         return 0
