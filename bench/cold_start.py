@@ -268,9 +268,12 @@ def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[
         services[name] = sorted(set(rows[name][0].check["clients"]))
         run_child(variants[0], "floor", services=services[name])
     floors: Floors = {name: {"ms": [], "cpu_ms": []} for name in groups}
-    for _ in range(runs):
+    for round_ in range(runs):
         for name, variant_rows in rows.items():
-            for index, row in enumerate(variant_rows):
+            # function, floor, function: with a baseline, the two swap places every round, so
+            # neither always runs first (or right after the same process).
+            ordered = variant_rows if round_ % 2 == 0 else variant_rows[::-1]
+            for index, row in enumerate(ordered):
                 result = run_child(row.target, "function")
                 row.init.append(result["ms"])
                 row.cpu.append(result["cpu_ms"])
