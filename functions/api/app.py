@@ -10,8 +10,8 @@ from invoicing.bootstrap.api import api_services
 from invoicing.config import ApiSettings
 
 logger = Logger()
-# Only boto3's calls get X-Ray subsegments: patching every supported library at init costs ~45 ms
-# of cold start (and imports requests, which nothing here uses).
+# Only boto3's calls get X-Ray subsegments: patching every library X-Ray supports costs ~30 ms of
+# cold start (bench/README.md, "Cold starts").
 tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 settings = ApiSettings.from_env()
