@@ -7,7 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from invoicing.bootstrap.api import api_resolver
 
 logger = Logger()
-tracer = Tracer()
+# Only boto3's calls get X-Ray subsegments: patching every library X-Ray supports costs ~30 ms of
+# cold start (bench/README.md, "Cold starts").
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 resolve = api_resolver()
 

@@ -1,9 +1,9 @@
 """The API's Lambda authorizer: `Authorization: Bearer <api key>` -> the key's account.
 
-Keys are stored as SHA-256 hashes; the presented key is never logged.
+The scheme is case-insensitive (RFC 7235); keys are stored as SHA-256 hashes; the presented key
+is never logged.
 """
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerResponse,
@@ -11,19 +11,16 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.adapters.api_keys import resolve_api_key
-from invoicing.config import AuthorizerSettings
+from invoicing.bootstrap.authorizer import bearer_authorizer
 
 logger = Logger()
-settings = AuthorizerSettings.from_env()
-dynamodb = boto3.client("dynamodb")
+authorizer = bearer_authorizer()
 
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     token_event = APIGatewayAuthorizerTokenEvent(event)
-    scheme, _, key = (token_event.authorization_token or "").partition(" ")
-    account_id = resolve_api_key(dynamodb, settings.table_name, key.strip()) if scheme == "Bearer" else None
+    account_id = authorizer.account_for(token_event.authorization_token)
     if account_id is None:
         logger.info("api key refused")
         raise Exception("Unauthorized")  # API Gateway answers 401

@@ -9,7 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from invoicing.bootstrap.documents import document_service, event_of, warm_up
 
 logger = Logger()
-tracer = Tracer()
+# Only boto3's calls get X-Ray subsegments: patching every library X-Ray supports costs ~30 ms of
+# cold start (bench/README.md, "Cold starts").
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 documents = document_service()

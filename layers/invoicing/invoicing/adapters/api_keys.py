@@ -18,7 +18,6 @@ prints the key on stdout, once: keep it in a secret store. Use it as `Authorizat
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import re
@@ -27,55 +26,83 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from invoicing.adapters.dynamodb.common import low_level_client
-from invoicing.adapters.dynamodb.keys import api_key_key, s, timestamp
 from invoicing.adapters.ids import new_id
 
+# This module is the authorizer's whole storage adapter, so it imports only the standard library
+# (and the id generator, standard library too): no pydantic, no domain, no services. That is also
+# why it does not use `invoicing.adapters.dynamodb`: importing that package loads the repositories
+# and the invoice domain (bench/README.md, "Cold starts").
 KEY_PREFIX = "sk_live_"
 _KEY_SHAPE = re.compile(r"sk_live_[A-Za-z0-9_-]{43}")  # 32 bytes, urlsafe base64 without padding
 _ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,64}")
+_SK = "APIKEY"
 
 
 def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _item_key(key_hash: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"APIKEY#{key_hash}"}, "SK": {"S": _SK}}
+
+
+class DynamoApiKeys:
+    """The API keys of every account, on the invoicing table (a low-level `boto3.client("dynamodb")`)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table_name = table_name
+
+    def account_for(self, presented_key: str | None) -> str | None:
+        """The account the presented key belongs to, or None for anything that is not a live key."""
+        if not presented_key or not _KEY_SHAPE.fullmatch(presented_key):
+            return None  # wrong shape: no lookup (and no hashing of arbitrarily long input)
+        key = _item_key(hash_api_key(presented_key))
+        item = self._client.get_item(TableName=self._table_name, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        # The lookup already matched the hash; compare again in constant time as a safeguard.
+        if not hmac.compare_digest(item["PK"]["S"], key["PK"]["S"]):
+            return None
+        return str(item["account_id"]["S"])
+
+    def create(self, account_id: str, *, now: datetime | None = None) -> str:
+        """Store a new key for the account and return it: the only time the plain key exists."""
+        # Only key creation (onboarding, the CLI) needs the shared timestamp format.
+        from invoicing.adapters.dynamodb.keys import timestamp
+
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(f"not an account id: {account_id!r}")
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        self._client.put_item(
+            TableName=self._table_name,
+            Item={
+                **_item_key(hash_api_key(key)),
+                "account_id": {"S": account_id},
+                "key_id": {"S": new_id("key")},
+                "last4": {"S": key[-4:]},
+                "created": {"S": timestamp(now or datetime.now(UTC))},
+            },
+            ConditionExpression="attribute_not_exists(PK)",  # a 256-bit collision: never, but never overwrite
+        )
+        return key
+
+
 def create_api_key(client: Any, table_name: str, account_id: str, *, now: datetime | None = None) -> str:
-    """Store a new key for the account and return it: the only time the plain key exists."""
-    if not _ACCOUNT_ID.fullmatch(account_id):
-        raise ValueError(f"not an account id: {account_id!r}")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    low_level_client(client).put_item(
-        TableName=table_name,
-        Item={
-            **api_key_key(hash_api_key(key)),
-            "account_id": s(account_id),
-            "key_id": s(new_id("key")),
-            "last4": s(key[-4:]),
-            "created": s(timestamp(now or datetime.now(UTC))),
-        },
-        ConditionExpression="attribute_not_exists(PK)",  # a 256-bit collision: never, but never overwrite
-    )
-    return key
+    """`DynamoApiKeys.create` for a client (onboarding and the CLI)."""
+    from invoicing.adapters.dynamodb.common import low_level_client
+
+    return DynamoApiKeys(low_level_client(client), table_name).create(account_id, now=now)
 
 
 def resolve_api_key(client: Any, table_name: str, presented_key: str | None) -> str | None:
-    """The account the presented key belongs to, or None for anything that is not a live key."""
-    if not presented_key or not _KEY_SHAPE.fullmatch(presented_key):
-        return None  # wrong shape: no lookup (and no hashing of arbitrarily long input)
-    digest = hash_api_key(presented_key)
-    item = low_level_client(client).get_item(
-        TableName=table_name, Key=api_key_key(digest), ConsistentRead=True
-    ).get("Item")
-    if item is None:
-        return None
-    # The lookup already matched the hash; compare again in constant time as a safeguard.
-    if not hmac.compare_digest(item["PK"]["S"], api_key_key(digest)["PK"]["S"]):
-        return None
-    return str(item["account_id"]["S"])
+    """`DynamoApiKeys.account_for` for a client."""
+    return DynamoApiKeys(client, table_name).account_for(presented_key)
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # the CLI's alone: the authorizer imports this module too
+
     parser = argparse.ArgumentParser(prog="python -m invoicing.adapters.api_keys", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -41,10 +41,14 @@ def _header(event: dict[str, Any], name: str) -> str | None:
 
 
 def idempotent_resolver(
-    resolve: Callable[[dict[str, Any], Any], dict[str, Any]], table_name: str
+    resolve: Callable[[dict[str, Any], Any], dict[str, Any]], table_name: str, *, client: Any
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Wrap `app.resolve` so POSTs carrying an Idempotency-Key run at most once per key."""
-    persistence = DynamoDBPersistenceLayer(table_name=table_name)
+    """Wrap `app.resolve` so POSTs carrying an Idempotency-Key run at most once per key.
+
+    `client` is the function's `boto3.client("dynamodb")` (the composition root's): left to itself the
+    persistence layer opens a Session of its own, which loads botocore's data again (~60 ms of cold
+    start)."""
+    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
     config = IdempotencyConfig(
         event_key_jmespath="[account_id, key]",
         payload_validation_jmespath="[method, path, body]",

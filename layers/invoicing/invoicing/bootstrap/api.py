@@ -20,9 +20,9 @@ from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
 
 
-def api_services(settings: ApiSettings | None = None) -> ApiServices:
+def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -> ApiServices:
     settings = settings or ApiSettings.from_env()
-    uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
+    uow = DynamoUnitOfWork(dynamodb or boto3.client("dynamodb"), settings.table_name)
     documents = S3Documents(boto3.client("s3"), settings.documents_bucket)
     ids = UlidIds()
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
@@ -38,5 +38,6 @@ def api_services(settings: ApiSettings | None = None) -> ApiServices:
 def api_resolver(settings: ApiSettings | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The routes over the use cases, behind `Idempotency-Key` handling: what the handler calls."""
     settings = settings or ApiSettings.from_env()
-    app = build_app(api_services(settings))
-    return idempotent_resolver(app.resolve, settings.idempotency_table_name)
+    dynamodb = boto3.client("dynamodb")  # one client for the table and the idempotency records
+    app = build_app(api_services(settings, dynamodb=dynamodb))
+    return idempotent_resolver(app.resolve, settings.idempotency_table_name, client=dynamodb)

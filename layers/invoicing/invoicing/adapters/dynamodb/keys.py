@@ -57,10 +57,6 @@ def series_key(account_id: str, prefix: str) -> Item:
     return _document_key(account_id, "SERIES", prefix)
 
 
-def api_key_key(key_hash: str) -> Item:
-    return {"PK": s(f"APIKEY#{key_hash}"), "SK": s("APIKEY")}
-
-
 # --- index keys ------------------------------------------------------------------------------
 
 def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a customer's invoices, …
