@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import json
@@ -64,9 +65,20 @@ def passes_outbox_filter(record: dict[str, Any]) -> bool:
 
 def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """A DynamoDB Streams record (as GetRecords returns it) as Lambda hands it to a function."""
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, (int, float)):
-        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    dynamodb = _as_json(dict(record["dynamodb"]))
+    created = record["dynamodb"].get("ApproximateCreationDateTime")
+    if created is not None:
+        dynamodb["ApproximateCreationDateTime"] = created if isinstance(created, (int, float)) else created.timestamp()
     return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
             "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+def _as_json(value: Any) -> Any:
+    """Binary attribute values as Lambda's JSON carries them: base64 text."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value

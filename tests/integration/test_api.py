@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.conftest import HandlerStack
-from tests.integration.lambdas import ROOT, LambdaContext, sample_event
+from tests.integration.lambdas import ROOT, LambdaContext, api_event, sample_event
 
 SE_ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "postal_code": "211 34", "country": "SE"}
 SELLER = {
@@ -284,6 +284,41 @@ def test_idempotency_key_replays_the_first_result(stack: HandlerStack) -> None:
     # Keys are per account: another account's same key is a new request.
     status, _ = stack.call("POST", "/customers", body, idempotency_key="k-1", account_id="acct_other")
     assert status in (201, 404)
+
+
+def test_a_replay_says_so_and_only_a_success_is_remembered(stack: HandlerStack, seller: dict) -> None:
+    nowhere = stack.ok("POST", "/customers", {"name": "Adresslös AB", "email": "a@b.example", "currency": "SEK"})
+    draft = stack.ok("POST", "/invoices", {"customer": nowhere["id"], "lines": [
+        {"description": "Work", "unit_amount": 10000}]})
+
+    def finalize() -> dict:
+        event = api_event("POST", f"/invoices/{draft['id']}/finalize", account_id=stack.account_id,
+                          idempotency_key="fin-1")
+        return stack.api.lambda_handler(event, LambdaContext())
+
+    blocked = finalize()
+    assert blocked["statusCode"] == 409  # no address: not remembered under the key
+    stack.ok("POST", f"/customers/{nowhere['id']}", {"address": {"line1": "Storgatan 1", "city": "Lund",
+                                                                 "country": "SE"}})
+    done = finalize()
+    assert done["statusCode"] == 200 and "Idempotent-Replayed" not in (done.get("headers") or {})
+    replayed = finalize()
+    assert replayed["statusCode"] == 200 and replayed["headers"]["Idempotent-Replayed"] == "true"
+    assert json.loads(replayed["body"]) == json.loads(done["body"])
+
+
+def test_a_large_answer_is_remembered_so_a_retry_never_writes_twice(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    text = ("Ä\"<>&\\コ" * 100)[:500]  # characters JSON escapes, and a wide script
+    lines = [{"description": text, "quantity": "1.000001", "unit_amount_decimal": "123.456789012",
+              "discounts": [{"description": text[:200], "percent_off": "1"}] * 5,
+              "charges": [{"description": text[:200], "amount": 1}] * 5} for _ in range(100)]
+    body = {"customer": customer["id"], "lines": lines, "metadata": {f"k{i}": "v" * 500 for i in range(50)}}
+    answers = [stack.call("POST", "/invoices", body, idempotency_key="big-1") for _ in range(3)]
+    assert len(json.dumps(answers[0][1])) > 400_000  # more than a DynamoDB item holds, uncompressed
+    assert [status for status, _ in answers] == [201, 201, 201]
+    assert len({payload["id"] for _, payload in answers}) == 1
+    assert count_invoices(stack) == 1
 
 
 def test_pagination_with_starting_after(stack: HandlerStack) -> None:

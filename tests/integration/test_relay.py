@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 
 from tests.integration.conftest import HandlerStack
 from tests.integration.lambdas import LambdaContext, sample_event
@@ -22,7 +24,7 @@ def test_a_record_whose_events_cannot_be_published_is_reported_by_its_sequence_n
     good = event["Records"][0]
     broken = json.loads(json.dumps(good))
     broken["dynamodb"]["SequenceNumber"] = "111100000000000000000002"
-    broken["dynamodb"]["NewImage"]["events"]["L"][-1]["S"] = '{"not": "an event"}'
+    broken["dynamodb"]["NewImage"]["events"]["B"] = base64.b64encode(zlib.compress(b'[{"not": "an event"}]')).decode()
     event["Records"].append(broken)
     result = stack.relay.lambda_handler(event, LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "111100000000000000000002"}]}

@@ -2,13 +2,20 @@
 
 Built on Powertools idempotency (records in DynamoDB, 24 h). The key is scoped to the account,
 and the request's method, path and body are part of the record: the same key with another
-request is refused (400), as is a retry while the first is still running (409). Server errors
-are not remembered, so a retry after one runs again.
+request is refused (400), as is a retry while the first is still running (409).
+
+Only a success is remembered (2xx): every use case commits once, at its end, so an answer of 4xx
+or 5xx means nothing was written, and a retry, after the address was fixed or the fault mended,
+runs again (Stripe saves a result only once the endpoint started executing). A replayed answer
+carries `Idempotent-Replayed: true`. The record keeps the answer compressed: a large invoice still
+fits the record, so a retry never runs a committed write again.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,9 +35,31 @@ HEADER = "idempotency-key"
 TTL_SECONDS = 24 * 3600
 
 
-class _ServerError(Exception):
+class _NotRemembered(Exception):
+    """An answer that is not a success: returned to the caller, not saved under the key."""
+
     def __init__(self, response: dict[str, Any]) -> None:
         self.response = response
+
+
+def _packed(response: dict[str, Any]) -> dict[str, Any]:
+    body = response.get("body") or ""
+    binary = bool(response.get("isBase64Encoded"))
+    data = base64.b64decode(body) if binary else body.encode()
+    kept = {k: v for k, v in response.items() if k not in ("body", "isBase64Encoded")}
+    return {**kept, "body_zlib": base64.b64encode(zlib.compress(data, 6)).decode(), "binary": binary}
+
+
+def _unpacked(record: dict[str, Any], *, replayed: bool) -> dict[str, Any]:
+    data = zlib.decompress(base64.b64decode(record["body_zlib"]))
+    response = {k: v for k, v in record.items() if k not in ("body_zlib", "binary")}
+    response["body"] = base64.b64encode(data).decode() if record["binary"] else data.decode()
+    response["isBase64Encoded"] = record["binary"]
+    if replayed:
+        response["headers"] = {**(response.get("headers") or {}), "Idempotent-Replayed": "true"}
+        if response.get("multiValueHeaders"):
+            response["multiValueHeaders"] = {**response["multiValueHeaders"], "Idempotent-Replayed": ["true"]}
+    return response
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
@@ -73,16 +102,19 @@ def idempotent_resolver(
             "body": event.get("body") or "",
         }
 
+        ran: list[bool] = []
+
         @idempotent_function(data_keyword_argument="request", config=config, persistence_store=persistence)
         def run_once(request: dict[str, Any]) -> dict[str, Any]:
+            ran.append(True)
             response = resolve(event, context)
-            if int(response.get("statusCode", 500)) >= 500:
-                raise _ServerError(response)  # not remembered: a retry runs again
-            return response
+            if not 200 <= int(response.get("statusCode", 500)) < 300:
+                raise _NotRemembered(response)  # nothing was committed: a retry runs again
+            return _packed(response)
 
         try:
-            return run_once(request=request)
-        except _ServerError as failed:
+            return _unpacked(run_once(request=request), replayed=not ran)
+        except _NotRemembered as failed:
             return failed.response
         except IdempotencyValidationError:
             return _as_dict(error_response(

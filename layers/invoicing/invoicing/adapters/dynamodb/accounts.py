@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from invoicing.adapters.dynamodb.keys import account_key, s
+from invoicing.adapters.dynamodb.codec import doc, load
+from invoicing.adapters.dynamodb.keys import account_key
 from invoicing.domain.errors import NotFound
 from invoicing.domain.party import Account
 
@@ -27,9 +28,9 @@ class DynamoAccounts:
         item = response.get("Item")
         if item is None:
             raise NotFound(f"No such account: '{account_id}'.", param="account")
-        return Account.model_validate_json(item["doc"]["S"])
+        return load(item, Account)
 
     def save(self, account: Account) -> None:
         """Create or replace the account (its settings change as a whole)."""
-        self._uow.put({**account_key(account.id), "doc": s(account.model_dump_json())},
+        self._uow.put({**account_key(account.id), "doc": doc(account)},
                       lambda: NotFound(f"No such account: '{account.id}'.", param="account"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from invoicing.adapters.dynamodb.codec import doc, load
 from invoicing.adapters.dynamodb.common import batch_get, query_page
 from invoicing.adapters.dynamodb.keys import GSI1, Item, children_pk, credit_note_key, n, s
 from invoicing.domain.credit_note import CreditNote
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def decode_credit_note(item: Item) -> CreditNote:
-    return CreditNote.model_validate_json(item["doc"]["S"])
+    return load(item, CreditNote)
 
 
 class DynamoCreditNotes:
@@ -32,7 +33,7 @@ class DynamoCreditNotes:
     def add(self, credit_note: CreditNote) -> None:
         item: Item = {
             **credit_note_key(credit_note.account_id, credit_note.id),
-            "doc": s(credit_note.model_dump_json()),
+            "doc": doc(credit_note),
             "total": n(credit_note.amount),
             "GSI1PK": s(children_pk(credit_note.account_id, "INVOICE", credit_note.invoice_id)),
             "GSI1SK": s(f"CREDITNOTE#{credit_note.id}"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from invoicing.adapters.dynamodb.codec import doc, load
 from invoicing.adapters.dynamodb.common import batch_get, sharded_page
 from invoicing.adapters.dynamodb.events import events_attributes
 from invoicing.adapters.dynamodb.keys import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def decode_customer(item: Item) -> Customer:
-    customer = Customer.model_validate_json(item["doc"]["S"])
+    customer = load(item, Customer)
     balance = get_n(item, "credit_balance")
     return customer if balance is None else customer.model_copy(update={"credit_balance": balance})
 
@@ -56,7 +57,7 @@ class DynamoCustomers:
     def add(self, customer: Customer) -> None:
         item: Item = {
             **customer_key(customer.account_id, customer.id),
-            "doc": s(customer.model_dump_json()),
+            "doc": doc(customer),
             "credit_balance": n(customer.credit_balance),
             "version": n(customer.version),
             "GSI2PK": s(collection_pk(customer.account_id, "CUSTOMER", shard(customer.id))),
@@ -88,7 +89,7 @@ class DynamoCustomers:
                              param="customer"),
             "#version = :loaded",
             ExpressionAttributeNames={"#doc": "doc", "#version": "version", "#events": "events"},
-            ExpressionAttributeValues={":doc": s(customer.model_dump_json()), ":version": n(customer.version),
+            ExpressionAttributeValues={":doc": doc(customer), ":version": n(customer.version),
                                        ":loaded": n(self._versions[customer.id]),
                                        ":events": events_attributes([], customer.events)["events"],
                                        ":count": n(len(customer.events))},

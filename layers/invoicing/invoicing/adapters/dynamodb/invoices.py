@@ -15,8 +15,9 @@ import builtins  # `list` is also a method here
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from invoicing.adapters.dynamodb.codec import doc, load
 from invoicing.adapters.dynamodb.common import batch_get, query_page, sharded_page
-from invoicing.adapters.dynamodb.events import decode_events, events_attributes
+from invoicing.adapters.dynamodb.events import decode_events, event_history, events_attributes
 from invoicing.adapters.dynamodb.keys import (
     AFTER_ANY_ID,
     GSI1,
@@ -54,7 +55,7 @@ def invoice_item(invoice: Invoice, history: builtins.list[dict[str, Any]]) -> It
     shard_ = shard(invoice.id)
     item: Item = {
         **invoice_key(invoice.account_id, invoice.id),
-        "doc": s(invoice.model_dump_json()),
+        "doc": doc(invoice),
         "status": s(invoice.status),
         "version": n(invoice.version),
         "GSI1PK": s(children_pk(invoice.account_id, "CUSTOMER", invoice.customer_id)),
@@ -75,7 +76,7 @@ def invoice_item(invoice: Invoice, history: builtins.list[dict[str, Any]]) -> It
 
 
 def decode_invoice(item: Item) -> Invoice:
-    return Invoice.model_validate_json(item["doc"]["S"])
+    return load(item, Invoice)
 
 
 def _not_found(invoice_id: str) -> NotFound:
@@ -103,7 +104,7 @@ class DynamoInvoices:
         if item is None:
             raise _not_found(invoice_id)
         invoice = decode_invoice(item)
-        self._loaded[invoice.id] = (invoice.version, item.get("events", {}).get("L", []))
+        self._loaded[invoice.id] = (invoice.version, event_history(item))
         return invoice
 
     def save(self, invoice: Invoice) -> None:
