@@ -79,6 +79,9 @@ pdf-layer-check:
 
 bench: setup
 	@$(BIN)/python -m bench.pdf_render
+	@$(BIN)/python -m bench.cold_start
+	@$(BIN)/python -m bench.cost
+	@$(BIN)/python -m bench.partition_load
 
 # The render tests against WeasyPrint's newest release (or WEASYPRINT=<version>) in a venv of their
 # own: the layers' pins and the test tools as pinned, WeasyPrint and the libraries it brings resolved

@@ -81,6 +81,8 @@ class Meter:
     read_units: Counter[str] = field(default_factory=Counter)
     s3_bytes_put: int = 0
     active: bool = True  # several meters may watch one client, one phase each
+    peek: Any = None  # reads what a write replaces; its own calls are not counted
+    _peeking: bool = False
 
     @classmethod
     def for_table(cls, client: Any, table: str) -> Meter:
@@ -90,10 +92,17 @@ class Meter:
                    for i in described.get("GlobalSecondaryIndexes", [])]
         return cls(table, indexes)
 
+    def attach_session(self, events: Any) -> None:
+        """Count the calls of every client created from now on by the session whose event system
+        `events` is (boto3.DEFAULT_SESSION.events): the functions' own clients, made at import.
+        Set `peek` before the first write."""
+        events.register("provide-client-params", self._before)
+        events.register("after-call", self._after)
+
     def attach(self, session_clients: list[Any], peek: Any) -> None:
         """Count the calls of these clients; `peek` (another client of the same table) reads what a
         write replaces without being counted."""
-        self._peek = peek
+        self.peek = peek
         for client in session_clients:
             service = client.meta.service_model.service_name
             client.meta.events.register(f"provide-client-params.{service}.*", self._before)
@@ -102,31 +111,38 @@ class Meter:
     # --- hooks -----------------------------------------------------------------------------------
 
     def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if not self.active:
+        if not self.active or self._peeking:
             return
         context["meter_params"] = params
         service = model.service_model.service_name
         self.calls[f"{service}:{model.name}"] += 1
+        if service == "events" and model.name == "PutEvents":
+            self.calls["events:entries"] += len(params.get("Entries", []))
         if service == "s3" and model.name == "PutObject":
             body = params.get("Body", b"")
             self.s3_bytes_put += len(body) if isinstance(body, (bytes, bytearray)) else 0
         if service != "dynamodb":
             return
         name = model.name
-        if name == "PutItem":
-            self._write(params["Item"], self._old(params["Item"]), 1)
-        elif name == "UpdateItem":
-            self._write(self._updated(params["Key"]), self._old(params["Key"]), 1, update=params)
+        if name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self._request(name.removesuffix("Item"), params, 1)
         elif name == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 (kind, body), = entry.items()
-                if kind == "Put":
-                    self._write(body["Item"], self._old(body["Item"]), 2)
-                elif kind == "Update":
-                    self._write(self._updated(body["Key"]), self._old(body["Key"]), 2, update=body)
+                self._request(kind, body, 2)
+
+    def _request(self, kind: str, body: Mapping[str, Any], factor: int) -> None:
+        if body["TableName"] != self.table:
+            # Another table (the idempotency records): its size, from what the request carries.
+            carried = body.get("Item") or {**body.get("Key", {}), **body.get("ExpressionAttributeValues", {})}
+            self.write_units[f"table {body['TableName'].rsplit('-', 1)[-1]}"]["*"] += factor * units(item_size(carried))
+        elif kind == "Put":
+            self._write(body["Item"], self._old(body["Item"]), factor)
+        elif kind == "Update":
+            self._write(self._updated(body["Key"]), self._old(body["Key"]), factor, update=body)
 
     def _after(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if not self.active or model.service_model.service_name != "dynamodb":
+        if not self.active or self._peeking or model.service_model.service_name != "dynamodb":
             return
         params = context.get("meter_params", {})
         consistent = params.get("ConsistentRead", False)
@@ -145,8 +161,12 @@ class Meter:
 
     def _old(self, item_or_key: Mapping[str, Any]) -> dict[str, Any] | None:
         key = {k: item_or_key[k] for k in self.keys}
-        found: dict[str, Any] | None = self._peek.get_item(TableName=self.table, Key=key,
-                                                           ConsistentRead=True).get("Item")
+        self._peeking = True
+        try:
+            found: dict[str, Any] | None = self.peek.get_item(TableName=self.table, Key=key,
+                                                              ConsistentRead=True).get("Item")
+        finally:
+            self._peeking = False
         return found
 
     def _updated(self, key: Mapping[str, Any]) -> dict[str, Any] | None:

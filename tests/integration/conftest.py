@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -88,17 +89,22 @@ class HandlerStack:
         return {"delivered": len(records), "failed": len(failed)}
 
 
-@pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerStack]:
+@contextmanager
+def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], None],
+                  before_functions: Callable[[dict[str, str]], None] | None = None) -> Iterator[HandlerStack]:
+    """The template's functions on in-process moto: tables from template.yaml, the bucket, the render
+    queue, the bus and its render rule. `setenv`/`unset` change the environment (a test's
+    monkeypatch, or plain os.environ for a benchmark); `before_functions(tables)` runs once the
+    resources exist, before the functions are loaded (and make their clients)."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InvoicingTest")
-    # botocore's account-based endpoints (`{account}.streams-ddb...`) are not routed by moto in-process.
-    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+        unset(name)
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true",
+                        "POWERTOOLS_METRICS_NAMESPACE": "InvoicingTest",
+                        # botocore's account-based endpoints (`{account}.streams-ddb...`) are not routed by
+                        # moto in-process.
+                        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled"}.items():
+        setenv(name, value)
     with mock_aws():
         tables = create_tables_from_template(boto3.client("dynamodb", region_name=REGION), ROOT / "template.yaml")
         s3 = boto3.client("s3", region_name=REGION)
@@ -111,8 +117,16 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerStack]:
         rule = Template.load(ROOT / "template.yaml").resources["RenderOnDocumentEvents"]["Properties"]
         events.put_rule(Name="render", EventBusName="events", EventPattern=json.dumps(rule["EventPattern"]))
         events.put_targets(Rule="render", EventBusName="events", Targets=[{"Id": "RenderQueue", "Arn": queue_arn}])
-        monkeypatch.setenv("TABLE_NAME", tables["InvoicingTable"])
-        monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
-        monkeypatch.setenv("DOCUMENTS_BUCKET", "documents")
-        monkeypatch.setenv("EVENT_BUS_NAME", "events")
+        setenv("TABLE_NAME", tables["InvoicingTable"])
+        setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
+        setenv("DOCUMENTS_BUCKET", "documents")
+        setenv("EVENT_BUS_NAME", "events")
+        if before_functions:
+            before_functions(tables)
         yield HandlerStack(tables, "documents", queue_url)
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerStack]:
+    with handler_stack(monkeypatch.setenv, lambda name: monkeypatch.delenv(name, raising=False)) as running:
+        yield running

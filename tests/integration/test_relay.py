@@ -24,7 +24,8 @@ def test_a_record_whose_events_cannot_be_published_is_reported_by_its_sequence_n
     good = event["Records"][0]
     broken = json.loads(json.dumps(good))
     broken["dynamodb"]["SequenceNumber"] = "111100000000000000000002"
-    broken["dynamodb"]["NewImage"]["events"]["B"] = base64.b64encode(zlib.compress(b'[{"not": "an event"}]')).decode()
+    envelope = b'{"doc": {}, "events": [{"not": "an event"}]}'
+    broken["dynamodb"]["NewImage"]["doc"]["B"] = base64.b64encode(zlib.compress(envelope)).decode()
     event["Records"].append(broken)
     result = stack.relay.lambda_handler(event, LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "111100000000000000000002"}]}

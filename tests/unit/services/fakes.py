@@ -120,6 +120,9 @@ class _Customers:
         self._uow._read[("customer", customer_id)] = customer.version
         return customer
 
+    def get_many(self, account_id: str, customer_ids: Any) -> list[Customer]:
+        return [self.get(account_id, c) for c in customer_ids if (account_id, c) in self._uow.store.customers]
+
     def save(self, customer: Customer) -> None:
         store, key = self._uow.store, (customer.account_id, customer.id)
         loaded = self._uow._read[("customer", customer.id)]
@@ -180,6 +183,9 @@ class _Invoices:
         invoice = self._uow.store.invoices[key]
         self._uow._read[("invoice", invoice_id)] = invoice.version
         return invoice
+
+    def get_many(self, account_id: str, invoice_ids: Any) -> list[Invoice]:
+        return [self.get(account_id, i) for i in invoice_ids if (account_id, i) in self._uow.store.invoices]
 
     def save(self, invoice: Invoice) -> None:
         store, key = self._uow.store, (invoice.account_id, invoice.id)

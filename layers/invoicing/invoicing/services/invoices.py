@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from invoicing.domain.errors import Conflict, DomainError, InvalidInput
+from invoicing.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
@@ -188,51 +188,55 @@ class InvoiceService:
     def _finalize_batch(self, uow: UnitOfWork, account_id: str, ids: builtins.list[str], now: datetime,
                         failed: dict[str, DomainError]) -> tuple[builtins.list[Invoice], builtins.list[str]]:
         """Register one commit's worth of finalizations (one series, within the item budget);
-        returns them and the ids left for the next commit."""
+        returns them and the ids left for the next commit. The drafts and their customers are read
+        in batches: a series' commits follow each other, so their reads are kept few."""
         seller = uow.accounts.get(account_id)
-        batch: builtins.list[tuple[Invoice, Customer, builtins.list[int]]] = []
-        rest: builtins.list[str] = []
+        window, rest = ids[:BATCH_ITEMS - 1], ids[BATCH_ITEMS - 1:]
+        drafts = {invoice.id: invoice for invoice in uow.invoices.get_many(account_id, window)}
+        buyers = sorted({d.customer_id for d in drafts.values()})
+        customers = {c.id: c for c in uow.customers.get_many(account_id, buyers)}
+        batch: builtins.list[tuple[Invoice, Customer]] = []
+        held: builtins.list[str] = []
         series = None
         items = 1  # the counter
-        customers: dict[str, Customer] = {}
-        for position, invoice_id in enumerate(ids):
-            if items >= BATCH_ITEMS:
-                rest.extend(ids[position:])  # the batch is full: the rest are read by the next commit
-                break
+        for invoice_id in window:
             try:
-                draft = uow.invoices.get(account_id, invoice_id)
+                if invoice_id not in drafts:
+                    raise NotFound(f"No such invoice: '{invoice_id}'.", param="invoice")
+                draft = drafts[invoice_id]
                 draft.require_draft()
-                customer = customers.get(draft.customer_id) or uow.customers.get(account_id, draft.customer_id)
-                customers[customer.id] = customer
+                if draft.customer_id not in customers:
+                    raise NotFound(f"No such customer: '{draft.customer_id}'.", param="customer")
+                customer = customers[draft.customer_id]
                 this_series = invoice_series(seller, customer)
-                previous = uow.invoices.recent_totals(account_id, customer.id)
-                # Fail fast, before numbering, when the draft cannot be finalized.
+                # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
+                # total only makes a warning, which a finalized invoice no longer shows: not read here.)
                 trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1), now=now,
-                                       previous_totals=previous)
+                                       previous_totals=[])
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
             needs = 1 + (1 if trial.applied_balance else 0)
             if (series is not None and this_series != series) or items + needs > BATCH_ITEMS \
-                    or (trial.applied_balance and any(c.id == customer.id for _, c, _ in batch)):
-                rest.append(invoice_id)  # another series, a full batch, or a second use of one credit balance
+                    or (trial.applied_balance and any(c.id == customer.id for _, c in batch)):
+                held.append(invoice_id)  # another series, a full batch, or a second use of one credit balance
                 continue
             series = this_series
             items += needs
-            batch.append((draft, customer, previous))
+            batch.append((draft, customer))
         if series is None:
-            return [], rest
+            return [], held + rest
         numbers = uow.series.reserve(account_id, series, len(batch))
         done = []
-        for (draft, customer, previous), sequence in zip(batch, numbers, strict=True):
+        for (draft, customer), sequence in zip(batch, numbers, strict=True):
             number = series.format(sequence)
             invoice = draft.finalize(seller=seller, customer=customer, number=number, now=now,
-                                     previous_totals=previous, payment_reference=creditor_reference(number))
+                                     previous_totals=[], payment_reference=creditor_reference(number))
             uow.invoices.save(invoice)
             if invoice.applied_balance:
                 uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
             done.append(invoice)
-        return done, rest
+        return done, held + rest
 
     def pay(self, account_id: str, invoice_id: str) -> InvoiceView:
         return self._transition(account_id, invoice_id, lambda inv, now: inv.pay(now))

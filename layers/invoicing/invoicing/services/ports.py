@@ -9,7 +9,7 @@ event atomically (the events are the audit trail and the outbox).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -70,6 +70,9 @@ class Accounts(Protocol):
 class Customers(Protocol):
     def add(self, customer: Customer) -> None: ...
     def get(self, account_id: str, customer_id: str) -> Customer: ...  # raises NotFound
+    def get_many(self, account_id: str, customer_ids: Sequence[str]) -> builtins.list[Customer]:
+        """Those that exist, in one or a few requests."""
+        ...
     def save(self, customer: Customer) -> None:
         """The next version of a customer read in this unit of work (else Conflict at commit)."""
         ...
@@ -82,6 +85,9 @@ class Customers(Protocol):
 class Invoices(Protocol):
     def add(self, invoice: Invoice) -> None: ...
     def get(self, account_id: str, invoice_id: str) -> Invoice: ...  # raises NotFound
+    def get_many(self, account_id: str, invoice_ids: Sequence[str]) -> builtins.list[Invoice]:
+        """Those that exist, in one or a few requests; each then saves like one read by `get`."""
+        ...
     def save(self, invoice: Invoice) -> None:
         """The next version of an invoice read in this unit of work (else Conflict at commit)."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from invoicing.adapters.dynamodb.codec import doc, load
+from invoicing.adapters.dynamodb.codec import load, packed
 from invoicing.adapters.dynamodb.keys import account_key
 from invoicing.domain.errors import NotFound
 from invoicing.domain.party import Account
@@ -32,5 +32,5 @@ class DynamoAccounts:
 
     def save(self, account: Account) -> None:
         """Create or replace the account (its settings change as a whole)."""
-        self._uow.put({**account_key(account.id), "doc": doc(account)},
+        self._uow.put({**account_key(account.id), "doc": packed(account)},
                       lambda: NotFound(f"No such account: '{account.id}'.", param="account"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from invoicing.adapters.dynamodb.codec import doc, load
+from invoicing.adapters.dynamodb.codec import load, packed
 from invoicing.adapters.dynamodb.common import batch_get, query_page
 from invoicing.adapters.dynamodb.keys import GSI1, Item, children_pk, credit_note_key, n, s
 from invoicing.domain.credit_note import CreditNote
@@ -33,7 +33,7 @@ class DynamoCreditNotes:
     def add(self, credit_note: CreditNote) -> None:
         item: Item = {
             **credit_note_key(credit_note.account_id, credit_note.id),
-            "doc": doc(credit_note),
+            "doc": packed(credit_note),
             "total": n(credit_note.amount),
             "GSI1PK": s(children_pk(credit_note.account_id, "INVOICE", credit_note.invoice_id)),
             "GSI1SK": s(f"CREDITNOTE#{credit_note.id}"),

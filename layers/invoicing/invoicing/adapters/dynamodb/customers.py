@@ -10,11 +10,12 @@ the events of its last change only (its audit trail is the bus's): `outbox_count
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from invoicing.adapters.dynamodb.codec import doc, load
+from invoicing.adapters.dynamodb.codec import load
 from invoicing.adapters.dynamodb.common import batch_get, sharded_page
-from invoicing.adapters.dynamodb.events import events_attributes
+from invoicing.adapters.dynamodb.events import with_events
 from invoicing.adapters.dynamodb.keys import (
     GSI2,
     SHARDS,
@@ -57,12 +58,11 @@ class DynamoCustomers:
     def add(self, customer: Customer) -> None:
         item: Item = {
             **customer_key(customer.account_id, customer.id),
-            "doc": doc(customer),
             "credit_balance": n(customer.credit_balance),
             "version": n(customer.version),
             "GSI2PK": s(collection_pk(customer.account_id, "CUSTOMER", shard(customer.id))),
             "GSI2SK": s(customer.id),
-            **events_attributes([], customer.events),
+            **with_events(customer, [], customer.events),
         }
         self._uow.put(item, lambda: Conflict(f"Customer '{customer.id}' already exists.", param="id",
                                              code="resource_already_exists"),
@@ -78,20 +78,26 @@ class DynamoCustomers:
         self._versions[customer.id] = customer.version
         return customer
 
+    def get_many(self, account_id: str, customer_ids: Sequence[str]) -> list[Customer]:
+        found = [decode_customer(item) for item in batch_get(self._uow.client, self._uow.table,
+                                                             [customer_key(account_id, c) for c in customer_ids])]
+        self._versions.update({c.id: c.version for c in found})
+        return found
+
     def save(self, customer: Customer) -> None:
         """The customer's details and events, if its version is still the one read."""
         if customer.id not in self._versions:
             raise ValueError("save a customer read in this unit of work")
         self._uow.update(
             customer_key(customer.account_id, customer.id),
-            "SET #doc = :doc, #version = :version, #events = :events, outbox_count = :count",
+            "SET #doc = :doc, #version = :version, outbox_count = :count",
             lambda: Conflict(f"Customer '{customer.id}' was changed concurrently; reload it and try again.",
                              param="customer"),
             "#version = :loaded",
-            ExpressionAttributeNames={"#doc": "doc", "#version": "version", "#events": "events"},
-            ExpressionAttributeValues={":doc": doc(customer), ":version": n(customer.version),
+            ExpressionAttributeNames={"#doc": "doc", "#version": "version"},
+            ExpressionAttributeValues={":doc": with_events(customer, [], customer.events)["doc"],
+                                       ":version": n(customer.version),
                                        ":loaded": n(self._versions[customer.id]),
-                                       ":events": events_attributes([], customer.events)["events"],
                                        ":count": n(len(customer.events))},
         )
 

@@ -1,6 +1,6 @@
-"""How an aggregate's domain events live in its item: `events`, the event JSON documents (oldest
-first, compressed into one binary attribute), and `outbox_count`, how many of the last ones the
-write that produced this image added. The relay publishes exactly those: `outbox_events(new_image)`.
+"""How an aggregate's domain events live in its item: in `doc`'s envelope beside the document
+(oldest first; codec.py), with `outbox_count`, how many of the last ones the write that produced
+this image added. The relay publishes exactly those: `outbox_events(new_image)`.
 """
 
 from __future__ import annotations
@@ -8,19 +8,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from invoicing.adapters.dynamodb.codec import pack_json, unpack_json
+from pydantic import BaseModel
+
+from invoicing.adapters.dynamodb.codec import packed, unpacked
 from invoicing.adapters.dynamodb.keys import Item, n
 from invoicing.domain.events import DomainEvent
 
 
-def events_attributes(history: Sequence[dict[str, Any]], new: Sequence[DomainEvent]) -> Item:
-    """`events` (the history plus the new events) and `outbox_count` for an item being written."""
-    values = [*history, *(e.model_dump(mode="json") for e in new)]
-    return {"events": pack_json(values), "outbox_count": n(len(new))}
+def with_events(model: BaseModel, history: Sequence[dict[str, Any]], new: Sequence[DomainEvent]) -> Item:
+    """`doc` (the document, its history and the new events) and `outbox_count` for an item being written."""
+    events = [*history, *(e.model_dump(mode="json") for e in new)]
+    return {"doc": packed(model, events), "outbox_count": n(len(new))}
 
 
 def event_history(item: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return unpack_json(item["events"]) if "events" in item else []
+    history: list[dict[str, Any]] = unpacked(item)["events"]
+    return history
 
 
 def decode_events(item: Mapping[str, Any]) -> list[DomainEvent]:
@@ -34,6 +37,6 @@ def outbox_events(new_image: Mapping[str, Any]) -> list[DomainEvent]:
     deserializes it (plain values)."""
     count = new_image.get("outbox_count")
     count = int(count["N"]) if isinstance(count, Mapping) else int(count or 0)
-    if count <= 0 or "events" not in new_image:
+    if count <= 0 or "doc" not in new_image:
         return []
-    return [DomainEvent.model_validate(value) for value in unpack_json(new_image["events"])[-count:]]
+    return [DomainEvent.model_validate(value) for value in event_history(new_image)[-count:]]

@@ -12,12 +12,13 @@ The sharded ones project keys only; lists merge the shards and fetch the documen
 from __future__ import annotations
 
 import builtins  # `list` is also a method here
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from invoicing.adapters.dynamodb.codec import doc, load
+from invoicing.adapters.dynamodb.codec import load
 from invoicing.adapters.dynamodb.common import batch_get, query_page, sharded_page
-from invoicing.adapters.dynamodb.events import decode_events, event_history, events_attributes
+from invoicing.adapters.dynamodb.events import decode_events, event_history, with_events
 from invoicing.adapters.dynamodb.keys import (
     AFTER_ANY_ID,
     GSI1,
@@ -55,7 +56,6 @@ def invoice_item(invoice: Invoice, history: builtins.list[dict[str, Any]]) -> It
     shard_ = shard(invoice.id)
     item: Item = {
         **invoice_key(invoice.account_id, invoice.id),
-        "doc": doc(invoice),
         "status": s(invoice.status),
         "version": n(invoice.version),
         "GSI1PK": s(children_pk(invoice.account_id, "CUSTOMER", invoice.customer_id)),
@@ -64,7 +64,7 @@ def invoice_item(invoice: Invoice, history: builtins.list[dict[str, Any]]) -> It
         "GSI2SK": s(invoice.id),
         "GSI3PK": s(status_pk(invoice.account_id, invoice.status, shard_)),
         "GSI3SK": s(due_sk(invoice.due_date, invoice.id)),
-        **events_attributes(history, invoice.events),
+        **with_events(invoice, history, invoice.events),
     }
     if invoice.totals is not None:
         item["total"] = n(invoice.totals.total)
@@ -103,6 +103,13 @@ class DynamoInvoices:
         item = self._get_item(invoice_key(account_id, invoice_id))
         if item is None:
             raise _not_found(invoice_id)
+        return self._loaded_from(item)
+
+    def get_many(self, account_id: str, invoice_ids: Sequence[str]) -> builtins.list[Invoice]:
+        items = batch_get(self._uow.client, self._uow.table, [invoice_key(account_id, i) for i in invoice_ids])
+        return [self._loaded_from(item) for item in items]
+
+    def _loaded_from(self, item: Item) -> Invoice:
         invoice = decode_invoice(item)
         self._loaded[invoice.id] = (invoice.version, event_history(item))
         return invoice
@@ -125,7 +132,7 @@ class DynamoInvoices:
         )
 
     def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
-        item = self._get_item(invoice_key(account_id, invoice_id), projection="events")
+        item = self._get_item(invoice_key(account_id, invoice_id), projection="doc")
         if item is None:
             raise _not_found(invoice_id)
         return decode_events(item)
