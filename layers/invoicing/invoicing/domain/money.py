@@ -7,13 +7,12 @@ half up, which is the commercial rounding EN 16931 expects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from invoicing.domain.errors import CurrencyMismatch, UnknownCurrency
+from invoicing.domain.errors import UnknownCurrency
 
 _ONE = Decimal(1)
 
@@ -74,45 +73,3 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     for i in by_remainder[:rest]:
         parts[i] += 1
     return [sign * p for p in parts]
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount in integer minor units of one currency; arithmetic only within a currency."""
-
-    amount: int
-    currency: str
-
-    def __post_init__(self) -> None:
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
-            raise TypeError("Money.amount must be an int of minor units")
-        object.__setattr__(self, "currency", normalize_currency(self.currency))
-
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(0, currency)
-
-    @classmethod
-    def of(cls, major: Decimal | str, currency: str) -> Money:
-        return cls(from_major(Decimal(major), currency), currency)
-
-    def _check(self, other: Money) -> None:
-        if self.currency != other.currency:
-            raise CurrencyMismatch(f"Cannot combine {self.currency} with {other.currency}.")
-
-    def __add__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def to_decimal(self) -> Decimal:
-        return to_major(self.amount, self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.to_decimal()} {self.currency}"

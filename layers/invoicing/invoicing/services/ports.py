@@ -1,5 +1,5 @@
 """What the use cases need from the outside world. Adapters implement these; the services' unit
-tests use the in-memory fakes in `invoicing.services.fakes`.
+tests use the in-memory fakes in `tests/unit/services/fakes.py`.
 
 A use case reads through the unit of work's repositories, changes aggregates (which record their
 domain events), registers the changes, and commits once: `commit()` writes every change and every
