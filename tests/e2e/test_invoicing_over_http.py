@@ -89,6 +89,10 @@ def test_bad_input_over_http_names_the_field(api: ApiClient) -> None:
     status, body = api.request("POST", "/invoices", {"customer": buyer["id"], "lines": [
         {"description": "x", "unit_amount": 19.99}]})
     assert status == 400 and body["error"]["param"] == "lines[0].unit_amount"
+    status, body = api.request("POST", "/customers", raw_body=b'{"name": "A"}', headers={"Content-Type": "text/plain"})
+    assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+    status, body = api.request("POST", "/customers", raw_body='{"name": "Åsa"}'.encode("utf-16"))
+    assert status == 400 and body["error"]["code"] == "invalid_encoding"
     assert api.get("/invoices")["data"] == []
 
 

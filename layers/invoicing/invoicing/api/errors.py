@@ -43,7 +43,8 @@ def _param(loc: Sequence[Any]) -> str | None:
         elif str(part).startswith(("function-", "decimal", "int", "str", "json-or-python")):
             continue  # pydantic's internal validator names are not fields
         else:
-            text += f".{part}" if text else str(part)
+            name = str(part) if len(str(part)) <= 40 else str(part)[:40] + "…"  # never echo a huge key
+            text += f".{name}" if text else name
     return text or None
 
 

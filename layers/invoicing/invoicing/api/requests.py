@@ -44,6 +44,8 @@ def _decimal_from_text(value: object) -> Decimal:
 
 DecimalText = Annotated[Decimal, BeforeValidator(_decimal_from_text)]
 MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer amount in the currency's minor unit")]
+# Stripe's limits: 50 keys (on the field), keys of 40 characters, values of 500.
+Metadata = dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -89,7 +91,7 @@ class CustomerCreate(Command):
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     electronic_address: ElectronicAddress | None = None
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
+    metadata: Metadata = Field(default_factory=dict, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -110,7 +112,7 @@ class CustomerUpdate(Command):
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
     electronic_address: ElectronicAddress | None = None
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=50)
+    metadata: Metadata | None = Field(default=None, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -203,7 +205,7 @@ class InvoiceCreate(Command):
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
-    metadata: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict, max_length=50)
+    metadata: Metadata = Field(default_factory=dict, max_length=50)
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 

@@ -11,6 +11,7 @@ from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.api.edge import checked_bodies
 from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
 from invoicing.config import ApiSettings
@@ -36,8 +37,9 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
 
 
 def api_resolver(settings: ApiSettings | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The routes over the use cases, behind `Idempotency-Key` handling: what the handler calls."""
+    """The routes over the use cases, behind `Idempotency-Key` handling, behind the body checks:
+    what the handler calls."""
     settings = settings or ApiSettings.from_env()
     dynamodb = boto3.client("dynamodb")  # one client for the table and the idempotency records
     app = build_app(api_services(settings, dynamodb=dynamodb))
-    return idempotent_resolver(app.resolve, settings.idempotency_table_name, client=dynamodb)
+    return checked_bodies(idempotent_resolver(app.resolve, settings.idempotency_table_name, client=dynamodb))

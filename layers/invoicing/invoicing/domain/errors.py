@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """A rule of the business was broken. `code` is stable; `param` names the field at fault."""
@@ -71,3 +73,15 @@ class NumberingContention(Conflict):
     """A series stayed contended for the whole retry budget: the request may simply be retried."""
 
     code = "lock_timeout"
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """A document that a change would make invalid (a required field set to null, say): bad input,
+    naming the first field at fault, never a fault of ours."""
+    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "is invalid"}
+    param = ".".join(str(part) for part in first.get("loc", ())) or None
+    message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    if first.get("type") in ("string_type", "model_type", "int_type", "dict_type", "list_type") \
+            and first.get("input") is None:
+        message = "may not be null (it always has a value; send a value, or leave the field out)"
+    return InvalidInput(f"Invalid field '{param}': {message}.", param=param)

@@ -13,9 +13,9 @@ from functools import cache
 from typing import Any, Literal
 
 from babel import Locale
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from invoicing.domain.errors import InvalidTaxId
+from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
 
@@ -163,6 +163,14 @@ class Account(Model):
     def country(self) -> str | None:
         return self.address.country if self.address else None
 
+    def changed(self, changes: dict[str, Any]) -> Account:
+        """The account with `changes` applied, validated as a whole (a required field set to null is
+        bad input)."""
+        try:
+            return Account.model_validate({**self.model_dump(), **changes})
+        except ValidationError as error:
+            raise invalid_input(error) from None
+
     @property
     def vat_id(self) -> TaxId | None:
         return next((t for t in self.tax_ids if t.type == "eu_vat"), None)
@@ -221,7 +229,10 @@ class Customer(Model):
     def changed(self, changes: dict[str, Any], at: datetime) -> Customer:
         """The customer with `changes` applied (validated as a whole), as its next version."""
         data = {**self.model_dump(), **changes, "version": self.version + 1}
-        updated = Customer.model_validate(data).model_copy(update={"events": self.events})
+        try:
+            updated = Customer.model_validate(data).model_copy(update={"events": self.events})
+        except ValidationError as error:
+            raise invalid_input(error) from None
         return updated._recorded("customer.updated", at)
 
     @property

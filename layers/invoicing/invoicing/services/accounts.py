@@ -31,7 +31,7 @@ class AccountService:
             changes["bic"] = _checked(stdnum_bic, str(changes["bic"]), "bic")
         with self.uow:
             current = self.uow.accounts.get(account_id)
-            updated = Account.model_validate({**current.model_dump(), **changes})
+            updated = current.changed(changes)
             self.uow.accounts.save(updated)
             self.uow.commit()
             return updated
