@@ -281,6 +281,8 @@ def test_idempotency_key_replays_the_first_result(stack: HandlerStack) -> None:
     assert len(stack.ok("GET", "/customers")["data"]) == 1
     status, payload = stack.call("POST", "/customers", {"name": "Other AB"}, idempotency_key="k-1")
     assert status == 400 and payload["error"]["type"] == "idempotency_error"
+    reordered = json.dumps({"currency": "SEK", "name": "Once AB"}, indent=4)  # the same JSON, other form
+    assert stack.ok("POST", "/customers", raw_body=reordered, idempotency_key="k-1")["id"] == first["id"]
     # Keys are per account: another account's same key is a new request.
     status, _ = stack.call("POST", "/customers", body, idempotency_key="k-1", account_id="acct_other")
     assert status in (201, 404)

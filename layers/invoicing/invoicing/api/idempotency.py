@@ -42,6 +42,14 @@ class _NotRemembered(Exception):
         self.response = response
 
 
+def _canonical(body: str) -> str:
+    """The same JSON with other whitespace or key order is the same request."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return body
+
+
 def _packed(response: dict[str, Any]) -> dict[str, Any]:
     body = response.get("body") or ""
     binary = bool(response.get("isBase64Encoded"))
@@ -99,7 +107,7 @@ def idempotent_resolver(
             "key": key,
             "method": event["httpMethod"],
             "path": event.get("path"),
-            "body": event.get("body") or "",
+            "body": _canonical(event.get("body") or ""),
         }
 
         ran: list[bool] = []
