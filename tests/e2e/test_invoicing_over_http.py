@@ -112,3 +112,12 @@ def test_fifty_concurrent_finalizations_get_fifty_gapless_numbers(stack: LocalRu
     assert numbers == [f"INV-{n:06d}" for n in range(1, 51)]
     listed = api.get("/invoices?status=open&limit=100")["data"]
     assert sorted(i["number"] for i in listed) == numbers
+
+
+def test_the_bearer_scheme_is_case_insensitive_and_a_malformed_header_is_401(stack: LocalRuntime,
+                                                                            api: ApiClient) -> None:
+    key = api.api_key
+    for header, status in ((f"bearer {key}", 200), (f"BEARER {key}", 200), (f"Basic {key}", 401),
+                           ("Bearer ", 401), (f"Bearer {key}; drop table", 401)):
+        answer, _ = ApiClient(stack.api_url, None).request("GET", "/customers", headers={"Authorization": header})
+        assert answer == status, header
