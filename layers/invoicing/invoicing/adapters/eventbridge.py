@@ -3,28 +3,29 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
-
-from invoicing.domain.events import DomainEvent
 
 SOURCE = "invoicing"
 ENTRIES_PER_REQUEST = 10
 
 
 class EventBridgePublisher:
-    """The `EventPublisher` port."""
+    """The `EventPublisher` port (events as their JSON documents)."""
 
     def __init__(self, client: Any, bus_name: str) -> None:
         self._client = client
         self._bus = bus_name
 
-    def publish(self, events: list[DomainEvent]) -> list[DomainEvent]:
-        failed: list[DomainEvent] = []
+    def publish(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        failed: list[Mapping[str, Any]] = []
         for start in range(0, len(events), ENTRIES_PER_REQUEST):
             chunk = events[start:start + ENTRIES_PER_REQUEST]
             response = self._client.put_events(Entries=[
-                {"Source": SOURCE, "DetailType": event.type, "Detail": event.model_dump_json(),
-                 "EventBusName": self._bus, "Time": event.created}
+                {"Source": SOURCE, "DetailType": event["type"], "Detail": json.dumps(event, separators=(",", ":")),
+                 "EventBusName": self._bus, "Time": datetime.fromisoformat(event["created"])}
                 for event in chunk
             ])
             if response.get("FailedEntryCount"):

@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.metrics import Metrics
 
-from invoicing.adapters.dynamodb.events import outbox_events
 from invoicing.adapters.eventbridge import EventBridgePublisher
 from invoicing.adapters.metrics import PowertoolsMetrics
+from invoicing.adapters.outbox import outbox_documents
 from invoicing.config import RelaySettings
 from invoicing.services.events import EventRelay
 
@@ -21,7 +21,7 @@ class OutboxRelay:
 
     def relay_image(self, new_image: Mapping[str, Any]) -> int:
         """Publish the events a stream record's new image carries; how many."""
-        events = outbox_events(new_image)
+        events = outbox_documents(new_image)
         self._relay.relay(events)
         return len(events)
 

@@ -143,7 +143,7 @@ class UnitOfWork(Protocol):
         ...
 
 
-# --- documents and events ----------------------------------------------------------------------
+# --- documents ----------------------------------------------------------------------
 
 class Documents(Protocol):
     """Rendered documents in the private bucket, handed out by presigned URLs."""
@@ -153,9 +153,3 @@ class Documents(Protocol):
         ...
     def exists(self, key: str) -> bool: ...
     def presigned_url(self, key: str, *, expires_in: int) -> str: ...
-
-
-class EventPublisher(Protocol):
-    def publish(self, events: builtins.list[DomainEvent]) -> builtins.list[DomainEvent]:
-        """Publish to the bus; returns the events that could not be published."""
-        ...

@@ -8,13 +8,14 @@ most of an invoice's storage cost (bench/cost.py)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+
+from invoicing.adapters.outbox import envelope
 
 M = TypeVar("M", bound=BaseModel)
 LEVEL = 6
@@ -26,15 +27,8 @@ def packed(model: BaseModel, events: Sequence[dict[str, Any]] = ()) -> dict[str,
 
 
 def unpacked(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The envelope of an item's `doc` as the low-level client gives it (`{"B": bytes}`), as a stream
-    record's JSON carries it (base64 text), or already deserialized (bytes, or boto3's Binary)."""
-    value = item["doc"]
-    raw: Any = value["B"] if isinstance(value, Mapping) else value
-    if isinstance(raw, str):
-        raw = base64.b64decode(raw)
-    raw = getattr(raw, "value", raw)  # boto3.dynamodb.types.Binary
-    envelope: dict[str, Any] = json.loads(zlib.decompress(bytes(raw)))
-    return envelope
+    """The envelope of an item's `doc` (its forms: invoicing.adapters.outbox.envelope)."""
+    return envelope(item["doc"])
 
 
 def load(item: Mapping[str, Any], model: type[M]) -> M:

@@ -1,6 +1,6 @@
 """How an aggregate's domain events live in its item: in `doc`'s envelope beside the document
 (oldest first; codec.py), with `outbox_count`, how many of the last ones the write that produced
-this image added. The relay publishes exactly those: `outbox_events(new_image)`.
+this image added. The relay publishes exactly those (invoicing.adapters.outbox).
 """
 
 from __future__ import annotations
@@ -28,15 +28,3 @@ def event_history(item: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def decode_events(item: Mapping[str, Any]) -> list[DomainEvent]:
     return [DomainEvent.model_validate(value) for value in event_history(item)]
-
-
-def outbox_events(new_image: Mapping[str, Any]) -> list[DomainEvent]:
-    """The events a stream record's new image carries for publishing (none for other items).
-
-    Takes the image in the low-level typed form (`{"N": "1"}`) or as Powertools' stream data class
-    deserializes it (plain values)."""
-    count = new_image.get("outbox_count")
-    count = int(count["N"]) if isinstance(count, Mapping) else int(count or 0)
-    if count <= 0 or "doc" not in new_image:
-        return []
-    return [DomainEvent.model_validate(value) for value in event_history(new_image)[-count:]]
