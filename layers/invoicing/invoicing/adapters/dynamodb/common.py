@@ -56,19 +56,6 @@ def query_page(
     return Page[T](data=[decode(item) for item in found[:limit]], has_more=len(found) > limit)
 
 
-def query_all(client: Any, request: dict[str, Any]) -> list[Item]:
-    """Every item of a key range that is bounded by the business (an invoice's events)."""
-    request = dict(request)
-    items: list[Item] = []
-    while True:
-        response = client.query(**request)
-        items.extend(response.get("Items", []))
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key:
-            return items
-        request["ExclusiveStartKey"] = last_key
-
-
 def sharded_page(
     client: Any, requests: list[dict[str, Any]], *, sort_key: str, limit: int, after: str | None,
     fetch: Callable[[list[Item]], list[T]],
@@ -113,10 +100,6 @@ def cancellation_codes(error: ClientError) -> list[str]:
     """Per item of a cancelled TransactWriteItems: `None`, `ConditionalCheckFailed`, `TransactionConflict`..."""
     reasons = error.response.get("CancellationReasons") or []
     return [str(reason.get("Code") or "None") for reason in reasons]
-
-
-def is_cancelled_transaction(error: ClientError) -> bool:
-    return error_code(error) == "TransactionCanceledException"
 
 
 class Backoff:
