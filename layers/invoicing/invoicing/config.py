@@ -53,3 +53,8 @@ class DocumentSettings(Settings):
 @dataclass(frozen=True)
 class RelaySettings(Settings):
     event_bus_name: str = env("EVENT_BUS_NAME")
+
+
+@dataclass(frozen=True)
+class UsageSettings(Settings):
+    table_name: str = env("TABLE_NAME")

@@ -19,7 +19,8 @@ def test_every_table_of_the_template_is_created_with_its_keys_and_indexes(dynamo
         assert [k["AttributeName"] for k in indexes[index]["KeySchema"]] == [f"GSI{number}PK", f"GSI{number}SK"]
     # Indexes copy only what their patterns read: never a whole invoice.
     assert indexes["GSI1"]["Projection"] == {"ProjectionType": "INCLUDE",
-                                             "NonKeyAttributes": ["status", "due_date", "total"]}
+                                             "NonKeyAttributes": ["status", "due_date", "total", "occurred_at",
+                                                                      "received_at", "usage_value"]}
     assert {indexes[i]["Projection"]["ProjectionType"] for i in ("GSI2", "GSI3", "GSI4")} == {"KEYS_ONLY"}
     assert described["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     ttl = dynamodb.describe_time_to_live(TableName="demo-IdempotencyTable")["TimeToLiveDescription"]

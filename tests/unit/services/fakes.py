@@ -16,6 +16,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
 from invoicing.services.ports import InvoiceFilter, Page
 
 
@@ -29,6 +30,8 @@ class Store:
     credit_notes: dict[tuple[str, str], CreditNote] = field(default_factory=dict)
     trails: dict[tuple[str, str], list[DomainEvent]] = field(default_factory=dict)
     series: dict[tuple[str, str], int] = field(default_factory=dict)
+    meters: dict[tuple[str, str], Meter] = field(default_factory=dict)
+    usage_events: dict[tuple[str, str, str], UsageEvent] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -52,6 +55,8 @@ class FakeUnitOfWork:
         self.invoices = _Invoices(self)
         self.credit_notes = _CreditNotes(self)
         self.series = _Series(self)
+        self.meters = _Meters(self)
+        self.usage_events = _UsageEvents(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -234,6 +239,59 @@ class _CreditNotes:
         notes = [n for (a, _), n in self._uow.store.credit_notes.items()
                  if a == account_id and n.invoice_id == invoice_id]
         return _page(notes, limit, starting_after)
+
+
+class _Meters:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, meter: Meter) -> None:
+        store = self._uow.store
+
+        def check() -> None:
+            if any(m.account_id == meter.account_id and m.event_name == meter.event_name
+                   for m in store.meters.values()):
+                raise Conflict("event name taken", param="event_name", code="resource_already_exists")
+
+        def apply() -> None:
+            store.meters[(meter.account_id, meter.id)] = meter.model_copy(update={"events": ()})
+            store.outbox.extend(meter.events)
+
+        self._uow.register(check, apply)
+
+    def get(self, account_id: str, meter_id: str) -> Meter:
+        if (account_id, meter_id) not in self._uow.store.meters:
+            raise NotFound(f"No such meter: '{meter_id}'.", param="meter")
+        return self._uow.store.meters[(account_id, meter_id)]
+
+    def by_event_name(self, account_id: str, event_name: str) -> Meter:
+        for meter in self._uow.store.meters.values():
+            if meter.account_id == account_id and meter.event_name == event_name:
+                return meter
+        raise NotFound(f"No meter counts event_name '{event_name}'.", param="event_name", code="meter_missing")
+
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Meter]:
+        return _page([m for (a, _), m in self._uow.store.meters.items() if a == account_id], limit, starting_after)
+
+
+class _UsageEvents:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, event: UsageEvent) -> None:
+        store, key = self._uow.store, (event.account_id, event.event_name, event.identifier)
+
+        def check() -> None:
+            if key in store.usage_events:
+                raise AlreadyRecorded("recorded", param="identifier")
+
+        self._uow.register(check, lambda: store.usage_events.__setitem__(key, event))
+
+    def landed(self, account_id: str, event_name: str, customer_id: str, start: datetime,
+               end: datetime) -> list[UsageEvent]:
+        return [e for e in self._uow.store.usage_events.values()
+                if (e.account_id, e.event_name, e.customer_id) == (account_id, event_name, customer_id)
+                and start <= e.bucket < end]
 
 
 class _Series:

@@ -42,6 +42,7 @@ from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.ports import InvoiceFilter
+from invoicing.services.usage import UsageService
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
@@ -59,6 +60,7 @@ class ApiServices:
     customers: CustomerService
     invoices: InvoiceService
     credit_notes: CreditNoteService
+    usage: UsageService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -238,4 +240,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
+    from invoicing.api.usage import usage_router
+
+    app.include_router(usage_router(services.usage, account_id))
     return app

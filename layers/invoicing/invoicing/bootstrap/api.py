@@ -19,6 +19,7 @@ from invoicing.services.accounts import AccountService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.usage import UsageService
 
 
 def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -> ApiServices:
@@ -33,6 +34,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         customers=CustomerService(uow, clock, ids),
         invoices=InvoiceService(uow, clock, ids, retry, documents),
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
+        usage=UsageService(uow, clock, ids),
     )
 
 

@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "credit_note.created",
     "customer.created",
     "customer.updated",
+    "meter.created",
 )
 
 

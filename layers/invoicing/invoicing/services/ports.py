@@ -20,6 +20,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.usage import Meter, UsageEvent
 
 T = TypeVar("T")
 
@@ -123,6 +124,25 @@ class NumberSeries(Protocol):
         ...
 
 
+class Meters(Protocol):
+    def add(self, meter: Meter) -> None:
+        """Registers the meter and the claim of its event name (Conflict at commit if either exists)."""
+        ...
+    def get(self, account_id: str, meter_id: str) -> Meter: ...  # raises NotFound
+    def by_event_name(self, account_id: str, event_name: str) -> Meter: ...  # raises NotFound
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Meter]: ...
+
+
+class UsageEvents(Protocol):
+    def add(self, event: UsageEvent) -> None:
+        """Registers the event; the commit raises `AlreadyRecorded` if its identifier is recorded."""
+        ...
+    def landed(self, account_id: str, event_name: str, customer_id: str, start: datetime,
+               end: datetime) -> builtins.list[UsageEvent]:
+        """The customer's events of the meter whose bucket lies in [start, end) (domain/usage.py)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only members: each implementation brings its own repositories.
     @property
@@ -135,6 +155,10 @@ class UnitOfWork(Protocol):
     def credit_notes(self) -> CreditNotes: ...
     @property
     def series(self) -> NumberSeries: ...
+    @property
+    def meters(self) -> Meters: ...
+    @property
+    def usage_events(self) -> UsageEvents: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...

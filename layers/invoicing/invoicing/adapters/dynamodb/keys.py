@@ -57,10 +57,27 @@ def series_key(account_id: str, prefix: str) -> Item:
     return _document_key(account_id, "SERIES", prefix)
 
 
+def meter_key(account_id: str, meter_id: str) -> Item:
+    return _document_key(account_id, "METER", meter_id)
+
+
+def meter_name_key(account_id: str, event_name: str) -> Item:  # claims the name; carries the meter
+    return _document_key(account_id, "METERNAME", event_name)
+
+
+def usage_event_key(account_id: str, event_name: str, identifier: str) -> Item:
+    # Event names have no "#", so the identifier (any printable ASCII) cannot make two keys meet.
+    return {"PK": s(f"ACCOUNT#{account_id}#USAGE#{event_name}#{identifier}"), "SK": s("USAGE")}
+
+
 # --- index keys ------------------------------------------------------------------------------
 
 def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a customer's invoices, …
     return f"ACCOUNT#{account_id}#{kind}#{parent_id}"
+
+
+def metered_pk(account_id: str, event_name: str, customer_id: str, shard_: int) -> str:  # GSI1: usage
+    return f"ACCOUNT#{account_id}#METERED#{event_name}#{customer_id}#{shard_:02d}"
 
 
 def collection_pk(account_id: str, kind: str, shard_: int) -> str:  # GSI2: all invoices / customers

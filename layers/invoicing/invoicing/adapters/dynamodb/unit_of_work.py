@@ -50,6 +50,7 @@ class DynamoUnitOfWork:
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
         from invoicing.adapters.dynamodb.series import DynamoNumberSeries
+        from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
 
         self.client = low_level_client(client)
         self.table = table_name
@@ -59,7 +60,10 @@ class DynamoUnitOfWork:
         self.invoices = DynamoInvoices(self)
         self.credit_notes = DynamoCreditNotes(self)
         self.series = DynamoNumberSeries(self)
-        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series)
+        self.meters = DynamoMeters(self)
+        self.usage_events = DynamoUsageEvents(self)
+        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
+                              self.meters, self.usage_events)
 
     def __enter__(self) -> Self:
         self._reset()

@@ -1,0 +1,151 @@
+"""The usage part of the API: meters and usage events (docs/usage.md). Request bodies, views and
+routes of one capability; `build_app` includes the router.
+
+    POST /meters                       create a meter
+    GET  /meters                       list meters, newest first
+    GET  /meters/{id}                  retrieve a meter
+    GET  /meters/{id}/usage            a customer's usage over [start_time, end_time)
+    POST /usage_events                 record a usage event (also: the usage queue)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+from invoicing.api.views import decimal_text, iso, list_view
+from invoicing.domain.errors import InvalidInput
+from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter, Period
+from invoicing.services.usage import IncomingUsage, NewMeter, Recorded, UsageService, UsageSummary
+
+PayloadKey = Annotated[str, Field(pattern=PAYLOAD_KEY)]
+PayloadValue = StrictStr | StrictInt
+
+
+class MeterCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    event_name: str = Field(pattern=EVENT_NAME, description="The name usage events of this meter carry")
+    display_name: str = Field(min_length=1, max_length=250)
+    aggregation: Literal["sum", "max", "last", "count", "unique_count"] = "sum"
+    customer_key: str = Field(default="customer", pattern=PAYLOAD_KEY,
+                              description="The payload key holding the customer id")
+    value_key: str = Field(default="value", pattern=PAYLOAD_KEY,
+                           description="The payload key holding the value (the distinct value for unique_count)")
+    grace_period_seconds: int | None = Field(default=None, ge=0, le=7 * 86400,
+                                             description="How long after a period ends its events may arrive "
+                                                         "and still count in it (default 3600)")
+
+
+class UsageEventCreate(BaseModel):
+    """Stripe's meter event: `payload` holds the customer and the value under the meter's keys."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    event_name: str = Field(pattern=EVENT_NAME)
+    payload: dict[PayloadKey, Annotated[PayloadValue, Field()]] = Field(max_length=20)
+    identifier: str | None = Field(default=None, min_length=1, max_length=100,
+                                   description="Makes the event count once however often it is sent")
+    timestamp: AwareDatetime | StrictInt | None = Field(
+        default=None, description="When it happened: ISO 8601 with a zone, or Unix seconds (default: now)")
+
+    @field_validator("payload")
+    @classmethod
+    def _values(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        for key, value in payload.items():
+            if isinstance(value, str) and len(value) > 500:
+                raise ValueError(f"payload.{key} may be at most 500 characters")
+        return payload
+
+    def incoming(self) -> IncomingUsage:
+        when = self.timestamp
+        if isinstance(when, int):
+            if not 0 < when < 10**11:
+                raise InvalidInput("timestamp is not a Unix time in seconds.", param="timestamp")
+            when = datetime.fromtimestamp(when, UTC)
+        return IncomingUsage(event_name=self.event_name, payload=dict(self.payload), identifier=self.identifier,
+                             timestamp=when)
+
+
+def incoming_usage(body: str | bytes, *, default_identifier: str) -> IncomingUsage:
+    """A usage event from a message of the usage queue (the same body as `POST /usage_events`);
+    without an identifier, the message's id stands in, so a redelivered message counts once."""
+    event = UsageEventCreate.model_validate_json(body)
+    incoming = event.incoming()
+    if incoming.identifier is None:
+        incoming = IncomingUsage(incoming.event_name, incoming.payload, default_identifier, incoming.timestamp)
+    return incoming
+
+
+# --- views --------------------------------------------------------------------------------------
+
+def meter_view(meter: Meter) -> dict[str, Any]:
+    data = meter.model_dump(mode="json", exclude={"account_id", "version"})
+    data["created"] = iso(meter.created)
+    return data
+
+
+def usage_event_view(recorded: Recorded) -> dict[str, Any]:
+    e = recorded.event
+    return {"object": "usage_event", "event_name": e.event_name, "identifier": e.identifier,
+            "customer": e.customer_id, "timestamp": iso(e.occurred_at), "value": e.value,
+            "period_time": iso(e.bucket), "duplicate": recorded.duplicate}
+
+
+def usage_summary_view(summary: UsageSummary) -> dict[str, Any]:
+    return {"object": "usage_summary", "meter": summary.meter.id, "customer": summary.customer_id,
+            "start_time": iso(summary.period.start), "end_time": iso(summary.period.end),
+            "aggregation": summary.meter.aggregation.value, "aggregated_value": decimal_text(summary.value),
+            "events": summary.events, "billable_value": decimal_text(summary.billable_value),
+            "late_events": summary.late_events}
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+def usage_router(usage: UsageService, account_id: Callable[[], str]) -> Router:
+    router = Router()
+
+    def ok(body: dict[str, Any], status: int = 200) -> Response:
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @router.post("/meters", tags=["usage"], summary="Create a meter: what usage events to count, and how")
+    def create_meter(body: Annotated[MeterCreate, Body()]):
+        cmd = NewMeter(**body.model_dump())
+        return ok(meter_view(usage.create_meter(account_id(), cmd)), 201)
+
+    @router.get("/meters", tags=["usage"], summary="List meters, newest first")
+    def list_meters(limit: Annotated[int, Query(ge=1, le=100)] = 10,
+                    starting_after: Annotated[str | None, Query(max_length=64)] = None):
+        page = usage.list_meters(account_id(), limit=limit, starting_after=starting_after)
+        return ok(list_view(page, meter_view, "/meters"))
+
+    @router.get("/meters/<meter_id>", tags=["usage"], summary="Retrieve a meter")
+    def get_meter(meter_id: Annotated[str, Path(max_length=64)]):
+        return ok(meter_view(usage.get_meter(account_id(), meter_id)))
+
+    @router.get("/meters/<meter_id>/usage", tags=["usage"],
+                summary="A customer's usage of a meter over [start_time, end_time)")
+    def meter_usage(meter_id: Annotated[str, Path(max_length=64)],
+                    customer: Annotated[str, Query(min_length=1, max_length=64)],
+                    start_time: Annotated[datetime, Query(description="ISO 8601 with a zone")],
+                    end_time: Annotated[datetime, Query(description="ISO 8601 with a zone")]):
+        period = Period(_aware(start_time), _aware(end_time))
+        return ok(usage_summary_view(usage.summary(account_id(), meter_id, customer, period)))
+
+    @router.post("/usage_events", tags=["usage"], summary="Record a usage event (counted once per identifier)")
+    def record_usage(body: Annotated[UsageEventCreate, Body()]):
+        recorded = usage.record(account_id(), body.incoming())
+        return ok(usage_event_view(recorded), 200 if recorded.duplicate else 201)
+
+    return router
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,16 @@
+"""The usage function's composition root: the usage queue's messages -> `UsageService.record`."""
+
+from __future__ import annotations
+
+import boto3
+
+from invoicing.adapters.clock import current as clock
+from invoicing.adapters.dynamodb import DynamoUnitOfWork
+from invoicing.adapters.ids import UlidIds
+from invoicing.config import UsageSettings
+from invoicing.services.usage import UsageService
+
+
+def usage_service(settings: UsageSettings | None = None) -> UsageService:
+    settings = settings or UsageSettings.from_env()
+    return UsageService(DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name), clock, UlidIds())
