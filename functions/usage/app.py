@@ -24,8 +24,8 @@ usage = usage_service()
 
 
 def record_handler(record: SQSRecord) -> None:
-    attribute = record.message_attributes.get("account_id")
-    account_id = attribute.string_value if attribute else None
+    attributes = record.message_attributes
+    account_id = attributes["account_id"].string_value if "account_id" in attributes else None
     if not account_id:
         raise ValueError("the message has no account_id message attribute")
     recorded = usage.record(account_id, incoming_usage(record.body, default_identifier=record.message_id))

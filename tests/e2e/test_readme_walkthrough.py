@@ -30,10 +30,13 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    assert [a.get("object") for a in answers] == ["account", "invoice", "file_link", "list", None]
-    account, invoice, link, events, clock = answers
+    assert [a.get("object") for a in answers] == ["account", "invoice", "file_link", "list", "meter", "usage_event",
+                                                  None]
+    account, invoice, link, events, meter, usage, clock = answers
     assert account["address"]["country"] == "SE"
     assert invoice["number"] == "INV-000001" and invoice["status"] == "open" and invoice["total"] == 296875
     assert link["format"] == "pdf"
     assert [e["type"] for e in events["data"]] == ["invoice.created", "invoice.finalized"]
+    assert meter["event_name"] == "api_calls" and meter["aggregation"] == "sum"
+    assert (usage["value"], usage["duplicate"]) == ("25", False)
     assert "now" in clock

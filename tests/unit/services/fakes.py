@@ -268,7 +268,7 @@ class _Meters:
         for meter in self._uow.store.meters.values():
             if meter.account_id == account_id and meter.event_name == event_name:
                 return meter
-        raise NotFound(f"No meter counts event_name '{event_name}'.", param="event_name", code="meter_missing")
+        raise NotFound(f"No meter counts event_name '{event_name}'.", param="event_name")
 
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Meter]:
         return _page([m for (a, _), m in self._uow.store.meters.items() if a == account_id], limit, starting_after)

@@ -74,7 +74,7 @@ def test_events_without_identifier_each_count(usage: Usage) -> None:
 def test_unknown_meter_customer_and_inactive_refused(usage: Usage) -> None:
     with pytest.raises(NotFound) as missing:
         usage.send(1, event_name="nope")
-    assert missing.value.code == "meter_missing"
+    assert (missing.value.code, missing.value.param) == ("resource_missing", "event_name")
     with pytest.raises(InvalidInput, match="no such customer"):
         usage.send(1, customer_id="cus_missing")
     with pytest.raises(InvalidInput):

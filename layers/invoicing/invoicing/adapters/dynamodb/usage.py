@@ -85,7 +85,7 @@ class DynamoMeters:
         item = self._get(meter_name_key(account_id, event_name))
         if item is None:
             raise NotFound(f"No meter counts event_name '{event_name}': create it first (POST /meters).",
-                           param="event_name", code="meter_missing")
+                           param="event_name")
         return load(item, Meter)
 
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Meter]:
