@@ -27,6 +27,10 @@ EVENT_TYPES = (
     "credit_note.created",
     "customer.created",
     "customer.updated",
+    "product.created",
+    "price.created",
+    "price.updated",
+    "coupon.created",
 )
 
 
@@ -38,7 +42,7 @@ class DomainEvent(BaseModel):
     id: str
     type: str
     account_id: str
-    aggregate: str  # "invoice" | "customer": whose audit trail holds the event
+    aggregate: str  # "invoice" | "customer" | "product" | "price" | "coupon": whose audit trail holds the event
     aggregate_id: str
     version: int  # the aggregate's version after the change
     created: datetime
