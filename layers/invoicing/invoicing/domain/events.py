@@ -28,6 +28,10 @@ EVENT_TYPES = (
     "customer.created",
     "customer.updated",
     "meter.created",
+    "product.created",
+    "price.created",
+    "price.updated",
+    "coupon.created",
 )
 
 
@@ -39,7 +43,7 @@ class DomainEvent(BaseModel):
     id: str
     type: str
     account_id: str
-    aggregate: str  # "invoice" | "customer": whose audit trail holds the event
+    aggregate: str  # "invoice" | "customer" | "product" | "price" | "coupon": whose audit trail holds the event
     aggregate_id: str
     version: int  # the aggregate's version after the change
     created: datetime
