@@ -58,3 +58,17 @@ class RelaySettings(Settings):
 @dataclass(frozen=True)
 class UsageSettings(Settings):
     table_name: str = env("TABLE_NAME")
+
+
+@dataclass(frozen=True)
+class BillingSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+
+
+@dataclass(frozen=True)
+class BillingRunSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")
+    billing_queue_url: str = env("BILLING_QUEUE_URL")

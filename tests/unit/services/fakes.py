@@ -16,8 +16,9 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
-from invoicing.services.ports import InvoiceFilter, Page
+from invoicing.services.ports import DueBoundary, InvoiceFilter, Page
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Store:
     series: dict[tuple[str, str], int] = field(default_factory=dict)
     meters: dict[tuple[str, str], Meter] = field(default_factory=dict)
     usage_events: dict[tuple[str, str, str], UsageEvent] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -57,6 +59,7 @@ class FakeUnitOfWork:
         self.series = _Series(self)
         self.meters = _Meters(self)
         self.usage_events = _UsageEvents(self)
+        self.subscriptions = _Subscriptions(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -292,6 +295,58 @@ class _UsageEvents:
         return [e for e in self._uow.store.usage_events.values()
                 if (e.account_id, e.event_name, e.customer_id) == (account_id, event_name, customer_id)
                 and start <= e.bucket < end]
+
+
+class _Subscriptions:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, sub: Subscription) -> None:
+        store, key = self._uow.store, (sub.account_id, sub.id)
+
+        def check() -> None:
+            if key in store.subscriptions:
+                raise Conflict("exists", code="resource_already_exists")
+
+        self._uow.register(check, lambda: self._store(sub))
+
+    def _store(self, sub: Subscription) -> None:
+        self._uow.store.subscriptions[(sub.account_id, sub.id)] = sub.model_copy(update={"events": ()})
+        self._uow.store.outbox.extend(sub.events)
+
+    def get(self, account_id: str, subscription_id: str) -> Subscription:
+        key = (account_id, subscription_id)
+        if key not in self._uow.store.subscriptions:
+            raise NotFound(f"No such subscription: '{subscription_id}'.", param="subscription")
+        sub = self._uow.store.subscriptions[key]
+        self._uow._read[("subscription", subscription_id)] = sub.version
+        return sub
+
+    def save(self, sub: Subscription) -> None:
+        store, key = self._uow.store, (sub.account_id, sub.id)
+        loaded = self._uow._read[("subscription", sub.id)]
+
+        def check() -> None:
+            if store.subscriptions[key].version != loaded:
+                raise Conflict("changed concurrently", param="subscription")
+
+        self._uow.register(check, lambda: self._store(sub))
+
+    def list(self, account_id: str, *, customer_id: str | None, limit: int,
+             starting_after: str | None) -> Page[Subscription]:
+        subs = [s for (a, _), s in self._uow.store.subscriptions.items()
+                if a == account_id and customer_id in (None, s.customer_id)]
+        return _page(subs, limit, starting_after)
+
+    def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
+            cursor: dict[str, Any] | None) -> tuple[list[DueBoundary], dict[str, Any] | None]:
+        due = sorted((s.due_at(s.billed_through + 1), s.account_id, s.id, s.billed_through + 1)
+                     for s in self._uow.store.subscriptions.values() if not s.finished)
+        found = [DueBoundary(a, i, k) for at, a, i, k in due
+                 if at <= until and at.replace(minute=0, second=0, microsecond=0) == hour and shard_ == 0]
+        start = int((cursor or {}).get("offset", 0))
+        page = found[start:start + limit]
+        return page, ({"offset": start + limit} if start + limit < len(found) else None)
 
 
 class _Series:

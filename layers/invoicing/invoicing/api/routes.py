@@ -38,10 +38,12 @@ from invoicing.api.views import (
 from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.services.accounts import AccountService
+from invoicing.services.billing import BillingService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.ports import InvoiceFilter
+from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
@@ -61,6 +63,8 @@ class ApiServices:
     invoices: InvoiceService
     credit_notes: CreditNoteService
     usage: UsageService
+    subscriptions: SubscriptionService
+    billing: BillingService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -240,7 +244,10 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
+    from invoicing.api.subscriptions import subscriptions_router
     from invoicing.api.usage import usage_router
 
     app.include_router(usage_router(services.usage, account_id))
+    app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
+                                            services.invoices.clock.now))
     return app

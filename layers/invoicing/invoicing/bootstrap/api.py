@@ -16,9 +16,11 @@ from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
 from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
+from invoicing.services.billing import BillingService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
 
@@ -29,12 +31,16 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
     ids = UlidIds()
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
     retry = Backoff(budget=15.0)
+    invoices = InvoiceService(uow, clock, ids, retry, documents)
+    usage = UsageService(uow, clock, ids)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
-        invoices=InvoiceService(uow, clock, ids, retry, documents),
+        invoices=invoices,
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
-        usage=UsageService(uow, clock, ids),
+        usage=usage,
+        subscriptions=SubscriptionService(uow, clock, ids),
+        billing=BillingService(uow, clock, ids, usage, invoices),
     )
 
 

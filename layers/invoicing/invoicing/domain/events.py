@@ -32,6 +32,12 @@ EVENT_TYPES = (
     "price.created",
     "price.updated",
     "coupon.created",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.renewed",
+    "subscription.paused",
+    "subscription.resumed",
+    "subscription.deleted",
 )
 
 

@@ -230,6 +230,7 @@ class Adjustment:
     period: Period
     quantity: Decimal
     events: int
+    billed: Decimal = Decimal(0)  # what the period's invoices billed before (a tiered price's base)
 
 
 @dataclass(frozen=True)
@@ -254,8 +255,9 @@ def period_usage(
     Events that happened in `period` give its quantity. Each earlier period with late events landing
     here gets one adjustment: for `sum` and `count`, the late events' own aggregate; for `max`,
     `last` and `unique_count`, the period's value with the late events minus its value without
-    them, which needs the events already billed for that period (`billed_before(p)`: those whose
-    bucket lies before `period`). Events that happened after `period` (at most 5 minutes ahead)
+    them. Either way the adjustment says what the period billed before (`billed`, from
+    `billed_before(p)`: the period's events whose bucket lies before `period`), so a tiered price
+    charges the late units at the tier they reach. Events that happened after `period` (at most 5 minutes ahead)
     cannot land here: their bucket is never before when they happened.
     """
     own = [e for e in landed if e.occurred_at in period]
@@ -266,11 +268,12 @@ def period_usage(
     adjustments = []
     for earlier in sorted(late, key=lambda p: p.start):
         events = late[earlier]
+        billed = [e for e in billed_before(earlier) if e.occurred_at in earlier]
+        before = aggregate(aggregation, billed)
         if aggregation in (Aggregation.SUM, Aggregation.COUNT):
             quantity = aggregate(aggregation, events)
         else:
-            billed = [e for e in billed_before(earlier) if e.occurred_at in earlier]
-            quantity = aggregate(aggregation, [*billed, *events]) - aggregate(aggregation, billed)
-        adjustments.append(Adjustment(period=earlier, quantity=quantity, events=len(events)))
+            quantity = aggregate(aggregation, [*billed, *events]) - before
+        adjustments.append(Adjustment(period=earlier, quantity=quantity, events=len(events), billed=before))
     return PeriodUsage(period=period, quantity=aggregate(aggregation, own), events=len(own),
                        adjustments=tuple(adjustments))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +21,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import Meter, UsageEvent
 
 T = TypeVar("T")
@@ -143,6 +145,29 @@ class UsageEvents(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DueBoundary:
+    """A subscription boundary due for billing (a billing run's unit of work)."""
+
+    account_id: str
+    subscription_id: str
+    boundary: int
+
+
+class Subscriptions(Protocol):
+    def add(self, subscription: Subscription) -> None: ...
+    def get(self, account_id: str, subscription_id: str) -> Subscription: ...  # raises NotFound
+    def save(self, subscription: Subscription) -> None:
+        """The next version of a subscription read in this unit of work (else Conflict at commit)."""
+        ...
+    def list(self, account_id: str, *, customer_id: str | None, limit: int,
+             starting_after: str | None) -> Page[Subscription]: ...
+    def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
+            cursor: dict[str, Any] | None) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None]:
+        """One page of the boundaries falling due in `hour` (one of its shards) that are due by `until`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only members: each implementation brings its own repositories.
     @property
@@ -159,11 +184,21 @@ class UnitOfWork(Protocol):
     def meters(self) -> Meters: ...
     @property
     def usage_events(self) -> UsageEvents: ...
+    @property
+    def subscriptions(self) -> Subscriptions: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...
     def commit(self) -> None:
         """Write every registered change and its events atomically, or raise a domain error."""
+        ...
+
+
+# --- queues -----------------------------------------------------------------------------------
+
+class Queue(Protocol):
+    def send_many(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Every message sent, or an exception (the caller's own message is then retried)."""
         ...
 
 

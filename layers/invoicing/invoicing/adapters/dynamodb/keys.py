@@ -57,6 +57,10 @@ def series_key(account_id: str, prefix: str) -> Item:
     return _document_key(account_id, "SERIES", prefix)
 
 
+def subscription_key(account_id: str, subscription_id: str) -> Item:
+    return _document_key(account_id, "SUBSCRIPTION", subscription_id)
+
+
 def meter_key(account_id: str, meter_id: str) -> Item:
     return _document_key(account_id, "METER", meter_id)
 
@@ -74,6 +78,10 @@ def usage_event_key(account_id: str, event_name: str, identifier: str) -> Item:
 
 def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a customer's invoices, …
     return f"ACCOUNT#{account_id}#{kind}#{parent_id}"
+
+
+def renewal_pk(due: datetime, shard_: int) -> str:  # GSI4: what falls due for billing, across accounts
+    return f"RENEWAL#{due.astimezone(UTC):%Y-%m-%dT%H}#{shard_:02d}"
 
 
 def metered_pk(account_id: str, event_name: str, customer_id: str, shard_: int) -> str:  # GSI1: usage

@@ -50,6 +50,7 @@ class DynamoUnitOfWork:
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
         from invoicing.adapters.dynamodb.series import DynamoNumberSeries
+        from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
         from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
 
         self.client = low_level_client(client)
@@ -62,8 +63,9 @@ class DynamoUnitOfWork:
         self.series = DynamoNumberSeries(self)
         self.meters = DynamoMeters(self)
         self.usage_events = DynamoUsageEvents(self)
+        self.subscriptions = DynamoSubscriptions(self)
         self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
-                              self.meters, self.usage_events)
+                              self.meters, self.usage_events, self.subscriptions)
 
     def __enter__(self) -> Self:
         self._reset()

@@ -1,0 +1,150 @@
+"""The subscriptions part of the API (docs/billing.md): request bodies, views and routes.
+
+    POST /subscriptions                          create (its first period is billed at once)
+    GET  /subscriptions                          list, newest first (?customer=)
+    GET  /subscriptions/{id}                     retrieve
+    POST /subscriptions/{id}/items/{item_id}     change a quantity, with proration
+    POST /subscriptions/{id}/cancel              now, or at the end of the period
+    POST /subscriptions/{id}/pause               no invoices until resumed
+    POST /subscriptions/{id}/resume
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from invoicing.api.views import iso, list_view
+from invoicing.domain.subscription import MAX_ITEMS, Subscription
+from invoicing.services.billing import BillingService
+from invoicing.services.subscriptions import NewItem, NewSubscription, SubscriptionService
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ItemIn(_Body):
+    price: Id
+    quantity: int = Field(default=1, ge=0, le=10**7)
+    meter: str | None = Field(default=None, max_length=100, description="A metered price's meter (its event_name)")
+
+
+class SubscriptionCreate(_Body):
+    customer: Id
+    items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
+    collection_method: Literal["charge_automatically", "send_invoice"] = "send_invoice"
+    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    trial_end: AwareDatetime | None = None
+    trial_period_days: int | None = Field(default=None, ge=1, le=730)
+    coupon: Id | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]] = \
+        Field(default_factory=dict, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_trial(self) -> SubscriptionCreate:
+        if self.trial_end is not None and self.trial_period_days is not None:
+            raise ValueError("give trial_end or trial_period_days, not both")
+        if self.collection_method == "send_invoice" and self.days_until_due is None:
+            self.days_until_due = 30
+        return self
+
+    def command(self, now: datetime) -> NewSubscription:
+        trial_end = self.trial_end or (now + timedelta(days=self.trial_period_days) if self.trial_period_days else None)
+        items = [NewItem(price_id=i.price, quantity=i.quantity, meter=i.meter) for i in self.items]
+        return NewSubscription(customer_id=self.customer, items=items,
+                               collection_method=self.collection_method, days_until_due=self.days_until_due,
+                               trial_end=trial_end.astimezone(UTC) if trial_end else None, coupon_id=self.coupon,
+                               metadata=dict(self.metadata))
+
+
+class ItemUpdate(_Body):
+    quantity: int = Field(ge=0, le=10**7)
+    proration_behavior: Literal["create_prorations", "none", "always_invoice"] = "create_prorations"
+    proration_basis: Literal["seconds", "days"] = "seconds"
+
+
+class CancelBody(_Body):
+    at_period_end: bool = Field(default=False, description="Bill the period's usage at its end, then end")
+
+
+def subscription_view(sub: Subscription) -> dict[str, Any]:
+    current = sub.current_period
+    return {
+        "id": sub.id, "object": "subscription", "customer": sub.customer_id, "currency": sub.currency,
+        "status": sub.status, "collection_method": sub.collection_method, "days_until_due": sub.days_until_due,
+        "billing_cycle_anchor": iso(sub.billing_cycle_anchor), "trial_end": iso(sub.trial_end),
+        "current_period_start": iso(current.start) if current else None,
+        "current_period_end": iso(current.end) if current else None,
+        "next_billing_at": None if sub.finished else iso(sub.due_at(sub.billed_through + 1)),
+        "cancel_at_period_end": sub.cancel_at_period_end, "canceled_at": iso(sub.canceled_at),
+        "ended_at": iso(sub.ended_at), "latest_invoice": sub.latest_invoice,
+        "coupon": sub.coupon.id if sub.coupon else None,
+        "items": [{"id": i.id, "object": "subscription_item", "price": i.price.id, "quantity": i.quantity,
+                   "meter": i.meter} for i in sub.items],
+        "pending_prorations": [{"description": p.description, "amount": p.amount} for p in sub.pending_lines],
+        "metadata": sub.metadata, "created": iso(sub.created),
+    }
+
+
+def subscriptions_router(subscriptions: SubscriptionService, billing: BillingService,
+                         account_id: Callable[[], str], now: Callable[[], datetime]) -> Router:
+    router = Router()
+    SubscriptionId = Annotated[str, Path(max_length=64)]
+
+    def ok(body: dict[str, Any], status: int = 200) -> Response:
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @router.post("/subscriptions", tags=["subscriptions"], summary="Create a subscription; its first period is billed")
+    def create_subscription(body: Annotated[SubscriptionCreate, Body()]):
+        account = account_id()
+        sub = subscriptions.create(account, body.command(now()))
+        billed = billing.bill(account, sub.id, 0)  # at once, unless a trial comes first (then: its end)
+        if billed.invoice_id:
+            billing.finalize(account, [billed.invoice_id])
+        return ok(subscription_view(subscriptions.get(account, sub.id)), 201)
+
+    @router.get("/subscriptions", tags=["subscriptions"], summary="List subscriptions, newest first")
+    def list_subscriptions(limit: Annotated[int, Query(ge=1, le=100)] = 10,
+                           starting_after: Annotated[str | None, Query(max_length=64)] = None,
+                           customer: Annotated[str | None, Query(max_length=64)] = None):
+        page = subscriptions.list(account_id(), customer_id=customer, limit=limit, starting_after=starting_after)
+        return ok(list_view(page, subscription_view, "/subscriptions"))
+
+    @router.get("/subscriptions/<subscription_id>", tags=["subscriptions"], summary="Retrieve a subscription")
+    def get_subscription(subscription_id: SubscriptionId):
+        return ok(subscription_view(subscriptions.get(account_id(), subscription_id)))
+
+    @router.post("/subscriptions/<subscription_id>/items/<item_id>", tags=["subscriptions"],
+                 summary="Change an item's quantity from now, with proration")
+    def update_item(subscription_id: SubscriptionId, item_id: Annotated[str, Path(max_length=64)],
+                    body: Annotated[ItemUpdate, Body()]):
+        sub = subscriptions.change_quantity(account_id(), subscription_id, item_id, body.quantity,
+                                            behavior=body.proration_behavior, basis=body.proration_basis)
+        return ok(subscription_view(sub))
+
+    @router.post("/subscriptions/<subscription_id>/cancel", tags=["subscriptions"],
+                 summary="Cancel now, or at the end of the current period")
+    def cancel_subscription(subscription_id: SubscriptionId, body: Annotated[CancelBody | None, Body()] = None):
+        at_period_end = body.at_period_end if body else False
+        return ok(subscription_view(subscriptions.cancel(account_id(), subscription_id, at_period_end=at_period_end)))
+
+    @router.post("/subscriptions/<subscription_id>/pause", tags=["subscriptions"],
+                 summary="Pause: the periods that pass while paused are not billed")
+    def pause_subscription(subscription_id: SubscriptionId):
+        return ok(subscription_view(subscriptions.pause(account_id(), subscription_id)))
+
+    @router.post("/subscriptions/<subscription_id>/resume", tags=["subscriptions"], summary="Resume billing")
+    def resume_subscription(subscription_id: SubscriptionId):
+        return ok(subscription_view(subscriptions.resume(account_id(), subscription_id)))
+
+    return router

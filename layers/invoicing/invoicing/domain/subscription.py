@@ -1,0 +1,305 @@
+"""Subscriptions: a customer, items (a recurring price and a quantity), and the periods they bill.
+
+Periods are counted from the billing cycle anchor (`Recurring.boundary`): boundary `k` starts period
+`k`. At boundary `k` the subscription bills **once**, on one invoice:
+
+- its licensed items for period `k` (in advance), unless the subscription ends at `k`;
+- its metered items for period `k - 1` (in arrears: the usage of the period that just ended, with
+  late usage of earlier periods as adjustments naming them: domain/usage.py);
+- the prorations of changes made during period `k - 1` (domain/proration.py), and
+- its coupon, if the coupon still applies to period `k`.
+
+`billed_through` is the last boundary billed: billing boundary `k` requires `billed_through == k - 1`
+and sets it to `k` in the same commit as the invoice, under the subscription's version, so a
+boundary can be billed only once — a redelivered message, a rerun, two overlapping runs all find it
+billed. A boundary is *due* once it has passed plus the grace period of the subscription's meters
+(`due_at`): by then every usage event that counts in the period has arrived.
+
+A trial (`trial_end`) anchors the first period at the trial's end: nothing is billed before it.
+Cancelling at period end bills the last period's usage at the next boundary and ends there.
+Pausing skips the boundaries that pass while paused (no invoices); resuming bills from the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from invoicing.domain.catalog import Price, add_months
+from invoicing.domain.coupons import Coupon
+from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition, invalid_input
+from invoicing.domain.events import DomainEvent, new_event
+from invoicing.domain.invoice import TaxCode
+from invoicing.domain.party import Model
+from invoicing.domain.proration import Item, ProrationBasis, ProrationBehavior, prorate
+from invoicing.domain.usage import Adjustment, Period, PeriodUsage
+
+SubscriptionStatus = Literal["trialing", "active", "paused", "canceled"]
+MAX_ITEMS = 20
+
+
+class SubscriptionItem(Model):
+    id: str
+    price: Price  # prices never change once created (but for `active`): the subscription keeps a copy
+    quantity: int = Field(default=1, ge=0, le=10**7)
+    meter: str | None = Field(default=None, description="The event name of the meter a metered item bills")
+
+    @model_validator(mode="after")
+    def _recurring(self) -> SubscriptionItem:
+        if self.price.recurring is None:
+            raise ValueError(f"price '{self.price.id}' is one-time: a subscription item needs a recurring price")
+        if self.price.metered and not self.meter:
+            raise ValueError(f"price '{self.price.id}' is metered: the item names the meter that counts its usage")
+        if not self.price.metered and self.meter:
+            raise ValueError(f"price '{self.price.id}' is licensed: only a metered item takes a meter")
+        return self
+
+
+class PendingLine(Model):
+    """A proration waiting for the next invoice: its net amount over the changed items, for the rest
+    of the period (a net credit goes to the customer's balance at the change instead)."""
+
+    description: str
+    amount: int = Field(ge=0)
+    tax_code: TaxCode = "standard"
+    period_start: datetime
+    period_end: datetime
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """One line of the invoice a boundary bills, in the invoice's terms."""
+
+    description: str
+    quantity: Decimal
+    unit_amount_decimal: Decimal
+    tax_code: TaxCode
+    period: Period
+    item_id: str | None = None
+
+
+class Subscription(Model):
+    id: str
+    object: Literal["subscription"] = "subscription"
+    account_id: str
+    customer_id: str
+    currency: str
+    items: tuple[SubscriptionItem, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    collection_method: Literal["charge_automatically", "send_invoice"] = "send_invoice"
+    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    billing_cycle_anchor: datetime
+    trial_end: datetime | None = None
+    status: SubscriptionStatus = "active"
+    cancel_at_period_end: bool = False
+    canceled_at: datetime | None = None
+    ended_at: datetime | None = None
+    coupon: Coupon | None = None
+    coupon_start: int = 0  # the first period the coupon discounts
+    billed_through: int = -1  # the last boundary billed (-1: none yet)
+    latest_invoice: str | None = None
+    pending_lines: tuple[PendingLine, ...] = ()
+    usage_grace_seconds: int = Field(default=0, ge=0)  # the longest grace period of its meters
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created: datetime
+    version: int = 0
+    events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Subscription:
+        recurrings = {(i.price.recurring.interval, i.price.recurring.interval_count)
+                      for i in self.items if i.price.recurring}
+        if len(recurrings) > 1:
+            raise ValueError("every item of a subscription bills at the same interval")
+        for item in self.items:
+            item.price.terms(self.currency)  # CurrencyNotOffered: never a conversion
+        if self.collection_method == "send_invoice" and self.days_until_due is None:
+            raise ValueError("send_invoice subscriptions need days_until_due")
+        if self.coupon is not None and self.coupon.amount_off is not None:
+            self.coupon.amount_off_in(self.currency)
+        return self
+
+    # --- periods -----------------------------------------------------------------------------------
+    def boundary(self, k: int) -> datetime:
+        recurring = self.items[0].price.recurring
+        assert recurring is not None
+        return recurring.boundary(self.billing_cycle_anchor, k)
+
+    def period(self, k: int) -> Period:
+        return Period(self.boundary(k), self.boundary(k + 1))
+
+    def period_at(self, at: datetime) -> Period:
+        """The billing period containing `at` (for naming late usage)."""
+        k = max(0, self.index_at(at))
+        return self.period(k)
+
+    def index_at(self, at: datetime) -> int:
+        """The period `at` falls in (-1 before the anchor, in a trial)."""
+        if at < self.billing_cycle_anchor:
+            return -1
+        k = 0
+        while self.boundary(k + 1) <= at:  # periods are at most three years: a short walk from a guess
+            k += 1
+        return k
+
+    @property
+    def finished(self) -> bool:
+        """Canceled: nothing more is billed (a cancellation at period end bills its last boundary first)."""
+        return self.status == "canceled"
+
+    def due_at(self, k: int) -> datetime:
+        """When boundary `k` may be billed: once it has passed, plus the grace period of the meters for
+        the usage it bills (boundary 0 bills no usage)."""
+        return self.boundary(k) + timedelta(seconds=self.usage_grace_seconds if k > 0 else 0)
+
+    @property
+    def current_period(self) -> Period | None:
+        return self.period(self.billed_through) if self.billed_through >= 0 else None
+
+    # --- what a boundary bills ---------------------------------------------------------------------
+    def lines_at(self, k: int, usage: dict[str, PeriodUsage]) -> list[PlannedLine]:
+        """The lines boundary `k` bills. `usage[item_id]` is the metered item's usage for period
+        `k - 1`, with its late adjustments (domain/usage.py)."""
+        lines: list[PlannedLine] = []
+        ends_here = self.cancel_at_period_end and k > 0
+        if not ends_here:
+            for item in self.items:
+                if not item.price.metered:
+                    lines.append(self._line(item, Decimal(item.quantity), self.period(k)))
+        if k > 0:
+            for item in self.items:
+                if item.price.metered:
+                    used = usage.get(item.id)
+                    lines.append(self._line(item, used.quantity if used else Decimal(0), self.period(k - 1)))
+                    for adjustment in used.adjustments if used else ():
+                        # A negative adjustment (`last` went down) needs a negative line (issue 12): skipped.
+                        if adjustment.quantity > 0:
+                            lines.append(self._late_line(item, adjustment))
+        for pending in self.pending_lines:
+            lines.append(PlannedLine(description=pending.description, quantity=Decimal(1),
+                                     unit_amount_decimal=Decimal(pending.amount), tax_code=pending.tax_code,
+                                     period=Period(pending.period_start, pending.period_end)))
+        return lines
+
+    def _late_line(self, item: SubscriptionItem, adjustment: Adjustment) -> PlannedLine:
+        """Late usage of an earlier period: what it adds to that period's price, at the tiers the
+        period's whole usage reaches (the period's billed usage plus the late usage, minus the billed)."""
+        price, period = item.price, adjustment.period
+        after = price.exact_amount(adjustment.billed + adjustment.quantity, self.currency)
+        amount = after - price.exact_amount(adjustment.billed, self.currency)
+        last_day = (period.end - timedelta(microseconds=1)).date().isoformat()
+        what = (f"{price.nickname or price.product_id} × {adjustment.quantity.normalize():f}, reported late for "
+                f"{period.start.date().isoformat()}–{last_day}")
+        return PlannedLine(what, Decimal(1), amount, price.tax_code, period, item.id)
+
+    def _line(self, item: SubscriptionItem, quantity: Decimal, period: Period) -> PlannedLine:
+        price = item.price
+        what = f"{price.nickname or price.product_id} × {quantity.normalize():f}"
+        terms = price.terms(self.currency)
+        if price.billing_scheme == "per_unit" and price.transform_quantity is None:
+            return PlannedLine(what, quantity, terms.unit_amount_decimal or Decimal(0), price.tax_code, period, item.id)
+        # Tiers and packages: the line is the price's exact amount for the quantity, rounded once as a
+        # line total (domain/pricing.py); the quantity is named in the description.
+        return PlannedLine(what, Decimal(1), price.exact_amount(quantity, self.currency), price.tax_code, period,
+                           item.id)
+
+    def coupon_applies(self, k: int) -> bool:
+        if self.coupon is None or k < self.coupon_start:
+            return False
+        match self.coupon.duration:
+            case "once":
+                return k == self.coupon_start
+            case "forever":
+                return True
+            case _:
+                months = self.coupon.duration_in_months or 0
+                return self.boundary(k) < add_months(self.boundary(self.coupon_start), months)
+
+    # --- state changes -----------------------------------------------------------------------------
+    def billed(self, k: int, invoice_id: str | None, at: datetime) -> Subscription:
+        """Boundary `k` billed on `invoice_id` (None: nothing to bill, a paused period)."""
+        if k != self.billed_through + 1:
+            raise Conflict(f"Boundary {k} of subscription '{self.id}' is not the next to bill "
+                           f"({self.billed_through + 1}).", code="already_billed")
+        changes: dict[str, Any] = {"billed_through": k, "pending_lines": (), "version": self.version + 1}
+        if invoice_id:
+            changes["latest_invoice"] = invoice_id
+        if self.status == "trialing" and self.trial_end is not None and self.boundary(k) >= self.trial_end:
+            changes["status"] = "active"
+        event_type = "subscription.renewed"
+        if self.cancel_at_period_end and k > 0:
+            changes.update(status="canceled", ended_at=self.boundary(k), canceled_at=self.canceled_at or at)
+            event_type = "subscription.deleted"
+        return self.model_copy(update=changes)._recorded(event_type, at)
+
+    def cancel(self, *, at_period_end: bool, at: datetime) -> Subscription:
+        if self.status == "canceled":
+            raise InvalidStateTransition(f"Subscription '{self.id}' is canceled already.", param="subscription")
+        if at_period_end:
+            return self._changed({"cancel_at_period_end": True, "canceled_at": at}, "subscription.updated", at)
+        return self._changed({"status": "canceled", "canceled_at": at, "ended_at": at}, "subscription.deleted", at)
+
+    def pause(self, at: datetime) -> Subscription:
+        if self.status not in ("active", "trialing"):
+            raise InvalidStateTransition(f"Only an active subscription can be paused (this one is {self.status}).",
+                                         param="subscription")
+        return self._changed({"status": "paused"}, "subscription.paused", at)
+
+    def resume(self, at: datetime) -> Subscription:
+        if self.status != "paused":
+            raise InvalidStateTransition("Only a paused subscription can be resumed.", param="subscription")
+        return self._changed({"status": "active"}, "subscription.resumed", at)
+
+    def change_quantity(self, item_id: str, quantity: int, *, at: datetime,
+                        behavior: ProrationBehavior = "create_prorations",
+                        basis: ProrationBasis = "seconds") -> tuple[Subscription, int]:
+        """The subscription with the item's new quantity, and the credit (minor units, ≥ 0) its net
+        proration gives the customer when the change lowers the price. An upgrade's net proration
+        waits for the next invoice as a pending line."""
+        if self.status == "canceled":
+            raise InvalidStateTransition("A canceled subscription cannot change.", param="subscription")
+        item = next((i for i in self.items if i.id == item_id), None)
+        if item is None:
+            raise InvalidInput(f"No item '{item_id}' on subscription '{self.id}'.", param="items")
+        if item.price.metered:
+            raise InvalidInput("A metered item bills its usage: it has no quantity.", param="quantity")
+        items = tuple(i.model_copy(update={"quantity": quantity}) if i.id == item_id else i for i in self.items)
+        pending, credit = self.pending_lines, 0
+        period = self.current_period
+        if period is not None and period.start <= at < period.end:
+            proration = prorate(Item(price=item.price, quantity=Decimal(item.quantity)),
+                                Item(price=item.price, quantity=Decimal(quantity)), currency=self.currency,
+                                period_start=period.start, period_end=period.end, change_at=at,
+                                behavior=behavior, basis=basis)
+            net = proration.net
+            if net > 0:
+                names = "; ".join(line.description for line in proration.lines)
+                pending = (*pending, PendingLine(description=f"Proration: {names}", amount=net,
+                                                 tax_code=item.price.tax_code, period_start=at,
+                                                 period_end=period.end))
+            credit = max(0, -net)
+        return self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at), credit
+
+    def _changed(self, changes: dict[str, Any], event_type: str, at: datetime) -> Subscription:
+        try:
+            updated = Subscription.model_validate({**self.model_dump(), **changes, "version": self.version + 1})
+        except ValidationError as error:
+            raise invalid_input(error) from None
+        return updated.model_copy(update={"events": self.events})._recorded(event_type, at)
+
+    def record_created(self, at: datetime) -> Subscription:
+        return self._recorded("subscription.created", at)
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "object": "subscription", "customer": self.customer_id, "status": self.status,
+                "currency": self.currency, "billed_through": self.billed_through,
+                "cancel_at_period_end": self.cancel_at_period_end, "latest_invoice": self.latest_invoice,
+                "items": [{"id": i.id, "price": i.price.id, "quantity": i.quantity} for i in self.items]}
+
+    def _recorded(self, type_: str, at: datetime) -> Subscription:
+        event = new_event(type_, account_id=self.account_id, aggregate="subscription", aggregate_id=self.id,
+                          version=self.version, at=at, obj=self.summary())
+        return self.model_copy(update={"events": (*self.events, event)})

@@ -1,0 +1,168 @@
+"""Billing runs: subscription boundaries that fall due become invoices, each exactly once.
+
+A run has three stages, so no invocation enumerates more than a page (docs/billing.md, "Billing runs"):
+
+1. `plan`: the hours whose renewal-index partitions may hold due boundaries (the last
+   `LOOKBACK_HOURS`, so a run that was down catches up), times the index's shards: one message each.
+2. `due_page`: one page of one (hour, shard) partition's due boundaries, each becoming a message for
+   the workers, plus a message for the next page if there is one.
+3. `bill` (the worker): one boundary of one subscription becomes one draft invoice, committed with
+   the subscription's `billed_through` under its version; then `finalize` numbers a batch of drafts
+   with one counter update (the core's `NumberSeries`). A redelivered message, a rerun, or two
+   overlapping runs find the boundary billed and do nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from invoicing.domain.errors import Conflict
+from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.subscription import Subscription
+from invoicing.domain.usage import PeriodUsage
+from invoicing.services.invoices import BatchOutcome, InvoiceService
+from invoicing.services.ports import Clock, DueBoundary, Ids, Queue, UnitOfWork
+from invoicing.services.usage import UsageService
+
+LOOKBACK_HOURS = 48
+PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Billed:
+    outcome: str  # "invoiced", "nothing_to_bill", "skipped_paused", "already_billed", "not_due", "finished"
+    invoice_id: str | None = None
+
+
+def hours_between(start: datetime, end: datetime) -> list[datetime]:
+    """Every whole UTC hour from `start`'s to `end`'s, inclusive (the renewal index's partitions)."""
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour <= end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+@dataclass(frozen=True)
+class BillingService:
+    uow: UnitOfWork
+    clock: Clock
+    ids: Ids
+    usage: UsageService
+    invoices: InvoiceService
+
+    # --- stages 1 and 2: find what is due ---------------------------------------------------------
+    def plan(self, shards: int, lookback_hours: int = LOOKBACK_HOURS) -> list[tuple[datetime, int]]:
+        now = self.clock.now()
+        return [(hour, s) for hour in hours_between(now - timedelta(hours=lookback_hours), now)
+                for s in range(shards)]
+
+    def due_page(self, hour: datetime, shard: int, cursor: dict[str, Any] | None,
+                 limit: int = PAGE_SIZE) -> tuple[list[DueBoundary], dict[str, Any] | None]:
+        with self.uow:
+            return self.uow.subscriptions.due(hour, shard, until=self.clock.now(), limit=limit, cursor=cursor)
+
+    # --- stage 3: bill -----------------------------------------------------------------------------
+    def bill(self, account_id: str, subscription_id: str, boundary: int) -> Billed:
+        """Boundary `boundary` of the subscription billed once: a draft invoice and the subscription's
+        next state in one commit. Concurrent workers: the one whose commit loses re-reads and finds
+        the boundary billed."""
+        for attempt in range(3):
+            try:
+                return self._bill(account_id, subscription_id, boundary)
+            except Conflict:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _bill(self, account_id: str, subscription_id: str, k: int) -> Billed:
+        now = self.clock.now()
+        with self.uow:
+            sub = self.uow.subscriptions.get(account_id, subscription_id)
+            if sub.billed_through >= k:
+                return Billed("already_billed", sub.latest_invoice)
+            if sub.finished:
+                return Billed("finished")
+            if k != sub.billed_through + 1 or now < sub.due_at(k):
+                return Billed("not_due")
+            if sub.status == "paused":
+                self.uow.subscriptions.save(sub.billed(k, None, now))
+                self.uow.commit()
+                return Billed("skipped_paused")
+            invoice = self._invoice(sub, k, now)
+            self.uow.subscriptions.save(sub.billed(k, invoice.id if invoice else None, now))
+            if invoice is not None:
+                self.uow.invoices.add(invoice)
+            self.uow.commit()
+            return Billed("invoiced", invoice.id) if invoice else Billed("nothing_to_bill")
+
+    def _invoice(self, sub: Subscription, k: int, now: datetime) -> Invoice | None:
+        usage: dict[str, PeriodUsage] = {}
+        if k > 0:
+            for item in sub.items:
+                if item.meter:
+                    meter = self.uow.meters.by_event_name(sub.account_id, item.meter)
+                    usage[item.id] = self.usage.billable(sub.account_id, meter, sub.customer_id, sub.period(k - 1),
+                                                         sub.period_at)
+        planned = [line for line in sub.lines_at(k, usage) if line.quantity > 0 and line.unit_amount_decimal >= 0]
+        if not planned:
+            return None
+        seller = self.uow.accounts.get(sub.account_id)
+        customer = self.uow.customers.get(sub.account_id, sub.customer_id)
+        lines = tuple(InvoiceLine(id=self.ids.new("il"), description=p.description, quantity=p.quantity,
+                                  unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
+                                  period_start=p.period.start.date(),
+                                  period_end=(p.period.end - timedelta(microseconds=1)).date())
+                      for p in planned)
+        draft = Invoice(id=self.ids.new("in"), account_id=sub.account_id, customer_id=sub.customer_id,
+                        currency=sub.currency, collection_method=sub.collection_method,
+                        days_until_due=sub.days_until_due, lines=lines, created=now,
+                        description=None, metadata={"subscription": sub.id, "subscription_boundary": str(k)})
+        priced = draft.priced(seller, customer, now.date())
+        if sub.coupon_applies(k) and sub.coupon is not None and priced.totals is not None:
+            discount = sub.coupon.invoice_discount(priced.totals.subtotal, sub.currency)
+            priced = draft.model_copy(update={"discounts": (discount,)}).priced(seller, customer, now.date())
+        return priced.record_created(now)
+
+    def finalize(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
+        """The drafts of a worker's batch, numbered together; a draft with a blocking validation issue
+        stays a draft (it waits for review) and is reported."""
+        return self.invoices.finalize_many(account_id, invoice_ids)
+
+
+@dataclass(frozen=True)
+class BillingRuns:
+    """Stages 1 and 2 of a run over queues: `pages` carries (hour, shard, cursor) messages, `work` one
+    message per due boundary."""
+
+    billing: BillingService
+    pages: Queue
+    work: Queue
+    shards: int
+
+    def start(self) -> int:
+        """Queues one page message per (hour, shard) of the lookback window; returns how many."""
+        plan = self.billing.plan(self.shards)
+        self.pages.send_many([{"hour": hour.isoformat(), "shard": shard} for hour, shard in plan])
+        return len(plan)
+
+    def page(self, message: dict[str, Any]) -> int:
+        """Queues the due boundaries of one page, and the next page; returns how many boundaries."""
+        hour = datetime.fromisoformat(message["hour"])
+        due, cursor = self.billing.due_page(hour, int(message["shard"]), message.get("cursor"))
+        self.work.send_many([{"account_id": d.account_id, "subscription_id": d.subscription_id,
+                              "boundary": d.boundary} for d in due])
+        if cursor:
+            self.pages.send_many([{"hour": message["hour"], "shard": message["shard"], "cursor": cursor}])
+        return len(due)
+
+
+def by_account(billed: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for account_id, invoice_id in billed:
+        grouped.setdefault(account_id, []).append(invoice_id)
+    return grouped
