@@ -145,3 +145,21 @@ def test_items_must_share_an_interval_and_the_currency() -> None:
 def test_period_is_half_open() -> None:
     p = subscription().period(0)
     assert isinstance(p, Period) and p.start in p and p.end not in p
+
+
+def test_every_subscription_event_is_what_its_schema_says() -> None:
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schemas = Path(__file__).resolve().parents[3] / "docs" / "events"
+    sub = subscription().record_created(JAN_31).billed(0, "in_1", JAN_31)
+    sub = sub.change_quantity("si_seats", 4, at=JAN_31 + (sub.boundary(1) - JAN_31) / 2)[0]
+    sub = sub.pause(JAN_31).resume(JAN_31).cancel(at_period_end=False, at=JAN_31)
+    types = [e.type for e in sub.events]
+    assert types == ["subscription.created", "subscription.renewed", "subscription.updated", "subscription.paused",
+                     "subscription.resumed", "subscription.deleted"]
+    for event in sub.events:
+        jsonschema.validate(event.model_dump(mode="json"), json.loads((schemas / f"{event.type}.json").read_text()))
+    assert len({e.id for e in sub.events}) == len(sub.events)

@@ -83,31 +83,46 @@ class BillingService:
         now = self.clock.now()
         with self.uow:
             sub = self.uow.subscriptions.get(account_id, subscription_id)
-            if sub.billed_through >= k:
-                return Billed("already_billed", sub.latest_invoice)
-            if sub.finished:
-                return Billed("finished")
-            if k != sub.billed_through + 1 or now < sub.due_at(k):
-                return Billed("not_due")
+        early = self._not_billable(sub, k, now)
+        if early:
+            return early
+        usage = self._usage(sub, k)  # read outside the commit's unit of work (the usage service has its own)
+        with self.uow:
+            current = self.uow.subscriptions.get(account_id, subscription_id)
+            if current.version != sub.version:  # changed meanwhile: decide again
+                raise Conflict(f"Subscription '{sub.id}' changed while it was being billed.")
             if sub.status == "paused":
                 self.uow.subscriptions.save(sub.billed(k, None, now))
                 self.uow.commit()
                 return Billed("skipped_paused")
-            invoice = self._invoice(sub, k, now)
+            invoice = self._invoice(sub, k, usage, now)
             self.uow.subscriptions.save(sub.billed(k, invoice.id if invoice else None, now))
             if invoice is not None:
                 self.uow.invoices.add(invoice)
             self.uow.commit()
             return Billed("invoiced", invoice.id) if invoice else Billed("nothing_to_bill")
 
-    def _invoice(self, sub: Subscription, k: int, now: datetime) -> Invoice | None:
+    @staticmethod
+    def _not_billable(sub: Subscription, k: int, now: datetime) -> Billed | None:
+        if sub.billed_through >= k:
+            return Billed("already_billed", sub.latest_invoice)
+        if sub.finished:
+            return Billed("finished")
+        if k != sub.billed_through + 1 or now < sub.due_at(k):
+            return Billed("not_due")
+        return None
+
+    def _usage(self, sub: Subscription, k: int) -> dict[str, PeriodUsage]:
         usage: dict[str, PeriodUsage] = {}
-        if k > 0:
+        if k > 0 and sub.status != "paused":
             for item in sub.items:
                 if item.meter:
-                    meter = self.uow.meters.by_event_name(sub.account_id, item.meter)
+                    meter = self.usage.meter_named(sub.account_id, item.meter)
                     usage[item.id] = self.usage.billable(sub.account_id, meter, sub.customer_id, sub.period(k - 1),
                                                          sub.period_at)
+        return usage
+
+    def _invoice(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime) -> Invoice | None:
         planned = [line for line in sub.lines_at(k, usage) if line.quantity > 0 and line.unit_amount_decimal >= 0]
         if not planned:
             return None
@@ -143,10 +158,11 @@ class BillingRuns:
     pages: Queue
     work: Queue
     shards: int
+    lookback_hours: int = LOOKBACK_HOURS
 
     def start(self) -> int:
         """Queues one page message per (hour, shard) of the lookback window; returns how many."""
-        plan = self.billing.plan(self.shards)
+        plan = self.billing.plan(self.shards, self.lookback_hours)
         self.pages.send_many([{"hour": hour.isoformat(), "shard": shard} for hour, shard in plan])
         return len(plan)
 

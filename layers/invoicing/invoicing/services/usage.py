@@ -92,6 +92,10 @@ class UsageService:
             self.uow.commit()
         return meter
 
+    def meter_named(self, account_id: str, event_name: str) -> Meter:
+        with self.uow:
+            return self.uow.meters.by_event_name(account_id, event_name)
+
     def get_meter(self, account_id: str, meter_id: str) -> Meter:
         with self.uow:
             return self.uow.meters.get(account_id, meter_id)
