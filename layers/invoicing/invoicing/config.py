@@ -72,3 +72,4 @@ class BillingRunSettings(Settings):
     documents_bucket: str = env("DOCUMENTS_BUCKET")
     billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")
     billing_queue_url: str = env("BILLING_QUEUE_URL")
+    lookback_hours: str = env("BILLING_LOOKBACK_HOURS")  # how far back a run looks for boundaries left due

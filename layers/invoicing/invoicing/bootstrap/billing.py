@@ -30,4 +30,5 @@ def billing_runs(settings: BillingRunSettings | None = None) -> BillingRuns:
     settings = settings or BillingRunSettings.from_env()
     sqs = boto3.client("sqs")
     return BillingRuns(billing_service(settings), pages=SqsQueue(sqs, settings.billing_run_queue_url),
-                       work=SqsQueue(sqs, settings.billing_queue_url), shards=SHARDS)
+                       work=SqsQueue(sqs, settings.billing_queue_url), shards=SHARDS,
+                       lookback_hours=int(settings.lookback_hours))
