@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
 
+from invoicing.api.catalog_routes import catalog_router
 from invoicing.api.errors import domain_error_response, error_response, validation_error_response
 from invoicing.api.requests import (
     AccountUpdate,
@@ -38,6 +39,7 @@ from invoicing.api.views import (
 from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.services.accounts import AccountService
+from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
@@ -59,6 +61,7 @@ class ApiServices:
     customers: CustomerService
     invoices: InvoiceService
     credit_notes: CreditNoteService
+    catalog: CatalogService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -238,4 +241,5 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
+    app.include_router(catalog_router(services.catalog))  # products, prices, coupons
     return app

@@ -16,6 +16,7 @@ from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
 from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
+from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
@@ -33,6 +34,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         customers=CustomerService(uow, clock, ids),
         invoices=InvoiceService(uow, clock, ids, retry, documents),
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
+        catalog=CatalogService(uow, clock, ids),
     )
 
 

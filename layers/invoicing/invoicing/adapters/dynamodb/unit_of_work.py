@@ -46,6 +46,7 @@ class DynamoUnitOfWork:
 
     def __init__(self, client: Any, table_name: str) -> None:
         from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+        from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
         from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
@@ -59,7 +60,11 @@ class DynamoUnitOfWork:
         self.invoices = DynamoInvoices(self)
         self.credit_notes = DynamoCreditNotes(self)
         self.series = DynamoNumberSeries(self)
-        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series)
+        self.products = DynamoProducts(self)
+        self.prices = DynamoPrices(self)
+        self.coupons = DynamoCoupons(self)
+        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
+                              self.products, self.prices, self.coupons)
 
     def __enter__(self) -> Self:
         self._reset()
