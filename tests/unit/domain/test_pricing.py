@@ -80,6 +80,15 @@ def test_autumn_graduated_docs_example() -> None:
     assert amount(terms, Decimal(15_000)) == 10_700
 
 
+@pytest.mark.parametrize(("quantity", "expected"), [(1, 10_000), (10, 10_000), (11, 20_000), (25, 20_000),
+                                                    (26, 30_000)])
+def test_chargebee_stairstep_is_volume_tiers_with_flat_amounts_only(quantity: int, expected: int) -> None:
+    # Chargebee's stairstep model (a flat price per quantity range, chargebee.com/docs pricing models)
+    # is a volume price whose tiers have only flat amounts: 1-10 users 100.00, 11-25 200.00, 26+ 300.00.
+    terms = tiered("volume", (10, None, 10_000), (25, None, 20_000), (None, None, 30_000))
+    assert amount(terms, Decimal(quantity)) == expected
+
+
 def test_lago_package_spec() -> None:
     # Lago package_service_spec.rb: 1.00 per package of 10, 121 units -> 13 packages -> 13.00.
     assert amount(per_unit(100, TransformQuantity(divide_by=10, round="up")), Decimal(121)) == 1300

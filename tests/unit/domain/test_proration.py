@@ -61,6 +61,22 @@ def test_lago_days_example_upgrade_on_january_15() -> None:
     assert 10_000 - 5484 == 4516
 
 
+@pytest.mark.parametrize(("start", "end", "added", "unit", "interval", "expected"), [
+    # Certinia (FinancialForce) Billing Central, "Calculating Actual Day Proration": a line starting
+    # within a period pays its days of the period's days, the start day included.
+    ((2017, 8, 10), (2017, 8, 17), (2017, 8, 12), 7000, "week", 5000),  # $70 x 5/7 = $50
+    ((2017, 7, 25), (2017, 8, 25), (2017, 8, 2), 93000, "month", 69000),  # $930 x 23/31 = $690
+    ((2017, 8, 5), (2017, 9, 5), (2017, 8, 8), 93000, "month", 84000),  # $930 x 28/31 = $840
+])
+def test_an_item_added_mid_period_pays_its_whole_days(start: tuple, end: tuple, added: tuple, unit: int,
+                                                       interval: str, expected: int) -> None:
+    price = monthly(unit, recurring=Recurring(interval=interval))  # type: ignore[arg-type]
+    result = prorate(None, Item(price=price), currency="USD", period_start=datetime(*start, tzinfo=UTC),
+                     period_end=datetime(*end, tzinfo=UTC), change_at=datetime(*added, 9, 30, tzinfo=UTC),
+                     basis="days")
+    assert [(line.kind, line.amount) for line in result.lines] == [("charge", expected)]
+
+
 def test_seconds_basis_counts_the_time_of_day() -> None:
     at = datetime(2025, 1, 15, 12, tzinfo=UTC)  # 16.5 days of 31 left
     assert change(monthly(10_000, "EUR"), monthly(20_000, "EUR", price_id="price_b"), at, currency="EUR") == [

@@ -10,6 +10,7 @@ import pytest
 
 from invoicing.domain.party import Account, Customer
 from invoicing.services.accounts import AccountService
+from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
@@ -25,6 +26,7 @@ class Services:
     customers: CustomerService
     invoices: InvoiceService
     credit_notes: CreditNoteService
+    catalog: CatalogService
     seller: Account
     buyer: Customer
 
@@ -50,5 +52,6 @@ def services(uow: Any) -> Services:
         accounts=AccountService(uow), customers=CustomerService(uow, clock, ids),
         invoices=InvoiceService(uow, clock, ids, retry, documents),
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
+        catalog=CatalogService(uow, clock, ids),
         seller=account, buyer=buyer,
     )

@@ -8,8 +8,10 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
+from invoicing.domain.catalog import Price, Product
+from invoicing.domain.coupons import Coupon
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.errors import Conflict, InvalidInput, NotFound, SeriesMoved
 from invoicing.domain.events import DomainEvent
@@ -18,7 +20,9 @@ from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
-from invoicing.services.ports import DueBoundary, InvoiceFilter, Page
+from invoicing.services.ports import DueBoundary, InvoiceFilter, Page, PriceFilter
+
+D = TypeVar("D", Product, Price, Coupon)
 
 
 @dataclass
@@ -34,6 +38,9 @@ class Store:
     meters: dict[tuple[str, str], Meter] = field(default_factory=dict)
     usage_events: dict[tuple[str, str, str], UsageEvent] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
+    products: dict[tuple[str, str], Product] = field(default_factory=dict)
+    prices: dict[tuple[str, str], Price] = field(default_factory=dict)
+    coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -60,6 +67,9 @@ class FakeUnitOfWork:
         self.meters = _Meters(self)
         self.usage_events = _UsageEvents(self)
         self.subscriptions = _Subscriptions(self)
+        self.products = _Catalog[Product](self, "products", "product")
+        self.prices = _Prices(self, "prices", "price")
+        self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -369,6 +379,64 @@ class _Series:
 
         self._uow.register(check, lambda: store.series.__setitem__(key, current + count))
         return range(current + 1, current + count + 1)
+
+
+class _Catalog(Generic[D]):
+    """Products, prices and coupons: documents added once (and prices saved by version)."""
+
+    def __init__(self, uow: FakeUnitOfWork, table: str, kind: str) -> None:
+        self._uow, self._table, self._kind = uow, table, kind
+
+    @property
+    def _items(self) -> dict[tuple[str, str], D]:
+        items: dict[tuple[str, str], D] = getattr(self._uow.store, self._table)
+        return items
+
+    def add(self, document: D) -> None:
+        key = (document.account_id, document.id)
+
+        def check() -> None:
+            if key in self._items:
+                raise Conflict("exists", code="resource_already_exists")
+
+        def apply() -> None:
+            self._items[key] = document.model_copy(update={"events": ()})
+            self._uow.store.outbox.extend(document.events)
+
+        self._uow.register(check, apply)
+
+    def get(self, account_id: str, document_id: str) -> D:
+        if (account_id, document_id) not in self._items:
+            raise NotFound(f"No such {self._kind}: '{document_id}'.", param=self._kind)
+        document = self._items[(account_id, document_id)]
+        self._uow._read[(self._kind, document_id)] = document.version
+        return document
+
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[D]:
+        return _page([d for (a, _), d in self._items.items() if a == account_id], limit, starting_after)
+
+
+class _Prices(_Catalog[Price]):
+    def save(self, price: Price) -> None:
+        key, loaded = (price.account_id, price.id), self._uow._read[("price", price.id)]
+
+        def check() -> None:
+            if self._items[key].version != loaded:
+                raise Conflict("changed concurrently")
+
+        def apply() -> None:
+            self._items[key] = price.model_copy(update={"events": ()})
+            self._uow.store.outbox.extend(price.events)
+
+        self._uow.register(check, apply)
+
+    def list(self, account_id: str, flt: PriceFilter | None = None, *, limit: int,
+             starting_after: str | None) -> Page[Price]:
+        flt = flt or PriceFilter()
+        found = [p for (a, _), p in self._items.items() if a == account_id
+                 and (flt.product_id is None or p.product_id == flt.product_id)
+                 and (flt.active is None or p.active == flt.active)]
+        return _page(found, limit, starting_after)
 
 
 class FakeClock:

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
 
+from invoicing.api.catalog_routes import catalog_router
 from invoicing.api.errors import domain_error_response, error_response, validation_error_response
 from invoicing.api.requests import (
     AccountUpdate,
@@ -39,6 +40,7 @@ from invoicing.domain.errors import DomainError
 from invoicing.domain.invoice import InvoiceStatus
 from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
+from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
@@ -65,6 +67,7 @@ class ApiServices:
     usage: UsageService
     subscriptions: SubscriptionService
     billing: BillingService
+    catalog: CatalogService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -250,4 +253,5 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(usage_router(services.usage, account_id))
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
+    app.include_router(catalog_router(services.catalog))  # products, prices, coupons
     return app

@@ -17,6 +17,7 @@ from invoicing.api.routes import ApiServices, build_app
 from invoicing.config import ApiSettings
 from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
+from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
@@ -41,6 +42,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         usage=usage,
         subscriptions=SubscriptionService(uow, clock, ids),
         billing=BillingService(uow, clock, ids, usage, invoices),
+        catalog=CatalogService(uow, clock, ids),
     )
 
 

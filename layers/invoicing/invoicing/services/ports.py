@@ -16,6 +16,8 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from invoicing.domain.catalog import Price, Product
+from invoicing.domain.coupons import Coupon
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
@@ -43,6 +45,13 @@ class InvoiceFilter(BaseModel):
     customer_id: str | None = None
     due_date_gte: date | None = None
     due_date_lte: date | None = None
+
+
+class PriceFilter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    product_id: str | None = None
+    active: bool | None = None
 
 
 # --- time, ids, retries ------------------------------------------------------------------------
@@ -111,6 +120,28 @@ class CreditNotes(Protocol):
     def list_for_invoice(
         self, account_id: str, invoice_id: str, *, limit: int, starting_after: str | None
     ) -> Page[CreditNote]: ...
+
+
+class Products(Protocol):
+    def add(self, product: Product) -> None: ...
+    def get(self, account_id: str, product_id: str) -> Product: ...  # raises NotFound
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Product]: ...
+
+
+class Prices(Protocol):
+    def add(self, price: Price) -> None: ...
+    def get(self, account_id: str, price_id: str) -> Price: ...  # raises NotFound
+    def save(self, price: Price) -> None:
+        """The next version of a price read in this unit of work (else Conflict at commit)."""
+        ...
+    def list(self, account_id: str, flt: PriceFilter, *, limit: int, starting_after: str | None) -> Page[Price]:
+        """Newest first; a product's prices from that product's own index partition."""
+        ...
+
+
+class Coupons(Protocol):
+    def add(self, coupon: Coupon) -> None: ...
+    def get(self, account_id: str, coupon_id: str) -> Coupon: ...  # raises NotFound
 
 
 class NumberSeries(Protocol):
@@ -186,6 +217,12 @@ class UnitOfWork(Protocol):
     def usage_events(self) -> UsageEvents: ...
     @property
     def subscriptions(self) -> Subscriptions: ...
+    @property
+    def products(self) -> Products: ...
+    @property
+    def prices(self) -> Prices: ...
+    @property
+    def coupons(self) -> Coupons: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...

@@ -53,6 +53,18 @@ def credit_note_key(account_id: str, credit_note_id: str) -> Item:
     return _document_key(account_id, "CREDITNOTE", credit_note_id)
 
 
+def product_key(account_id: str, product_id: str) -> Item:
+    return _document_key(account_id, "PRODUCT", product_id)
+
+
+def price_key(account_id: str, price_id: str) -> Item:
+    return _document_key(account_id, "PRICE", price_id)
+
+
+def coupon_key(account_id: str, coupon_id: str) -> Item:
+    return _document_key(account_id, "COUPON", coupon_id)
+
+
 def series_key(account_id: str, prefix: str) -> Item:
     return _document_key(account_id, "SERIES", prefix)
 
@@ -94,6 +106,10 @@ def collection_pk(account_id: str, kind: str, shard_: int) -> str:  # GSI2: all 
 
 def status_pk(account_id: str, status: str, shard_: int) -> str:  # GSI3
     return f"ACCOUNT#{account_id}#STATUS#{status}#{shard_:02d}"
+
+
+def price_status_pk(account_id: str, active: bool, shard_: int) -> str:  # GSI3: active / inactive prices
+    return f"ACCOUNT#{account_id}#PRICES#{'active' if active else 'inactive'}#{shard_:02d}"
 
 
 def due_pk(account_id: str, shard_: int) -> str:  # GSI4

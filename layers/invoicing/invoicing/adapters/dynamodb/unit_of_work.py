@@ -46,6 +46,7 @@ class DynamoUnitOfWork:
 
     def __init__(self, client: Any, table_name: str) -> None:
         from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+        from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
         from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
@@ -64,8 +65,12 @@ class DynamoUnitOfWork:
         self.meters = DynamoMeters(self)
         self.usage_events = DynamoUsageEvents(self)
         self.subscriptions = DynamoSubscriptions(self)
+        self.products = DynamoProducts(self)
+        self.prices = DynamoPrices(self)
+        self.coupons = DynamoCoupons(self)
         self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
-                              self.meters, self.usage_events, self.subscriptions)
+                              self.meters, self.usage_events, self.subscriptions, self.products, self.prices,
+                              self.coupons)
 
     def __enter__(self) -> Self:
         self._reset()
