@@ -38,6 +38,7 @@ class Store:
     meters: dict[tuple[str, str], Meter] = field(default_factory=dict)
     usage_events: dict[tuple[str, str, str], UsageEvent] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
+    billing_watermark: datetime | None = None
     products: dict[tuple[str, str], Product] = field(default_factory=dict)
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
@@ -347,6 +348,12 @@ class _Subscriptions:
         subs = [s for (a, _), s in self._uow.store.subscriptions.items()
                 if a == account_id and customer_id in (None, s.customer_id)]
         return _page(subs, limit, starting_after)
+
+    def watermark(self) -> datetime | None:
+        return self._uow.store.billing_watermark
+
+    def set_watermark(self, hour: datetime) -> None:
+        self._uow.register(lambda: None, lambda: setattr(self._uow.store, "billing_watermark", hour))
 
     def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
             cursor: dict[str, Any] | None) -> tuple[list[DueBoundary], dict[str, Any] | None]:

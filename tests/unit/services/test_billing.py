@@ -177,9 +177,36 @@ def test_the_run_lists_due_boundaries_in_pages_onto_the_work_queue(billing: Bill
         return work.sent
 
     assert run() == [{"account_id": "acct_1", "subscription_id": "sub_1", "boundary": 0}]
+    with billing.uow:
+        assert billing.uow.subscriptions.watermark() == NOV_1 + timedelta(hours=1)  # up to the hour after now
     billing.service.bill("acct_1", "sub_1", 0)
     assert run() == []  # billed: the subscription's key moved to the next boundary's hour
+    with billing.uow:  # the hourly runs of November, which found nothing
+        billing.uow.subscriptions.set_watermark(DEC_1 - timedelta(hours=1))
+        billing.uow.commit()
     billing.at(DEC_1 + timedelta(minutes=59))
     assert run() == []  # the meters' grace period has not passed
     billing.at(DEC_1 + timedelta(hours=1, minutes=1))
     assert run() == [{"account_id": "acct_1", "subscription_id": "sub_1", "boundary": 1}]
+
+
+def test_after_a_long_downtime_runs_catch_up_from_where_the_last_one_stopped(billing: Billing) -> None:
+    class Queue:
+        def __init__(self) -> None:
+            self.sent: list[dict[str, Any]] = []
+
+        def send_many(self, messages: list[dict[str, Any]]) -> None:
+            self.sent.extend(messages)
+
+    billing.at(NOV_1 - timedelta(hours=1))
+    BillingRuns(billing.service, Queue(), Queue(), shards=1, lookback_hours=2).start()  # the last run before
+    billing.at(NOV_1 + timedelta(days=3))  # three days down: the boundary at NOV_1 is outside the lookback
+    found: list[dict[str, Any]] = []
+    for _ in range(3):  # each run reads at most a day of hours here
+        pages, work = Queue(), Queue()
+        runs = BillingRuns(billing.service, pages, work, shards=1, lookback_hours=2, max_hours=24)
+        runs.start()
+        for message in pages.sent:
+            runs.page(message)
+        found += work.sent
+    assert found == [{"account_id": "acct_1", "subscription_id": "sub_1", "boundary": 0}]

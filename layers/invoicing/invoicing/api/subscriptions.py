@@ -27,6 +27,8 @@ from invoicing.services.billing import BillingService
 from invoicing.services.subscriptions import NewItem, NewSubscription, SubscriptionService
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
+SubscriptionId = Annotated[str, Path(max_length=64)]
+ItemId = Annotated[str, Path(max_length=64)]
 
 
 class _Body(BaseModel):
@@ -99,7 +101,6 @@ def subscription_view(sub: Subscription) -> dict[str, Any]:
 def subscriptions_router(subscriptions: SubscriptionService, billing: BillingService,
                          account_id: Callable[[], str], now: Callable[[], datetime]) -> Router:
     router = Router()
-    SubscriptionId = Annotated[str, Path(max_length=64)]
 
     def ok(body: dict[str, Any], status: int = 200) -> Response:
         return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
@@ -126,7 +127,7 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
 
     @router.post("/subscriptions/<subscription_id>/items/<item_id>", tags=["subscriptions"],
                  summary="Change an item's quantity from now, with proration")
-    def update_item(subscription_id: SubscriptionId, item_id: Annotated[str, Path(max_length=64)],
+    def update_item(subscription_id: SubscriptionId, item_id: ItemId,
                     body: Annotated[ItemUpdate, Body()]):
         sub = subscriptions.change_quantity(account_id(), subscription_id, item_id, body.quantity,
                                             behavior=body.proration_behavior, basis=body.proration_basis)

@@ -3,7 +3,8 @@
 A run has three stages, so no invocation enumerates more than a page (docs/billing.md, "Billing runs"):
 
 1. `plan`: the hours whose renewal-index partitions may hold due boundaries (the last
-   `LOOKBACK_HOURS`, so a run that was down catches up), times the index's shards: one message each.
+   `LOOKBACK_HOURS`, or on from where the last run stopped after a longer downtime, a week of hours
+   at most per run), times the index's shards: one message each.
 2. `due_page`: one page of one (hour, shard) partition's due boundaries, each becoming a message for
    the workers, plus a message for the next page if there is one.
 3. `bill` (the worker): one boundary of one subscription becomes one draft invoice, committed with
@@ -28,6 +29,7 @@ from invoicing.services.ports import Clock, DueBoundary, Ids, Queue, UnitOfWork
 from invoicing.services.usage import UsageService
 
 LOOKBACK_HOURS = 48
+MAX_HOURS_PER_RUN = 7 * 24
 PAGE_SIZE = 500
 
 
@@ -56,10 +58,22 @@ class BillingService:
     invoices: InvoiceService
 
     # --- stages 1 and 2: find what is due ---------------------------------------------------------
-    def plan(self, shards: int, lookback_hours: int = LOOKBACK_HOURS) -> list[tuple[datetime, int]]:
+    def plan(self, shards: int, lookback_hours: int = LOOKBACK_HOURS,
+             max_hours: int = MAX_HOURS_PER_RUN) -> list[tuple[datetime, int]]:
+        """The (hour, shard) partitions a run reads: the last `lookback_hours`, or, after downtime
+        longer than that, on from the hour the previous run stopped at (the watermark), at most
+        `max_hours` a run, oldest first: a run that was down catches up over the next runs."""
         now = self.clock.now()
-        return [(hour, s) for hour in hours_between(now - timedelta(hours=lookback_hours), now)
-                for s in range(shards)]
+        with self.uow:
+            watermark = self.uow.subscriptions.watermark()
+        start = now - timedelta(hours=lookback_hours)
+        if watermark is not None and watermark < start:
+            start = watermark
+        hours = hours_between(start, now)[:max_hours]
+        with self.uow:
+            self.uow.subscriptions.set_watermark(hours[-1] + timedelta(hours=1))
+            self.uow.commit()
+        return [(hour, s) for hour in hours for s in range(shards)]
 
     def due_page(self, hour: datetime, shard: int, cursor: dict[str, Any] | None,
                  limit: int = PAGE_SIZE) -> tuple[list[DueBoundary], dict[str, Any] | None]:
@@ -159,10 +173,11 @@ class BillingRuns:
     work: Queue
     shards: int
     lookback_hours: int = LOOKBACK_HOURS
+    max_hours: int = MAX_HOURS_PER_RUN
 
     def start(self) -> int:
         """Queues one page message per (hour, shard) of the lookback window; returns how many."""
-        plan = self.billing.plan(self.shards, self.lookback_hours)
+        plan = self.billing.plan(self.shards, self.lookback_hours, self.max_hours)
         self.pages.send_many([{"hour": hour.isoformat(), "shard": shard} for hour, shard in plan])
         return len(plan)
 

@@ -197,6 +197,10 @@ class Subscriptions(Protocol):
             cursor: dict[str, Any] | None) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None]:
         """One page of the boundaries falling due in `hour` (one of its shards) that are due by `until`."""
         ...
+    def watermark(self) -> datetime | None:
+        """The hour up to which billing runs have read the renewal index (None: no run yet)."""
+        ...
+    def set_watermark(self, hour: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 
 
+WATERMARK: Item = {"PK": s("BILLINGRUNS"), "SK": s("WATERMARK")}  # one write an hour
+
+
 def _item(sub: Subscription) -> Item:
     shard_ = shard(sub.id)
     item: Item = {
@@ -120,6 +123,14 @@ class DynamoSubscriptions:
                     for i in range(SHARDS)]
         return sharded_page(self._uow.client, requests, sort_key="GSI2SK", limit=limit, after=starting_after,
                             fetch=fetch)
+
+    def watermark(self) -> datetime | None:
+        response = self._uow.client.get_item(TableName=self._uow.table, Key=WATERMARK, ConsistentRead=True)
+        value = get_s(response.get("Item") or {}, "hour")
+        return datetime.fromisoformat(value) if value else None
+
+    def set_watermark(self, hour: datetime) -> None:
+        self._uow.put({**WATERMARK, "hour": s(timestamp(hour))}, lambda: Conflict("unreachable"))
 
     def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
             cursor: dict[str, Any] | None) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None]:
