@@ -79,6 +79,9 @@ class Meter:
     calls: Counter[str] = field(default_factory=Counter)
     write_units: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # where -> pk -> WCU
     read_units: Counter[str] = field(default_factory=Counter)
+    # (request, where) -> WCU; a request is its kind and what it writes: "Put INVOICE", "Update (transaction) SERIES"
+    by_operation: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _operation: str = ""
     s3_bytes_put: int = 0
     active: bool = True  # several meters may watch one client, one phase each
     peek: Any = None  # reads what a write replaces; its own calls are not counted
@@ -132,14 +135,35 @@ class Meter:
                 self._request(kind, body, 2)
 
     def _request(self, kind: str, body: Mapping[str, Any], factor: int) -> None:
+        self._operation = f"{kind}{' (transaction)' if factor == 2 else ''} {_entity(body)}"
         if body["TableName"] != self.table:
-            # Another table (the idempotency records): its size, from what the request carries.
-            carried = body.get("Item") or {**body.get("Key", {}), **body.get("ExpressionAttributeValues", {})}
-            self.write_units[f"table {body['TableName'].rsplit('-', 1)[-1]}"]["*"] += factor * units(item_size(carried))
+            self._other_table(kind, body, factor)
         elif kind == "Put":
             self._write(body["Item"], self._old(body["Item"]), factor)
         elif kind == "Update":
             self._write(self._updated(body["Key"]), self._old(body["Key"]), factor, update=body)
+
+    def _other_table(self, kind: str, body: Mapping[str, Any], factor: int) -> None:
+        """Another table (the idempotency records), which has no indexes: the larger of the item
+        before and after the write, the one before read through `peek`."""
+        key = body.get("Key") or {k: body["Item"][k] for k in ("id",) if k in body["Item"]}
+        old = self._old(key, table=body["TableName"]) if self.peek is not None and key else None
+        if kind == "Put":
+            new = dict(body["Item"])
+        else:  # UpdateItem "SET #a = :a, ...": the old item with those attributes replaced
+            names = body.get("ExpressionAttributeNames", {})
+            values = body.get("ExpressionAttributeValues", {})
+            new = {**(old or key)}
+            for assignment in body.get("UpdateExpression", "").removeprefix("SET").split(","):
+                name, _, value = (part.strip() for part in assignment.partition("="))
+                if value in values:
+                    new[names.get(name, name)] = values[value]
+        where = f"table {body['TableName'].rsplit('-', 1)[-1]}"
+        self._count(where, "*", factor * units(max(item_size(new), item_size(old))))
+
+    def _count(self, where: str, pk: str, wcu: int) -> None:
+        self.write_units[where][pk] += wcu
+        self.by_operation[(self._operation, where)] += wcu
 
     def _after(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if not self.active or self._peeking or model.service_model.service_name != "dynamodb":
@@ -159,11 +183,11 @@ class Meter:
 
     # --- accounting --------------------------------------------------------------------------------
 
-    def _old(self, item_or_key: Mapping[str, Any]) -> dict[str, Any] | None:
-        key = {k: item_or_key[k] for k in self.keys}
+    def _old(self, item_or_key: Mapping[str, Any], table: str | None = None) -> dict[str, Any] | None:
+        key = dict(item_or_key) if table else {k: item_or_key[k] for k in self.keys}
         self._peeking = True
         try:
-            found: dict[str, Any] | None = self.peek.get_item(TableName=self.table, Key=key,
+            found: dict[str, Any] | None = self.peek.get_item(TableName=table or self.table, Key=key,
                                                               ConsistentRead=True).get("Item")
         finally:
             self._peeking = False
@@ -178,7 +202,7 @@ class Meter:
                update: Mapping[str, Any] | None = None) -> None:
         assert new is not None
         pk = new[self.keys[0]]["S"]
-        self.write_units["table"][pk] += factor * units(max(item_size(new), item_size(old)))
+        self._count("table", pk, factor * units(max(item_size(new), item_size(old))))
         for index in self.indexes:
             after = index.entry(new, self.keys)
             before = index.entry(old, self.keys)
@@ -190,16 +214,16 @@ class Meter:
                 projected = {index.pk, index.sk, *index.attributes} if index.projection != "ALL" else {"*"}
                 if before is None or ("*" not in projected and not (named & projected)):
                     continue
-                self.write_units[index.name][before[index.pk]["S"]] += units(item_size(before))
+                self._count(index.name, before[index.pk]["S"], units(item_size(before)))
                 continue
             if after == before:
                 continue
             moved = after is None or (before or {}).get(index.pk) != after[index.pk] \
                 or (before or {}).get(index.sk) != after[index.sk]
             if before is not None and moved:
-                self.write_units[index.name][before[index.pk]["S"]] += units(item_size(before))  # delete
+                self._count(index.name, before[index.pk]["S"], units(item_size(before)))  # delete
             if after is not None:
-                self.write_units[index.name][after[index.pk]["S"]] += units(item_size(after))
+                self._count(index.name, after[index.pk]["S"], units(item_size(after)))
 
     # --- figures ----------------------------------------------------------------------------------
 
@@ -217,5 +241,14 @@ class Meter:
     def reset(self) -> None:
         self.calls.clear()
         self.write_units.clear()
+        self.by_operation.clear()
         self.read_units.clear()
         self.s3_bytes_put = 0
+
+
+def _entity(body: Mapping[str, Any]) -> str:
+    """What a write is about, from its sort key's first word (`INVOICE`, `SERIES`, `CUSTOMER`...);
+    `record` for a table keyed by `id` alone (the idempotency records)."""
+    key = body.get("Key") or body.get("Item") or {}
+    sk = key.get("SK", {}).get("S")
+    return sk.split("#")[0] if sk else "record"

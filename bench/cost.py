@@ -121,6 +121,9 @@ def report(figures: dict[str, Any]) -> str:
              "|---|" + "---|" * (len(meter.totals()) + 1),
              "| | " + " | ".join(f"{meter.totals()[k] / n:.2f}" for k in sorted(meter.totals()))
              + f" | **{writes / n:.2f}** |", "",
+             "| write request (kind and item) | where | write units per invoice |", "|---|---|---|",
+             *(f"| {operation} | {where} | {wcu / n:.2f} |"
+               for (operation, where), wcu in sorted(meter.by_operation.items())), "",
              f"Read units per invoice: {reads / n:.2f} ("
              + ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(meter.read_units.items())) + ")", "",
              "AWS calls per invoice: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(per.items()))

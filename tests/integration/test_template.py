@@ -62,11 +62,12 @@ def test_api_routes_require_the_authorizer_except_swagger(resources: dict[str, A
     api = resources["Api"]["Properties"]
     assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
     open_routes = [
-        e["Properties"]["Path"]
-        for e in resources["ApiFunction"]["Properties"]["Events"].values()
-        if e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+        (name, e["Properties"]["Path"])
+        for name, resource in resources.items() if resource["Type"] == "AWS::Serverless::Function"
+        for e in resource["Properties"].get("Events", {}).values()
+        if e["Type"] == "Api" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     ]
-    assert open_routes == ["/swagger"]
+    assert open_routes == [("DocsFunction", "/swagger")]
 
 
 def test_no_application_code_calls_scan() -> None:

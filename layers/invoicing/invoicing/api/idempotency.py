@@ -7,13 +7,26 @@ request is refused (400), as is a retry while the first is still running (409).
 Only a success is remembered (2xx): every use case commits once, at its end, so an answer of 4xx
 or 5xx means nothing was written, and a retry, after the address was fixed or the fault mended,
 runs again (Stripe saves a result only once the endpoint started executing). A replayed answer
-carries `Idempotent-Replayed: true`. The record keeps the answer compressed: a large invoice still
-fits the record, so a retry never runs a committed write again.
+carries `Idempotent-Replayed: true`.
+
+What a record keeps is a reference to the answer, not the answer: its status code, the object's
+kind and id, and a SHA-256 digest of the body. Every POST answers with one object (an invoice, a
+customer, a credit note, the account), which its GET route renders the same way, so a replay
+rebuilds the answer by reading the object. While the object is as it was, the rebuilt body has the
+first answer's digest and is that answer, byte for byte. Stripe replays a saved response even after
+the object changed; this record holds no copy of it (no customer data, no invoice lines, however
+big the answer), so when the object has changed since (a later request, or for a draft a change to
+what its validation issues depend on), the replay answers the same status with the object as it is
+now, marked `Idempotent-Replayed-Changed: true` (docs/api.md). A record is well under 1 KB: one
+write unit for the in-progress put and one for the answer, however big the answer. An answer that
+is not an object the API can read back (none today) is kept whole, compressed.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import hashlib
 import json
 import zlib
 from collections.abc import Callable
@@ -31,8 +44,20 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from invoicing.api.errors import error_response
 
+Resolve = Callable[[dict[str, Any], Any], dict[str, Any]]
+
 HEADER = "idempotency-key"
 TTL_SECONDS = 24 * 3600
+KEY_PREFIX = "api"  # the record's id is `api#{hash(account, key)}` (Powertools' default names the Python function)
+# Where each kind of object is read back: the GET route that renders it as the POST routes do.
+READ_BACK = {
+    "invoice": "/invoices/{id}",
+    "customer": "/customers/{id}",
+    "credit_note": "/credit_notes/{id}",
+    "account": "/account",
+}
+REPLAYED = "Idempotent-Replayed"
+CHANGED = "Idempotent-Replayed-Changed"
 
 
 class _NotRemembered(Exception):
@@ -50,6 +75,30 @@ def _canonical(body: str) -> str:
         return body
 
 
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _remembered(response: dict[str, Any]) -> dict[str, Any]:
+    """What the record keeps of a success: a reference to its object, or else the whole answer."""
+    body = response.get("body") or ""
+    obj = _object(body) if not response.get("isBase64Encoded") else None
+    if obj is not None:
+        return {"statusCode": response["statusCode"], "object": obj[0], "id": obj[1], "sha256": _digest(body)}
+    return _packed(response)
+
+
+def _object(body: str) -> tuple[str, str] | None:
+    """(kind, id) of an answer that is one object the API can read back."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("object") not in READ_BACK or not isinstance(value.get("id"), str):
+        return None
+    return value["object"], value["id"]
+
+
 def _packed(response: dict[str, Any]) -> dict[str, Any]:
     body = response.get("body") or ""
     binary = bool(response.get("isBase64Encoded"))
@@ -58,15 +107,39 @@ def _packed(response: dict[str, Any]) -> dict[str, Any]:
     return {**kept, "body_zlib": base64.b64encode(zlib.compress(data, 6)).decode(), "binary": binary}
 
 
-def _unpacked(record: dict[str, Any], *, replayed: bool) -> dict[str, Any]:
+def _unpacked(record: dict[str, Any]) -> dict[str, Any]:
     data = zlib.decompress(base64.b64decode(record["body_zlib"]))
     response = {k: v for k, v in record.items() if k not in ("body_zlib", "binary")}
     response["body"] = base64.b64encode(data).decode() if record["binary"] else data.decode()
     response["isBase64Encoded"] = record["binary"]
-    if replayed:
-        response["headers"] = {**(response.get("headers") or {}), "Idempotent-Replayed": "true"}
-        if response.get("multiValueHeaders"):
-            response["multiValueHeaders"] = {**response["multiValueHeaders"], "Idempotent-Replayed": ["true"]}
+    return response
+
+
+def _read_back(record: dict[str, Any], event: dict[str, Any], context: Any, resolve: Resolve) -> dict[str, Any]:
+    """The answer a reference stands for, read through the object's GET route with the caller's
+    own request context (its account): the first answer while the object is unchanged."""
+    path = READ_BACK[record["object"]].format(id=record["id"])
+    read = copy.copy(event)
+    read.update(httpMethod="GET", path=path, resource=path, body=None, isBase64Encoded=False, pathParameters=None,
+                queryStringParameters=None, multiValueQueryStringParameters=None)
+    response = resolve(read, context)
+    if not 200 <= int(response.get("statusCode", 500)) < 300:
+        return response  # it cannot be read now (a fault of ours): said as it is, nothing runs again
+    response = {**response, "statusCode": record["statusCode"]}
+    if _digest(response.get("body") or "") != record["sha256"]:
+        response = _with_header(response, CHANGED, "true")
+    return response
+
+
+def _replayed(record: dict[str, Any], event: dict[str, Any], context: Any, resolve: Resolve) -> dict[str, Any]:
+    response = _read_back(record, event, context, resolve) if "sha256" in record else _unpacked(record)
+    return _with_header(response, REPLAYED, "true")
+
+
+def _with_header(response: dict[str, Any], name: str, value: str) -> dict[str, Any]:
+    response = {**response, "headers": {**(response.get("headers") or {}), name: value}}
+    if response.get("multiValueHeaders"):
+        response["multiValueHeaders"] = {**response["multiValueHeaders"], name: [value]}
     return response
 
 
@@ -77,9 +150,7 @@ def _header(event: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def idempotent_resolver(
-    resolve: Callable[[dict[str, Any], Any], dict[str, Any]], table_name: str, *, client: Any
-) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def idempotent_resolver(resolve: Resolve, table_name: str, *, client: Any) -> Resolve:
     """Wrap `app.resolve` so POSTs carrying an Idempotency-Key run at most once per key.
 
     `client` is the function's `boto3.client("dynamodb")` (the composition root's): left to itself the
@@ -110,18 +181,20 @@ def idempotent_resolver(
             "body": _canonical(event.get("body") or ""),
         }
 
-        ran: list[bool] = []
+        first: list[dict[str, Any]] = []  # the answer, when it runs now
 
-        @idempotent_function(data_keyword_argument="request", config=config, persistence_store=persistence)
+        @idempotent_function(data_keyword_argument="request", config=config, persistence_store=persistence,
+                             key_prefix=KEY_PREFIX)
         def run_once(request: dict[str, Any]) -> dict[str, Any]:
-            ran.append(True)
             response = resolve(event, context)
             if not 200 <= int(response.get("statusCode", 500)) < 300:
                 raise _NotRemembered(response)  # nothing was committed: a retry runs again
-            return _packed(response)
+            first.append(response)
+            return _remembered(response)
 
         try:
-            return _unpacked(run_once(request=request), replayed=not ran)
+            record = run_once(request=request)
+            return first[0] if first else _replayed(record, event, context, resolve)
         except _NotRemembered as failed:
             return failed.response
         except IdempotencyValidationError:

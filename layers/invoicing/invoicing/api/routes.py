@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
 
@@ -71,15 +70,8 @@ class ApiServices:
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
+    # The OpenAPI document and Swagger UI are served by a function of their own (invoicing.api.docs).
     app = APIGatewayRestResolver(enable_validation=True)
-    app.enable_swagger(
-        path="/swagger",
-        title="Invoicing API",
-        version="1.0.0",
-        description="Invoices, customers and credit notes. Money is integer minor units of the currency.",
-        security_schemes={"bearer": HTTPBearer(description="Your API key: `Authorization: Bearer sk_...`")},
-        security=[{"bearer": []}],
-    )
 
     def account_id() -> str:
         authorizer = app.current_event.request_context.authorizer
