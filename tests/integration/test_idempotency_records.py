@@ -99,3 +99,24 @@ def test_a_record_holds_a_reference_and_no_personal_data(stack: HandlerStack, se
     replayed = send(stack, "POST", "/invoices", body, key="big")
     assert (replayed["statusCode"], replayed["body"]) == (201, big["body"])
     assert count_invoices(stack) == 1
+
+
+def test_catalog_usage_and_subscription_posts_replay_their_first_answer(stack: HandlerStack) -> None:
+    twice(stack, "POST", "/account", SELLER, key="account")
+    customer = twice(stack, "POST", "/customers", {"name": "Kund AB", "email": "ekonomi@kund.example",
+                                                   "currency": "SEK", "address": {"line1": "Storgatan 1",
+                                                                                  "city": "Malmö", "country": "SE"}},
+                     key="customer")
+    product = twice(stack, "POST", "/products", {"name": "Seats"}, key="product")
+    price = twice(stack, "POST", "/prices", {"product": product["id"], "currency": "sek", "unit_amount": 9900,
+                                             "recurring": {"interval": "month"}}, key="price")
+    twice(stack, "POST", "/coupons", {"percent_off": "10", "duration": "once"}, key="coupon")
+    twice(stack, "POST", "/meters", {"event_name": "api_calls", "display_name": "API calls"}, key="meter")
+    twice(stack, "POST", "/usage_events", {"event_name": "api_calls", "identifier": "e1",
+                                           "payload": {"customer": customer["id"], "value": 3}}, key="usage")
+    sub = twice(stack, "POST", "/subscriptions", {"customer": customer["id"], "items": [{"price": price["id"]}]},
+                key="subscription")
+    assert len(stack.ok("GET", "/subscriptions")["data"]) == 1 and sub["latest_invoice"]
+    kinds = sorted(json.loads(r["data"]).get("object", "(whole answer)") for r in records(stack)
+                   if r.get("status") == "COMPLETED")
+    assert kinds == ["(whole answer)", "account", "coupon", "customer", "meter", "price", "product", "subscription"]

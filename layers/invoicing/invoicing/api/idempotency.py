@@ -11,7 +11,8 @@ carries `Idempotent-Replayed: true`.
 
 What a record keeps is a reference to the answer, not the answer: its status code, the object's
 kind and id, and a SHA-256 digest of the body. Every POST answers with one object (an invoice, a
-customer, a credit note, the account), which its GET route renders the same way, so a replay
+customer, a credit note, the account, a subscription, a meter, a product, a price, a coupon), which
+its GET route renders the same way, so a replay
 rebuilds the answer by reading the object. While the object is as it was, the rebuilt body has the
 first answer's digest and is that answer, byte for byte. Stripe replays a saved response even after
 the object changed; this record holds no copy of it (no customer data, no invoice lines, however
@@ -19,7 +20,7 @@ big the answer), so when the object has changed since (a later request, or for a
 what its validation issues depend on), the replay answers the same status with the object as it is
 now, marked `Idempotent-Replayed-Changed: true` (docs/api.md). A record is well under 1 KB: one
 write unit for the in-progress put and one for the answer, however big the answer. An answer that
-is not an object the API can read back (none today) is kept whole, compressed.
+is not an object the API can read back (a recorded usage event) is kept whole, compressed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ READ_BACK = {
     "customer": "/customers/{id}",
     "credit_note": "/credit_notes/{id}",
     "account": "/account",
+    "meter": "/meters/{id}",
+    "subscription": "/subscriptions/{id}",
+    "product": "/products/{id}",
+    "price": "/prices/{id}",
+    "coupon": "/coupons/{id}",
 }
 REPLAYED = "Idempotent-Replayed"
 CHANGED = "Idempotent-Replayed-Changed"
