@@ -152,3 +152,14 @@ def test_amounts_above_the_largest_are_refused_and_nothing_is_stored(stack: Hand
     assert len(stack.ok("GET", f"/invoices/{draft['id']}")["lines"]["data"]) == 1
     assert stack.ok("POST", "/invoices", {"customer": customer["id"],
                                           "lines": [{"description": "A", "unit_amount": largest}]})["total"] == largest
+
+
+def test_an_electronic_address_needs_a_scheme_of_the_eas_code_list(stack: HandlerStack) -> None:
+    status, answer = stack.call("POST", "/customers", {"name": "Acme AB",
+                                                       "electronic_address": {"scheme": "1234", "value": "42"}})
+    assert (status, answer["error"]["param"]) == (400, "electronic_address") and "EAS" in answer["error"]["message"]
+    customer = stack.ok("POST", "/customers", {"name": "Acme AB",
+                                               "electronic_address": {"scheme": "0007", "value": "5560360793"}})
+    assert customer["electronic_address"] == {"scheme": "0007", "value": "5560360793"}
+    status, _ = stack.call("POST", "/account", {"electronic_address": {"scheme": "0000", "value": "1"}})
+    assert status == 400

@@ -31,7 +31,7 @@ from pydantic import (
 
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
-from invoicing.domain.party import SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
+from invoicing.domain.party import EAS_CODES, SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
@@ -144,6 +144,13 @@ def _currency(value: str | None) -> str | None:
         raise ValueError(exc.message) from None
 
 
+def _electronic_address(value: ElectronicAddress | None) -> ElectronicAddress | None:
+    if value is not None and value.scheme not in EAS_CODES:
+        raise ValueError(f"scheme {value.scheme!r} is not in the EAS code list (EN 16931 BR-CL-25), e.g. 0007 for "
+                         "a Swedish organisation number, 0088 for a GLN, 9930 for a German VAT number")
+    return value
+
+
 def _locale(value: str | None) -> str | None:
     if value is not None and value not in SUPPORTED_LOCALES:
         raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
@@ -172,6 +179,7 @@ class CustomerCreate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 class CustomerUpdate(Command):
@@ -193,6 +201,7 @@ class CustomerUpdate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 class DiscountIn(Command):
@@ -324,6 +333,7 @@ class AccountUpdate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("default_locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 # --- bodies -> commands ---------------------------------------------------------------------------
