@@ -3,7 +3,7 @@
 # python3.13 runtime (Amazon Linux 2023, which has no Pango). See README.md.
 #
 #   build.sh fonts [DIR]       on the developer's machine or CI: stage the document fonts (Inter,
-#                              DejaVu) from the system into DIR (default: layers/pdf/fonts), so the
+#                              DejaVu, Noto) from the system into DIR (default: layers/pdf/fonts), so the
 #                              layer renders with exactly the fonts local PDFs are made with
 #   build.sh layer ARTIFACTS   inside an Amazon Linux 2023 build container, as `sam build
 #                              --use-container` runs it (Makefile target build-PdfLayer): lay out the
@@ -16,7 +16,7 @@
 #   lib/             Pango, HarfBuzz (+ subset), fontconfig, FreeType, fribidi, GLib and every
 #                    library they link, except glibc, which always comes from the runtime
 #   python/          weasyprint (layers/pdf/requirements.txt) and its Python dependencies
-#   fonts/           Inter (the document font) and DejaVu (fallback), with their licences
+#   fonts/           Inter (the document font), DejaVu and Noto (every other script, emoji), licences
 #   etc/fonts/       fonts.conf: /opt/fonts only, cache in /tmp (FONTCONFIG_PATH=/opt/etc/fonts)
 set -euo pipefail
 
@@ -50,6 +50,15 @@ INTER_FONTS=(
   Inter-SemiBold Inter-SemiBoldItalic Inter-Bold Inter-BoldItalic
 )
 DEJAVU_FONTS=(DejaVuSans DejaVuSans-Bold DejaVuSerif DejaVuSerif-Bold DejaVuSansMono DejaVuSansMono-Bold)
+# Every script a customer's name may be in (Inter and DejaVu cover Latin, Greek and Cyrillic): Noto,
+# regular and bold (the documents' names and amounts are bold), one file per script, from Debian's
+# fonts-noto-core, fonts-noto-cjk (one collection with the Japanese, Korean and Chinese faces) and
+# fonts-noto-color-emoji. Sizes in README.md.
+NOTO_FONTS=(
+  NotoSansArabic-Regular NotoSansArabic-Bold NotoSansHebrew-Regular NotoSansHebrew-Bold
+  NotoSansThai-Regular NotoSansThai-Bold NotoSansDevanagari-Regular NotoSansDevanagari-Bold
+  NotoSansCJK-Regular NotoSansCJK-Bold NotoColorEmoji
+)
 # In Debian's fonts-dejavu-extra; without them italic DejaVu text is slanted synthetically.
 DEJAVU_OPTIONAL_FONTS=(DejaVuSans-Oblique DejaVuSans-BoldOblique DejaVuSerif-Italic DejaVuSerif-BoldItalic)
 FONT_SEARCH_PATH="${FONT_SEARCH_PATH:-/usr/share/fonts:/usr/local/share/fonts}"
@@ -68,7 +77,7 @@ find_font() {
   IFS=: read -ra dirs <<<"$FONT_SEARCH_PATH"
   for dir in "${dirs[@]}"; do
     [[ -d $dir ]] || continue
-    found=$(find "$dir" -type f \( -name "$stem.otf" -o -name "$stem.ttf" \) -print -quit)
+    found=$(find "$dir" -type f \( -name "$stem.otf" -o -name "$stem.ttf" -o -name "$stem.ttc" \) -print -quit)
     if [[ -n $found ]]; then
       printf '%s\n' "$found"
       return 0
@@ -80,9 +89,10 @@ find_font() {
 stage_fonts() {
   local dest=${1:-$FONTS_DIR} stem path
   mkdir -p "$dest"
-  for stem in "${INTER_FONTS[@]}" "${DEJAVU_FONTS[@]}"; do
+  for stem in "${INTER_FONTS[@]}" "${DEJAVU_FONTS[@]}" "${NOTO_FONTS[@]}"; do
     path=$(find_font "$stem") ||
-      die "font $stem not found under $FONT_SEARCH_PATH (Debian: apt-get install fonts-inter fonts-dejavu-core)"
+      die "font $stem not found under $FONT_SEARCH_PATH (Debian: apt-get install fonts-inter fonts-dejavu-core" \
+        "fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji; make setup)"
     cp "$path" "$dest/"
   done
   for stem in "${DEJAVU_OPTIONAL_FONTS[@]}"; do
@@ -92,10 +102,15 @@ stage_fonts() {
       log "optional font $stem not found (Debian: fonts-dejavu-extra); skipped"
     fi
   done
-  # Both licences allow redistribution; ship them beside the fonts.
-  [[ -f /usr/share/doc/fonts-inter/copyright ]] && cp /usr/share/doc/fonts-inter/copyright "$dest/LICENSE-Inter.txt"
-  [[ -f /usr/share/doc/fonts-dejavu-core/copyright ]] && cp /usr/share/doc/fonts-dejavu-core/copyright "$dest/LICENSE-DejaVu.txt"
-  log "staged $(find "$dest" -maxdepth 1 -type f \( -name '*.otf' -o -name '*.ttf' \) | wc -l) fonts in $dest"
+  # Every licence allows redistribution (Inter and Noto: SIL OFL 1.1); ship them beside the fonts.
+  local package licence
+  for package in fonts-inter:Inter fonts-dejavu-core:DejaVu fonts-noto-core:Noto fonts-noto-cjk:NotoCJK \
+    fonts-noto-color-emoji:NotoColorEmoji; do
+    licence=/usr/share/doc/${package%%:*}/copyright
+    [[ -f $licence ]] && cp "$licence" "$dest/LICENSE-${package#*:}.txt"
+  done
+  log "staged $(find "$dest" -maxdepth 1 -type f \( -name '*.otf' -o -name '*.ttf' -o -name '*.ttc' \) | wc -l)" \
+    "fonts ($(du -sh "$dest" | cut -f1)) in $dest"
 }
 
 # --- layer: inside the Amazon Linux 2023 build container ----------------------------------------
@@ -168,7 +183,10 @@ copy_fonts() {
   [[ -f $src/Inter-Regular.otf || -f $src/Inter-Regular.ttf ]] ||
     die "no staged fonts in $src: run 'layers/pdf/build.sh fonts' on the host first (make pdf-fonts)"
   mkdir -p "$dest"
-  find "$src" -maxdepth 1 -type f \( -name '*.otf' -o -name '*.ttf' -o -name 'LICENSE*' \) -exec cp {} "$dest/" \;
+  [[ -f $src/NotoSansCJK-Regular.ttc ]] ||
+    die "the staged fonts in $src predate the Noto fonts: run 'layers/pdf/build.sh fonts' again (make pdf-fonts)"
+  find "$src" -maxdepth 1 -type f \( -name '*.otf' -o -name '*.ttf' -o -name '*.ttc' -o -name 'LICENSE*' \) \
+    -exec cp {} "$dest/" \;
 }
 
 build_layer() {
@@ -235,7 +253,9 @@ from weasyprint.text import ffi
 
 root = sys.argv[1]
 assert ffi.harfbuzz_subset is not None, "libharfbuzz-subset did not load"
-html = '<p style="font-family: sans-serif">Faktura 2026-0001 <b>1 250,00 kr</b> \u2603</p>'
+html = ('<p style="font-family: sans-serif">Faktura 2026-0001 <b>1 250,00 kr</b> \u2603 '
+        '\u682a\u5f0f\u4f1a\u793e \u0634\u0631\u0643\u0629 \u05d7\u05d1\u05e8\u05d4 '
+        '\u0e1a\u0e23\u0e34\u0e29\u0e31\u0e17 \u0921\u0947\u091f\u093e \U0001f680</p>')
 pdf = weasyprint.HTML(string=html).write_pdf(uncompressed_pdf=True)
 with open("/proc/self/maps") as maps:
     loaded = {line.split()[-1] for line in maps if ".so" in line}
@@ -243,7 +263,9 @@ for lib in ("libpango-1.0.so", "libharfbuzz.so", "libharfbuzz-subset.so", "libfo
     paths = {path for path in loaded if f"/{lib}" in path}
     assert paths and all(path.startswith(f"{root}/lib/") for path in paths), (lib, paths)
 fonts = {name.decode() for name in re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([\w.-]+)", pdf)}
-assert {"Inter", "Inter-Bold", "DejaVu-Sans"} <= fonts, fonts
+expected = {"Inter", "Inter-Bold", "DejaVu-Sans", "Noto-Sans-CJK-JP", "Noto-Sans-Arabic", "Noto-Sans-Hebrew",
+            "Noto-Sans-Thai", "Noto-Sans-Devanagari", "Noto-Color-Emoji"}
+assert expected <= fonts, expected - fonts
 print(f"[pdf-layer] check passed: {len(pdf)} byte PDF, fonts {sorted(fonts)}, libraries from {root}/lib")
 PY
 }

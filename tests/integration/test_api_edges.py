@@ -82,3 +82,84 @@ def test_metadata_keeps_to_stripes_limits(stack: HandlerStack) -> None:
     status, _ = stack.call("POST", "/customers", {"name": "A", "metadata": {f"k{i}": "v" for i in range(51)}})
     assert status == 400
     assert stack.ok("POST", "/customers", {"name": "A", "metadata": {"k" * 40: "v" * 500}})["metadata"]
+
+
+def invoices(stack: HandlerStack) -> int:
+    return len(stack.ok("GET", "/invoices", query={"limit": "100"})["data"])
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u202a", "\u2066", "\u2069", "\ud800"])
+def test_control_characters_and_bidi_overrides_are_refused_in_every_text(stack: HandlerStack, bad: str) -> None:
+    # The escaped form reaches the models (a raw NUL is refused before: invalid_encoding).
+    for body, param in (({"name": f"Acme{bad}AB"}, "name"),
+                        ({"name": "Acme", "address": {"line1": f"Gatan{bad} 1", "city": "Lund", "country": "SE"}},
+                         "address"),
+                        ({"name": "Acme", "metadata": {"note": f"x{bad}"}}, "metadata")):
+        status, answer = send(stack, "/customers", json.dumps(body))
+        assert (status, answer["error"]["param"]) == (400, param), (body, answer)
+        assert f"U+{ord(bad[0]):04X}" in answer["error"]["message"]
+    customer = stack.ok("POST", "/customers", {"name": "Acme AB", "email": "a@acme.example"})
+    status, answer = send(stack, "/invoices", json.dumps(
+        {"customer": customer["id"], "lines": [{"description": f"Konsult{bad}", "unit_amount": 100}]}))
+    assert (status, answer["error"]["param"]) == (400, "lines[0].description"), answer
+    status, answer = send(stack, "/account", json.dumps({"branding": {"message": f"Tack{bad}"}}))
+    assert (status, answer["error"]["param"]) == (400, "branding"), answer
+    assert customers(stack) == 1 and invoices(stack) == 0
+
+
+def test_line_breaks_only_in_free_texts(stack: HandlerStack) -> None:
+    status, answer = stack.call("POST", "/customers", {"name": "Acme\nAB"})
+    assert (status, answer["error"]["param"]) == (400, "name")
+    status, answer = stack.call("POST", "/customers", {"name": "Acme\tAB"})
+    assert status == 400
+    customer = stack.ok("POST", "/customers", {"name": " Acme AB\n", "email": "a@acme.example",
+                                               "metadata": {"note": "two\nlines"}})
+    assert customer["name"] == "Acme AB"  # trimmed, as every string
+    invoice = stack.ok("POST", "/invoices", {"customer": customer["id"], "description": "Rad ett\nRad två",
+                                             "footer": "Tack!\r\nVälkommen åter",
+                                             "lines": [{"description": "Konsult\tmars", "unit_amount": 100}]})
+    assert invoice["description"] == "Rad ett\nRad två"
+    status, answer = stack.call("POST", "/invoices", {"customer": customer["id"], "buyer_reference": "Maria\nL"})
+    assert (status, answer["error"]["param"]) == (400, "buyer_reference")
+    # Right-to-left text needs none of the refused characters; its marks are text.
+    assert stack.ok("POST", "/customers", {"name": "\u05d7\u05d1\u05e8\u05d4 \u200f(IL)\u200e"})["name"]
+
+
+def test_amounts_above_the_largest_are_refused_and_nothing_is_stored(stack: HandlerStack) -> None:
+    largest = 10**14 - 1
+    customer = stack.ok("POST", "/customers", {"name": "Acme AB", "email": "a@acme.example"})
+    cases = [
+        ({"description": "A", "unit_amount": largest + 1}, "lines[0].unit_amount"),
+        ({"description": "A", "unit_amount_decimal": str(largest + 1)}, "lines[0].unit_amount_decimal"),
+        ({"description": "A", "quantity": "2", "unit_amount": largest // 2 + 1}, "lines[0]"),
+        ({"description": "A", "unit_amount": 100, "discounts": [{"amount_off": largest + 1}]},
+         "lines[0].discounts[0].amount_off"),
+    ]
+    for line, param in cases:
+        status, answer = stack.call("POST", "/invoices", {"customer": customer["id"], "lines": [line]})
+        assert (status, answer["error"]["param"]) == (400, param), (line, answer)
+    # Each line within the cap, their total (or the total with VAT) above it: refused, not stored.
+    for lines in ([{"description": "A", "unit_amount": largest}, {"description": "B", "unit_amount": 1}],
+                  [{"description": "A", "unit_amount": largest, "charges": [{"description": "Frakt", "amount": 1}]}]):
+        status, answer = stack.call("POST", "/invoices", {"customer": customer["id"], "lines": lines})
+        assert (status, answer["error"]["code"]) == (400, "amount_too_large"), answer
+    assert invoices(stack) == 0
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"],
+                                           "lines": [{"description": "A", "unit_amount": largest - 10}]})
+    status, answer = stack.call("POST", f"/invoices/{draft['id']}/lines",
+                                {"lines": [{"description": "B", "unit_amount": 11}]})
+    assert (status, answer["error"]["code"]) == (400, "amount_too_large"), answer
+    assert len(stack.ok("GET", f"/invoices/{draft['id']}")["lines"]["data"]) == 1
+    assert stack.ok("POST", "/invoices", {"customer": customer["id"],
+                                          "lines": [{"description": "A", "unit_amount": largest}]})["total"] == largest
+
+
+def test_an_electronic_address_needs_a_scheme_of_the_eas_code_list(stack: HandlerStack) -> None:
+    status, answer = stack.call("POST", "/customers", {"name": "Acme AB",
+                                                       "electronic_address": {"scheme": "1234", "value": "42"}})
+    assert (status, answer["error"]["param"]) == (400, "electronic_address") and "EAS" in answer["error"]["message"]
+    customer = stack.ok("POST", "/customers", {"name": "Acme AB",
+                                               "electronic_address": {"scheme": "0007", "value": "5560360793"}})
+    assert customer["electronic_address"] == {"scheme": "0007", "value": "5560360793"}
+    status, _ = stack.call("POST", "/account", {"electronic_address": {"scheme": "0000", "value": "1"}})
+    assert status == 400

@@ -110,6 +110,40 @@ def test_weasyprint_renders_with_inter_through_the_layer_fonts_conf(
     assert (tmp_path / "cache").is_dir()  # the cache went where fonts.conf says, not to /opt
 
 
+# Debian's files (fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji; `make setup`), as build.sh stages them.
+NOTO_FONTS = [
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansHebrew-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansThai-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+]
+SCRIPTS = {  # text in each script, and the font fonts.conf must draw it with
+    "株式会社みらい商事": "Noto-Sans-CJK-JP", "شركة البيانات": "Noto-Sans-Arabic", "חברת נתונים": "Noto-Sans-Hebrew",
+    "บริษัท ข้อมูล": "Noto-Sans-Thai", "डेटा विश्लेषण": "Noto-Sans-Devanagari", "Support 🚀": "Noto-Color-Emoji",
+}
+
+
+def test_the_layer_draws_every_script_with_its_noto_font(layer_fonts: Path, tmp_path: Path) -> None:
+    """With the layer's fonts.conf and the Noto files build.sh stages, a `sans-serif` text in each
+    script is drawn with its Noto font (and nothing of this machine's other fonts)."""
+    missing = [path for path in NOTO_FONTS if not Path(path).is_file()]
+    assert not missing, f"Noto fonts missing (run `make setup`): {missing}"
+    for path in NOTO_FONTS:
+        shutil.copy(path, layer_fonts / "fonts")
+    render = ("import sys, weasyprint\n"
+              "weasyprint.HTML(string=sys.argv[2]).write_pdf(sys.argv[1])\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "FONTCONFIG_FILE": str(layer_fonts / "etc" / "fonts" / "fonts.conf")}
+    for text, font in SCRIPTS.items():
+        pdf = tmp_path / "script.pdf"
+        html = f'<p style="font-family: sans-serif">Kund 12 {text}</p>'
+        result = subprocess.run([sys.executable, "-c", render, str(pdf), html], env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert embedded_fonts(pdf) == {"Inter", font}, (text, embedded_fonts(pdf))
+
+
 def test_build_script_is_valid_bash() -> None:
     result = subprocess.run(["bash", "-n", str(LAYER / "build.sh")], capture_output=True, text=True)
 

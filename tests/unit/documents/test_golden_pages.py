@@ -36,6 +36,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps
 from invoicing.documents.pdf import html_to_pdf, render_credit_note_pdf, render_invoice_html, render_invoice_pdf
 
 from . import samples
+from .test_scripts import large_invoice, scripts_invoice
 
 GOLDEN = Path(__file__).parent / "golden"
 FAILED = Path(__file__).resolve().parents[3] / "out" / "golden"
@@ -68,6 +69,9 @@ DOCUMENTS: dict[str, Callable[[], bytes]] = {
     "invoice-sv": lambda: render_invoice_pdf(swedish_invoice()),
     "invoice-de": lambda: render_invoice_pdf(german_invoice()),
     "invoice-sv-three-pages": lambda: render_invoice_pdf(samples.long_invoice(60)),
+    # Every script (Noto fonts, right to left, emoji) and amounts that need the wide layout.
+    "invoice-scripts": lambda: render_invoice_pdf(scripts_invoice()),
+    "invoice-sv-nine-digits": lambda: render_invoice_pdf(large_invoice(99_999_999_999)),
     "credit-note-en": lambda: render_credit_note_pdf(samples.credit_note_for(english_invoice(), 5000),
                                                      english_invoice()),
     "credit-note-sv": lambda: render_credit_note_pdf(samples.credit_note_for(swedish_invoice(), 30000),

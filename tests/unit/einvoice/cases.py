@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from invoicing.domain.credit_note import CreditNote, split_credit
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
-from invoicing.domain.party import Account, Address, Branding, Customer, validated_tax_id
+from invoicing.domain.party import Account, Address, Branding, Customer, ElectronicAddress, validated_tax_id
 from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
@@ -51,12 +51,18 @@ def us_seller(**changes: object) -> Account:
     return account.model_copy(update=changes)
 
 
+# The buyers' Peppol participant ids, as a customer gives them (BT-49 is never derived).
+SWEDISH_BUYER_ADDRESS = ElectronicAddress(scheme="0007", value="5560360793")
+GERMAN_BUYER_ADDRESS = ElectronicAddress(scheme="9930", value="DE136695976")
+US_BUYER_ADDRESS = ElectronicAddress(scheme="9959", value="911144442")
+
+
 def swedish_customer(**changes: object) -> Customer:
-    return samples.swedish_customer(locale="en", **changes)
+    return samples.swedish_customer(**{"locale": "en", "electronic_address": SWEDISH_BUYER_ADDRESS, **changes})
 
 
 def german_customer(**changes: object) -> Customer:
-    return samples.german_customer(locale="en", **changes)
+    return samples.german_customer(**{"locale": "en", "electronic_address": GERMAN_BUYER_ADDRESS, **changes})
 
 
 def us_customer(**changes: object) -> Customer:
@@ -67,6 +73,7 @@ def us_customer(**changes: object) -> Customer:
         email="payables@pacific.example",
         address=Address(line1="500 Harbor Blvd", city="Long Beach", state="CA", postal_code="90802", country="US"),
         tax_ids=[validated_tax_id("us_ein", "91-1144442")],
+        electronic_address=US_BUYER_ADDRESS,
         currency="USD",
         created=datetime(2025, 2, 1, tzinfo=UTC),
     )

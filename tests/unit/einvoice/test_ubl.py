@@ -21,7 +21,7 @@ from invoicing.documents.einvoice.ubl import CUSTOMIZATION_ID, PROFILE_ID, credi
 from invoicing.documents.einvoice.validation import ValidationReport, validate_ubl
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice
-from invoicing.domain.party import ElectronicAddress
+from invoicing.domain.party import ElectronicAddress, validated_tax_id
 
 from . import cases
 from .cases import CASES, Case, case, random_invoices
@@ -373,10 +373,24 @@ def test_an_intra_community_supply_says_where_the_goods_went() -> None:
     assert text(root, "cac:InvoicePeriod/cbc:StartDate") == "2026-03-02"  # BR-IC-11
 
 
-def test_the_buyer_reference_falls_back_to_the_invoice_number() -> None:
+def test_without_a_reference_or_order_the_buyer_reference_says_so_and_is_never_our_number() -> None:
     root = parse(ubl(case("tax-inclusive")))
 
-    assert text(root, "cbc:BuyerReference") == "INV-000001"
+    assert text(root, "cbc:BuyerReference") == "n/a"  # NO_BUYER_REFERENCE: PEPPOL-EN16931-R003 holds
+    assert "INV-000001" not in texts(root, "cbc:BuyerReference | cac:OrderReference/cbc:ID")
+    assert peppol_findings(root) == []
+
+
+def test_the_buyers_address_is_never_derived_from_its_vat_number() -> None:
+    """BT-49 only from what the customer gave: its own address, else its email (EM), else none,
+    whatever tax ids it has; the seller's own (BT-34) may still come from the account's."""
+    for tax_ids in ([validated_tax_id("eu_vat", "SE556036079301")], [validated_tax_id("eu_vat", "DE136695976")],
+                    [validated_tax_id("us_ein", "91-1144442")]):
+        customer = cases.swedish_customer(tax_ids=tax_ids, electronic_address=None, email="ap@kund.example")
+        root = parse(invoice_to_ubl(cases.finalized([cases.line("Audit", "1", "100000")], customer=customer)))
+        assert text(root, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID/@schemeID") == "EM", tax_ids
+        assert text(root, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == "ap@kund.example"
+        assert text(root, "cac:AccountingSupplierParty/cac:Party/cbc:EndpointID/@schemeID") == "0007"
 
 
 def test_the_delivery_date_is_the_issue_date_when_no_period_is_invoiced() -> None:
@@ -401,7 +415,7 @@ def test_an_electronic_address_on_the_party_wins_over_any_derived_one() -> None:
 
 
 def test_without_a_usable_id_the_email_is_the_address_which_peppol_does_not_accept() -> None:
-    customer = cases.swedish_customer(tax_ids=[], email=" ekonomi@lindqvist.example ")
+    customer = cases.swedish_customer(tax_ids=[], email=" ekonomi@lindqvist.example ", electronic_address=None)
     root = parse(invoice_to_ubl(cases.finalized([cases.line("Audit", "1", "100000")], customer=customer)))
 
     assert text(root, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID/@schemeID") == "EM"
@@ -411,7 +425,8 @@ def test_without_a_usable_id_the_email_is_the_address_which_peppol_does_not_acce
 
 
 def test_without_any_address_the_endpoint_is_left_out_rather_than_invented() -> None:
-    customer = cases.swedish_customer(tax_ids=[], email=None, default_payment_method="pm_card")
+    customer = cases.swedish_customer(tax_ids=[], email=None, default_payment_method="pm_card",
+                                      electronic_address=None)
     invoice = cases.finalized([cases.line("Audit", "1", "100000")], customer=customer,
                               collection_method="charge_automatically")
     root = parse(invoice_to_ubl(invoice))

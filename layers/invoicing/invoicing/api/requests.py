@@ -1,8 +1,13 @@
 """Request bodies, validated at the edge: the API parses bodies into these and hands the use cases
 the commands of `invoicing.services.commands`.
 
-Money fields are strict integers of minor units: a float or a string is refused, never rounded.
-Quantities and sub-minor-unit prices are decimal strings (or integers), as in Stripe's API.
+Money fields are strict integers of minor units: a float or a string is refused, never rounded,
+and none may exceed `MAX_AMOUNT` (nor may a line's quantity x unit price). Quantities and
+sub-minor-unit prices are decimal strings (or integers), as in Stripe's API.
+
+Every string of every body, nested ones and metadata included, passes one check (`refuse_controls`):
+no control character and no bidirectional override anywhere; line breaks and tabs only in the free
+texts that print as paragraphs (docs/api.md, "Text").
 """
 
 from __future__ import annotations
@@ -10,13 +15,23 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from invoicing.domain.errors import UnknownCurrency
-from invoicing.domain.money import normalize_currency
-from invoicing.domain.party import SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
+from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
+from invoicing.domain.party import EAS_CODES, SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
@@ -43,14 +58,75 @@ def _decimal_from_text(value: object) -> Decimal:
 
 
 DecimalText = Annotated[Decimal, BeforeValidator(_decimal_from_text)]
-MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer amount in the currency's minor unit")]
+MinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT, description="Integer amount in the currency's minor unit")]
 # Stripe's limits: 50 keys (on the field), keys of 40 characters, values of 500.
 Metadata = dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# What no text may hold: C0 and C1 control characters (NUL, ESC, ...) and DEL, which print as
+# nothing or boxes in a PDF and cannot be written to XML at all; the bidirectional embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a reader see other text than
+# what is stored ("invoice\u202egpj.exe"); lone surrogates and the noncharacters U+FFFE, U+FFFF.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# Tab, line feed, carriage return and the Unicode line and paragraph separators: whitespace that
+# breaks a line. Allowed only in the free texts that print as paragraphs (and in metadata values).
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason"})
+
+
+def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:
+    """Refuse (ValueError) a string, or any string inside lists and objects, holding a character no
+    text may hold; a line break or tab only where `paragraphs` (a field of PARAGRAPH_FIELDS, or
+    inside one) allows it. `at` is the path inside the field, for the message."""
+    if isinstance(value, str):
+        bad = _NOT_TEXT.search(value) or (None if paragraphs else _LINE_BREAKS.search(value.strip()))
+        if bad:
+            where = f"'{at}' " if at else ""
+            kind = "a line break or tab, which only free texts may hold" if _LINE_BREAKS.match(bad.group()) \
+                else "a control or bidirectional formatting character, which no text may hold"
+            raise ValueError(f"{where}contains U+{ord(bad.group()):04X}, {kind}".strip())
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key) if len(str(key)) <= 40 else str(key)[:40] + "…"
+            refuse_controls(key, at=f"{at}.{name}" if at else name)
+            refuse_controls(item, paragraphs=paragraphs or key in PARAGRAPH_FIELDS,
+                            at=f"{at}.{name}" if at else name)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            refuse_controls(item, paragraphs=paragraphs, at=f"{at}[{i}]")
+
+
+def _holds_command(annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, Command):
+        return True
+    return any(_holds_command(arg) for arg in get_args(annotation))
+
+
+@cache
+def _nested_commands(model: type[Command]) -> frozenset[str]:
+    return frozenset(name for name, f in model.model_fields.items() if _holds_command(f.annotation))
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_only(cls, value: object, info: ValidationInfo) -> object:
+        # Every field of every body, before anything else reads it; metadata values are free text.
+        # A field holding bodies of their own (lines, discounts, tax ids) leaves them to their own
+        # check, which names the field at fault (`lines[0].description`).
+        name = info.field_name or ""
+        if name in _nested_commands(cls):
+            return value
+        if name == "metadata" and isinstance(value, dict):
+            for key, item in value.items():
+                refuse_controls(key)
+                refuse_controls(item, paragraphs=True)
+            return value
+        refuse_controls(value, paragraphs=name in PARAGRAPH_FIELDS)
+        return value
 
 
 def _email(value: str | None) -> str | None:
@@ -66,6 +142,13 @@ def _currency(value: str | None) -> str | None:
         return normalize_currency(value)
     except UnknownCurrency as exc:
         raise ValueError(exc.message) from None
+
+
+def _electronic_address(value: ElectronicAddress | None) -> ElectronicAddress | None:
+    if value is not None and value.scheme not in EAS_CODES:
+        raise ValueError(f"scheme {value.scheme!r} is not in the EAS code list (EN 16931 BR-CL-25), e.g. 0007 for "
+                         "a Swedish organisation number, 0088 for a GLN, 9930 for a German VAT number")
+    return value
 
 
 def _locale(value: str | None) -> str | None:
@@ -96,6 +179,7 @@ class CustomerCreate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 class CustomerUpdate(Command):
@@ -117,6 +201,7 @@ class CustomerUpdate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 class DiscountIn(Command):
@@ -170,7 +255,7 @@ class LineIn(Command):
     quantity: DecimalText = Field(default=Decimal(1), gt=0, le=10**9, decimal_places=6)
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: DecimalText | None = Field(
-        default=None, ge=0, le=10**15, decimal_places=12,
+        default=None, ge=0, le=MAX_AMOUNT, decimal_places=12,
         description="Unit price in minor units with up to 12 decimals, as a string (\"0.0125\")",
     )
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
@@ -184,6 +269,9 @@ class LineIn(Command):
     def _one_price(self) -> LineIn:
         if (self.unit_amount is None) == (self.unit_amount_decimal is None):
             raise ValueError("give exactly one of unit_amount (integer minor units) or unit_amount_decimal")
+        if round_minor(self.quantity * self.unit_price) > MAX_AMOUNT:
+            raise ValueError(f"quantity x unit price comes to more than {MAX_AMOUNT} minor units, the most an "
+                             "amount may be")
         return self
 
     @property
@@ -245,6 +333,7 @@ class AccountUpdate(Command):
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("default_locale")(classmethod(lambda cls, v: _locale(v)))
+    _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
 # --- bodies -> commands ---------------------------------------------------------------------------

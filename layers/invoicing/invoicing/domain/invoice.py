@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.events import DomainEvent, new_event
+from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
@@ -201,6 +202,7 @@ class Invoice(_Model):
             self.tax_behavior,
             self.charges,
         )
+        _require_within_cap(totals)
         lines = tuple(
             line.model_copy(update={"tax": tax, "amount": amounts.amount,
                                     "discount_amount": amounts.discount_amount,
@@ -344,3 +346,20 @@ def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:
     if line.tax_code == "exempt":
         return TaxRate(category="E", percent=Decimal(0), exemption_reason=EXEMPT_NOTE)
     return decision.rate
+
+
+def _require_within_cap(totals: Totals) -> None:
+    """No line and no total of an invoice above `MAX_AMOUNT` (docs/api.md, "Limits"): refused as bad
+    input before anything is stored, whichever amount crosses it first."""
+    for i, line in enumerate(totals.lines):
+        largest = max(line.amount, line.amount - line.discount_amount + line.charge_amount)
+        if largest > MAX_AMOUNT:
+            raise InvalidInput(
+                f"Line {i + 1} comes to {largest} minor units; an amount may be at most {MAX_AMOUNT}.",
+                param=f"lines[{i}]", code="amount_too_large")
+    for name, amount in (("subtotal", totals.subtotal), ("total_excluding_tax", totals.total_excluding_tax),
+                         ("tax", totals.tax), ("total", totals.total)):
+        if amount > MAX_AMOUNT:
+            raise InvalidInput(
+                f"The invoice's {name.replace('_', ' ')} would be {amount} minor units; an invoice may come "
+                f"to at most {MAX_AMOUNT}.", param="lines", code="amount_too_large")

@@ -15,6 +15,11 @@ from babel.numbers import get_currency_precision, list_currencies
 from invoicing.domain.errors import UnknownCurrency
 
 _ONE = Decimal(1)
+# The largest amount anything on an invoice may come to, in minor units: a unit price, a line, a
+# total (docs/api.md, "Limits"). 10^14 - 1 is 999 999 999 999.99 in a two-decimal currency and
+# ¥99 999 999 999 999 in yen: beyond any real invoice, far inside EN 16931's 19 digits and
+# JavaScript's exact integers (2^53, about 9 x 10^15) even when many such totals are added up.
+MAX_AMOUNT = 10**14 - 1
 
 
 @cache

@@ -50,6 +50,8 @@ _VAT_EAS: dict[str, str] = {
 }  # fmt: skip
 _TAX_ID_EAS: dict[str, str] = {"us_ein": "9959", "au_abn": "0151"}  # US EIN, Australian ABN
 EMAIL_SCHEME = "EM"
+# BT-10 when the buyer gave neither a reference nor a purchase order number (docs/einvoicing.md).
+NO_BUYER_REFERENCE = "n/a"
 # Characters XML 1.0 cannot carry at all (control characters other than tab and line breaks, …).
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -354,13 +356,15 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
 
 
 def buyer_reference(invoice: Invoice) -> str:
-    """BT-10: the buyer's own reference; else the purchase order number; else the invoice number.
-    (Peppol needs BT-10 or BT-13, and many receivers route on BT-10 alone.)"""
-    for candidate in (invoice.buyer_reference, invoice.purchase_order, invoice.number):
+    """BT-10: the buyer's own reference; else its purchase order number (BT-13, the buyer's too);
+    else `NO_BUYER_REFERENCE`. Peppol needs BT-10 or BT-13 (PEPPOL-EN16931-R003) and many receivers
+    route on BT-10 alone, so it is always written, but never with a number of the seller's: the
+    invoice number stated as "the buyer's reference" would be a reference the buyer never gave."""
+    for candidate in (invoice.buyer_reference, invoice.purchase_order):
         text = _text(candidate)
         if text:
             return text
-    raise EInvoiceUnsupported("The invoice has no number.", param="number")
+    return NO_BUYER_REFERENCE
 
 
 def vat_category(code: str, percent: Decimal, exemption_reason: str | None) -> VatCategory:
@@ -564,7 +568,7 @@ def _parties(seller: Account, customer: Customer, categories: set[str]) -> tuple
             vat_id=buyer_vat,
             tax_registration_id=None,
             legal_registration_id=None,
-            electronic_address=_electronic_address(customer.electronic_address, customer.tax_ids, customer.email),
+            electronic_address=_buyer_electronic_address(customer),
             phone=None,
             email=_text(customer.email),
         ),
@@ -591,9 +595,11 @@ def _vat_id(tax_ids: Sequence[TaxId], country: str | None) -> str | None:
 def _electronic_address(
     explicit: ElectronicAddress | None, tax_ids: Sequence[TaxId], email: str | None
 ) -> Identifier | None:
-    """BT-34 / BT-49: the party's own electronic address; else one its tax ID gives (an organisation
-    number in Sweden and Norway, the VAT number under its country's EAS code elsewhere, a US EIN or
-    an Australian ABN); else its email (scheme EM, which EN 16931 accepts and Peppol does not)."""
+    """BT-34, the seller's: the account's own electronic address; else one its tax ID gives (an
+    organisation number in Sweden and Norway, the VAT number under its country's EAS code elsewhere, a
+    US EIN or an Australian ABN); else its email (scheme EM, which EN 16931 accepts and Peppol does
+    not). The account is the seller's own: it sets `electronic_address` where that guess is wrong.
+    The buyer's (BT-49) is never derived: `_buyer_electronic_address`."""
     if explicit is not None:
         return Identifier(explicit.value, explicit.scheme)
     for tax_id in tax_ids:
@@ -609,6 +615,18 @@ def _electronic_address(
             # Greece's EAS takes the bare tax number (TIN), without the EL prefix.
             return Identifier(value[2:] if country == "GR" else value, _VAT_EAS[country])
     text = _text(email)
+    return Identifier(text, EMAIL_SCHEME) if text else None
+
+
+def _buyer_electronic_address(customer: Customer) -> Identifier | None:
+    """BT-49: only an address the customer gave. Its own `electronic_address` (a Peppol participant
+    id, say); else its billing email under scheme EM, which is that email by the scheme's definition;
+    else none. A participant id is never derived from the buyer's VAT or organisation number: that
+    the buyer receives e-invoices under such an id is a guess, and a wrong BT-49 routes the invoice
+    to somebody else or nowhere (docs/einvoicing.md, "Electronic addresses")."""
+    if customer.electronic_address is not None:
+        return Identifier(customer.electronic_address.value, customer.electronic_address.scheme)
+    text = _text(customer.email)
     return Identifier(text, EMAIL_SCHEME) if text else None
 
 

@@ -44,6 +44,15 @@ if TYPE_CHECKING:
 
 DEFAULT_COLOR = "#1F3A5F"
 FONTS = frozenset({"Inter", "DejaVu Sans", "DejaVu Serif"})
+# After the brand font, for every script it lacks (a customer's name may be in any): the Noto font of
+# each script, then DejaVu Sans for symbols and the scripts it covers, then CJK (one collection with
+# the Japanese, Korean and Chinese faces; Han ideographs take their Japanese forms). The script fonts
+# come before DejaVu, which has an Arabic and a Hebrew of its own that are not as good. Emoji are not
+# named: fontconfig's fallback finds Noto Color Emoji for them, and only for them (named here, it
+# would also draw the digits next to Arabic or Thai text, which it covers too). layers/pdf/ ships
+# the same fonts; layers/pdf/README.md lists them.
+FALLBACK_FONTS = ("Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Thai", "Noto Sans Devanagari", "DejaVu Sans",
+                  "Noto Sans CJK JP")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _NOT_VAT_LABELS = {"au_abn": "ABN", "nz_gst": "GST", "in_gst": "GSTIN", "ca_bn": "BN", "us_ein": "EIN"}
 _MINUS = "−"  # U+2212: a real minus sign, as wide as the digits
@@ -157,8 +166,12 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     if seller.bic:
         payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
 
+    tax_groups = [_tax_group_view(g.category, g.percent, g.name, g.taxable_amount, g.tax_amount, fmt, words)
+                  for g in groups]
     return {
         **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or ""),
+        "line_columns": _line_columns(lines),
+        "stacked_summary": _summary_is_stacked(tax_groups, rows),
         "facts": facts,
         "headline": headline,
         "stamp": stamp,
@@ -166,8 +179,7 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "memo": invoice.description,
         "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
         "lines": lines,
-        "tax_groups": [_tax_group_view(g.category, g.percent, g.name, g.taxable_amount, g.tax_amount, fmt, words)
-                       for g in groups],
+        "tax_groups": tax_groups,
         "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
         "totals": rows,
         "payment_terms": terms,
@@ -201,7 +213,12 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
     ]
     explanation = words["credited_pre_payment"] if credit_note.type == "pre_payment" else words["credited_post_payment"]
+    tax_groups = [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
+                  for g in groups]
+    widest = max((_em(value) for g in tax_groups for value in (g["taxable"], g["tax"])), default=0)
     return {
+        "amount_column": _WIDE_CREDIT_COLUMN if _column_percent(widest, _TEXT_PT) > _CREDIT_COLUMN else None,
+        "stacked_summary": _summary_is_stacked(tax_groups, rows),
         **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number),
         "facts": facts,
         "headline": None,
@@ -210,8 +227,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
                                                  date=fmt.date(invoice.issue_date)),
         "explanation": explanation.format(number=credit_note.invoice_number),
         "memo": credit_note.memo,
-        "tax_groups": [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
-                       for g in groups],
+        "tax_groups": tax_groups,
         "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
         "totals": rows,
         "footer_notes": [],
@@ -241,6 +257,7 @@ def _common_context(
         "number": number,
         "running_title": f"{heading} {number} · {customer.name}",
         "brand": _brand(seller),
+        "fallback_fonts": FALLBACK_FONTS,
         "logo_uri": _logo_uri(seller),
         "seller": {
             "name": seller.name,
@@ -288,6 +305,60 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "discounts": discounts,
         "charges": charges,
     }
+
+
+# --- room for large amounts -----------------------------------------------------------------------
+# invoice.css sizes the columns for everyday amounts; a document whose amounts are longer gets wider
+# number columns (the description takes what is left) and its VAT summary and totals one above the
+# other at full width, so every amount up to MAX_AMOUNT, with its currency and a minus sign, fits
+# without overprinting its neighbour. Widths are estimated from the text's length: 0.62 em per
+# character is above Inter's average for amounts (its tabular digits are 0.65 em, separators and
+# spaces narrower: "SEK 999,999,999,999.99" is 12.3 em, estimated 13.6).
+_EM_PER_CHAR = 0.62
+_BOLD = 1.05  # Inter Bold against Regular, for the same text
+_MM_PER_PT = 25.4 / 72
+_PAGE_WIDTH_MM = 176  # A4 less invoice.css's 17 mm margins
+_TEXT_PT, _DUE_PT = 9, 11  # invoice.css: html, and table.totals tr.due
+_NUM_PADDING_MM = 4  # table.lines td.num
+# invoice.css's widths in % of the page: the lines' number columns; the credit note's two columns.
+_LINE_COLUMNS = {"qty": 11.0, "unit_price": 17.0, "rate": 10.0, "amount": 18.0}
+_CREDIT_COLUMN, _WIDE_CREDIT_COLUMN = 26.0, 30.0
+# Room for an amount in the side-by-side VAT summary and totals (invoice.css: the tax cell 54 % less
+# 8 mm padding, its columns 33 % and 31 % less 3 mm; the totals cell 46 %, its values 38 %).
+_TAX_SUMMARY_MM = min(0.33 * (0.54 * _PAGE_WIDTH_MM - 8), 0.31 * (0.54 * _PAGE_WIDTH_MM - 8)) - 3
+_TOTALS_VALUE_MM = 0.46 * _PAGE_WIDTH_MM * 0.38
+
+
+def _em(text: str) -> float:
+    return _EM_PER_CHAR * len(text)
+
+
+def _mm(text: str, pt: float, *, bold: bool = False) -> float:
+    return _em(text) * (_BOLD if bold else 1) * pt * _MM_PER_PT
+
+
+def _column_percent(em: float, pt: float) -> float:
+    return (em * pt * _MM_PER_PT + _NUM_PADDING_MM) / _PAGE_WIDTH_MM * 100
+
+
+def _line_columns(lines: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The lines table's column widths when a number does not fit invoice.css's (None when all do):
+    each number column as wide as its widest value needs, the description the rest."""
+    needed = {key: _column_percent(max((_em(line[key]) for line in lines), default=0), _TEXT_PT)
+              for key in ("quantity", "unit_price", "tax_rate", "amount")}
+    widths = {column: max(normal, needed[key]) for (column, normal), key in
+              zip(_LINE_COLUMNS.items(), ("quantity", "unit_price", "tax_rate", "amount"), strict=True)}
+    if widths == _LINE_COLUMNS:
+        return None
+    return {"desc": f"{100 - sum(widths.values()):.1f}%", **{k: f"{v:.1f}%" for k, v in widths.items()}}
+
+
+def _summary_is_stacked(tax_groups: list[dict[str, str]], rows: list[dict[str, str]]) -> bool:
+    """Whether the VAT summary and the totals go one above the other at full width: when an amount
+    is too long for them side by side (the amount due is the widest: 11 pt bold)."""
+    tax = max((_mm(v, _TEXT_PT) for g in tax_groups for v in (g["taxable"], g["tax"])), default=0)
+    totals = max((_mm(r["value"], _DUE_PT if r["kind"] == "due" else _TEXT_PT, bold=True) for r in rows), default=0)
+    return tax > _TAX_SUMMARY_MM or totals > _TOTALS_VALUE_MM
 
 
 _Adjustment = TypeVar("_Adjustment", Discount, Charge)
