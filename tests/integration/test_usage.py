@@ -109,3 +109,12 @@ def test_meters_are_listed_and_retrieved(stack: HandlerStack, metered: dict[str,
     got = stack.ok("GET", f"/meters/{seats['id']}")
     assert (got["aggregation"], got["grace_period_seconds"], got["object"]) == ("max", 0, "meter")
     assert stack.call("GET", "/meters/mtr_missing")[0] == 404
+
+
+def test_control_characters_are_refused_in_usage_and_meters(stack: HandlerStack, metered: dict[str, Any]) -> None:
+    status, answer = stack.call("POST", "/usage_events", {"event_name": "api_calls", "identifier": "x",
+                                                          "payload": {"customer": metered["customer"],
+                                                                      "value": "1", "user": "a\u202eb"}})
+    assert status == 400 and "U+202E" in answer["error"]["message"], answer
+    status, answer = stack.call("POST", "/meters", {"event_name": "other", "display_name": "Bad\u0000name"})
+    assert status == 400, answer

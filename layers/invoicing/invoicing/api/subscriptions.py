@@ -19,8 +19,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
+from invoicing.api.requests import Command
 from invoicing.api.views import iso, list_view
 from invoicing.domain.subscription import MAX_ITEMS, Subscription
 from invoicing.services.billing import BillingService
@@ -31,17 +32,13 @@ SubscriptionId = Annotated[str, Path(max_length=64)]
 ItemId = Annotated[str, Path(max_length=64)]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ItemIn(_Body):
+class ItemIn(Command):
     price: Id
     quantity: int = Field(default=1, ge=0, le=10**7)
     meter: str | None = Field(default=None, max_length=100, description="A metered price's meter (its event_name)")
 
 
-class SubscriptionCreate(_Body):
+class SubscriptionCreate(Command):
     customer: Id
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
     collection_method: Literal["charge_automatically", "send_invoice"] = "send_invoice"
@@ -69,13 +66,13 @@ class SubscriptionCreate(_Body):
                                metadata=dict(self.metadata))
 
 
-class ItemUpdate(_Body):
+class ItemUpdate(Command):
     quantity: int = Field(ge=0, le=10**7)
     proration_behavior: Literal["create_prorations", "none", "always_invoice"] = "create_prorations"
     proration_basis: Literal["seconds", "days"] = "seconds"
 
 
-class CancelBody(_Body):
+class CancelBody(Command):
     at_period_end: bool = Field(default=False, description="Bill the period's usage at its end, then end")
 
 

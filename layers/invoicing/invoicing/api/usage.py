@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import AwareDatetime, Field, StrictInt, StrictStr, field_validator
 
+from invoicing.api.requests import Command
 from invoicing.api.views import decimal_text, iso, list_view
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter, Period
@@ -29,9 +30,7 @@ PayloadKey = Annotated[str, Field(pattern=PAYLOAD_KEY)]
 PayloadValue = StrictStr | StrictInt
 
 
-class MeterCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class MeterCreate(Command):
     event_name: str = Field(pattern=EVENT_NAME, description="The name usage events of this meter carry")
     display_name: str = Field(min_length=1, max_length=250)
     aggregation: Literal["sum", "max", "last", "count", "unique_count"] = "sum"
@@ -44,10 +43,8 @@ class MeterCreate(BaseModel):
                                                          "and still count in it (default 3600)")
 
 
-class UsageEventCreate(BaseModel):
+class UsageEventCreate(Command):
     """Stripe's meter event: `payload` holds the customer and the value under the meter's keys."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     event_name: str = Field(pattern=EVENT_NAME)
     payload: dict[PayloadKey, Annotated[PayloadValue, Field()]] = Field(max_length=20)
