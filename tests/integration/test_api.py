@@ -16,7 +16,7 @@ SE_ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "postal_code": "211 34",
 SELLER = {
     "name": "Test Seller AB", "email": "billing@seller.example",
     "address": {"line1": "Sveavägen 1", "city": "Stockholm", "postal_code": "111 57", "country": "SE"},
-    "tax_ids": [{"type": "eu_vat", "value": "SE556703748501"}],
+    "tax_ids": [{"type": "eu_vat", "value": "SE556703748501"}], "iban": "SE4550000000058398257466",
 }
 
 

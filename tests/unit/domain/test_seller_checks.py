@@ -157,6 +157,7 @@ def test_the_fallback_language_must_be_given() -> None:
     {"default_language": "en", "en": {"message": "Hi"}, "fr": {"message": "Salut"}},  # no French documents
     {"default_language": "fr", "fr": {"message": "Salut"}},
     {"default_language": "en", "en": {"message": ""}},
+    {"default_language": "en", "en": {"message": "   "}},
     {"default_language": "en", "en": {"message": "x" * 501}},
     {"default_language": "en", "en": {"greeting": "Hi"}},
     {"en": {"message": "Hi"}},

@@ -10,10 +10,18 @@ import importlib
 import re
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
@@ -120,15 +128,20 @@ class CustomField(Model):
     value: str = Field(min_length=1, max_length=140)
 
 
+# A text of the seller's: surrounding whitespace dropped, and then not empty (a blank text would
+# print nothing where the fallback language has one).
+_Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+_Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
 class LanguageTexts(Model):
     """The seller's own words on an invoice in one language; a text left out (or null) is taken
     from the fallback language."""
 
-    message: str | None = Field(default=None, min_length=1, max_length=500, description="Printed above the lines")
-    payment_terms: str | None = Field(default=None, min_length=1, max_length=300,
-                                      description="Printed under Payment terms and written as BT-20")
-    footer: str | None = Field(default=None, min_length=1, max_length=500,
-                               description="The page footer (in place of the seller's name, address and IDs)")
+    message: _Text500 | None = Field(default=None, description="Printed above the lines")
+    payment_terms: _Text300 | None = Field(default=None, description="Printed under Payment terms and written as BT-20")
+    footer: _Text500 | None = Field(default=None,
+                                    description="The page footer (in place of the seller's name, address and IDs)")
 
 
 class SellerTexts(Model):
