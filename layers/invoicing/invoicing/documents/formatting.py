@@ -14,6 +14,7 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_interval as _babel_format_interval
 from babel.numbers import format_currency, format_decimal
 from babel.numbers import format_percent as _babel_format_percent
 from stdnum import iso11649
@@ -335,6 +336,12 @@ def format_date(value: date | datetime, locale: LocaleLike) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return _babel_format_date(value, format="medium", locale=resolve_locale(locale))
+
+
+def format_period(start: date, end: date, locale: LocaleLike) -> str:
+    """A period as the locale writes one, saying a shared month or year once (CLDR intervals):
+    `Nov 1 – 30, 2026`, `1–30 nov. 2026`, `1.–30. Nov. 2026`."""
+    return _babel_format_interval(start, end, "yMMMd", locale=resolve_locale(locale))
 
 
 def format_quantity(quantity: Decimal, locale: LocaleLike) -> str:

@@ -27,6 +27,7 @@ from invoicing.documents.formatting import (
     format_money,
     format_payment_reference,
     format_percent,
+    format_period,
     format_quantity,
     format_unit,
     format_unit_price,
@@ -337,7 +338,7 @@ def _supply(supply_date: date | None, start: date | None, end: date | None, fmt:
     if supply_date:
         return words["supply_date"], fmt.date(supply_date)
     if start and end:
-        return words["period"], f"{fmt.date(start)} – {fmt.date(end)}"
+        return words["period"], format_period(start, end, fmt.locale)
     if start or end:
         return words["period"], fmt.date(start or end)  # type: ignore[arg-type]
     return None
