@@ -16,7 +16,7 @@ SE_ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "postal_code": "211 34",
 SELLER = {
     "name": "Test Seller AB", "email": "billing@seller.example",
     "address": {"line1": "Sveavägen 1", "city": "Stockholm", "postal_code": "111 57", "country": "SE"},
-    "tax_ids": [{"type": "eu_vat", "value": "SE556703748501"}],
+    "tax_ids": [{"type": "eu_vat", "value": "SE556703748501"}], "iban": "SE4550000000058398257466",
 }
 
 
@@ -243,6 +243,38 @@ def test_peppol_addresses_are_kept(stack: HandlerStack, seller: dict) -> None:
     assert status == 400 and payload["error"]["param"] == "electronic_address.scheme"
 
 
+def test_the_sellers_texts_per_language(stack: HandlerStack, seller: dict) -> None:
+    texts = {"default_language": "en", "en": {"message": "Thank you.", "payment_terms": "Net 30."},
+             "de": {"message": "Danke."}}
+    assert stack.ok("POST", "/account", {"texts": texts})["texts"] == {
+        "default_language": "en", "en": {"message": "Thank you.", "payment_terms": "Net 30.", "footer": None},
+        "sv": None, "de": {"message": "Danke.", "payment_terms": None, "footer": None}}
+    for bad, param in (({"default_language": "sv", "en": {"message": "Hi"}}, "texts"),
+                       ({"default_language": "en", "en": {"message": "Hi"}, "fr": {"message": "Salut"}}, "texts.fr"),
+                       ({"default_language": "en", "en": {"message": ""}}, "texts.en.message")):
+        status, payload = stack.call("POST", "/account", {"texts": bad})
+        assert status == 400 and payload["error"]["param"] == param, payload
+    assert stack.ok("GET", "/account")["texts"]["de"]["message"] == "Danke."  # nothing of a refused update
+    assert stack.ok("POST", "/account", {"texts": None})["texts"] is None
+
+
+def test_the_date_of_supply_or_the_period(stack: HandlerStack, seller: dict) -> None:
+    customer = swedish_customer(stack)
+    november = {"start": "2026-11-01", "end": "2026-11-30"}
+    invoice = stack.ok("POST", "/invoices", {"customer": customer["id"], "period": november, "lines": [
+        {"description": "Webbhotell, november", "unit_amount": 49950, "period": november},
+        {"description": "Installation", "unit_amount": 10000, "supply_date": "2026-11-14"}]})
+    assert invoice["period"] == november and invoice["supply_date"] is None
+    assert [(li["period"], li["supply_date"]) for li in invoice["lines"]["data"]] == [
+        (november, None), (None, "2026-11-14")]
+    for body, param in (({"supply_date": "2026-11-30", "period": november}, None),
+                        ({"lines": [{"description": "x", "unit_amount": 1, "supply_date": "2026-11-30",
+                                     "period": november}]}, "lines[0]")):
+        status, payload = stack.call("POST", "/invoices", {"customer": customer["id"], **body})
+        assert status == 400 and "not both" in payload["error"]["message"], payload
+        assert payload["error"]["param"] == param
+
+
 def test_charges_on_lines_and_invoice(stack: HandlerStack, seller: dict) -> None:
     customer = swedish_customer(stack)
     invoice = stack.ok("POST", "/invoices", {
@@ -389,4 +421,5 @@ def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, 
     assert stack.deliver()["failed"] == 0
     assert stack.ok("GET", f"/invoices/{invoice['id']}/pdf")["ready"] is True
     status, payload = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"})
-    assert status == 409 and payload["error"]["code"] == "einvoice_unavailable"
+    assert status == 409 and payload["error"]["code"] == "einvoice_currency_decimals"
+    assert "KWD has 3 decimals" in payload["error"]["message"] and payload["error"]["param"] == "currency"

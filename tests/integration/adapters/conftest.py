@@ -15,7 +15,7 @@ from moto import mock_aws
 from invoicing.adapters.dynamodb import DynamoUnitOfWork
 from invoicing.adapters.ids import new_id
 from invoicing.domain.invoice import Invoice, InvoiceLine
-from invoicing.domain.party import Account, Address, Customer
+from invoicing.domain.party import Account, Address, Customer, validated_tax_id
 from tests.integration.tables import create_tables_from_template
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
@@ -66,8 +66,12 @@ STOCKHOLM = Address(line1="Drottninggatan 1", city="Stockholm", postal_code="111
 
 
 def make_account(**changes: Any) -> Account:
-    return Account(id=new_id("acct"), name="Seller AB", email="billing@seller.example", address=STOCKHOLM,
-                   created=NOW, **changes)
+    # A seller that may charge Swedish VAT: its VAT number and bank details are on every invoice.
+    fields: dict[str, Any] = {"name": "Seller AB", "email": "billing@seller.example", "address": STOCKHOLM,
+                              "tax_ids": [validated_tax_id("eu_vat", "SE556703748501")],
+                              "iban": "SE4550000000058398257466", "created": NOW}
+    fields.update(changes)
+    return Account(id=new_id("acct"), **fields)
 
 
 def make_customer(account: Account, **changes: Any) -> Customer:

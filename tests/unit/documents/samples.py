@@ -11,7 +11,16 @@ from decimal import Decimal
 
 from invoicing.domain.credit_note import CreditNote, split_credit
 from invoicing.domain.invoice import Invoice, InvoiceLine
-from invoicing.domain.party import Account, Address, Branding, Customer, CustomField, validated_tax_id
+from invoicing.domain.party import (
+    Account,
+    Address,
+    Branding,
+    Customer,
+    CustomField,
+    LanguageTexts,
+    SellerTexts,
+    validated_tax_id,
+)
 from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Discount
@@ -41,11 +50,25 @@ def swedish_seller(**changes: object) -> Account:
         default_currency="SEK",
         default_locale="sv",
         days_until_due=30,
+        legal_registration_id="5566778899",
+        texts=SellerTexts(
+            default_language="en",
+            sv=LanguageTexts(
+                message="Tack för att ni valt Norrsken! Här är er faktura för mars.",
+                footer="Norrsken Analytics AB · Styrelsens säte: Stockholm · Godkänd för F-skatt",
+            ),
+            en=LanguageTexts(
+                message="Thank you for choosing Norrsken! Here is your invoice for March.",
+                footer="Norrsken Analytics AB · Registered office: Stockholm, Sweden · Approved for F-tax",
+            ),
+            de=LanguageTexts(
+                message="Vielen Dank, dass Sie Norrsken gewählt haben! Hier ist Ihre Rechnung für März.",
+                footer="Norrsken Analytics AB · Sitz der Gesellschaft: Stockholm, Schweden",
+            ),
+        ),
         branding=Branding(
             logo_svg=LOGO_SVG,
             primary_color="#0B5563",
-            message="Tack för att ni valt Norrsken! Här är er faktura för mars.",
-            footer="Norrsken Analytics AB · Org.nr 556677-8899 · Styrelsens säte: Stockholm · Godkänd för F-skatt",
             custom_fields=[CustomField(name="Kundnummer", value="K-1042")],
         ),
         created=datetime(2025, 1, 1, tzinfo=UTC),

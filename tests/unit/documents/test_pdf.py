@@ -88,7 +88,7 @@ def test_swedish_invoice_shows_parties_facts_lines_and_totals(swedish_pdf):
         "Inköpsordernummer PO-2026-118", "Kundnummer K-1042",
         "1 572,00 kr att betala senast 14 apr. 2026",
         "Tack för att ni valt Norrsken!", "Avser abonnemang och konsulttjänster",
-        "Period: 1 mars 2026 – 31 mars 2026",
+        "Period: 1–31 mars 2026",
         "2,5 tim 120,00 kr 25 % 270,00 kr", "Rabatt (Ramavtal, 10 %): −30,00 kr",
         "Moms 25 % 1 257,60 kr 314,40 kr",
         "Delsumma 1 257,60 kr", "Totalt 1 572,00 kr", "Att betala 1 572,00 kr",

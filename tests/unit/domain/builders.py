@@ -33,6 +33,7 @@ def seller(country: str | None = "SE", **changes: object) -> Account:
         "name": "Nordic Widgets AB",
         "address": ADDRESSES[country] if country else None,
         "tax_ids": [validated_tax_id("eu_vat", SE_VAT)] if country == "SE" else [],
+        "iban": "SE4550000000058398257466",
         "default_currency": "EUR",
         "created": CREATED,
     }

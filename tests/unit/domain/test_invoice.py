@@ -9,6 +9,7 @@ import pytest
 
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.invoice import TRANSITIONS, Invoice
+from invoicing.domain.party import validated_tax_id
 from invoicing.domain.tax import EXEMPT_NOTE
 
 from .builders import NOW, customer, draft, line, pct, seller, vat
@@ -172,7 +173,8 @@ def test_an_explicit_due_date_is_kept() -> None:
 
 
 def test_finalize_uses_the_finalization_date_for_tax() -> None:
-    invoice = finalized(draft(line(10000)), seller=seller("SK"), customer=customer("SK"),
+    slovak = seller("SK", tax_ids=[validated_tax_id("eu_vat", "SK2022749619")])
+    invoice = finalized(draft(line(10000)), seller=slovak, customer=customer("SK"),
                         now=datetime(2025, 1, 1, 0, 0, tzinfo=UTC))
     assert invoice.totals is not None and invoice.totals.tax == 2300
 

@@ -29,6 +29,7 @@ from tests.unit.documents.samples import line
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
 CREDITED = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
 MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
+SUPPLIED = date(2026, 3, 12)
 
 
 def swedish_seller(**changes: object) -> Account:
@@ -140,6 +141,7 @@ def domestic_sek() -> Case:
         buyer_reference="Maria Lindqvist",
         purchase_order="PO-2026-118",
         description="Subscription and consulting under agreement 2025-014.",
+        **MARCH,  # the service period of the whole invoice (BG-14)
     ))
 
 
@@ -150,7 +152,7 @@ def several_rates() -> Case:
         line("Conference lunch", "14", "14500", 2, tax_rate=vat("12")),
         line("Handbook for data-driven teams (book)", "14", "29900", 3, tax_rate=vat("6")),
         line("Venue hire", "1", "450050", 4),
-    ], purchase_order="PO-88"))
+    ], purchase_order="PO-88", supply_date=SUPPLIED))
 
 
 def reverse_charge() -> Case:
@@ -169,7 +171,9 @@ def reverse_charge() -> Case:
 def export() -> Case:
     """A buyer in the United States, USD: export outside the EU (G)."""
     return Case("export-g", finalized(
-        [line("Data pipeline audit", "1", "480000", 1), line("Support hours", "6", "15000", 2, unit_code="HUR")],
+        [line("Data pipeline audit", "1", "480000", 1, supply_date=SUPPLIED),
+         line("Support hours", "6", "15000", 2, unit_code="HUR", period_start=date(2026, 3, 2),
+              period_end=date(2026, 3, 13))],
         customer=us_customer(),
     ))
 
@@ -271,7 +275,7 @@ def outside_scope() -> Case:
 
 
 def intra_community_supply() -> Case:
-    """Goods to a German business under a manual K rate: deliver-to country and period (BR-IC-11/12)."""
+    """Goods to a German business under a manual K rate: deliver-to country and date (BR-IC-11/12)."""
     goods = vat("0", "K")
     return Case("intra-community-k", finalized(
         [
@@ -282,6 +286,7 @@ def intra_community_supply() -> Case:
         ],
         customer=german_customer(),
         purchase_order="BL-4471",
+        supply_date=date(2026, 3, 6),
     ))
 
 
@@ -344,7 +349,7 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
             st.builds(Charge, percent=st.decimals("0.5", 30, places=1)),
             st.builds(Charge, amount=st.integers(0, 50_000)),
         ), max_size=2))
-        period = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)} if draw(st.booleans()) else {}
+        period = draw(st.sampled_from([{}, MARCH, {"supply_date": SUPPLIED}]))
         lines.append(line(
             f"Item {n}",
             str(draw(st.decimals("0.000001", 10_000, places=6))),
@@ -365,7 +370,8 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
     customer = BUYERS[buyer](currency=currency, credit_balance=draw(st.integers(0, 100_000)))
     try:
         return finalized(lines, customer=customer, discounts=tuple(invoice_discounts), charges=tuple(invoice_charges),
-                         tax_behavior=draw(st.sampled_from(["exclusive", "inclusive"])))
+                         tax_behavior=draw(st.sampled_from(["exclusive", "inclusive"])),
+                         **draw(st.sampled_from([{}, MARCH, {"supply_date": SUPPLIED}])))
     except (InvalidInput, FinalizationBlocked):  # discounts above the amount, a total of zero
         assume(False)
         raise

@@ -22,6 +22,7 @@ from invoicing.documents.einvoice.validation import ValidationReport, validate_u
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress, validated_tax_id
+from invoicing.domain.tax import TaxRate
 
 from . import cases
 from .cases import CASES, Case, case, random_invoices
@@ -370,7 +371,7 @@ def test_an_intra_community_supply_says_where_the_goods_went() -> None:
 
     assert text(root, "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode") == "DE"
     assert text(root, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:TaxExemptionReasonCode") == "VATEX-EU-IC"
-    assert text(root, "cac:InvoicePeriod/cbc:StartDate") == "2026-03-02"  # BR-IC-11
+    assert text(root, "cac:Delivery/cbc:ActualDeliveryDate") == "2026-03-06"  # BR-IC-11
 
 
 def test_without_a_reference_or_order_the_buyer_reference_says_so_and_is_never_our_number() -> None:
@@ -393,9 +394,31 @@ def test_the_buyers_address_is_never_derived_from_its_vat_number() -> None:
         assert text(root, "cac:AccountingSupplierParty/cac:Party/cbc:EndpointID/@schemeID") == "0007"
 
 
-def test_the_delivery_date_is_the_issue_date_when_no_period_is_invoiced() -> None:
-    assert text(parse(ubl(case("zero-rated-z"))), "cac:Delivery/cbc:ActualDeliveryDate") == "2026-03-15"
-    assert parse(ubl(case("domestic-se-25"))).xpath("cac:Delivery", namespaces=NS) == []
+def test_the_date_of_supply_and_the_periods_are_only_what_the_invoice_gives() -> None:
+    # No date of supply given: none stated, not the issue date (the issue's "Webbhotell, november").
+    assert parse(ubl(case("zero-rated-z"))).xpath("cac:Delivery | cac:InvoicePeriod", namespaces=NS) == []
+    customer_credit = parse(ubl(case("customer-credit-applied")))  # a line period, no invoice period
+    assert customer_credit.xpath("cac:InvoicePeriod | cac:Delivery", namespaces=NS) == []
+    assert texts(customer_credit, "cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate") == ["2026-03-01"]
+    domestic = parse(ubl(case("domestic-se-25")))  # the invoice's period (BG-14)
+    assert domestic.xpath("cac:Delivery", namespaces=NS) == []
+    assert (text(domestic, "cac:InvoicePeriod/cbc:StartDate"), text(domestic, "cac:InvoicePeriod/cbc:EndDate")) \
+        == ("2026-03-01", "2026-03-31")
+    several = parse(ubl(case("several-rates-25-12-6")))  # the invoice's date of supply (BT-72)
+    assert text(several, "cac:Delivery/cbc:ActualDeliveryDate") == "2026-03-12"
+    assert several.xpath("cac:InvoicePeriod", namespaces=NS) == []
+    export = parse(ubl(case("export-g")))  # a line's date of supply is a one-day line period (BG-26)
+    lines = export.xpath("cac:InvoiceLine", namespaces=NS)
+    assert (texts(lines[0], "cac:InvoicePeriod/cbc:StartDate"), texts(lines[0], "cac:InvoicePeriod/cbc:EndDate")) \
+        == (["2026-03-12"], ["2026-03-12"])
+    assert texts(lines[1], "cac:InvoicePeriod/cbc:EndDate") == ["2026-03-13"]
+
+
+def test_an_intra_community_supply_without_its_date_has_no_einvoice() -> None:
+    undated = case("intra-community-k").invoice.model_copy(update={"supply_date": None})
+    with pytest.raises(EInvoiceUnsupported, match="BR-IC-11") as raised:
+        invoice_to_ubl(undated)
+    assert raised.value.code == "einvoice_supply_date_missing" and raised.value.param == "supply_date"
 
 
 # --- electronic addresses ------------------------------------------------------------------------------
@@ -491,7 +514,7 @@ def test_a_currency_with_three_decimals_is_refused_with_a_typed_error() -> None:
         invoice_to_ubl(invoice)
 
     assert raised.value.param == "currency"
-    assert raised.value.code == "einvoice_unsupported"
+    assert raised.value.code == "einvoice_currency_decimals"  # the reason, as the draft and the 409 name it
     assert isinstance(raised.value, InvalidInput)  # a 4xx for the API, never a 500
     assert "BR-DEC" in raised.value.message
 
@@ -520,7 +543,8 @@ def test_a_manual_rate_that_contradicts_its_category_is_refused(tax_rate: object
 
 def test_outside_the_scope_of_vat_cannot_be_mixed_with_other_categories() -> None:
     invoice = cases.finalized(
-        [cases.line("Retainer", "1", "100000"), cases.line("Hardware", "1", "5000", 2, tax_rate=cases.vat("8"))],
+        [cases.line("Retainer", "1", "100000"),
+         cases.line("Hardware", "1", "5000", 2, tax_rate=TaxRate(percent=Decimal(8), name="Sales tax"))],
         seller=cases.us_seller(), customer=cases.us_customer(),
     )
 
@@ -528,12 +552,15 @@ def test_outside_the_scope_of_vat_cannot_be_mixed_with_other_categories() -> Non
         invoice_to_ubl(invoice)
 
 
-def test_a_seller_without_vat_number_cannot_issue_a_standard_rated_e_invoice() -> None:
-    invoice = cases.finalized([cases.line("Audit", "1", "100000")], seller=cases.swedish_seller(tax_ids=[]))
+def test_a_seller_without_vat_number_has_no_e_invoice() -> None:
+    # Charging VAT without a VAT number does not even finalize (seller_tax_id_missing); an exempt
+    # invoice does, but EN 16931 still wants the seller's VAT number (BR-E-02).
+    invoice = cases.finalized([cases.line("Audit", "1", "100000", tax_code="exempt")],
+                              seller=cases.swedish_seller(tax_ids=[]))
 
     with pytest.raises(EInvoiceUnsupported) as raised:
         invoice_to_ubl(invoice)
-    assert raised.value.param == "account.tax_ids"
+    assert raised.value.param == "account.tax_ids" and raised.value.code == "einvoice_seller_vat_id_missing"
 
 
 def test_a_draft_has_no_e_invoice() -> None:

@@ -10,6 +10,8 @@ import pytest
 from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.party import Numbering
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
+from invoicing.services.document_keys import credit_note_key, invoice_key
+from tests.unit.domain.builders import customer
 from tests.unit.services.conftest import Services
 
 
@@ -151,6 +153,29 @@ def test_a_document_being_rendered_says_when_to_ask_again(services: Services) ->
     services.invoices.finalize(services.seller.id, invoice_id)
     link = services.invoices.document_link(services.seller.id, invoice_id, "pdf")
     assert (link.ready, link.url, link.retry_after) == (False, None, 2)
+
+
+def test_no_einvoice_answers_409_naming_why(services: Services) -> None:
+    """Rendering wrote the PDF and no e-invoice: the link says why, with the reason the draft showed."""
+    gulf = customer("US", id="cus_gulf", currency="KWD")
+    with services.uow:
+        services.uow.customers.add(gulf)
+        services.uow.commit()
+    invoice_id = draft(services, 1_250_500, customer_id=gulf.id)
+    warned = services.invoices.get(services.seller.id, invoice_id).validation_issues
+    assert [(i.code, i.blocking) for i in warned] == [("einvoice_currency_decimals", False)]
+    invoice = services.invoices.finalize(services.seller.id, invoice_id).invoice
+    services.invoices.documents.put_once(invoice_key(invoice, "pdf"), b"%PDF", "application/pdf")
+    for fmt in ("ubl", "cii"):
+        with pytest.raises(Conflict) as raised:
+            services.invoices.document_link(services.seller.id, invoice_id, fmt)  # type: ignore[arg-type]
+        assert raised.value.code == "einvoice_currency_decimals" and raised.value.param == "currency"
+        assert "KWD has 3 decimals" in raised.value.message
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id, amount=500))
+    services.credit_notes.documents.put_once(credit_note_key(note, "pdf"), b"%PDF", "application/pdf")
+    with pytest.raises(Conflict) as raised:
+        services.credit_notes.document_link(services.seller.id, note.id, "ubl")
+    assert raised.value.code == "einvoice_currency_decimals"
 
 
 # --- credit notes -------------------------------------------------------------------------------

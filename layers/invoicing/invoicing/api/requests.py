@@ -31,7 +31,15 @@ from pydantic import (
 
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
-from invoicing.domain.party import EAS_CODES, SUPPORTED_LOCALES, Address, Branding, ElectronicAddress, Numbering
+from invoicing.domain.party import (
+    EAS_CODES,
+    SUPPORTED_LOCALES,
+    Address,
+    Branding,
+    ElectronicAddress,
+    Numbering,
+    SellerTexts,
+)
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
@@ -250,6 +258,11 @@ class PeriodIn(Command):
         return self
 
 
+def _check_supply(supply_date: date | None, period: PeriodIn | None) -> None:
+    if supply_date is not None and period is not None:
+        raise ValueError("give a supply_date or a period, not both")
+
+
 class LineIn(Command):
     description: str = Field(min_length=1, max_length=500)
     quantity: DecimalText = Field(default=Decimal(1), gt=0, le=10**9, decimal_places=6)
@@ -263,7 +276,8 @@ class LineIn(Command):
     tax_rate: TaxRateIn | None = None
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
-    period: PeriodIn | None = None
+    supply_date: date | None = Field(default=None, description="When this line was supplied (or give `period`)")
+    period: PeriodIn | None = Field(default=None, description="The service period this line covers")
 
     @model_validator(mode="after")
     def _one_price(self) -> LineIn:
@@ -272,6 +286,7 @@ class LineIn(Command):
         if round_minor(self.quantity * self.unit_price) > MAX_AMOUNT:
             raise ValueError(f"quantity x unit price comes to more than {MAX_AMOUNT} minor units, the most an "
                              "amount may be")
+        _check_supply(self.supply_date, self.period)
         return self
 
     @property
@@ -285,9 +300,11 @@ class InvoiceCreate(Command):
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
     days_until_due: int | None = Field(default=None, ge=0, le=365)
     due_date: date | None = None
+    supply_date: date | None = Field(default=None, description="The date of supply (BT-72), or give `period`")
+    period: PeriodIn | None = Field(default=None, description="The service period of the invoice (BG-14)")
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
-    description: str | None = Field(default=None, max_length=1000)
-    footer: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=1000, description="A memo printed above the lines")
+    footer: str | None = Field(default=None, max_length=500, description="Replaces the account's footer")
     buyer_reference: str | None = Field(default=None, max_length=100)
     purchase_order: str | None = Field(default=None, max_length=100)
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
@@ -296,6 +313,11 @@ class InvoiceCreate(Command):
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+
+    @model_validator(mode="after")
+    def _supply_once(self) -> InvoiceCreate:
+        _check_supply(self.supply_date, self.period)
+        return self
 
 
 class InvoiceLinesAdd(Command):
@@ -326,7 +348,11 @@ class AccountUpdate(Command):
     default_currency: str | None = None
     default_locale: str | None = None
     days_until_due: int | None = Field(default=None, ge=0, le=365)
-    payment_terms: str | None = Field(default=None, max_length=300)
+    payment_terms: str | None = Field(default=None, max_length=300,
+                                      description="In every language: used where `texts` gives none")
+    texts: SellerTexts | None = Field(default=None, description=(
+        "Message, payment terms and footer per language (`en`, `sv`, `de`) with a `default_language` "
+        "as the fallback; replaced as a whole, null clears it"))
     branding: Branding | None = None
     numbering: Numbering | None = None
 
@@ -354,6 +380,7 @@ def new_line(line: LineIn) -> NewLine:
         tax_rate=TaxRate(category=manual.category, percent=manual.percent, name=manual.name,
                          exemption_reason=manual.exemption_reason) if manual else None,
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
+        supply_date=line.supply_date,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
     )
 
@@ -362,6 +389,8 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
     return NewInvoice(
         customer_id=body.customer, lines=tuple(new_line(line) for line in body.lines), currency=body.currency,
         collection_method=body.collection_method, days_until_due=body.days_until_due, due_date=body.due_date,
+        supply_date=body.supply_date, period_start=body.period.start if body.period else None,
+        period_end=body.period.end if body.period else None,
         tax_behavior=body.tax_behavior, description=body.description, footer=body.footer,
         buyer_reference=body.buyer_reference, purchase_order=body.purchase_order,
         discounts=tuple(_discount(d) for d in body.discounts), charges=tuple(_charge(c) for c in body.charges),

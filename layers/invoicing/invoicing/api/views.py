@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,14 @@ def _charge(c: Charge) -> dict[str, Any]:
     return {"description": c.description, "percent": decimal_text(c.percent), "amount": c.amount}
 
 
+def _iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _period(start: date | None, end: date | None) -> dict[str, str] | None:
+    return {"start": start.isoformat(), "end": end.isoformat()} if start and end else None
+
+
 def _line(line: InvoiceLine) -> dict[str, Any]:
     return {
         "id": line.id,
@@ -61,8 +69,8 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "tax": line.tax.model_dump(mode="json") if line.tax else None,
         "discounts": [_discount(d) for d in line.discounts],
         "charges": [_charge(c) for c in line.charges],
-        "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
-        if line.period_start and line.period_end else None,
+        "supply_date": _iso_date(line.supply_date),
+        "period": _period(line.period_start, line.period_end),
         "amount": line.amount,
         "discount_amount": line.discount_amount,
         "charge_amount": line.charge_amount,
@@ -90,6 +98,8 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,
         "due_date": inv.due_date.isoformat() if inv.due_date else None,
         "days_until_due": inv.days_until_due,
+        "supply_date": _iso_date(inv.supply_date),
+        "period": _period(inv.period_start, inv.period_end),
         "lines": {"object": "list", "data": [_line(line) for line in inv.lines], "has_more": False},
         "discounts": [_discount(d) for d in inv.discounts],
         "charges": [_charge(c) for c in inv.charges],

@@ -14,6 +14,7 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_interval as _babel_format_interval
 from babel.numbers import format_currency, format_decimal
 from babel.numbers import format_percent as _babel_format_percent
 from stdnum import iso11649
@@ -43,7 +44,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tax_rate": "VAT",
         "amount": "Amount",
         "amount_incl_tax": "Amount incl. VAT",
-        "period": "Period",
+        "period": "Service period",
+        "supply_date": "Date of supply",
         "line_discount": "Discount",
         "line_charge": "Charge",
         "subtotal": "Subtotal",
@@ -75,6 +77,8 @@ LABELS: dict[str, dict[str, str]] = {
         "bill_to": "Bill to",
         "from": "From",
         "vat_id": "VAT ID",
+        "registration_id": "Company reg. no.",
+        "commercial_register_id": "Company reg. no.",
         "page": "Page {page} of {pages}",
         "questions": "Questions? Contact {contact}",
         "paid": "PAID",
@@ -113,6 +117,7 @@ LABELS: dict[str, dict[str, str]] = {
         "amount": "Belopp",
         "amount_incl_tax": "Belopp inkl. moms",
         "period": "Period",
+        "supply_date": "Leveransdatum",
         "line_discount": "Rabatt",
         "line_charge": "Tillägg",
         "subtotal": "Delsumma",
@@ -144,6 +149,8 @@ LABELS: dict[str, dict[str, str]] = {
         "bill_to": "Fakturamottagare",
         "from": "Från",
         "vat_id": "Momsreg.nr",
+        "registration_id": "Org.nr",
+        "commercial_register_id": "Org.nr",
         "page": "Sida {page} av {pages}",
         "questions": "Frågor? Kontakta {contact}",
         "paid": "BETALD",
@@ -182,6 +189,7 @@ LABELS: dict[str, dict[str, str]] = {
         "amount": "Betrag",
         "amount_incl_tax": "Betrag inkl. USt.",
         "period": "Leistungszeitraum",
+        "supply_date": "Leistungsdatum",
         "line_discount": "Rabatt",
         "line_charge": "Zuschlag",
         "subtotal": "Zwischensumme",
@@ -213,6 +221,8 @@ LABELS: dict[str, dict[str, str]] = {
         "bill_to": "Rechnungsempfänger",
         "from": "Von",
         "vat_id": "USt-IdNr.",
+        "registration_id": "Org.-Nr.",
+        "commercial_register_id": "Handelsregister-Nr.",
         "page": "Seite {page} von {pages}",
         "questions": "Fragen? Wenden Sie sich an {contact}",
         "paid": "BEZAHLT",
@@ -326,6 +336,12 @@ def format_date(value: date | datetime, locale: LocaleLike) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return _babel_format_date(value, format="medium", locale=resolve_locale(locale))
+
+
+def format_period(start: date, end: date, locale: LocaleLike) -> str:
+    """A period as the locale writes one, saying a shared month or year once (CLDR intervals):
+    `Nov 1 – 30, 2026`, `1–30 nov. 2026`, `1.–30. Nov. 2026`."""
+    return _babel_format_interval(start, end, "yMMMd", locale=resolve_locale(locale))
 
 
 def format_quantity(quantity: Decimal, locale: LocaleLike) -> str:

@@ -36,6 +36,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 DRAFT_EDITABLE = frozenset({
     "description", "footer", "buyer_reference", "purchase_order", "collection_method", "days_until_due",
     "due_date", "tax_behavior", "discounts", "charges", "metadata", "version",
+    "supply_date", "period_start", "period_end",
 })
 
 
@@ -53,6 +54,8 @@ class InvoiceLine(_Model):
     tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by location
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
+    # When this line was supplied: a date, or the period a service covered (never both).
+    supply_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
     # Set by pricing:
@@ -83,8 +86,13 @@ class Invoice(_Model):
     days_until_due: int | None = None
     due_date: date | None = None
     issue_date: date | None = None
-    description: str | None = None
-    footer: str | None = None
+    # The date of supply (Directive 2006/112/EC Art. 226(7), BT-72) or the service period (BG-14) of
+    # the whole invoice; stated only when given, never assumed from the issue date.
+    supply_date: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    description: str | None = None  # the memo printed above the lines (Stripe's `description`)
+    footer: str | None = None  # replaces the seller's footer on this invoice
     buyer_reference: str | None = None
     purchase_order: str | None = None
     payment_reference: str | None = None

@@ -10,10 +10,18 @@ import importlib
 import re
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
@@ -32,6 +40,8 @@ TAX_ID_VALIDATORS: dict[str, str] = {
     "us_ein": "stdnum.us.ein",
 }
 SUPPORTED_LOCALES = ("en", "sv", "de")
+Language = Literal["en", "sv", "de"]
+TextKind = Literal["message", "payment_terms", "footer"]
 
 
 class Model(BaseModel):
@@ -116,14 +126,63 @@ class Branding(Model):
                                         description="A PNG image, base64-encoded (at most 100 kB encoded)")
     primary_color: str = Field(default="#1F3A5F", pattern=r"^#[0-9A-Fa-f]{6}$")
     font: Literal["Inter", "DejaVu Sans", "DejaVu Serif"] = "Inter"
-    message: str | None = Field(default=None, max_length=500, description="Printed above the lines")
-    footer: str | None = Field(default=None, max_length=500)
+    # One text for every language; `Account.texts` gives them per language (and wins where it has one).
+    message: str | None = Field(default=None, max_length=500,
+                                description="Printed above the lines, in every language `texts` gives none for")
+    footer: str | None = Field(default=None, max_length=500,
+                               description="The page footer, in every language `texts` gives none for")
     custom_fields: list[CustomField] = Field(default_factory=list, max_length=4)
 
 
 class CustomField(Model):
     name: str = Field(min_length=1, max_length=40)
     value: str = Field(min_length=1, max_length=140)
+
+
+# A text of the seller's: surrounding whitespace dropped, and then not empty (a blank text would
+# print nothing where the fallback language has one).
+_Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+_Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class LanguageTexts(Model):
+    """The seller's own words on an invoice in one language; a text left out (or null) is taken
+    from the fallback language."""
+
+    message: _Text500 | None = Field(default=None, description="Printed above the lines")
+    payment_terms: _Text300 | None = Field(default=None, description="Printed under Payment terms and written as BT-20")
+    footer: _Text500 | None = Field(default=None,
+                                    description="The page footer (in place of the seller's name, address and IDs)")
+
+
+class SellerTexts(Model):
+    """The seller's texts per language: an invoice takes its customer's language's text, else the
+    `default_language`'s."""
+
+    default_language: Language = Field(description="The fallback: used where the customer's language has no text")
+    en: LanguageTexts | None = None
+    sv: LanguageTexts | None = None
+    de: LanguageTexts | None = None
+
+    @model_validator(mode="after")
+    def _fallback_given(self) -> SellerTexts:
+        if getattr(self, self.default_language) is None:
+            raise ValueError(f"default_language is '{self.default_language}', so texts.{self.default_language} "
+                             "must be given: it is the fallback for every other language")
+        return self
+
+    def text(self, kind: TextKind, language: str) -> str | None:
+        for lang in (language, self.default_language):
+            entry = getattr(self, lang) if lang in SUPPORTED_LOCALES else None
+            value = getattr(entry, kind) if entry is not None else None
+            if value:
+                return str(value)
+        return None
+
+
+def language_of(locale: str | None) -> str:
+    """`de-AT`, `de_AT` and `de` are German: the language a locale's texts are written in."""
+    return re.split(r"[-_]", locale or "en", maxsplit=1)[0].lower()
 
 
 class Numbering(Model):
@@ -165,10 +224,23 @@ class Account(Model):
     default_currency: str = "EUR"
     default_locale: str = "en"
     days_until_due: int = Field(default=30, ge=0, le=365)
-    payment_terms: str | None = Field(default=None, max_length=300)
+    payment_terms: str | None = Field(default=None, max_length=300,
+                                      description="In every language: used where `texts` gives none")
+    texts: SellerTexts | None = Field(default=None, description="Message, payment terms and footer per language")
     branding: Branding = Field(default_factory=Branding)
     numbering: Numbering = Field(default_factory=Numbering)
     created: datetime
+
+    def text(self, kind: TextKind, locale: str | None) -> str | None:
+        """The seller's message, payment terms or footer for a customer of `locale`: its language's
+        text, else the fallback language's, else the single text of every language
+        (`branding.message`, `payment_terms`, `branding.footer`)."""
+        found = self.texts.text(kind, language_of(locale)) if self.texts is not None else None
+        if found:
+            return found
+        single = {"message": self.branding.message, "payment_terms": self.payment_terms,
+                  "footer": self.branding.footer}[kind]
+        return single or None
 
     @property
     def country(self) -> str | None:

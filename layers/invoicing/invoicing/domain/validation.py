@@ -1,16 +1,21 @@
-"""Pre-send checks on a draft: what would make the invoice wrong, unpayable or unsendable.
+"""Pre-send checks on a draft: what would make the invoice wrong, unpayable or unsendable, on
+the customer's side and on the seller's.
 
-Blocking issues stop finalization (HTTP 409, naming the issue); the others are warnings a
-person should look at before sending.
+Blocking issues stop finalization (HTTP 409, naming the issue): what would make the invoice wrong
+in law (no seller address, VAT charged without the seller's VAT number, …) or impossible to
+collect as asked. The others are warnings a person should look at before sending: the invoice is
+valid, but something may be off (no bank details to pay to, no e-invoice possible, …).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from statistics import median
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from invoicing.domain.einvoice import VAT_ID_TYPES, einvoice_obstacle
 from invoicing.domain.tax import wants_reverse_charge_without_vat_id
 
 if TYPE_CHECKING:
@@ -45,9 +50,15 @@ def validation_issues(
     if invoice.tax_missing == "customer_address":
         add("customer_address_missing",
             f"Customer {customer.id} has no address: VAT depends on the customer's country.", "customer.address", True)
-    if invoice.tax_missing == "seller_address":
-        add("seller_address_missing", "The account has no address: VAT depends on the seller's country.",
-            "account.address", True)
+    if seller.address is None:
+        add("seller_address_missing", "The account has no address: an invoice states the seller's full address "
+            "(Directive 2006/112/EC Art. 226(5)), and VAT depends on the seller's country.", "account.address", True)
+    if _charges_vat(invoice) and not any(t.type in VAT_ID_TYPES for t in seller.tax_ids):
+        add("seller_tax_id_missing", "The invoice charges VAT (or reverses it to the buyer) but the account has "
+            "no VAT number (Directive 2006/112/EC Art. 226(3)).", "account.tax_ids", True)
+    if invoice.collection_method == "send_invoice" and not seller.iban:
+        add("seller_payment_details_missing", "The account has no bank details (iban): the invoice states no way "
+            "to pay it.", "account.iban", False)
     if wants_reverse_charge_without_vat_id(seller, customer):
         add("customer_tax_id_missing",
             f"Customer {customer.id} is set to reverse charge but has no valid VAT ID of its own country.",
@@ -59,6 +70,20 @@ def validation_issues(
         add("payment_method_missing",
             f"Customer {customer.id} has no payment method for automatic collection.",
             "customer.default_payment_method", True)
+    for line in invoice.lines:
+        if not _within_period(line.supply_date or line.period_start, line.supply_date or line.period_end,
+                              invoice.period_start, invoice.period_end):
+            add("line_period_outside_invoice_period",
+                f"Line {line.id} is supplied outside the invoice's period.", "lines.period", True)
+    if invoice.tax_missing is None and invoice.lines:
+        obstacle = einvoice_obstacle(invoice, seller, customer)
+        if obstacle is not None and not any(i.blocking and i.field == obstacle.field for i in issues):
+            # A customer who asked for UBL e-invoices would get none: that stops the invoice, while a
+            # Factur-X or PDF customer receives a plain PDF.
+            wants_xml = customer.einvoice_format == "ubl"
+            add(obstacle.code, f"No e-invoice possible: {obstacle.message}"
+                + (f" Customer {customer.id} receives UBL e-invoices." if wants_xml else ""),
+                obstacle.field, wants_xml)
     total = invoice.totals.total if invoice.totals else 0
     if invoice.lines and total <= 0:
         add("total_not_positive", "The invoice's total is zero or less.", "total", True)
@@ -68,3 +93,18 @@ def validation_issues(
             add("total_unusual",
                 f"The total ({total}) is far from this customer's usual invoice ({int(usual)}).", "total", False)
     return issues
+
+
+def _charges_vat(invoice: Invoice) -> bool:
+    """VAT is charged (a rate above 0 %) or reversed to the buyer (AE, K): either way the seller's
+    VAT number must be on the invoice. Other taxes (a manual "GST" or "Sales tax") are not VAT."""
+    groups = invoice.totals.tax_groups if invoice.totals else ()
+    return any((g.name == "VAT" and g.percent > 0) or g.category in ("AE", "K") for g in groups)
+
+
+def _within_period(start: date | None, end: date | None, period_start: date | None,
+                   period_end: date | None) -> bool:
+    """A line's date or period lies within the invoice's period (when both are given)."""
+    if period_start is None or period_end is None:
+        return True
+    return all(period_start <= day <= period_end for day in (start, end) if day is not None)

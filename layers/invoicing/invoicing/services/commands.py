@@ -22,6 +22,7 @@ class NewLine:
     tax_rate: TaxRate | None = None
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
+    supply_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
 
@@ -34,6 +35,9 @@ class NewInvoice:
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
     days_until_due: int | None = None
     due_date: date | None = None
+    supply_date: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
     description: str | None = None
     footer: str | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from invoicing.domain.credit_note import CreditNote, split_credit
+from invoicing.domain.einvoice import EInvoiceObstacle
 from invoicing.domain.errors import Conflict
 from invoicing.domain.numbering import credit_note_series
 from invoicing.services.commands import NewCreditNote
 from invoicing.services.document_keys import credit_note_key
-from invoicing.services.invoices import DocumentFormat, DocumentLink, document_link
+from invoicing.services.invoices import DocumentFormat, DocumentLink, document_link, why_no_einvoice
 from invoicing.services.numbering import commit_numbered
 from invoicing.services.ports import Clock, Documents, Ids, Page, Retry, UnitOfWork
 
@@ -65,7 +66,12 @@ class CreditNoteService:
     def document_link(self, account_id: str, credit_note_id: str, fmt: DocumentFormat) -> DocumentLink:
         with self.uow:
             note = self.uow.credit_notes.get(account_id, credit_note_id)
-        return document_link(self.documents, lambda kind: credit_note_key(note, kind), fmt)
+        return document_link(self.documents, lambda kind: credit_note_key(note, kind), fmt,
+                             lambda: self._why_no_einvoice(account_id, note.invoice_id))
+
+    def _why_no_einvoice(self, account_id: str, invoice_id: str) -> EInvoiceObstacle | None:
+        with self.uow:
+            return why_no_einvoice(self.uow.invoices.get(account_id, invoice_id))
 
     def get(self, account_id: str, credit_note_id: str) -> CreditNote:
         with self.uow:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from invoicing.domain.einvoice import EInvoiceObstacle, einvoice_obstacle
 from invoicing.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
@@ -56,9 +57,11 @@ class BatchOutcome:
     failed: dict[str, DomainError]
 
 
-def document_link(documents: Documents, keys: Callable[[DocumentFormat], str], fmt: DocumentFormat) -> DocumentLink:
+def document_link(documents: Documents, keys: Callable[[DocumentFormat], str], fmt: DocumentFormat,
+                  why_no_einvoice: Callable[[], EInvoiceObstacle | None]) -> DocumentLink:
     """A link to the stored document, or 'not ready yet': rendering subscribes to the events of the
-    finalizing commit, so it always follows and asking again never queues more work."""
+    finalizing commit, so it always follows and asking again never queues more work. Where no
+    e-invoice can exist, 409 names why (`einvoice_<reason>`, decided in `domain.einvoice`)."""
     key = keys(fmt)
     if documents.exists(key):
         return DocumentLink(format=fmt, url=documents.presigned_url(key, expires_in=LINK_SECONDS),
@@ -66,9 +69,20 @@ def document_link(documents: Documents, keys: Callable[[DocumentFormat], str], f
     if fmt != "pdf" and documents.exists(keys("pdf")):
         # The PDF is written last: rendering finished without this e-invoice (EN 16931 cannot express
         # the document, e.g. a currency with three decimals).
-        raise Conflict("No EN 16931 e-invoice exists for this document; its PDF does.", param="format",
-                       code="einvoice_unavailable")
+        obstacle = why_no_einvoice()
+        if obstacle is None:
+            raise Conflict("No EN 16931 e-invoice exists for this document; its PDF does.", param="format",
+                           code="einvoice_unavailable")
+        raise Conflict(f"No EN 16931 e-invoice exists for this document: {obstacle.message}",
+                       param=obstacle.field, code=obstacle.code)
     return DocumentLink(format=fmt, url=None, expires_in=0, ready=False, retry_after=RENDER_RETRY_AFTER)
+
+
+def why_no_einvoice(invoice: Invoice) -> EInvoiceObstacle | None:
+    """Why a finalized invoice (and so its credit notes) has no e-invoice, from its snapshots."""
+    if invoice.seller_snapshot is None or invoice.customer_snapshot is None:
+        return None
+    return einvoice_obstacle(invoice, invoice.seller_snapshot, invoice.customer_snapshot)
 
 
 def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
@@ -76,7 +90,7 @@ def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
         id=ids.new("il"), description=line.description, quantity=line.quantity,
         unit_amount_decimal=line.unit_amount_decimal, unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate, discounts=line.discounts, charges=line.charges,
-        period_start=line.period_start, period_end=line.period_end,
+        supply_date=line.supply_date, period_start=line.period_start, period_end=line.period_end,
     )
 
 
@@ -103,7 +117,8 @@ class InvoiceService:
                 id=self.ids.new("in"), account_id=account_id, customer_id=customer.id,
                 currency=cmd.currency or customer.currency, tax_behavior=cmd.tax_behavior,
                 collection_method=cmd.collection_method, days_until_due=cmd.days_until_due,
-                due_date=cmd.due_date, description=cmd.description, footer=cmd.footer,
+                due_date=cmd.due_date, supply_date=cmd.supply_date, period_start=cmd.period_start,
+                period_end=cmd.period_end, description=cmd.description, footer=cmd.footer,
                 buyer_reference=cmd.buyer_reference, purchase_order=cmd.purchase_order,
                 lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
@@ -264,4 +279,5 @@ class InvoiceService:
         if invoice.status == "draft":
             raise Conflict("A draft has no documents: finalize the invoice first.", param="status",
                            code="invoice_not_finalized")
-        return document_link(self.documents, lambda kind: invoice_key(invoice, kind), fmt)
+        return document_link(self.documents, lambda kind: invoice_key(invoice, kind), fmt,
+                             lambda: why_no_einvoice(invoice))

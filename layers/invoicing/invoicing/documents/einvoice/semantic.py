@@ -23,6 +23,13 @@ from decimal import Decimal, localcontext
 from typing import Literal
 
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.einvoice import (
+    EInvoiceObstacle,
+    currency_obstacle,
+    party_obstacle,
+    supply_obstacle,
+    vat_category_obstacle,
+)
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.money import exponent, round_minor, to_major
@@ -30,7 +37,6 @@ from invoicing.domain.party import Account, Address, Customer, ElectronicAddress
 from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
 from invoicing.domain.totals import Charge, Discount
 
-MAX_AMOUNT_DECIMALS = 2  # BR-DEC-*: every amount has at most two decimals
 INTRA_COMMUNITY_NOTE = "Intra-community supply: exempt from VAT (Article 138, Council Directive 2006/112/EC)."
 DISCOUNT_REASON_CODE = "95"  # UNCL 5189 "Discount"
 _HUNDRED = Decimal(100)
@@ -60,6 +66,12 @@ class EInvoiceUnsupported(InvalidInput):
     """The invoice cannot be expressed as a valid EN 16931 e-invoice; `param` names the field."""
 
     code = "einvoice_unsupported"
+
+    @classmethod
+    def refuse(cls, obstacle: EInvoiceObstacle | None) -> None:
+        """Raise for what `invoicing.domain.einvoice` found (the one place that decides it)."""
+        if obstacle is not None:
+            raise cls(obstacle.message, param=obstacle.field, code=obstacle.code)
 
 
 # --- the semantic model -----------------------------------------------------------------------------
@@ -255,7 +267,7 @@ def invoice_document(invoice: Invoice) -> Document:
     assert sum(line.net_amount for line in lines) == document_totals.line_net_total
     assert totals.total - prepaid == invoice.amount_due
 
-    period_start, period_end = _document_period(invoice.lines)
+    period_start, period_end = invoice.period_start, invoice.period_end
     categories = {line.vat.code for line in lines} | {b.category.code for b in breakdown}
     seller_party, buyer_party = _parties(seller, customer, categories)
     due_date = invoice.due_date or invoice.issue_date
@@ -274,9 +286,9 @@ def invoice_document(invoice: Invoice) -> Document:
         period_end=period_end,
         seller=seller_party,
         buyer=buyer_party,
-        delivery=_delivery(buyer_party, categories, invoice.issue_date, period_start, period_end),
+        delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
         payment=_payment(invoice, seller),
-        payment_terms=_payment_terms(seller, invoice.issue_date, due_date),
+        payment_terms=_payment_terms(seller, customer.locale, invoice.issue_date, due_date),
         allowances_charges=tuple(allowances_charges),
         vat_breakdown=tuple(breakdown),
         totals=document_totals,
@@ -316,7 +328,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
 
     categories = {line.vat.code for line in lines}
     seller_party, buyer_party = _parties(seller, customer, categories)
-    period_start, period_end = _document_period(invoice.lines)  # what the credited invoice covered
+    period_start, period_end = invoice.period_start, invoice.period_end  # what the credited invoice covered
     if note.type == "pre_payment":
         terms = f"Deducted from the amount due on invoice {note.invoice_number}."
     else:
@@ -336,7 +348,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         period_end=period_end,
         seller=seller_party,
         buyer=buyer_party,
-        delivery=_delivery(buyer_party, categories, invoice.issue_date, period_start, period_end),
+        delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
         payment=None,
         payment_terms=terms,
         allowances_charges=(),
@@ -371,16 +383,9 @@ def vat_category(code: str, percent: Decimal, exemption_reason: str | None) -> V
     """A tax group or line's VAT category with the exemption reason and VATEX code EN 16931 asks of
     it (BR-S/Z/E/AE/G/O/IC-05 and -10)."""
     rate = percent.normalize() if percent else Decimal(0)
+    EInvoiceUnsupported.refuse(vat_category_obstacle(code, rate))
     if code == "S":
-        if rate <= 0:
-            raise EInvoiceUnsupported("A standard-rated (S) line needs a VAT rate above 0 % (BR-S-05); "
-                                      "use the zero-rated tax code for 0 %.", param="lines.tax_rate")
         return VatCategory("S", rate)
-    if code not in ("Z", "E", "AE", "G", "O", "K"):
-        raise EInvoiceUnsupported(f"VAT category {code!r} is not supported in e-invoices.", param="lines.tax_rate")
-    if rate != 0:
-        raise EInvoiceUnsupported(f"VAT category {code} must have a rate of 0 % (BR-{_rule_prefix(code)}-05).",
-                                  param="lines.tax_rate")
     reason = _text(exemption_reason)
     if code == "Z":  # BR-Z-10: no exemption reason
         return VatCategory("Z", rate)
@@ -444,8 +449,9 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         price_base_quantity=base_quantity,
         vat=vat,
         allowances_charges=adjustments,
-        period_start=line.period_start,
-        period_end=line.period_end,
+        # BG-26 as given: the line's period, or its date of supply as a period of that one day.
+        period_start=line.period_start or line.supply_date,
+        period_end=line.period_end or line.supply_date,
     )
 
 
@@ -478,30 +484,16 @@ def _price_for_amount(amount: int, quantity: Decimal, decimals: int) -> tuple[De
     return _price(total if quantity > 0 else -total, decimals), abs(quantity)
 
 
-def _document_period(lines: Sequence[InvoiceLine]) -> tuple[date | None, date | None]:
-    """BG-14 spanning the lines' periods (BG-26), so that each lies within it (PEPPOL-EN16931-R110/R111)."""
-    starts = [line.period_start for line in lines if line.period_start]
-    ends = [line.period_end for line in lines if line.period_end]
-    start, end = (min(starts) if starts else None), (max(ends) if ends else None)
-    if start and end and end < start:  # lines with only a start or only an end that do not overlap
-        return None, None
-    return start, end
-
-
 def _delivery(
-    buyer: Party, categories: set[str], supplied: date, start: date | None, end: date | None
+    buyer: Party, categories: set[str], supplied: date | None, start: date | None, end: date | None
 ) -> Delivery | None:
     """When (BT-72) and, for an intra-community supply, where (BG-15, BR-IC-12: the buyer's address)
-    the supply was made.
-
-    An invoice that names no date of supply supplies on its issue date (Directive 2006/112/EC,
-    Article 226(7)), so without an invoicing period the delivery date is the invoice's issue date;
-    with one, the period says it and no date is invented (BR-IC-11 accepts either).
-    """
-    date_of_supply = supplied if start is None and end is None else None
+    the supply was made. The date is the invoice's own `supply_date`, never assumed from the issue
+    date; an intra-community supply states its date or period (BR-IC-11)."""
+    EInvoiceUnsupported.refuse(supply_obstacle(categories, supplied, start, end))
     if "K" in categories:
-        return Delivery(address=buyer.address, date=date_of_supply)
-    return Delivery(address=None, date=date_of_supply) if date_of_supply else None
+        return Delivery(address=buyer.address, date=supplied)
+    return Delivery(address=None, date=supplied) if supplied else None
 
 
 def _reason(adjustment: Discount | Charge) -> str:
@@ -523,33 +515,15 @@ def _reasons(adjustments: Iterable[Discount | Charge], default: str) -> str:
 
 def _parties(seller: Account, customer: Customer, categories: set[str]) -> tuple[Party, Party]:
     """Seller and buyer with the identifiers the VAT categories on the document require."""
-    if seller.address is None:
-        raise EInvoiceUnsupported("The account needs an address for an e-invoice (BR-08).", param="account.address")
-    if customer.address is None:
-        raise EInvoiceUnsupported(f"Customer {customer.id} needs an address for an e-invoice (BR-10).",
-                                  param="customer.address")
+    EInvoiceUnsupported.refuse(party_obstacle(seller, customer, categories))
+    assert seller.address is not None and customer.address is not None  # party_obstacle refuses without
     seller_vat = _vat_id(seller.tax_ids, seller.country)
     buyer_vat = _vat_id(customer.tax_ids, customer.country)
     tax_registration = next((t.value for t in seller.tax_ids if t.type not in _VAT_ID_PREFIXES), None)
     legal_id = _text(seller.legal_registration_id)
 
     if "O" in categories:
-        if len(categories) > 1:  # BR-O-11 .. BR-O-14
-            raise EInvoiceUnsupported("An invoice not subject to VAT (category O) cannot also carry other VAT "
-                                      "categories (BR-O-11).", param="lines.tax_rate")
         seller_vat = buyer_vat = None  # BR-O-02: no VAT identifiers at all
-        if legal_id is None:
-            raise EInvoiceUnsupported("An invoice not subject to VAT names no VAT number, so the account needs "
-                                      "its legal registration id (BR-CO-26).", param="account.legal_registration_id")
-    elif seller_vat is None and (tax_registration is None or legal_id is None or categories & {"G", "K"}):
-        # BR-S/Z/E/AE-02 accept a tax registration id (BT-32) instead, BR-G/IC-02 only the VAT id, and
-        # without a VAT id BR-CO-26 wants the legal registration id (BT-30).
-        raise EInvoiceUnsupported("The account needs a VAT number (eu_vat, gb_vat, no_vat or ch_vat) for an "
-                                  "e-invoice (BR-S-02, BR-CO-26).", param="account.tax_ids")
-    if categories & {"AE", "K"} and buyer_vat is None:
-        rule = "BR-AE-02" if "AE" in categories else "BR-IC-02"
-        raise EInvoiceUnsupported(f"Customer {customer.id} needs a VAT number for a reverse-charge or "
-                                  f"intra-community invoice ({rule}).", param="customer.tax_ids")
 
     return (
         Party(
@@ -650,8 +624,9 @@ def _payment(invoice: Invoice, seller: Account) -> PaymentInstructions:
     )
 
 
-def _payment_terms(seller: Account, issue_date: date, due_date: date) -> str:
-    terms = _text(seller.payment_terms)
+def _payment_terms(seller: Account, locale: str, issue_date: date, due_date: date) -> str:
+    """BT-20: the seller's terms in the customer's language (as the PDF prints them), else the net days."""
+    terms = _text(seller.text("payment_terms", locale))
     if terms:
         return terms
     days = (due_date - issue_date).days
@@ -662,12 +637,7 @@ def _payment_terms(seller: Account, issue_date: date, due_date: date) -> str:
 
 
 def _supported_currency(currency: str) -> str:
-    if exponent(currency) > MAX_AMOUNT_DECIMALS:
-        raise EInvoiceUnsupported(
-            f"{currency} has {exponent(currency)} decimals, and EN 16931 allows at most {MAX_AMOUNT_DECIMALS} "
-            "in an amount (BR-DEC-*): no e-invoice can state these amounts exactly.",
-            param="currency",
-        )
+    EInvoiceUnsupported.refuse(currency_obstacle(currency))
     return currency
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel import Locale
 from markupsafe import Markup
+from stdnum.se import orgnr as stdnum_orgnr
 
 from invoicing.documents.formatting import (
     exemption_note,
@@ -26,6 +27,7 @@ from invoicing.documents.formatting import (
     format_money,
     format_payment_reference,
     format_percent,
+    format_period,
     format_quantity,
     format_unit,
     format_unit_price,
@@ -106,6 +108,9 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
 
     facts = [(words["invoice_number"], invoice.number), (words["issue_date"], fmt.date(invoice.issue_date)),
              (words["due_date"], fmt.date(due_date))]
+    supplied = _supply(invoice.supply_date, invoice.period_start, invoice.period_end, fmt, words)
+    if supplied:
+        facts.append(supplied)
     if invoice.buyer_reference:
         facts.append((words["your_reference"], invoice.buyer_reference))
     if invoice.purchase_order:
@@ -155,7 +160,8 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         row(words["amount_remaining"], fmt.money(invoice.amount_remaining), "total")
 
     days = (due_date - invoice.issue_date).days
-    terms = seller.payment_terms or (words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
+    terms = seller.text("payment_terms", customer.locale) or (
+        words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
     payment_details = []
     if invoice.payment_reference:
         # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
@@ -169,13 +175,14 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     tax_groups = [_tax_group_view(g.category, g.percent, g.name, g.taxable_amount, g.tax_amount, fmt, words)
                   for g in groups]
     return {
-        **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or ""),
+        **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or "",
+                          footer=invoice.footer or seller.text("footer", customer.locale)),
         "line_columns": _line_columns(lines),
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
         "facts": facts,
         "headline": headline,
         "stamp": stamp,
-        "message": seller.branding.message,
+        "message": seller.text("message", customer.locale),
         "memo": invoice.description,
         "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
         "lines": lines,
@@ -185,7 +192,7 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "payment_terms": terms,
         "payment_details": payment_details,
         "payment_qr": payment_qr_uri(invoice, seller),
-        "footer_notes": [invoice.footer] if invoice.footer else [],
+        "footer_notes": [],
     }
 
 
@@ -219,7 +226,8 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
     return {
         "amount_column": _WIDE_CREDIT_COLUMN if _column_percent(widest, _TEXT_PT) > _CREDIT_COLUMN else None,
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
-        **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number),
+        **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number,
+                          footer=seller.text("footer", customer.locale)),
         "facts": facts,
         "headline": None,
         "stamp": None,
@@ -235,19 +243,23 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
 
 
 def _common_context(
-    seller: Account, customer: Customer, locale: Locale, words: dict[str, str], heading: str, number: str
+    seller: Account, customer: Customer, locale: Locale, words: dict[str, str], heading: str, number: str,
+    *, footer: str | None,
 ) -> dict[str, Any]:
+    """What every document shows of its parties; `footer` (the seller's text in the customer's
+    language, or the invoice's own) replaces the page footer's name, address and IDs."""
     contact = [c for c in (seller.email, seller.phone) if c]
     before, _, rest = words["page"].partition("{page}")
     between, _, after = rest.partition("{pages}")
     seller_vat = _tax_ids(seller.tax_ids, words)
-    if seller.branding.footer:
-        page_footer = [seller.branding.footer]
+    registration = _registration(seller, words, locale)
+    if footer:
+        page_footer = [footer]
     else:
         page_footer = [seller.name]
         if seller.address:
             page_footer.append(", ".join(_address_lines(seller.address, locale, with_country=False)))
-        page_footer += [f"{label} {value}" for label, value in seller_vat[:1]]
+        page_footer += [f"{label} {value}" for label, value in [*seller_vat[:1], *registration]]
         page_footer += [c for c in (seller.website,) if c]
     return {
         "lang": locale.language,
@@ -262,7 +274,7 @@ def _common_context(
         "seller": {
             "name": seller.name,
             "address": _address_lines(seller.address, locale),
-            "tax_ids": seller_vat,
+            "tax_ids": [*seller_vat, *registration],
             "contact": [c for c in (seller.email, seller.phone, seller.website) if c],
         },
         "buyer": {
@@ -283,11 +295,7 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
     shown = amounts.adjusted_amount if inclusive else amounts.net_amount
     unit = format_unit(line.unit_code, fmt.locale)
     quantity = format_quantity(line.quantity, fmt.locale)
-    period = None
-    if line.period_start and line.period_end:
-        period = f"{fmt.date(line.period_start)} – {fmt.date(line.period_end)}"
-    elif line.period_start:
-        period = fmt.date(line.period_start)
+    supplied = _supply(line.supply_date, line.period_start, line.period_end, fmt, words)
     # Discounts and charges print under the description, each as the totals computed it on the line.
     discounts = [f"{label}: {fmt.minus(part)}" for label, part in _itemized(
         line.discounts, amounts.discount_amounts, amounts.discount_amount,
@@ -297,7 +305,8 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         lambda c: _charge_label(c, fmt, words["line_charge"]), words["line_charge"])]
     return {
         "description": line.description,
-        "period": period,
+        "period_label": supplied[0] if supplied else None,
+        "period": supplied[1] if supplied else None,
         "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
         "tax_rate": fmt.percent(line.tax.percent) if line.tax is not None else "",
@@ -394,10 +403,38 @@ def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list
                      lambda c: _charge_label(c, fmt, words["charge"]), words["charge"])
 
 
+def _supply(supply_date: date | None, start: date | None, end: date | None, fmt: _Fmt,
+            words: dict[str, str]) -> tuple[str, str] | None:
+    """The date of supply or the service period, as given (Art. 226(7) of the VAT Directive)."""
+    if supply_date:
+        return words["supply_date"], fmt.date(supply_date)
+    if start and end:
+        return words["period"], format_period(start, end, fmt.locale)
+    if start or end:
+        return words["period"], fmt.date(start or end)  # type: ignore[arg-type]
+    return None
+
+
 def _discount_label(discount: Discount, fmt: _Fmt, word: str) -> str:
-    details = [d for d in (discount.description,
-                           fmt.percent(discount.percent_off) if discount.percent_off is not None else None) if d]
+    """`Rabatt (Ramavtal, 10 %)`, `Rabatt (10 %)`; what the description already says is not said
+    again: `Stamkundsrabatt (10 %)`, and `Rabatt 5 %` for a 5 % discount described so."""
+    description = (discount.description or "").strip()
+    percent = discount.percent_off
+    details = [description] if description else []
+    if percent is not None and not _mentions_percent(description, percent):
+        details.append(fmt.percent(percent))
+    if description and word.casefold() in description.casefold():
+        head, *rest = details
+        return f"{head} ({', '.join(rest)})" if rest else head
     return f"{word} ({', '.join(details)})" if details else word
+
+
+def _mentions_percent(text: str, percent: Decimal | None) -> bool:
+    if percent is None:
+        return False
+    number = format(percent.normalize(), "f")
+    spellings = {number, number.replace(".", ",")}
+    return any(re.search(rf"(?<![\d.,]){re.escape(n)}\s*%", text) for n in spellings)
 
 
 def _charge_label(charge: Charge, fmt: _Fmt, word: str) -> str:
@@ -429,6 +466,20 @@ def _exemption_notes(reasons: list[str | None], locale: Locale) -> list[str]:
 
 def _tax_ids(tax_ids: list[TaxId], words: dict[str, str]) -> list[tuple[str, str]]:
     return [(_NOT_VAT_LABELS.get(t.type, words["vat_id"]), t.value) for t in tax_ids]
+
+
+def _registration(seller: Account, words: dict[str, str], locale: Locale) -> list[tuple[str, str]]:
+    """The company registration number (BT-30) under the reader's word for it: a German reader
+    sees a German company's Handelsregister-Nr. and another country's Org.-Nr."""
+    value = (seller.legal_registration_id or "").strip()
+    if not value:
+        return []
+    label = words["registration_id"]
+    if locale.language == "de" and seller.country == "DE":
+        label = words["commercial_register_id"]
+    if seller.country == "SE" and stdnum_orgnr.is_valid(value):
+        value = stdnum_orgnr.format(value)  # 556703-7485, as Swedes write it
+    return [(label, value)]
 
 
 def _address_lines(address: Address | None, locale: Locale, *, with_country: bool = True) -> list[str]:
