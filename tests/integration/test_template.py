@@ -207,3 +207,14 @@ def test_the_web_acl_rate_limits_per_api_key_and_per_address_on_the_api_stage(re
     association = resources["ApiWebAclAssociation"]["Properties"]
     assert "${Api.Stage}" in association["ResourceArn"]["Fn::Sub"]
     assert resources["ApiWebAcl"]["Condition"] == resources["ApiWebAclAssociation"]["Condition"]
+
+
+def test_idempotency_records_expire_and_are_encrypted(resources: dict[str, Any]) -> None:
+    import boto3
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    table = resources["IdempotencyTable"]["Properties"]
+    # api/idempotency.py keeps Powertools' expiry attribute: the table's TTL must be on that one.
+    layer = DynamoDBPersistenceLayer(table_name="t", boto3_client=boto3.client("dynamodb", region_name="eu-west-1"))
+    assert table["TimeToLiveSpecification"] == {"AttributeName": layer.expiry_attr, "Enabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
