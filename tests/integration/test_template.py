@@ -218,3 +218,15 @@ def test_idempotency_records_expire_and_are_encrypted(resources: dict[str, Any])
     layer = DynamoDBPersistenceLayer(table_name="t", boto3_client=boto3.client("dynamodb", region_name="eu-west-1"))
     assert table["TimeToLiveSpecification"] == {"AttributeName": layer.expiry_attr, "Enabled": True}
     assert table["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_both_rate_limits_answer_429_in_the_apis_error_format(resources: dict[str, Any]) -> None:
+    import json
+
+    waf_body = json.loads(resources["ApiWebAcl"]["Properties"]["CustomResponseBodies"]["rate_limited"]["Content"])
+    throttled = resources["Api"]["Properties"]["GatewayResponses"]["THROTTLED"]
+    stage_body = json.loads(throttled["ResponseTemplates"]["application/json"])
+    assert throttled["StatusCode"] == 429
+    for body in (waf_body, stage_body):
+        assert set(body["error"]) == {"type", "code", "message", "param"}
+        assert (body["error"]["type"], body["error"]["code"]) == ("rate_limit_error", "rate_limited")
