@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # pip's notes about this machine's extra package folders are noise; real errors still show and fail.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: setup apt demo dev test test-unit lint build bench clean validate-einvoice pdf-fonts pdf-layer-check
+.PHONY: setup apt demo dev test test-unit lint checkov build bench clean validate-einvoice pdf-fonts pdf-layer-check
 .PHONY: test-weasyprint-latest golden
 
 setup: $(VENV)/.installed apt
@@ -54,11 +54,25 @@ lint: setup .venv-sam/.installed
 	@$(BIN)/mypy
 	@$(BIN)/cfn-lint template.yaml
 	@SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} .venv-sam/bin/sam validate --lint
+	@$(MAKE) --no-print-directory checkov
 
 # The SAM CLI pins its own boto3 and friends: it lives in a venv of its own.
 .venv-sam/.installed:
 	@PYENV_VERSION=3.13.0 $(PYTHON) -m venv .venv-sam
 	@.venv-sam/bin/pip install -q aws-sam-cli==1.170.0 $(QUIET_PIP)
+	@touch $@
+
+# checkov's security checks on template.yaml: it passes, and every skip is justified beside its resource
+# (`Metadata: checkov: skip:`). Not in `make test`: installing it takes about two minutes.
+# --skip-download: no call to checkov's platform (its guidelines are only links in the output).
+CHECKOV_VERSION := 3.3.30
+checkov: .venv-checkov/.installed-$(CHECKOV_VERSION)
+	@.venv-checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+
+# checkov pins its own boto3, pydantic and friends: a venv of its own, like the SAM CLI's.
+.venv-checkov/.installed-$(CHECKOV_VERSION):
+	@rm -rf .venv-checkov && PYENV_VERSION=3.13.0 $(PYTHON) -m venv .venv-checkov
+	@.venv-checkov/bin/pip install -q checkov==$(CHECKOV_VERSION) $(QUIET_PIP)
 	@touch $@
 
 # Validates UBL / CII XML or a Factur-X PDF by the XSDs and the official CEN / Factur-X rules.
@@ -108,4 +122,4 @@ golden: setup
 	@UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/documents/test_golden_pages.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .aws-sam
+	rm -rf $(VENV) .venv-checkov out .pytest_cache .hypothesis .aws-sam

@@ -257,7 +257,7 @@ class ApiGateway:
     ) -> None:
         self.routes = routes
         self._invoke = invoke
-        self.authorizers = Authorizers(invoke)
+        self.authorizers = Authorizers(invoke, now=lambda: now().timestamp())
         self._region = region
         self._account_id = account_id
         self._now = now

@@ -5,7 +5,9 @@ API Gateway answers 401 when the identity source is missing or the authorizer ra
 when the authorizer fails or returns something malformed. An allowed call carries the returned
 `context` (values as strings) and `principalId` into `requestContext.authorizer`. Results are cached
 per identity for `ReauthorizeEvery` seconds (300 by default), and a cached policy is evaluated
-against each new method ARN, as API Gateway does.
+against each new method ARN, as API Gateway does. The cache keeps time on the runtime's clock, so
+advancing the clock past `ReauthorizeEvery` expires it, as the same wait would on AWS (a revoked key
+is accepted from the cache until then, and refused after).
 """
 
 from __future__ import annotations
@@ -87,8 +89,9 @@ class AuthorizerConfigError(Exception):
 class Authorizers:
     """Runs authorizer functions for the API emulator, with API Gateway's per-identity cache."""
 
-    def __init__(self, invoke: Callable[[str, Any], Any]) -> None:
+    def __init__(self, invoke: Callable[[str, Any], Any], now: Callable[[], float] = time.monotonic) -> None:
         self._invoke = invoke
+        self._now = now  # seconds
         self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
@@ -161,14 +164,14 @@ class Authorizers:
             return None
         with self._lock:
             entry = self._cache.get((spec.name, identity))
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self._now():
             return None
         return entry[1]
 
     def _store(self, spec: AuthorizerSpec, identity: tuple[str, ...], response: Any) -> None:
         if self._cacheable(spec) and isinstance(response, dict):
             with self._lock:
-                self._cache[(spec.name, identity)] = (time.monotonic() + spec.ttl_seconds, response)
+                self._cache[(spec.name, identity)] = (self._now() + spec.ttl_seconds, response)
 
     @staticmethod
     def _cacheable(spec: AuthorizerSpec) -> bool:

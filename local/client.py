@@ -59,8 +59,9 @@ class ApiClient:
 
 
 def bootstrap_account(stack: Any, name: str) -> str:
-    """Create a seller account and its first API key in the stack's table; returns the key."""
+    """Create a seller account and its first API key (a local one: `sk_test_`) in the stack's table;
+    returns the key."""
     from invoicing.onboarding import create_account_with_key
 
     table = stack.resources.name("InvoicingTable")
-    return create_account_with_key(stack.boto3_client("dynamodb"), table, name=name)[1]
+    return create_account_with_key(stack.boto3_client("dynamodb"), table, name=name, mode="test")[1]

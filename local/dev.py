@@ -18,11 +18,12 @@ LOCAL_ACCOUNT_NAME = "Local developer"
 
 
 def create_local_api_key(stack: LocalRuntime) -> str:
-    """A seller account and its API key, made the way a deployer makes the first one."""
+    """A seller account and its API key, made the way a deployer makes the first one (a local key:
+    `sk_test_`, never a live one)."""
     from invoicing.onboarding import create_account_with_key
 
     client, table = stack.boto3_client("dynamodb"), stack.resources.name("InvoicingTable")
-    _, key = create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME)
+    _, key = create_account_with_key(client, table, name=LOCAL_ACCOUNT_NAME, mode="test")
     return key
 
 

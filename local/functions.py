@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from local.environ import EnvironPatch, FunctionEnvironments
-from local.intrinsics import TemplateError
+from local.intrinsics import NO_VALUE, TemplateError
 from local.template import StackTemplate
 
 FUNCTION_TYPES = ("AWS::Serverless::Function",)
@@ -120,7 +120,8 @@ def _layer_paths(stack: StackTemplate, layers: list[Any]) -> tuple[Path, ...]:
 
 
 def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    """An optional number; absent, or `!Ref AWS::NoValue` (e.g. the false branch of an `!If`), is None."""
+    return None if value is None or value is NO_VALUE else int(value)
 
 
 def _env_text(value: Any) -> str:

@@ -26,7 +26,7 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     assert shutil.which("curl"), "the walkthrough needs curl"
     key = bootstrap_account(stack, "README reader")
     host = stack.api_url.removeprefix("http://")
-    script = walkthrough().replace("export KEY=sk_live_...", f"export KEY={key}").replace("localhost:3000", host)
+    script = walkthrough().replace("export KEY=sk_test_...", f"export KEY={key}").replace("localhost:3000", host)
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]

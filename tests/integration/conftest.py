@@ -36,7 +36,9 @@ class HandlerStack:
         self.published: list[dict[str, Any]] = []  # every event the relay put on the bus
         from invoicing.onboarding import create_account_with_key
 
-        account, self.api_key = create_account_with_key(self.dynamodb, tables["InvoicingTable"], name="Test Seller AB")
+        account, self.api_key = create_account_with_key(
+            self.dynamodb, tables["InvoicingTable"], name="Test Seller AB", mode="test"
+        )
         self.account_id = account.id
 
     def call(self, method: str, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:

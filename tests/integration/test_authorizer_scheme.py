@@ -72,5 +72,5 @@ def test_the_presented_key_is_in_no_log_line(stack: HandlerStack, logged: Record
 
     assert "api key refused" in logged.text()  # the capture works: the refusals were logged
     everything = logged.text() + caplog.text + "\n".join(repr(r.__dict__) for r in caplog.records)
-    for secret in (stack.api_key, stack.api_key.removeprefix("sk_live_"), wrong_key):
+    for secret in (stack.api_key, stack.api_key.removeprefix("sk_test_"), wrong_key):
         assert secret not in everything

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from typing import Any
 
 import pytest
 
-from invoicing.adapters.api_keys import create_api_key, main, resolve_api_key
+from invoicing.adapters.api_keys import create_api_key, main, resolve_api_key, revoke_api_key
 
 
 def stored_items(dynamodb: Any, table: str) -> list[dict[str, Any]]:
@@ -61,3 +62,40 @@ def test_the_cli_prints_a_working_key_once(dynamodb: Any, table: str, capsys: py
     printed = capsys.readouterr().out.strip()
     assert printed.startswith("sk_live_")
     assert resolve_api_key(dynamodb, table, printed) == "acct_cli"
+
+
+def test_test_keys_are_sk_test_and_resolve_like_live_ones(dynamodb: Any, table: str) -> None:
+    live, test = create_api_key(dynamodb, table, "acct_1"), create_api_key(dynamodb, table, "acct_2", mode="test")
+    assert live.startswith("sk_live_") and test.startswith("sk_test_") and len(test) == len("sk_test_") + 43
+    assert (resolve_api_key(dynamodb, table, live), resolve_api_key(dynamodb, table, test)) == ("acct_1", "acct_2")
+    # The prefix is part of the key: the same secret under the other prefix is another (unknown) key.
+    assert resolve_api_key(dynamodb, table, "sk_live_" + test.removeprefix("sk_test_")) is None
+    with pytest.raises(ValueError, match="mode"):
+        create_api_key(dynamodb, table, "acct_1", mode="prod")
+
+
+def test_a_revoked_key_resolves_to_nobody(dynamodb: Any, table: str) -> None:
+    key, other = create_api_key(dynamodb, table, "acct_1"), create_api_key(dynamodb, table, "acct_1")
+    assert revoke_api_key(dynamodb, table, key) is True
+    assert resolve_api_key(dynamodb, table, key) is None
+    assert resolve_api_key(dynamodb, table, other) == "acct_1"  # the account's other keys keep working
+    assert revoke_api_key(dynamodb, table, key) is False
+    with pytest.raises(ValueError, match="not an API key"):
+        revoke_api_key(dynamodb, table, "Bearer " + other)
+
+
+def test_the_cli_makes_test_keys_and_revokes_a_key_read_from_stdin(
+    dynamodb: Any, table: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    region = ["--region", "eu-west-1"]
+    assert main(["create", "--table", table, "--account-id", "acct_cli", "--mode", "test", *region]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("sk_test_") and resolve_api_key(dynamodb, table, key) == "acct_cli"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(key + "\n"))
+    assert main(["revoke", "--table", table, *region]) == 0
+    assert capsys.readouterr().out == "revoked\n"
+    assert resolve_api_key(dynamodb, table, key) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO(key + "\n"))
+    assert main(["revoke", "--table", table, *region]) == 1
+    assert key not in capsys.readouterr().out
