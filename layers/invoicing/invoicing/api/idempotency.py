@@ -90,7 +90,7 @@ def _remembered(response: dict[str, Any]) -> dict[str, Any]:
     body = response.get("body") or ""
     obj = _object(body) if not response.get("isBase64Encoded") else None
     if obj is not None:
-        return {"statusCode": response["statusCode"], "object": obj[0], "id": obj[1], "sha256": _digest(body)}
+        return {"statusCode": int(response["statusCode"]), "object": obj[0], "id": obj[1], "sha256": _digest(body)}
     return _packed(response)
 
 
