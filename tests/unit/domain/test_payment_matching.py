@@ -22,6 +22,7 @@ from invoicing.domain.payment_matching import (
     SUBSET_LIMIT,
     IncomingPayment,
     OpenInvoice,
+    OpenInvoices,
     match_payment,
     normalized_name,
     references_in,
@@ -120,6 +121,12 @@ def test_a_number_with_another_amount_is_only_suggested() -> None:
     assert decision.status == "unmatched"
     assert decision.suggestions[0].invoice_id == "inv_6"
     assert "invoice number in the text" in decision.suggestions[0].reasons
+
+
+def test_numbers_whose_prefix_ends_in_digits_are_found_written_together() -> None:
+    numbered = invoice(42, 3_000).model_copy(update={"number": "2026-000042"})
+    decision = match_payment(payment(3_000, remittance_text="faktura 2026000042"), OpenInvoices([numbered]))
+    assert (decision.rule, applied(decision)) == ("invoice_number", {"inv_42": 3_000})
 
 
 def test_a_longer_number_does_not_name_a_shorter_one() -> None:

@@ -29,7 +29,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -46,6 +47,7 @@ from invoicing.domain.payment_reference import is_valid_ocr
 # whole (the sum of all) or by a person.
 SUBSET_LIMIT = 16
 SUGGESTIONS = 5
+NAME_SIMILARITY = 0.6  # difflib ratio from which a payer's name is "like" a customer's
 
 Rule = Literal["provider_invoice", "reference", "invoice_number", "customer_total", "customer_subset"]
 
@@ -125,39 +127,77 @@ class MatchDecision(_Model):
         return Allocation(applications=self.applications, credit=self.credit)
 
 
-def match_payment(payment: IncomingPayment, open_invoices: Sequence[OpenInvoice],
+class OpenInvoices:
+    """The account's open invoices, indexed once for matching many payments (a statement's
+    entries): by reference, by the digits their numbers end in, by customer, by amount."""
+
+    def __init__(self, invoices: Iterable[OpenInvoice]) -> None:
+        self.all = sorted(invoices, key=_oldest_first)
+        self.by_reference: dict[str, list[OpenInvoice]] = defaultdict(list)
+        self.by_sequence: dict[str, list[OpenInvoice]] = defaultdict(list)
+        self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)
+        self.by_amount: dict[tuple[str, int], list[OpenInvoice]] = defaultdict(list)
+        self.customer_names: dict[str, set[str]] = defaultdict(set)  # normalized name -> customer ids
+        self.name_tokens: dict[str, set[str]] = defaultdict(set)  # a word of 3+ letters -> normalized names
+        for invoice in self.all:
+            for reference in {invoice.payment_reference, invoice.ocr_reference} - {None}:
+                self.by_reference[_compact(str(reference))].append(invoice)
+            self.by_sequence[_sequence(invoice.number)].append(invoice)
+            self.by_customer[invoice.customer_id].append(invoice)
+            self.by_amount[(invoice.currency, invoice.amount_remaining)].append(invoice)
+            name = normalized_name(invoice.customer_name)
+            self.customer_names[name].add(invoice.customer_id)
+            for token in _tokens(name):
+                self.name_tokens[token].add(name)
+        self.sequence_lengths = sorted({len(k) for k in self.by_sequence}, reverse=True)
+
+    def named_in(self, text: str | None) -> list[OpenInvoice]:
+        """The invoices whose numbers `text` names (see `_names`), oldest first."""
+        if not text:
+            return []
+        found: dict[str, OpenInvoice] = {}
+        for run in re.findall(r"\d+", text):
+            for length in self.sequence_lengths:
+                for invoice in self.by_sequence.get(run[-length:], ()) if len(run) >= length else ():
+                    if invoice.id not in found and _names(text, invoice.number):
+                        found[invoice.id] = invoice
+        return sorted(found.values(), key=_oldest_first)
+
+
+def match_payment(payment: IncomingPayment, open_invoices: OpenInvoices | Sequence[OpenInvoice],
                   known_ibans: Mapping[str, str] | None = None) -> MatchDecision:
-    """Decide what `payment` pays among the account's `open_invoices`. `known_ibans` maps an IBAN
-    a customer paid from before to that customer's id."""
-    invoices = sorted(open_invoices, key=_oldest_first)
-    same_currency = [i for i in invoices if i.currency == payment.currency]
+    """Decide what `payment` pays among the account's `open_invoices` (an `OpenInvoices` index
+    when matching many payments). `known_ibans` maps an IBAN a customer paid from before to that
+    customer's id."""
+    index = open_invoices if isinstance(open_invoices, OpenInvoices) else OpenInvoices(open_invoices)
+    ibans = known_ibans or {}
+    currency = payment.currency
 
     if payment.invoice_id is not None:
-        named = [i for i in same_currency if i.id == payment.invoice_id]
+        named = [i for i in index.all if i.id == payment.invoice_id and i.currency == currency]
         if named:
             return _matched(payment, "provider_invoice", named)
 
-    referenced = _by_reference(payment, invoices)
-    if len(referenced) == 1 and referenced[0].currency == payment.currency:
+    referenced = _by_reference(payment, index)
+    if len(referenced) == 1 and referenced[0].currency == currency:
         return _matched(payment, "reference", referenced)
 
-    numbered = [i for i in same_currency if _names(payment.remittance_text, i.number)]
+    numbered = [i for i in index.named_in(payment.remittance_text) if i.currency == currency]
     if numbered:
         group = _exact_group(payment.amount, numbered)
         if group is not None:
             return _matched(payment, "invoice_number", group)
 
-    customer_id = _payer(payment, invoices, known_ibans or {})
+    customer_id = _payer(payment, index, ibans)
     if customer_id is not None:
-        theirs = [i for i in same_currency if i.customer_id == customer_id]
-        if theirs and sum(i.amount_remaining for i in theirs) == payment.amount:
-            return _matched(payment, "customer_total", theirs)
+        theirs = [i for i in index.by_customer.get(customer_id, ()) if i.currency == currency]
         group = _exact_group(payment.amount, theirs)
         if group is not None:
-            return _matched(payment, "customer_subset", group)
+            rule: Rule = "customer_total" if len(group) == len(theirs) else "customer_subset"
+            return _matched(payment, rule, group)
 
     return MatchDecision(payment_key=payment.key, status="unmatched",
-                         suggestions=suggest(payment, invoices, known_ibans or {}, customer_id))
+                         suggestions=suggest(payment, index, ibans, customer_id))
 
 
 def _matched(payment: IncomingPayment, rule: Rule, invoices: Sequence[OpenInvoice]) -> MatchDecision:
@@ -193,13 +233,18 @@ def references_in(payment: IncomingPayment) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _by_reference(payment: IncomingPayment, invoices: Sequence[OpenInvoice]) -> list[OpenInvoice]:
+def _by_reference(payment: IncomingPayment, index: OpenInvoices) -> list[OpenInvoice]:
     for reference in references_in(payment):
-        hits = [i for i in invoices
-                if reference in (_compact(i.payment_reference or "-"), _compact(i.ocr_reference or "-"))]
+        hits = index.by_reference.get(reference)
         if hits:
-            return hits
+            return list(hits)
     return []
+
+
+def _sequence(number: str) -> str:
+    """The digits a number ends in (its sequence: numbers are `{prefix}-{seq}`)."""
+    match = re.search(r"\d+$", number)
+    return match.group(0) if match else number.upper()
 
 
 def _names(text: str | None, number: str) -> bool:
@@ -246,26 +291,52 @@ def normalized_name(name: str | None) -> str:
     return " ".join(letters.split())
 
 
-def _payer(payment: IncomingPayment, invoices: Sequence[OpenInvoice], known_ibans: Mapping[str, str]) -> str | None:
+def _tokens(name: str) -> set[str]:
+    return {word for word in name.split() if len(word) >= 3}
+
+
+def _payer(payment: IncomingPayment, index: OpenInvoices, known_ibans: Mapping[str, str]) -> str | None:
     """The customer who paid: by an IBAN it paid from before, else by its exact (normalized) name
     when only one customer with open invoices has it."""
     if payment.payer_iban and payment.payer_iban in known_ibans:
         return known_ibans[payment.payer_iban]
     name = normalized_name(payment.payer_name)
-    if not name:
-        return None
-    customers = {i.customer_id for i in invoices if normalized_name(i.customer_name) == name}
-    return customers.pop() if len(customers) == 1 else None
+    customers = index.customer_names.get(name, set()) if name else set()
+    return next(iter(customers)) if len(customers) == 1 else None
 
 
-def suggest(payment: IncomingPayment, invoices: Sequence[OpenInvoice], known_ibans: Mapping[str, str],
-            customer_id: str | None = None) -> tuple[Suggestion, ...]:
-    """Open invoices ranked for a person: why each might be what this payment pays."""
+def suggest(payment: IncomingPayment, open_invoices: OpenInvoices | Sequence[OpenInvoice],
+            known_ibans: Mapping[str, str], customer_id: str | None = None) -> tuple[Suggestion, ...]:
+    """Open invoices ranked for a person: why each might be what this payment pays. Candidates are
+    the invoices with the payment's amount, its references, the numbers in its text, and those of
+    customers it may be (known IBAN, similar name); each is scored on all the evidence."""
+    index = open_invoices if isinstance(open_invoices, OpenInvoices) else OpenInvoices(open_invoices)
     name = normalized_name(payment.payer_name)
     iban_customer = known_ibans.get(payment.payer_iban or "")
     references = set(references_in(payment))
+    similar = {}
+    if name:
+        # As difflib.get_close_matches does: the payer's name cached as the second sequence, and the
+        # cheap upper bounds first.
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(name)
+        # Only names that share a word with the payer's are compared.
+        for other in sorted(set().union(*(index.name_tokens.get(t, set()) for t in _tokens(name)))):
+            customers = index.customer_names[other]
+            matcher.set_seq1(other)
+            if (matcher.real_quick_ratio() >= NAME_SIMILARITY and matcher.quick_ratio() >= NAME_SIMILARITY
+                    and (ratio := matcher.ratio()) >= NAME_SIMILARITY):
+                similar.update(dict.fromkeys(customers, ratio))
+    named = index.named_in(payment.remittance_text)
+    numbered = {i.id for i in named}
+    candidates: dict[str, OpenInvoice] = {}
+    for group in (index.by_amount.get((payment.currency, payment.amount), ()),
+                  *(index.by_reference.get(r, ()) for r in references),
+                  named,
+                  *(index.by_customer.get(c, ()) for c in {iban_customer, customer_id, *similar} if c)):
+        candidates.update((i.id, i) for i in group)
     ranked = []
-    for invoice in invoices:
+    for invoice in candidates.values():
         score, reasons = 0, []
         if invoice.currency != payment.currency:
             score -= 100
@@ -281,24 +352,20 @@ def suggest(payment: IncomingPayment, invoices: Sequence[OpenInvoice], known_iba
         if references & {_compact(invoice.payment_reference or "-"), _compact(invoice.ocr_reference or "-")}:
             score += 60
             reasons.append("reference")
-        if _names(payment.remittance_text, invoice.number):
+        if invoice.id in numbered:
             score += 40
             reasons.append("invoice number in the text")
         if iban_customer == invoice.customer_id:
             score += 40
             reasons.append("payer's IBAN paid this customer's invoices before")
-        if name:
-            similarity = difflib.SequenceMatcher(None, name, normalized_name(invoice.customer_name)).ratio()
-            if similarity >= 0.6:
-                score += round(30 * similarity)
-                reasons.append(f"payer name like the customer's ({similarity:.0%})")
-        if customer_id == invoice.customer_id and iban_customer != invoice.customer_id:
-            score += 10
-        if score > 0:
-            ranked.append(Suggestion(invoice_id=invoice.id, number=invoice.number, customer_id=invoice.customer_id,
-                                     score=score, reasons=tuple(reasons)))
-    ranked.sort(key=lambda s: (-s.score, s.number))
-    return tuple(ranked[:SUGGESTIONS])
+        if invoice.customer_id in similar:
+            ratio = similar[invoice.customer_id]
+            score += round(30 * ratio)
+            reasons.append(f"payer name like the customer's ({ratio:.0%})")
+        ranked.append((-score, invoice.number, invoice, reasons))
+    ranked.sort(key=lambda row: (row[0], row[1]))
+    return tuple(Suggestion(invoice_id=invoice.id, number=number, customer_id=invoice.customer_id, score=-score,
+                            reasons=tuple(reasons)) for score, number, invoice, reasons in ranked[:SUGGESTIONS])
 
 
 # --- reversals ---------------------------------------------------------------------------------

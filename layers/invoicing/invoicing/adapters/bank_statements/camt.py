@@ -15,6 +15,7 @@ What the versions differ in, and how each is read here:
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -276,7 +277,13 @@ def _date(node: etree._Element, path: str, ns: dict[str, str]) -> date | None:
 
 
 def _text(node: etree._Element, path: str, ns: dict[str, str]) -> str | None:
-    found = node.find(path, ns)
-    if found is None or found.text is None:
+    found = _xpath(path + "/text()", ns["c"])(node)
+    if not found:
         return None
-    return found.text.strip() or None
+    return str(found[0]).strip() or None
+
+
+@functools.cache
+def _xpath(path: str, namespace: str) -> etree.XPath:
+    """A path compiled once per message version (lxml's `find` parses its path on every call)."""
+    return etree.XPath(path, namespaces={"c": namespace}, smart_strings=False)
