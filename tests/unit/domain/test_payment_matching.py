@@ -81,6 +81,7 @@ def test_a_reference_typed_into_the_free_text_counts_when_its_check_digits_hold(
     mistyped = match_payment(payment(7_000, remittance_text="RF59INV000005"), invoices)
     assert mistyped.status == "unmatched"
     assert references_in(payment(1, remittance_text="RF58INV000005 TEILZAHLUNG")) == ["RF58INV000005"]
+    assert applied(match_payment(payment(7_000, end_to_end_id="RF58INV000005"), invoices)) == {"inv_5": 7_000}
 
 
 def test_a_reference_in_another_currency_is_left_to_a_person() -> None:

@@ -6,9 +6,9 @@ The rules, in order (the first that decides wins):
 1. **The invoice named by the provider** (`IncomingPayment.invoice_id`, e.g. a checkout for that
    invoice).
 2. **A structured reference**: the payment's structured reference (camt `CdtrRefInf/Ref`, MT940
-   `/REMI/STRD/`), else an RF reference or OCR number written in its remittance text (valid check
-   digits only), equal to one open invoice's `payment_reference` (RF) or `ocr_reference` (OCR).
-   Any amount: less is a partial payment, more is credit for the customer.
+   `/REMI/STRD/`), else an RF reference or OCR number written in its remittance text or end-to-end
+   id (valid check digits only), equal to one open invoice's `payment_reference` (RF) or
+   `ocr_reference` (OCR). Any amount: less is a partial payment, more is credit for the customer.
 3. **Invoice numbers in the remittance text**, with the amount: the payment equals what remains on
    the invoices named, or on exactly one subset of them.
 4. **The customer's open invoices**: when the payer is known (the IBAN it paid from before, or its
@@ -219,9 +219,9 @@ def _compact(value: str) -> str:
 
 def references_in(payment: IncomingPayment) -> list[str]:
     """The structured reference, then every RF reference or OCR number (valid check digits) in the
-    remittance text, compacted."""
+    remittance text or the end-to-end id (where some payers' banks put it), compacted."""
     found = [_compact(payment.structured_reference)] if payment.structured_reference else []
-    text = (payment.remittance_text or "").upper()
+    text = f"{payment.remittance_text or ''} {payment.end_to_end_id or ''}".upper()
     for token in re.findall(r"RF\d{2}(?:\s?[0-9A-Z]{1,4}){1,6}", text):
         compact = _compact(token)
         # Letters after a valid reference may belong to the next word: take the longest valid prefix.
