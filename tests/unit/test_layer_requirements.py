@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "invoicing" / "invoicing"
 # Modules whose distribution name differs from the module name.
-DISTRIBUTIONS = {"aws_lambda_powertools": "aws-lambda-powertools", "stdnum": "python-stdnum", "jinja2": "jinja2"}
+DISTRIBUTIONS = {"aws_lambda_powertools": "aws-lambda-powertools", "stdnum": "python-stdnum", "jinja2": "jinja2",
+                 "mt940": "mt-940"}
 PROVIDED = {"boto3", "botocore"}  # part of the Lambda Python runtime
 TRANSITIVE = {"markupsafe": "jinja2"}  # installed by a pinned package
 DEV_ONLY = {PACKAGE / "documents" / "einvoice" / "validation.py"}  # the validator runs in tests and CI

@@ -95,6 +95,7 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "buyer_reference": inv.buyer_reference,
         "purchase_order": inv.purchase_order,
         "payment_reference": inv.payment_reference,
+        "ocr_reference": inv.ocr_reference,
         "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,
         "due_date": inv.due_date.isoformat() if inv.due_date else None,
         "days_until_due": inv.days_until_due,

@@ -95,7 +95,8 @@ class Invoice(_Model):
     footer: str | None = None  # replaces the seller's footer on this invoice
     buyer_reference: str | None = None
     purchase_order: str | None = None
-    payment_reference: str | None = None
+    payment_reference: str | None = None  # the RF creditor reference (ISO 11649)
+    ocr_reference: str | None = None  # the Swedish OCR number, for a Swedish seller (Bankgirot)
     lines: tuple[InvoiceLine, ...] = ()
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
@@ -247,8 +248,10 @@ class Invoice(_Model):
         now: datetime,
         previous_totals: list[int],
         payment_reference: str | None = None,
+        ocr_reference: str | None = None,
     ) -> Invoice:
-        """Number, price and freeze the draft. Blocking validation issues stop it (409)."""
+        """Number, price and freeze the draft. Blocking validation issues stop it (409). The payment
+        references (`domain.payment_reference`) are frozen with it."""
         self.require_draft()
         issue_date = now.date()
         priced = self.priced(seller, customer, issue_date)
@@ -270,6 +273,7 @@ class Invoice(_Model):
             customer_snapshot=customer,
             seller_snapshot=seller,
             payment_reference=payment_reference,
+            ocr_reference=ocr_reference,
             applied_balance=applied,
             amount_due=priced.totals.total - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),

@@ -16,7 +16,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.payment_reference import creditor_reference
+from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.document_keys import invoice_key
@@ -245,8 +245,11 @@ class InvoiceService:
         done = []
         for (draft, customer), sequence in zip(batch, numbers, strict=True):
             number = series.format(sequence)
-            invoice = draft.finalize(seller=seller, customer=customer, number=number, now=now,
-                                     previous_totals=[], payment_reference=creditor_reference(number))
+            invoice = draft.finalize(
+                seller=seller, customer=customer, number=number, now=now, previous_totals=[],
+                payment_reference=creditor_reference(number),
+                ocr_reference=ocr_reference(number) if ocr_applies(seller.country) else None,
+            )
             uow.invoices.save(invoice)
             if invoice.applied_balance:
                 uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)

@@ -167,6 +167,9 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
         payment_details.append({"label": words["payment_reference"], "kind": "reference",
                                 "value": format_payment_reference(invoice.payment_reference)})
+    if invoice.ocr_reference:
+        # A Swedish seller's invoice: the OCR number is what Swedish banks ask for on a bankgiro payment.
+        payment_details.append({"label": words["ocr_reference"], "kind": "reference", "value": invoice.ocr_reference})
     if seller.iban:
         payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(seller.iban)})
     if seller.bic:
