@@ -70,10 +70,10 @@ DOCUMENTS: dict[str, Callable[[], bytes]] = {
     "invoice-sv-three-pages": lambda: render_invoice_pdf(samples.long_invoice(60)),
     "credit-note-en": lambda: render_credit_note_pdf(samples.credit_note_for(english_invoice(), 5000),
                                                      english_invoice()),
-    "credit-note-sv": lambda: render_credit_note_pdf(samples.credit_note_for(swedish_invoice(), 30000),
-                                                     swedish_invoice()),
-    "credit-note-de": lambda: render_credit_note_pdf(samples.credit_note_for(german_invoice(), 100000),
-                                                     german_invoice()),
+    "credit-note-sv": lambda: render_credit_note_pdf(samples.credit_note_for(swedish_invoice(), (
+        samples.credit_line("il_1"), samples.credit_line("il_2", quantity="1"))), swedish_invoice()),
+    "credit-note-de": lambda: render_credit_note_pdf(samples.credit_note_for(german_invoice(), (
+        samples.credit_line("il_2", quantity="4"), samples.credit_line("il_3"))), german_invoice()),
 }
 
 

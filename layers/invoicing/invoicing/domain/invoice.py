@@ -62,6 +62,61 @@ class InvoiceLine(_Model):
     net_amount: int | None = None
 
 
+class CreditedLine(_Model):
+    """How much of an invoice line its credit notes have credited so far."""
+
+    line_id: str
+    quantity: Decimal = Decimal(0)  # counted by credits by quantity; credits by amount count none
+    amount: int = 0  # in the line's own terms (its net, or its gross with tax-inclusive prices)
+    base_amount: int = 0  # the same after its share of the invoice's discounts and charges
+
+
+class CreditedGroup(_Model):
+    """How much of one (category, rate) group its credit notes have credited so far."""
+
+    category: str
+    percent: Decimal
+    base_amount: int = 0  # what tax is computed on: nets (tax-exclusive) or grosses (tax-inclusive)
+    taxable_amount: int = 0  # excluding tax
+    tax_amount: int = 0
+
+    @property
+    def key(self) -> tuple[str, Decimal]:
+        return (self.category, self.percent.normalize())
+
+
+class CreditLedger(_Model):
+    """What the invoice's credit notes have taken, per line and per (category, rate): kept on the
+    invoice, so that the invoice's version check makes concurrent credit notes take turns."""
+
+    lines: tuple[CreditedLine, ...] = ()
+    groups: tuple[CreditedGroup, ...] = ()
+
+    def line(self, line_id: str) -> CreditedLine:
+        return next((c for c in self.lines if c.line_id == line_id), CreditedLine(line_id=line_id))
+
+    def group(self, category: str, percent: Decimal) -> CreditedGroup:
+        key = (category, percent.normalize())
+        return next((g for g in self.groups if g.key == key), CreditedGroup(category=category, percent=percent))
+
+    @property
+    def gross(self) -> int:
+        return sum(g.taxable_amount + g.tax_amount for g in self.groups)
+
+    def with_line(self, credited: CreditedLine) -> CreditLedger:
+        others = tuple(c for c in self.lines if c.line_id != credited.line_id)
+        return self.model_copy(update={"lines": (*others, credited)})
+
+    def with_group(self, credited: CreditedGroup) -> CreditLedger:
+        groups = list(self.groups)
+        index = next((i for i, g in enumerate(groups) if g.key == credited.key), None)
+        if index is None:
+            groups.append(credited)
+        else:
+            groups[index] = credited
+        return self.model_copy(update={"groups": tuple(groups)})
+
+
 class StatusTransitions(_Model):
     finalized_at: datetime | None = None
     paid_at: datetime | None = None
@@ -97,6 +152,7 @@ class Invoice(_Model):
     amount_paid: int = 0
     pre_payment_credit_notes_amount: int = 0
     post_payment_credit_notes_amount: int = 0
+    credit_ledger: CreditLedger = Field(default_factory=CreditLedger)
     customer_snapshot: Customer | None = None
     seller_snapshot: Account | None = None
     status_transitions: StatusTransitions = Field(default_factory=StatusTransitions)
@@ -293,11 +349,15 @@ class Invoice(_Model):
         )._recorded("invoice.marked_uncollectible", now)
 
     def credited(
-        self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None
+        self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None,
+        ledger: CreditLedger | None = None,
     ) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
         """Apply a credit note of `amount`: before payment it lowers what is due (and settles the
         invoice when nothing remains); after payment it becomes credit for the customer. With the
-        credit note's summary, `credit_note.created` is recorded (before `invoice.paid`)."""
+        credit note's summary, `credit_note.created` is recorded (before `invoice.paid`); `ledger`
+        is what all its credit notes have credited per line and rate, this one included."""
+        if ledger is not None:
+            return self.model_copy(update={"credit_ledger": ledger}).credited(amount, now, credit_note)
         if amount <= 0:
             raise InvalidInput("A credit note's amount must be positive.", param="amount")
         if self.status in ("open", "uncollectible"):

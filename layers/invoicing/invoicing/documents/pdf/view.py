@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel import Locale
@@ -35,10 +35,11 @@ from invoicing.documents.formatting import (
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import payment_qr_uri
 from invoicing.domain.errors import Conflict
+from invoicing.domain.money import round_minor
 from invoicing.domain.totals import Charge, Discount, LineAmounts
 
 if TYPE_CHECKING:
-    from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.credit_note import CreditNote, CreditNoteLine
     from invoicing.domain.invoice import Invoice, InvoiceLine
     from invoicing.domain.party import Account, Address, Customer, TaxId
 
@@ -201,6 +202,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
     ]
     explanation = words["credited_pre_payment"] if credit_note.type == "pre_payment" else words["credited_post_payment"]
+    inclusive = credit_note.tax_behavior == "inclusive"
     return {
         **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number),
         "facts": facts,
@@ -210,6 +212,8 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
                                                  date=fmt.date(invoice.issue_date)),
         "explanation": explanation.format(number=credit_note.invoice_number),
         "memo": credit_note.memo,
+        "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
+        "lines": [_credit_line_view(line, fmt, words) for line in credit_note.lines],
         "tax_groups": [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
                        for g in groups],
         "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
@@ -257,6 +261,43 @@ def _common_context(
         "contact": words["questions"].format(contact=" · ".join(contact)) if contact else None,
         "page_label": {"before": before, "between": between, "after": after},
         "page_footer": [item for item in page_footer if item],
+    }
+
+
+def _credit_line_view(line: CreditNoteLine, fmt: _Fmt, words: dict[str, str]) -> dict[str, Any]:
+    """A credit note line as credited: its quantity and the invoice's unit price (a credit by amount
+    has neither), and its amount after its share of the invoice's discounts and charges, which shows
+    beneath it when there is one. Amounts carry a minus: they are taken back."""
+    period = None
+    if line.period_start and line.period_end:
+        period = f"{fmt.date(line.period_start)} – {fmt.date(line.period_end)}"
+    details = []
+    if line.quantity is not None and line.unit_amount_decimal is not None:
+        # The invoice line's own discounts and charges, in proportion to the quantity credited.
+        with localcontext(prec=60):
+            adjusted = line.amount - round_minor(line.quantity * line.unit_amount_decimal)
+        if adjusted:
+            word = words["line_discount"] if adjusted < 0 else words["line_charge"]
+            details.append(f"{word}: {fmt.money(adjusted) if adjusted < 0 else '+' + fmt.money(adjusted)}")
+    share = line.base_amount - line.amount  # the line's share of invoice discounts (-) and charges (+)
+    if share:
+        details.append(f"{words['adjustment_share']}: {fmt.money(share) if share < 0 else '+' + fmt.money(share)}")
+    quantity = ""
+    if line.quantity is not None:
+        unit = format_unit(line.unit_code, fmt.locale)
+        quantity = format_quantity(line.quantity, fmt.locale)
+        quantity = f"{quantity}\u00a0{unit}" if unit else quantity
+    else:
+        details.insert(0, words["credited_by_amount"])
+    return {
+        "description": line.description,
+        "period": period,
+        "details": details,
+        "quantity": quantity,
+        "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale)
+        if line.unit_amount_decimal is not None else "",
+        "tax_rate": fmt.percent(line.tax.percent),
+        "amount": fmt.minus(line.base_amount),
     }
 
 
