@@ -79,7 +79,7 @@ class CreditNoteLine(_Frozen):
     object: Literal["credit_note_line_item"] = "credit_note_line_item"
     type: CreditLineType
     invoice_line_item: str | None
-    description: str
+    description: str | None  # None: a credit by an amount alone (documents name it in their language)
     quantity: Decimal | None  # None: a credit by amount, which counts no quantity
     unit_code: str
     unit_amount_decimal: Decimal | None  # minor units, in the invoice's price terms
@@ -153,7 +153,7 @@ class _Planned:
     request_index: int | None  # None: the lines were not asked for (everything, or an amount alone)
     type: CreditLineType
     invoice_line: InvoiceLine | None
-    description: str
+    description: str | None
     quantity: Decimal | None
     unit_code: str
     unit_amount: Decimal | None
@@ -526,7 +526,7 @@ def _amount_only(invoice: Invoice, amount: int, credit_note_id: str) -> CreditPl
     else:
         base = _exclusive_base(amount, done, group)
     rate = _invoice_rates(invoice)[_key_of(group)]
-    planned = [_Planned(None, "custom_line_item", None, f"Credit for invoice {invoice.number}", None, "C62",
+    planned = [_Planned(None, "custom_line_item", None, None, None, "C62",
                         None, base, base, rate)]
     plan = _finish(invoice, (planned, invoice.credit_ledger), credit_note_id)
     if plan.amount != amount:

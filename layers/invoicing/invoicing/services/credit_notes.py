@@ -37,11 +37,13 @@ class CreditNoteService:
         credit_note_id = self.ids.new("cn")
 
         def work(uow: UnitOfWork) -> CreditNote:
-            invoice = uow.invoices.get(account_id, cmd.invoice_id)
             seller = uow.accounts.get(account_id)
-            now = self.clock.now()
             series = credit_note_series(seller)
+            # The counter is read before the invoice: a credit note committed in between moves both,
+            # so whichever way two credit notes interleave, the later runs again on fresh reads.
             number = series.format(uow.series.next(account_id, series))
+            invoice = uow.invoices.get(account_id, cmd.invoice_id)
+            now = self.clock.now()
             note, credited = issue_credit_note(invoice, cmd.request(), credit_note_id=credit_note_id,
                                                number=number, now=now)
             self._check_customer_credit(uow, invoice, note)

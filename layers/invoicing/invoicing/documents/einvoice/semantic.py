@@ -371,7 +371,8 @@ def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> lis
             position = numbers.get(credit.invoice_line_item)
             reference = (f"Credits line {position} ({credit.invoice_line_item}) of invoice {note.invoice_number}"
                          if position else f"Credits line {credit.invoice_line_item} of invoice {note.invoice_number}")
-        lines.append(Line(number=str(i + 1), name=_text(credit.description) or f"Credit {i + 1}", quantity=quantity,
+        name = _text(credit.description) or f"Credit for invoice {note.invoice_number}"
+        lines.append(Line(number=str(i + 1), name=name, quantity=quantity,
                           unit_code=unit_code, net_amount=to_major(credit.net_amount, currency), net_price=price,
                           price_base_quantity=base_quantity, vat=vat, period_start=credit.period_start,
                           period_end=credit.period_end, note=reference))

@@ -213,7 +213,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         "explanation": explanation.format(number=credit_note.invoice_number),
         "memo": credit_note.memo,
         "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
-        "lines": [_credit_line_view(line, fmt, words) for line in credit_note.lines],
+        "lines": [_credit_line_view(line, credit_note.invoice_number, fmt, words) for line in credit_note.lines],
         "tax_groups": [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
                        for g in groups],
         "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
@@ -264,7 +264,7 @@ def _common_context(
     }
 
 
-def _credit_line_view(line: CreditNoteLine, fmt: _Fmt, words: dict[str, str]) -> dict[str, Any]:
+def _credit_line_view(line: CreditNoteLine, invoice_number: str, fmt: _Fmt, words: dict[str, str]) -> dict[str, Any]:
     """A credit note line as credited: its quantity and the invoice's unit price (a credit by amount
     has neither), and its amount after its share of the invoice's discounts and charges, which shows
     beneath it when there is one. Amounts carry a minus: they are taken back."""
@@ -287,10 +287,10 @@ def _credit_line_view(line: CreditNoteLine, fmt: _Fmt, words: dict[str, str]) ->
         unit = format_unit(line.unit_code, fmt.locale)
         quantity = format_quantity(line.quantity, fmt.locale)
         quantity = f"{quantity}\u00a0{unit}" if unit else quantity
-    else:
+    elif line.invoice_line_item is not None:
         details.insert(0, words["credited_by_amount"])
     return {
-        "description": line.description,
+        "description": line.description or words["credit_for_invoice"].format(number=invoice_number),
         "period": period,
         "details": details,
         "quantity": quantity,
