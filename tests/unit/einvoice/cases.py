@@ -398,3 +398,29 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
     except (InvalidInput, FinalizationBlocked):  # discounts above the amount, a total of zero
         assume(False)
         raise
+
+
+@st.composite
+def random_credit_notes(draw: st.DrawFn) -> Case:
+    """A credit note of any invoice the domain finalizes: 1-3 lines, each all of an invoice line, a
+    quantity of it, an amount of it, or a custom line at its rate (what the domain refuses is skipped)."""
+    invoice = draw(random_invoices())
+    lines = []
+    for _ in range(draw(st.integers(1, 3))):
+        target = draw(st.sampled_from(invoice.lines))
+        kind = draw(st.sampled_from(["all", "quantity", "amount", "custom"]))
+        if kind == "quantity":
+            lines.append(invoice_line(target.id, quantity=str(draw(st.sampled_from(
+                [q for q in (Decimal(1), target.quantity / 2) if 0 < q <= target.quantity])))))
+        elif kind == "amount":
+            lines.append(invoice_line(target.id, amount=draw(st.integers(1, max(1, (target.net_amount or 1))))))
+        elif kind == "custom":
+            lines.append(custom_line("Goodwill", draw(st.integers(1, 10_000)), target.tax))
+        else:
+            lines.append(invoice_line(target.id))
+    try:
+        note = credit_note_for(invoice, tuple(lines))
+    except InvalidInput:
+        assume(False)
+        raise
+    return Case("random-credit-note", invoice, note)

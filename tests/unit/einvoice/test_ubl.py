@@ -24,7 +24,7 @@ from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress
 
 from . import cases
-from .cases import CASES, Case, case, random_invoices
+from .cases import CASES, Case, case, random_credit_notes, random_invoices
 
 NS = {
     "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -569,6 +569,19 @@ def test_any_finalized_invoice_is_a_valid_ubl_document(invoice: Invoice) -> None
 
     assert report.xsd_errors == [] and report.fatal == [], str(report)
     assert peppol_findings(root) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(random_credit_notes())
+def test_any_credit_note_by_line_is_a_valid_ubl_document(c: Case) -> None:
+    root = parse(ubl(c))
+
+    report = validate_ubl(etree.tostring(root))
+
+    assert report.xsd_errors == [] and report.fatal == [], str(report)
+    assert peppol_findings(root) == []
+    assert c.credit_note is not None
+    assert len(root.xpath("cac:CreditNoteLine", namespaces=NS)) == len(c.credit_note.lines)
 
 
 def test_the_credit_note_date_is_its_own_issue_date_not_the_invoices() -> None:

@@ -325,6 +325,9 @@ def _lines(invoice: Invoice, requests: Sequence[CreditLineRequest], *,
         done = ledger.line(line.id)
         left_quantity, left_amount = line.quantity - done.quantity, line_amount - done.amount
         what = f"Line '{line.id}' ({line.description})"
+        if line_amount <= 0:
+            raise InvalidInput(f"{what} has no amount to credit.", param=f"{param}.invoice_line_item",
+                               code="credit_empty")
         if left_amount <= 0:
             raise InvalidInput(f"{what} is already fully credited.", param=f"{param}.invoice_line_item",
                                code="line_fully_credited")
