@@ -375,6 +375,16 @@ def test_a_credit_note_by_line_shows_its_lines_and_only_the_vat_of_their_rates()
         assert expected in hours, expected
 
 
+def test_a_credit_note_that_also_returns_customer_credit_says_both_parts():
+    from tests.unit.einvoice.cases import case
+
+    c = case("credit-note-customer-credit-returned")
+    assert c.credit_note is not None
+    content = text(render_credit_note_pdf(c.credit_note, c.invoice))
+    assert ("This credit note reduces the amount due on invoice INV-000001 by SEK984.50; SEK250.00 is credited "
+            "to your account or refunded.") in content
+
+
 def _png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (len(data).to_bytes(4, "big") + kind + data

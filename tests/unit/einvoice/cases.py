@@ -316,6 +316,13 @@ def reverse_charge_credit_note() -> Case:
     return Case("credit-note-reverse-charge", invoice, credit_note_for(invoice, 100000, "CN-000002"))
 
 
+def credit_note_returning_customer_credit() -> Case:
+    """All of an invoice that 250.00 of customer credit paid part of: 984.50 off the amount due, the
+    250.00 back to the customer's balance (BT-20 names both)."""
+    invoice = customer_credit().invoice
+    return Case("credit-note-customer-credit-returned", invoice, credit_note_for(invoice, (invoice_line("il_1"),)))
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "domestic-se-25": domestic_sek,
     "several-rates-25-12-6": several_rates,
@@ -335,6 +342,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "credit-note-6-of-25-12-6": credit_note_one_rate_of_three,
     "credit-note-allowance-charge": credit_note_allowance_charge,
     "credit-note-tax-inclusive": credit_note_tax_inclusive,
+    "credit-note-customer-credit-returned": credit_note_returning_customer_credit,
 }
 
 

@@ -367,7 +367,14 @@ def test_a_credit_note_refers_to_its_invoice_and_carries_its_lines() -> None:
     assert text(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount") == "2899.00"
     assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "3547.94"
     assert root.xpath("cbc:DueDate | cac:PaymentMeans", namespaces=NS) == []
-    assert text(root, "cac:PaymentTerms/cbc:Note") == "Deducted from the amount due on invoice INV-000001."
+    assert text(root, "cac:PaymentTerms/cbc:Note") == "Deducted from the amount due for invoice INV-000001."
+
+
+def test_a_credit_note_says_how_each_part_of_it_is_settled() -> None:
+    root = parse(ubl(case("credit-note-customer-credit-returned")))
+    assert text(root, "cac:PaymentTerms/cbc:Note") == (
+        "For invoice INV-000001: 984.50 deducted from the amount due; 250.00 credited to the customer's balance.")
+    assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "1234.50"
 
 
 def test_crediting_the_6_percent_line_of_three_rates_reverses_only_its_vat() -> None:

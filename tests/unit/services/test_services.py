@@ -231,6 +231,19 @@ def test_an_amount_alone_on_several_rates_is_refused_and_nothing_is_numbered(ser
     assert (note.number, note.amount) == ("CN-000001", 10_000)  # 80,00 + 20,00
 
 
+def test_crediting_an_invoice_paid_in_part_by_customer_credit_gives_the_credit_back(services: Services) -> None:
+    with services.uow as uow:
+        uow.customers.adjust_credit(services.seller.id, services.buyer.id, 5_000)
+        uow.commit()
+    invoice_id = draft(services, 10_000)  # 125.00, of which 50.00 from the balance: 75.00 due
+    assert services.invoices.finalize(services.seller.id, invoice_id).invoice.amount_due == 7_500
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 0
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id))
+    assert (note.amount, note.pre_payment_amount, note.post_payment_amount) == (12_500, 7_500, 5_000)
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 5_000
+    assert services.invoices.get(services.seller.id, invoice_id).invoice.status == "paid"
+
+
 def test_a_preview_checks_and_writes_nothing(services: Services) -> None:
     invoice_id, (standard, reduced, _) = three_rates(services)
     cmd = NewCreditNote(invoice_id=invoice_id, lines=(of_line(standard, quantity="1"), of_line(reduced, amount=10_000)))

@@ -91,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "adjustment_share": "Share of the invoice's discounts and charges",
         "credited_by_amount": "Amount credited",
         "credit_for_invoice": "Credit for invoice {number}",
+        "credited_split": ("This credit note reduces the amount due on invoice {number} by {pre}; {post} is "
+                           "credited to your account or refunded."),
         "category_S": "VAT",
         "category_Z": "Zero-rated",
         "category_E": "Exempt",
@@ -163,6 +165,8 @@ LABELS: dict[str, dict[str, str]] = {
         "adjustment_share": "Andel av fakturans rabatter och avgifter",
         "credited_by_amount": "Krediterat belopp",
         "credit_for_invoice": "Kredit avseende faktura {number}",
+        "credited_split": ("Kreditfakturan minskar beloppet att betala på faktura {number} med {pre}; {post} "
+                           "tillgodoräknas ert konto eller återbetalas."),
         "category_S": "Moms",
         "category_Z": "Nollskattesats",
         "category_E": "Momsfri",
@@ -235,6 +239,8 @@ LABELS: dict[str, dict[str, str]] = {
         "adjustment_share": "Anteil an Rabatten und Zuschlägen der Rechnung",
         "credited_by_amount": "Gutgeschriebener Betrag",
         "credit_for_invoice": "Gutschrift zur Rechnung {number}",
+        "credited_split": ("Diese Rechnungskorrektur mindert den Zahlbetrag der Rechnung {number} um {pre}; "
+                           "{post} werden Ihrem Kundenkonto gutgeschrieben oder erstattet."),
         "category_S": "USt.",
         "category_Z": "Nullsatz",
         "category_E": "Steuerfrei",

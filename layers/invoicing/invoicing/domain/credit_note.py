@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition
 from invoicing.domain.invoice import CreditedGroup, CreditedLine, CreditLedger, Invoice, InvoiceLine
@@ -117,7 +117,9 @@ class CreditNote(_Frozen):
     tax_groups: tuple[CreditNoteTaxGroup, ...]
     lines: tuple[CreditNoteLine, ...] = ()  # empty on credit notes issued before lines were kept
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"  # the invoice's
-    type: Literal["pre_payment", "post_payment"]
+    type: Literal["pre_payment", "post_payment"]  # post_payment: some of it returns what was paid
+    pre_payment_amount: int = 0  # what it took off the amount due
+    post_payment_amount: int = 0  # the rest: credit_amount + out_of_band_amount
     credit_amount: int = 0  # after payment: what went to the customer's credit balance
     out_of_band_amount: int = 0  # after payment: what was refunded outside this system
     reason: CreditReason | None = None
@@ -125,11 +127,24 @@ class CreditNote(_Frozen):
     issue_date: datetime
     created: datetime
 
+    @model_validator(mode="before")
+    @classmethod
+    def _split_of_stored_notes(cls, data: Any) -> Any:
+        # Credit notes stored before the split was kept were wholly one or the other.
+        if isinstance(data, dict) and "pre_payment_amount" not in data and "post_payment_amount" not in data:
+            after = data.get("type") == "post_payment"
+            data = {**data, "pre_payment_amount": 0 if after else data.get("amount", 0),
+                    "post_payment_amount": data.get("amount", 0) if after else 0}
+            if after and "credit_amount" not in data:
+                data["credit_amount"] = data.get("amount", 0)
+        return data
+
     def summary(self) -> dict[str, Any]:
         """The credit note as events carry it."""
         return {"id": self.id, "object": "credit_note", "number": self.number, "invoice": self.invoice_id,
                 "customer": self.customer_id, "currency": self.currency, "amount": self.amount,
                 "subtotal": self.subtotal, "tax": self.tax, "type": self.type,
+                "pre_payment_amount": self.pre_payment_amount, "post_payment_amount": self.post_payment_amount,
                 "credit_amount": self.credit_amount, "out_of_band_amount": self.out_of_band_amount,
                 "tax_groups": [{"category": g.category, "percent": _decimal_text(g.percent),
                                 "taxable_amount": g.taxable_amount, "tax_amount": g.tax_amount}
@@ -192,41 +207,43 @@ def issue_credit_note(invoice: Invoice, request: CreditRequest, *, credit_note_i
     if request.amount is not None and request.lines and request.amount != plan.amount:
         raise InvalidInput(f"amount ({request.amount}) is not the total of the lines ({plan.amount}); "
                            "give one or the other, or both equal.", param="amount", code="amount_mismatch")
-    _, kind = invoice.credited(plan.amount, now)  # state and what remains due or paid
-    credit_amount, out_of_band = _settlement(kind, plan.amount, request)
+    pre, post = invoice.credit_split(plan.amount)  # what remains due, then what was paid
+    kind: Literal["pre_payment", "post_payment"] = "post_payment" if post else "pre_payment"
+    credit_amount, out_of_band = _settlement(post, request)
     assert invoice.number is not None
     note = CreditNote(
         id=credit_note_id, account_id=invoice.account_id, invoice_id=invoice.id, invoice_number=invoice.number,
         customer_id=invoice.customer_id, number=number, currency=invoice.currency, amount=plan.amount,
         subtotal=plan.subtotal, tax=plan.tax, tax_groups=plan.tax_groups, lines=plan.lines,
-        tax_behavior=invoice.tax_behavior, type=kind, credit_amount=credit_amount,
+        tax_behavior=invoice.tax_behavior, type=kind, pre_payment_amount=pre, post_payment_amount=post,
+        credit_amount=credit_amount,
         out_of_band_amount=out_of_band, reason=request.reason, memo=request.memo, issue_date=now, created=now,
     )
     credited, _ = invoice.credited(plan.amount, now, note.summary(), ledger=plan.ledger)
     return note, credited
 
 
-def _settlement(kind: str, amount: int, request: CreditRequest) -> tuple[int, int]:
-    """After payment, the credit goes to the customer's balance, or is recorded as refunded outside
-    this system (`out_of_band_amount`); the two add up to the credit note. Before payment both are 0:
-    it lowers what is due."""
-    if kind == "pre_payment":
-        for name in ("credit_amount", "out_of_band_amount"):
-            if getattr(request, name):
-                raise InvalidInput(f"{name} applies to a credit note after payment; this one lowers what is "
-                                   "still due on the invoice.", param=name)
-        return 0, 0
+def _settlement(post: int, request: CreditRequest) -> tuple[int, int]:
+    """What is credited beyond what remains due (after payment, or of customer credit applied to the
+    invoice) goes to the customer's balance, or is recorded as refunded outside this system
+    (`out_of_band_amount`); the two add up to it. What lowers the amount due needs neither."""
     out_of_band = request.out_of_band_amount
     credit = request.credit_amount
+    if not post:
+        for name in ("credit_amount", "out_of_band_amount"):
+            if getattr(request, name):
+                raise InvalidInput(f"{name} applies to what a credit note returns after payment; this one only "
+                                   "lowers what is still due on the invoice.", param=name)
+        return 0, 0
     if credit is None and out_of_band is None:
-        return amount, 0
+        return post, 0
     if credit is None:
-        credit = amount - (out_of_band or 0)
+        credit = post - (out_of_band or 0)
     if out_of_band is None:
-        out_of_band = amount - credit
-    if credit < 0 or out_of_band < 0 or credit + out_of_band != amount:
-        raise InvalidInput(f"credit_amount ({credit}) and out_of_band_amount ({out_of_band}) must add up to the "
-                           f"credit note's amount ({amount}).", param="credit_amount")
+        out_of_band = post - credit
+    if credit < 0 or out_of_band < 0 or credit + out_of_band != post:
+        raise InvalidInput(f"credit_amount ({credit}) and out_of_band_amount ({out_of_band}) must add up to what "
+                           f"the credit note returns after payment ({post}).", param="credit_amount")
     return credit, out_of_band
 
 

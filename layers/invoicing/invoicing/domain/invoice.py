@@ -168,11 +168,12 @@ class Invoice(_Model):
 
     @property
     def creditable_amount(self) -> int:
-        """What a credit note may still take: what remains due, or after payment what was paid and
-        not yet credited."""
-        if self.status == "paid":
-            return self.amount_paid - self.post_payment_credit_notes_amount
-        return self.amount_remaining
+        """What credit notes may still take: what remains due, and what was paid or taken from the
+        customer's credit balance and not yet credited back."""
+        if self.status not in ("open", "uncollectible", "paid"):
+            return 0
+        remaining = self.amount_remaining if self.status != "paid" else 0
+        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
 
     # --- events ------------------------------------------------------------------------------
 
@@ -348,52 +349,48 @@ class Invoice(_Model):
             status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
         )._recorded("invoice.marked_uncollectible", now)
 
+    def credit_split(self, amount: int) -> tuple[int, int]:
+        """How a credit note of `amount` settles, as Stripe's: (pre-payment part, post-payment part).
+        It first lowers what remains due, never below zero; the rest returns what was paid or taken
+        from the customer's credit balance and not yet credited, as customer credit."""
+        if amount <= 0:
+            raise InvalidInput("A credit note's amount must be positive.", param="amount")
+        if self.status not in ("open", "uncollectible", "paid"):
+            raise InvalidStateTransition(
+                f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.",
+                param="invoice")
+        pre = min(amount, self.amount_remaining) if self.status != "paid" else 0
+        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        if amount - pre > returnable:
+            due = f"what remains due ({self.amount_remaining})" if self.status != "paid" else ""
+            paid = f"what was paid or taken from the customer's credit and not yet credited ({returnable})"
+            raise InvalidInput(f"The credit note ({amount}) exceeds {due + ' and ' if due else ''}{paid}.",
+                               param="amount", code="credit_exceeds_invoice")
+        return pre, amount - pre
+
     def credited(
         self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None,
         ledger: CreditLedger | None = None,
     ) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
-        """Apply a credit note of `amount`: before payment it lowers what is due (and settles the
-        invoice when nothing remains); after payment it becomes credit for the customer. With the
-        credit note's summary, `credit_note.created` is recorded (before `invoice.paid`); `ledger`
-        is what all its credit notes have credited per line and rate, this one included."""
-        if ledger is not None:
-            return self.model_copy(update={"credit_ledger": ledger}).credited(amount, now, credit_note)
-        if amount <= 0:
-            raise InvalidInput("A credit note's amount must be positive.", param="amount")
-        if self.status in ("open", "uncollectible"):
-            if amount > self.amount_remaining:
-                raise InvalidInput(
-                    f"The credit note ({amount}) exceeds what remains due ({self.amount_remaining}).", param="amount"
-                )
-            updated = self.model_copy(update={
-                "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount + amount,
-                "amount_due": self.amount_due - amount,
-                "version": self.version + 1,
-            })
-            if credit_note is not None:
-                updated = updated.record_credit_note(credit_note, now)
-            if updated.amount_remaining == 0:
-                updated = updated._transition(
-                    "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
-                )._recorded("invoice.paid", now)
-            return updated, "pre_payment"
-        if self.status == "paid":
-            creditable = self.amount_paid - self.post_payment_credit_notes_amount
-            if amount > creditable:
-                raise InvalidInput(
-                    f"The credit note ({amount}) exceeds what was paid and not yet credited ({creditable}).",
-                    param="amount",
-                )
-            updated = self.model_copy(update={
-                "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + amount,
-                "version": self.version + 1,
-            })
-            if credit_note is not None:
-                updated = updated.record_credit_note(credit_note, now)
-            return updated, "post_payment"
-        raise InvalidStateTransition(
-            f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.", param="invoice"
-        )
+        """Apply a credit note of `amount` (`credit_split`): before payment it lowers what is due (and
+        settles the invoice when nothing remains); beyond that it becomes credit for the customer.
+        With the credit note's summary, `credit_note.created` is recorded (before `invoice.paid`);
+        `ledger` is what all its credit notes have credited per line and rate, this one included."""
+        pre, post = self.credit_split(amount)
+        updated = self.model_copy(update={
+            "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount + pre,
+            "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + post,
+            "amount_due": self.amount_due - pre,
+            "credit_ledger": ledger if ledger is not None else self.credit_ledger,
+            "version": self.version + 1,
+        })
+        if credit_note is not None:
+            updated = updated.record_credit_note(credit_note, now)
+        if updated.status != "paid" and updated.amount_remaining == 0:
+            updated = updated._transition(
+                "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
+            )._recorded("invoice.paid", now)
+        return updated, "post_payment" if post else "pre_payment"
 
 
 def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:

@@ -16,7 +16,7 @@ amount closely enough (tax-inclusive lines, or half a yen), the price is stated 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
@@ -311,15 +311,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
     categories = {line.vat.code for line in lines}
     seller_party, buyer_party = _parties(seller, customer, categories)
     period_start, period_end = _document_period(invoice.lines)  # what the credited invoice covered
-    if note.type == "pre_payment":
-        terms = f"Deducted from the amount due on invoice {note.invoice_number}."
-    elif note.out_of_band_amount and note.credit_amount:
-        terms = (f"Credited to the customer's balance ({decimal_text(major(note.credit_amount))}) and refunded "
-                 f"({decimal_text(major(note.out_of_band_amount))}) for invoice {note.invoice_number}.")
-    elif note.out_of_band_amount:
-        terms = f"Refunded for invoice {note.invoice_number}."
-    else:
-        terms = f"Credited to the customer's balance for invoice {note.invoice_number}."
+    terms = _credit_terms(note, major)
     return Document(
         kind="credit_note",
         number=note.number,
@@ -352,6 +344,19 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         ),
         lines=tuple(lines),
     )
+
+
+def _credit_terms(note: CreditNote, major: Callable[[int], Decimal]) -> str:
+    """BT-20 of a credit note: how it is settled (off the amount due, to the customer's balance,
+    refunded), with each part's amount when there are several."""
+    parts = [(note.pre_payment_amount, "deducted from the amount due"),
+             (note.credit_amount, "credited to the customer's balance"),
+             (note.out_of_band_amount, "refunded")]
+    given = [(amount, words) for amount, words in parts if amount]
+    if len(given) == 1:
+        return f"{given[0][1].capitalize()} for invoice {note.invoice_number}."
+    listed = "; ".join(f"{decimal_text(major(amount))} {words}" for amount, words in given)
+    return f"For invoice {note.invoice_number}: {listed}."
 
 
 def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> list[Line]:

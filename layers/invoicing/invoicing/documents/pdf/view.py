@@ -201,7 +201,13 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         {"label": tax_label, "value": fmt.minus(credit_note.tax), "kind": ""},
         {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
     ]
-    explanation = words["credited_pre_payment"] if credit_note.type == "pre_payment" else words["credited_post_payment"]
+    if credit_note.pre_payment_amount and credit_note.post_payment_amount:
+        explanation = words["credited_split"].format(number="{number}", pre=fmt.money(credit_note.pre_payment_amount),
+                                                     post=fmt.money(credit_note.post_payment_amount))
+    elif credit_note.type == "pre_payment":
+        explanation = words["credited_pre_payment"]
+    else:
+        explanation = words["credited_post_payment"]
     inclusive = credit_note.tax_behavior == "inclusive"
     return {
         **_common_context(seller, customer, locale, words, words["credit_note"], credit_note.number),
