@@ -76,13 +76,25 @@ def test_api_invoices_are_valid_en16931(stack: LocalRuntime, api: ApiClient, nam
     filename, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=False)
     assert filename == "factur-x.xml" and embedded == cii
 
-    note = api.post("/credit_notes", {"invoice": final["id"], "amount": final["amount_due"] // 3,
-                                      "reason": "order_change"})
+    # A credit note by line: one of the first line, all of the second.
+    first, second = (line["id"] for line in final["lines"]["data"][:2])
+    body = {"invoice": final["id"], "reason": "order_change", "lines": [
+        {"type": "invoice_line_item", "invoice_line_item": first, "quantity": "1"},
+        {"type": "invoice_line_item", "invoice_line_item": second}]}
+    preview = api.post("/credit_notes/preview", body)
+    note = api.post("/credit_notes", body)
+    assert (note["amount"], note["tax_groups"]) == (preview["amount"], preview["tax_groups"])
+    rates = {line["tax"]["percent"] for line in final["lines"]["data"][:2]}
+    assert {g["percent"] for g in note["tax_groups"]} == rates  # only the rates of the lines credited
     credit_ubl = fetch(api, stack, f"/credit_notes/{note['id']}/einvoice?format=ubl")
     credit_report = validate(credit_ubl)
     assert credit_report.ok, str(credit_report)
-    assert final["number"].encode() in credit_ubl  # refers to its invoice
+    assert final["number"].encode() in credit_ubl  # refers to its invoice (BG-3)
+    assert f"Credits line 2 ({second}) of invoice {final['number']}".encode() in credit_ubl
     assert validate(fetch(api, stack, f"/credit_notes/{note['id']}/einvoice?format=cii")).ok
+    if len(final["tax_breakdown"]) > 1:  # an amount alone cannot say which rate it corrects
+        status, error = api.request("POST", "/credit_notes", {"invoice": final["id"], "amount": 100})
+        assert status == 400 and error["error"]["code"] == "amount_requires_lines"
 
 
 def test_bad_einvoice_format_is_a_400(api: ApiClient) -> None:

@@ -187,6 +187,61 @@ def test_credit_note_reduces_amount_due_then_settles(stack: HandlerStack, seller
     assert stack.ok("GET", f"/invoices/{invoice['id']}")["status"] == "paid"
 
 
+def three_rate_invoice(stack: HandlerStack) -> dict:
+    """1 000,00 kr at 25 %, 800,00 at 12 %, 569,00 at 6 %: VAT 250,00 + 96,00 + 34,14, total 2 749,14."""
+    customer = swedish_customer(stack)
+    lines = [{"description": f"At {rate} %", "unit_amount": amount, "tax_rate": {"percent": str(rate), "name": "VAT"}}
+             for rate, amount in ((25, 100000), (12, 80000), (6, 56900))]
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": lines})
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert invoice["total"] == 274914
+    return invoice
+
+
+def test_credit_note_by_line_reverses_only_that_rates_vat(stack: HandlerStack, seller: dict) -> None:
+    invoice = three_rate_invoice(stack)
+    books = invoice["lines"]["data"][2]["id"]
+    body = {"invoice": invoice["id"], "lines": [{"type": "invoice_line_item", "invoice_line_item": books}]}
+    preview = stack.ok("POST", "/credit_notes/preview", body)
+    assert (preview["id"], preview["number"], preview["amount"]) == (None, None, 60314)
+    note = stack.ok("POST", "/credit_notes", body)
+    assert note["number"] == "CN-000001" and note["id"].startswith("cn_")
+    assert [(g["percent"], g["taxable_amount"], g["tax_amount"]) for g in note["tax_groups"]] == [("6", 56900, 3414)]
+    assert [(line["invoice_line_item"], line["quantity"], line["net_amount"], line["tax"]["percent"])
+            for line in note["lines"]["data"]] == [(books, "1", 56900, "6")]
+    assert preview["tax_groups"] == note["tax_groups"]
+    assert stack.ok("GET", f"/invoices/{invoice['id']}")["amount_due"] == 274914 - 60314
+    assert stack.ok("GET", f"/credit_notes/{note['id']}")["lines"] == note["lines"]
+
+    # Over-crediting, unknown lines and an amount alone on three rates: 400s naming the field.
+    again = stack.call("POST", "/credit_notes", {**body, "lines": [{**body["lines"][0], "amount": 1}]})
+    assert again[0] == 400 and again[1]["error"]["code"] == "line_fully_credited"
+    assert again[1]["error"]["param"] == "lines[0].invoice_line_item"
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "lines": [
+        {"type": "invoice_line_item", "invoice_line_item": "il_nope"}]})
+    assert (status, payload["error"]["code"], payload["error"]["param"]) == (
+        400, "line_missing", "lines[0].invoice_line_item")
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "amount": 1000})
+    assert (status, payload["error"]["code"], payload["error"]["param"]) == (400, "amount_requires_lines", "amount")
+    assert "3 tax rates" in payload["error"]["message"]
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "lines": [
+        {"type": "custom_line_item", "description": "Goodwill", "unit_amount": 100,
+         "tax_rate": {"percent": "18"}}]})
+    assert (status, payload["error"]["code"]) == (400, "tax_rate_not_on_invoice")
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "lines": [
+        {"type": "invoice_line_item", "invoice_line_item": books, "quantity": 1.5}]})
+    assert (status, payload["error"]["param"]) == (400, "lines[0].quantity")  # a JSON float is refused
+    status, payload = stack.call("POST", "/credit_notes", {"invoice": invoice["id"], "refund_amount": 100})
+    assert (status, payload["error"]["param"]) == (400, "refund_amount")
+    assert len(stack.ok("GET", f"/invoices/{invoice['id']}/credit_notes")["data"]) == 1
+
+    # Everything else: 25 % and 12 % in full; the invoice is settled.
+    rest = stack.ok("POST", "/credit_notes", {"invoice": invoice["id"]})
+    assert [(g["percent"], g["tax_amount"]) for g in rest["tax_groups"]] == [("25", 25000), ("12", 9600)]
+    assert rest["number"] == "CN-000002"
+    assert stack.ok("GET", f"/invoices/{invoice['id']}")["status"] == "paid"
+
+
 def test_paid_invoice_credit_becomes_customer_credit_used_next_time(stack: HandlerStack, seller: dict) -> None:
     customer = swedish_customer(stack)
     first = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [

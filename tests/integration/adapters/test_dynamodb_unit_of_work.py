@@ -6,17 +6,22 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.keys import customer_key, invoice_key, series_key
+from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.outbox import outbox_documents
+from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.errors import Conflict, InvalidInput, NotFound, SeriesMoved
-from invoicing.domain.invoice import Invoice
+from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.services.commands import NewCreditNote
+from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.invoices import InvoiceService
 from tests.integration.adapters.conftest import NOW, make_account, make_draft
 from tests.integration.adapters.serialized import serialize_calls
@@ -214,3 +219,40 @@ def test_contention_that_outlasts_the_budget_gives_up_cleanly(
     assert raised.value.code == "lock_timeout"
     with uow:
         assert uow.invoices.get(seller.id, draft.id).status == "draft"
+
+
+def test_concurrent_credit_notes_on_one_line_never_over_credit_it(
+    dynamodb: Any, table: str, seller: Account, buyer: Customer, uow: DynamoUnitOfWork
+) -> None:
+    serialize_calls(dynamodb)  # moto is not atomic across threads; DynamoDB is (see serialized.py)
+    seats = InvoiceLine(id="il_seats", description="Seats", quantity=Decimal(3), unit_amount_decimal=Decimal(10_000))
+    with uow:
+        uow.accounts.save(seller.model_copy(update={"tax_ids": []}))
+        uow.commit()
+    draft = make_draft(seller, buyer).model_copy(update={"lines": (seats,)})
+    with uow:
+        invoice = draft.finalize(seller=seller, customer=buyer, number="INV-000001", now=NOW, previous_totals=[])
+        uow.invoices.add(invoice)
+        uow.commit()
+    start = threading.Barrier(8)
+    one_seat = NewCreditNote(invoice_id=invoice.id, lines=(CreditLineRequest(
+        type="invoice_line_item", invoice_line_item="il_seats", quantity=Decimal(1)),))
+
+    def credit() -> str:
+        service = CreditNoteService(DynamoUnitOfWork(dynamodb, table), FakeClock(NOW), UlidIds(), Backoff(),
+                                    FakeDocuments())
+        start.wait()
+        try:
+            return service.create(seller.id, one_seat).number
+        except (InvalidInput, Conflict) as error:  # no seat left (400), or contention outlasted (409)
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda _: credit(), range(8)))
+    numbers = sorted(o for o in outcomes if o.startswith("CN-"))
+    assert numbers == ["CN-000001", "CN-000002", "CN-000003"], outcomes  # three seats, three credit notes
+    assert set(outcomes) - set(numbers) <= {"line_fully_credited", "lock_timeout"}
+    with uow:
+        stored = uow.invoices.get(seller.id, invoice.id)
+    assert stored.credit_ledger.line("il_seats").quantity == 3
+    assert stored.pre_payment_credit_notes_amount == 37_500 and stored.status == "paid"  # 3 x 100.00 + 25 %

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from invoicing.domain.credit_note import CreditNote, split_credit
+from invoicing.domain.credit_note import CreditLineRequest, CreditNote, CreditRequest, issue_credit_note
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import (
     Account,
@@ -185,16 +185,18 @@ def long_invoice(count: int = 60) -> Invoice:
                       for i in range(1, count + 1)])
 
 
-def credit_note_for(invoice: Invoice, amount: int) -> CreditNote:
-    groups = split_credit(invoice, amount)
-    tax = sum(g.tax_amount for g in groups)
-    assert invoice.number is not None
-    return CreditNote(
-        id="cn_1", account_id=invoice.account_id, invoice_id=invoice.id, invoice_number=invoice.number,
-        customer_id=invoice.customer_id, number="CN-000001", currency=invoice.currency, amount=amount,
-        subtotal=amount - tax, tax=tax, tax_groups=groups, type="pre_payment", reason="order_change",
-        memo="Två konsulttimmar krediteras efter avstämning.", issue_date=NOW, created=NOW,
-    )
+def credit_note_for(invoice: Invoice, credit: int | tuple[CreditLineRequest, ...]) -> CreditNote:
+    """A credit note as the domain issues it: an amount alone (single-rate invoices) or lines."""
+    memo = "Två konsulttimmar krediteras efter avstämning."
+    request = CreditRequest(amount=credit, reason="order_change", memo=memo) if isinstance(credit, int) else (
+        CreditRequest(lines=credit, reason="order_change", memo=memo))
+    note, _ = issue_credit_note(invoice, request, credit_note_id="cn_1", number="CN-000001", now=NOW)
+    return note
+
+
+def credit_line(line_id: str, quantity: str | None = None, amount: int | None = None) -> CreditLineRequest:
+    return CreditLineRequest(type="invoice_line_item", invoice_line_item=line_id,
+                             quantity=Decimal(quantity) if quantity else None, amount=amount)
 
 
 def eur_invoice(**changes: object) -> Invoice:

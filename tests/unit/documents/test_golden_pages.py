@@ -74,10 +74,10 @@ DOCUMENTS: dict[str, Callable[[], bytes]] = {
     "invoice-sv-nine-digits": lambda: render_invoice_pdf(large_invoice(99_999_999_999)),
     "credit-note-en": lambda: render_credit_note_pdf(samples.credit_note_for(english_invoice(), 5000),
                                                      english_invoice()),
-    "credit-note-sv": lambda: render_credit_note_pdf(samples.credit_note_for(swedish_invoice(), 30000),
-                                                     swedish_invoice()),
-    "credit-note-de": lambda: render_credit_note_pdf(samples.credit_note_for(german_invoice(), 100000),
-                                                     german_invoice()),
+    "credit-note-sv": lambda: render_credit_note_pdf(samples.credit_note_for(swedish_invoice(), (
+        samples.credit_line("il_1"), samples.credit_line("il_2", quantity="1"))), swedish_invoice()),
+    "credit-note-de": lambda: render_credit_note_pdf(samples.credit_note_for(german_invoice(), (
+        samples.credit_line("il_2", quantity="4"), samples.credit_line("il_3"))), german_invoice()),
 }
 
 

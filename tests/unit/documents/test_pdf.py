@@ -357,6 +357,34 @@ def test_credit_note_pdf():
         assert expected in content, expected
 
 
+def test_a_credit_note_by_line_shows_its_lines_and_only_the_vat_of_their_rates():
+    # The books line of the two-rate invoice: 10 x 299,00 = 2 990,00 kr at 6 % = 179,40 kr; one of
+    # the 2.5 consulting hours at 120,00 less the line's 10 %: 108,00 kr at 25 % = 27,00 kr.
+    invoice = samples.two_rate_invoice()
+    note = samples.credit_note_for(invoice, (samples.credit_line("il_2"),))
+    content = text(render_credit_note_pdf(note, invoice))
+    for expected in ["Handbok för datadrivna team (bok) 10 299,00 kr 6 % −2 990,00 kr",
+                     "Moms 6 % −2 990,00 kr −179,40 kr", "Totalt krediterat −3 169,40 kr"]:
+        assert expected in content, expected
+    assert "Moms 25 %" not in content
+    swedish = samples.swedish_invoice()
+    hours = text(render_credit_note_pdf(samples.credit_note_for(swedish, (samples.credit_line("il_2", quantity="1"),)),
+                                        swedish))
+    for expected in ["Konsulttimmar, dataintegration Rabatt: −12,00 kr 1 tim 120,00 kr 25 % −108,00 kr",
+                     "Moms 25 % −108,00 kr −27,00 kr"]:
+        assert expected in hours, expected
+
+
+def test_a_credit_note_that_also_returns_customer_credit_says_both_parts():
+    from tests.unit.einvoice.cases import case
+
+    c = case("credit-note-customer-credit-returned")
+    assert c.credit_note is not None
+    content = text(render_credit_note_pdf(c.credit_note, c.invoice))
+    assert ("This credit note reduces the amount due on invoice INV-000001 by SEK984.50; SEK250.00 is credited "
+            "to your account or refunded.") in content
+
+
 def _png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (len(data).to_bytes(4, "big") + kind + data

@@ -1,6 +1,6 @@
 """One finalized document per EN 16931 situation the e-invoice writers must get right.
 
-Every invoice goes through `Invoice.finalize` (and every credit note through `split_credit`), so
+Every invoice goes through `Invoice.finalize` (and every credit note through `issue_credit_note`), so
 lines carry their tax and amounts exactly as production documents do. `test_ubl.py` and
 `test_cii.py` render each case in their syntax and validate it with the official rules.
 """
@@ -16,7 +16,7 @@ from functools import cache
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from invoicing.domain.credit_note import CreditNote, split_credit
+from invoicing.domain.credit_note import CreditLineRequest, CreditNote, CreditRequest, issue_credit_note
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Branding, Customer, ElectronicAddress, validated_tax_id
@@ -108,17 +108,25 @@ def finalized(
                           payment_reference=creditor_reference(number))
 
 
-def credit_note_for(invoice: Invoice, amount: int, number: str = "CN-000001") -> CreditNote:
-    groups = split_credit(invoice, amount)
-    tax = sum(g.tax_amount for g in groups)
-    assert invoice.number is not None
-    _credited, kind = invoice.credited(amount, CREDITED)
-    return CreditNote(
-        id=f"cn_{number}", account_id=invoice.account_id, invoice_id=invoice.id, invoice_number=invoice.number,
-        customer_id=invoice.customer_id, number=number, currency=invoice.currency, amount=amount,
-        subtotal=amount - tax, tax=tax, tax_groups=groups, type=kind, reason="order_change",
-        memo="Two consulting hours credited after review.", issue_date=CREDITED, created=CREDITED,
-    )
+def credit_note_for(invoice: Invoice, credit: int | tuple[CreditLineRequest, ...],
+                    number: str = "CN-000001") -> CreditNote:
+    """A credit note as the domain issues it: an amount alone (single-rate invoices) or lines."""
+    request = CreditRequest(amount=credit, reason="order_change",
+                            memo="Two consulting hours credited after review.") if isinstance(credit, int) else (
+        CreditRequest(lines=credit, reason="order_change", memo="Two consulting hours credited after review."))
+    note, _ = issue_credit_note(invoice, request, credit_note_id=f"cn_{number}", number=number, now=CREDITED)
+    return note
+
+
+def invoice_line(line_id: str, quantity: str | None = None, amount: int | None = None) -> CreditLineRequest:
+    return CreditLineRequest(type="invoice_line_item", invoice_line_item=line_id,
+                             quantity=Decimal(quantity) if quantity else None, amount=amount)
+
+
+def custom_line(description: str, unit_amount: int, tax_rate: TaxRate | None = None,
+                quantity: str = "1") -> CreditLineRequest:
+    return CreditLineRequest(type="custom_line_item", description=description, quantity=Decimal(quantity),
+                             unit_amount_decimal=Decimal(unit_amount), tax_rate=tax_rate)
 
 
 @dataclass(frozen=True)
@@ -257,12 +265,37 @@ def customer_credit() -> Case:
 
 
 def credit_note() -> Case:
-    """A credit note (381) for part of a two-rate invoice, referring to it (BG-3)."""
+    """A credit note (381) for part of a two-rate invoice, referring to it (BG-3): 2 of the 10 hours,
+    399.00 of the books and a custom goodwill line at 25 %.
+    25 %: 2 x 1 200.00 + 100.00 = 2 500.00, VAT 625.00; 6 %: 399.00, VAT 23.94; total 3 547.94."""
     invoice = finalized([
         line("Consulting hours", "10", "120000", 1, unit_code="HUR"),
         line("Course book", "10", "39900", 2, tax_rate=vat("6")),
     ], purchase_order="PO-2026-200")
-    return Case("credit-note", invoice, credit_note_for(invoice, 300000))
+    return Case("credit-note", invoice, credit_note_for(invoice, (
+        invoice_line("il_1", quantity="2"), invoice_line("il_2", amount=39900),
+        custom_line("Goodwill for the delay", 10000, vat("25")))))
+
+
+def credit_note_one_rate_of_three() -> Case:
+    """The 6 % line of a 25 / 12 / 6 % invoice credited in full: only that rate's VAT is reversed.
+    14 x 299.00 = 4 186.00 at 6 % = 251.16 VAT; total 4 437.16."""
+    invoice = several_rates().invoice
+    return Case("credit-note-6-of-25-12-6", invoice, credit_note_for(invoice, (invoice_line("il_3"),)))
+
+
+def credit_note_allowance_charge() -> Case:
+    """Lines of an invoice with document discounts and a charge: each line's share of them is credited."""
+    invoice = document_allowance_and_charge().invoice
+    return Case("credit-note-allowance-charge", invoice, credit_note_for(invoice, (
+        invoice_line("il_1"), invoice_line("il_2", quantity="3"))))
+
+
+def credit_note_tax_inclusive() -> Case:
+    """Lines of a tax-inclusive invoice: net amounts and VAT derived from the credited grosses."""
+    invoice = tax_inclusive().invoice
+    return Case("credit-note-tax-inclusive", invoice, credit_note_for(invoice, (
+        invoice_line("il_1", quantity="1"), invoice_line("il_2"), invoice_line("il_3", amount=5000))))
 
 
 def outside_scope() -> Case:
@@ -295,6 +328,13 @@ def reverse_charge_credit_note() -> Case:
     return Case("credit-note-reverse-charge", invoice, credit_note_for(invoice, 100000, "CN-000002"))
 
 
+def credit_note_returning_customer_credit() -> Case:
+    """All of an invoice that 250.00 of customer credit paid part of: 984.50 off the amount due, the
+    250.00 back to the customer's balance (BT-20 names both)."""
+    invoice = customer_credit().invoice
+    return Case("credit-note-customer-credit-returned", invoice, credit_note_for(invoice, (invoice_line("il_1"),)))
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "domestic-se-25": domestic_sek,
     "several-rates-25-12-6": several_rates,
@@ -311,6 +351,10 @@ CASES: dict[str, Callable[[], Case]] = {
     "outside-scope-o": outside_scope,
     "intra-community-k": intra_community_supply,
     "credit-note-reverse-charge": reverse_charge_credit_note,
+    "credit-note-6-of-25-12-6": credit_note_one_rate_of_three,
+    "credit-note-allowance-charge": credit_note_allowance_charge,
+    "credit-note-tax-inclusive": credit_note_tax_inclusive,
+    "credit-note-customer-credit-returned": credit_note_returning_customer_credit,
 }
 
 
@@ -375,3 +419,29 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
     except (InvalidInput, FinalizationBlocked):  # discounts above the amount, a total of zero
         assume(False)
         raise
+
+
+@st.composite
+def random_credit_notes(draw: st.DrawFn) -> Case:
+    """A credit note of any invoice the domain finalizes: 1-3 lines, each all of an invoice line, a
+    quantity of it, an amount of it, or a custom line at its rate (what the domain refuses is skipped)."""
+    invoice = draw(random_invoices())
+    lines = []
+    for _ in range(draw(st.integers(1, 3))):
+        target = draw(st.sampled_from(invoice.lines))
+        kind = draw(st.sampled_from(["all", "quantity", "amount", "custom"]))
+        if kind == "quantity":
+            lines.append(invoice_line(target.id, quantity=str(draw(st.sampled_from(
+                [q for q in (Decimal(1), target.quantity / 2) if 0 < q <= target.quantity])))))
+        elif kind == "amount":
+            lines.append(invoice_line(target.id, amount=draw(st.integers(1, max(1, (target.net_amount or 1))))))
+        elif kind == "custom":
+            lines.append(custom_line("Goodwill", draw(st.integers(1, 10_000)), target.tax))
+        else:
+            lines.append(invoice_line(target.id))
+    try:
+        note = credit_note_for(invoice, tuple(lines))
+    except InvalidInput:
+        assume(False)
+        raise
+    return Case("random-credit-note", invoice, note)

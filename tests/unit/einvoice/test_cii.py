@@ -162,8 +162,13 @@ def test_a_cii_credit_note_is_type_381_and_refers_to_its_invoice() -> None:
     assert text(root, SETTLEMENT + "ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == "INV-000001"
     assert text(root, SETTLEMENT + "ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString") == (
         "20260315")
-    assert text(root, SUMMATION + "ram:DuePayableAmount") == "3000.00"
+    assert text(root, SUMMATION + "ram:DuePayableAmount") == "3547.94"
     assert root.xpath(SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS) == []
+    # The lines, each naming the invoice line it credits (BT-127), and the VAT per rate.
+    assert texts(root, LINES + "/ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content") == [
+        "Credits line 1 (il_1) of invoice INV-000001", "Credits line 2 (il_2) of invoice INV-000001"]
+    assert texts(root, LINES + "/ram:SpecifiedLineTradeDelivery/ram:BilledQuantity") == ["2", "1", "1"]
+    assert texts(root, SETTLEMENT + "ram:ApplicableTradeTax/ram:CalculatedAmount") == ["625.00", "23.94"]
 
 
 def test_document_allowances_carry_their_vat_category_and_line_ones_do_not() -> None:

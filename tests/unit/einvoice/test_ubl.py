@@ -25,7 +25,7 @@ from invoicing.domain.party import ElectronicAddress, validated_tax_id
 from invoicing.domain.tax import TaxRate
 
 from . import cases
-from .cases import CASES, Case, case, random_invoices
+from .cases import CASES, Case, case, random_credit_notes, random_invoices
 
 NS = {
     "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -334,7 +334,7 @@ def test_credit_applied_from_the_customer_balance_is_the_prepaid_amount() -> Non
     assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "984.50"
 
 
-def test_a_credit_note_refers_to_its_invoice_and_credits_each_vat_group() -> None:
+def test_a_credit_note_refers_to_its_invoice_and_carries_its_lines() -> None:
     c = case("credit-note")
     assert c.credit_note is not None
     root = parse(ubl(c))
@@ -343,16 +343,51 @@ def test_a_credit_note_refers_to_its_invoice_and_credits_each_vat_group() -> Non
     assert text(root, "cbc:CreditNoteTypeCode") == "381"
     assert text(root, "cbc:ID") == "CN-000001"
     assert text(root, "cbc:IssueDate") == "2026-03-20"
-    assert text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == "INV-000001"
-    assert text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate") == "2026-03-15"
+    assert text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == "INV-000001"  # BT-25
+    assert text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate") == "2026-03-15"  # BT-26
     assert text(root, "cbc:BuyerReference") == "PO-2026-200"  # routed like the invoice
+    # 2 of the 10 hours at 1 200.00; 399.00 of the books (an amount: 1 unit); a custom line at 25 %.
     assert texts(root, "cac:CreditNoteLine/cac:Item/cbc:Name") == [
-        "Credit for invoice INV-000001 (VAT S 25 %)", "Credit for invoice INV-000001 (VAT S 6 %)"]
-    assert sum(amounts(root, "cac:CreditNoteLine/cbc:LineExtensionAmount")) == Decimal(c.credit_note.subtotal) / 100
-    assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "3000.00"
-    assert text(root, "cac:TaxTotal/cbc:TaxAmount") == f"{Decimal(c.credit_note.tax).scaleb(-2)}"
+        "Consulting hours", "Course book", "Goodwill for the delay"]
+    assert texts(root, "cac:CreditNoteLine/cbc:CreditedQuantity") == ["2", "1", "1"]
+    assert texts(root, "cac:CreditNoteLine/cbc:CreditedQuantity/@unitCode") == ["HUR", "C62", "C62"]
+    assert amounts(root, "cac:CreditNoteLine/cbc:LineExtensionAmount") == [
+        Decimal("2400.00"), Decimal("399.00"), Decimal("100.00")]
+    assert amounts(root, "cac:CreditNoteLine/cac:Price/cbc:PriceAmount") == [
+        Decimal("1200.00"), Decimal("399.00"), Decimal("100.00")]
+    # Each line that credits an invoice line names it (BT-127); the custom line credits none.
+    assert texts(root, "cac:CreditNoteLine/cbc:Note") == [
+        "Credits line 1 (il_1) of invoice INV-000001", "Credits line 2 (il_2) of invoice INV-000001"]
+    assert texts(root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:Percent") == ["25", "6", "25"]
+    # VAT per rate from the lines: 25 % of 2 500.00 = 625.00; 6 % of 399.00 = 23.94.
+    subtotals = "cac:TaxTotal/cac:TaxSubtotal/"
+    assert texts(root, subtotals + "cac:TaxCategory/cbc:Percent") == ["25", "6"]
+    assert amounts(root, subtotals + "cbc:TaxableAmount") == [Decimal("2500.00"), Decimal("399.00")]
+    assert amounts(root, subtotals + "cbc:TaxAmount") == [Decimal("625.00"), Decimal("23.94")]
+    assert text(root, "cac:TaxTotal/cbc:TaxAmount") == "648.94"
+    assert text(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount") == "2899.00"
+    assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "3547.94"
     assert root.xpath("cbc:DueDate | cac:PaymentMeans", namespaces=NS) == []
-    assert text(root, "cac:PaymentTerms/cbc:Note") == "Deducted from the amount due on invoice INV-000001."
+    assert text(root, "cac:PaymentTerms/cbc:Note") == "Deducted from the amount due for invoice INV-000001."
+
+
+def test_a_credit_note_says_how_each_part_of_it_is_settled() -> None:
+    root = parse(ubl(case("credit-note-customer-credit-returned")))
+    assert text(root, "cac:PaymentTerms/cbc:Note") == (
+        "For invoice INV-000001: 984.50 deducted from the amount due; 250.00 credited to the customer's balance.")
+    assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "1234.50"
+
+
+def test_crediting_the_6_percent_line_of_three_rates_reverses_only_its_vat() -> None:
+    # The issue's case: an amount spread over 25 / 12 / 6 % reversed VAT at every rate. 14 books at
+    # 299.00 = 4 186.00; 6 % = 251.16; nothing at 25 % or 12 %.
+    root = parse(ubl(case("credit-note-6-of-25-12-6")))
+    subtotals = "cac:TaxTotal/cac:TaxSubtotal/"
+    assert texts(root, subtotals + "cac:TaxCategory/cbc:Percent") == ["6"]
+    assert amounts(root, subtotals + "cbc:TaxableAmount") == [Decimal("4186.00")]
+    assert amounts(root, subtotals + "cbc:TaxAmount") == [Decimal("251.16")]
+    assert texts(root, "cac:CreditNoteLine/cbc:CreditedQuantity") == ["14"]
+    assert text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == "4437.16"
 
 
 def test_outside_the_scope_of_vat_names_no_vat_number_and_no_rate() -> None:
@@ -583,6 +618,19 @@ def test_any_finalized_invoice_is_a_valid_ubl_document(invoice: Invoice) -> None
 
     assert report.xsd_errors == [] and report.fatal == [], str(report)
     assert peppol_findings(root) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(random_credit_notes())
+def test_any_credit_note_by_line_is_a_valid_ubl_document(c: Case) -> None:
+    root = parse(ubl(c))
+
+    report = validate_ubl(etree.tostring(root))
+
+    assert report.xsd_errors == [] and report.fatal == [], str(report)
+    assert peppol_findings(root) == []
+    assert c.credit_note is not None
+    assert len(root.xpath("cac:CreditNoteLine", namespaces=NS)) == len(c.credit_note.lines)
 
 
 def test_the_credit_note_date_is_its_own_issue_date_not_the_invoices() -> None:

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.party import Numbering
+from invoicing.domain.tax import TaxRate
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
 from invoicing.services.document_keys import credit_note_key, invoice_key
 from tests.unit.domain.builders import customer
@@ -208,6 +210,88 @@ def test_a_credit_note_after_payment_becomes_customer_credit(services: Services)
 def test_a_draft_cannot_be_credited(services: Services) -> None:
     with pytest.raises(InvalidStateTransition):
         services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=draft(services), amount=100))
+
+
+def three_rates(s: Services) -> tuple[str, list[str]]:
+    """1 000,00 at 25 %, 800,00 at 12 % and 569,00 at 6 %: 250,00 + 96,00 + 34,14 VAT, 2 749,14 in all."""
+    lines = tuple(NewLine(description=f"At {rate} %", quantity=Decimal(1), unit_amount_decimal=Decimal(amount),
+                          tax_rate=TaxRate(percent=Decimal(rate)))
+                  for rate, amount in ((25, 100_000), (12, 80_000), (6, 56_900)))
+    view = s.invoices.create_draft(s.seller.id, NewInvoice(customer_id=s.buyer.id, lines=lines))
+    invoice = s.invoices.finalize(s.seller.id, view.invoice.id).invoice
+    assert invoice.totals is not None and invoice.totals.total == 274_914
+    return invoice.id, [line.id for line in invoice.lines]
+
+
+def of_line(line_id: str, quantity: str | None = None, amount: int | None = None) -> CreditLineRequest:
+    return CreditLineRequest(type="invoice_line_item", invoice_line_item=line_id,
+                             quantity=Decimal(quantity) if quantity else None, amount=amount)
+
+
+def test_a_credit_note_by_line_reverses_the_vat_of_that_rate_only(services: Services) -> None:
+    invoice_id, (_, _, books) = three_rates(services)
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id,
+                                                                         lines=(of_line(books),)))
+    assert [(g.percent, g.taxable_amount, g.tax_amount) for g in note.tax_groups] == [(6, 56_900, 3_414)]
+    assert (note.number, note.amount) == ("CN-000001", 60_314)
+    invoice = services.invoices.get(services.seller.id, invoice_id).invoice
+    assert invoice.amount_due == 274_914 - 60_314
+    assert invoice.credit_ledger.line(books).amount == 56_900
+    with pytest.raises(InvalidInput) as raised:  # the line is credited: nothing of it is left
+        services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id,
+                                                                       lines=(of_line(books, amount=1),)))
+    assert raised.value.code == "line_fully_credited"
+    assert trail(services, invoice_id)[-1] == "credit_note.created"
+
+
+def test_an_amount_alone_on_several_rates_is_refused_and_nothing_is_numbered(services: Services) -> None:
+    invoice_id, (standard, *_) = three_rates(services)
+    with pytest.raises(InvalidInput) as raised:
+        services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id, amount=10_000))
+    assert raised.value.code == "amount_requires_lines"
+    page = services.credit_notes.list_for_invoice(services.seller.id, invoice_id, limit=10, starting_after=None)
+    assert page.data == []
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(
+        invoice_id=invoice_id, lines=(of_line(standard, amount=8_000),)))
+    assert (note.number, note.amount) == ("CN-000001", 10_000)  # 80,00 + 20,00
+
+
+def test_crediting_an_invoice_paid_in_part_by_customer_credit_gives_the_credit_back(services: Services) -> None:
+    with services.uow as uow:
+        uow.customers.adjust_credit(services.seller.id, services.buyer.id, 5_000)
+        uow.commit()
+    invoice_id = draft(services, 10_000)  # 125.00, of which 50.00 from the balance: 75.00 due
+    assert services.invoices.finalize(services.seller.id, invoice_id).invoice.amount_due == 7_500
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 0
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(invoice_id=invoice_id))
+    assert (note.amount, note.pre_payment_amount, note.post_payment_amount) == (12_500, 7_500, 5_000)
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 5_000
+    assert services.invoices.get(services.seller.id, invoice_id).invoice.status == "paid"
+
+
+def test_a_preview_checks_and_writes_nothing(services: Services) -> None:
+    invoice_id, (standard, reduced, _) = three_rates(services)
+    cmd = NewCreditNote(invoice_id=invoice_id, lines=(of_line(standard, quantity="1"), of_line(reduced, amount=10_000)))
+    preview = services.credit_notes.preview(services.seller.id, cmd)
+    assert [(g.percent, g.taxable_amount, g.tax_amount) for g in preview.tax_groups] == [
+        (25, 100_000, 25_000), (12, 10_000, 1_200)]
+    assert preview.number == ""
+    assert services.invoices.get(services.seller.id, invoice_id).invoice.amount_due == 274_914
+    issued = services.credit_notes.create(services.seller.id, cmd)
+    assert (issued.number, issued.amount, issued.tax_groups) == ("CN-000001", preview.amount, preview.tax_groups)
+    with pytest.raises(InvalidInput):  # the line was credited in the meantime
+        services.credit_notes.preview(services.seller.id, cmd)
+
+
+def test_after_payment_what_was_refunded_elsewhere_is_not_customer_credit(services: Services) -> None:
+    invoice_id, (_, _, books) = three_rates(services)
+    services.invoices.pay(services.seller.id, invoice_id)
+    note = services.credit_notes.create(services.seller.id, NewCreditNote(
+        invoice_id=invoice_id, lines=(of_line(books),), out_of_band_amount=20_314))
+    assert (note.type, note.credit_amount, note.out_of_band_amount) == ("post_payment", 40_000, 20_314)
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 40_000
+    invoice = services.invoices.get(services.seller.id, invoice_id).invoice
+    assert invoice.post_payment_credit_notes_amount == 60_314
 
 
 # --- customers and accounts ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
@@ -324,11 +325,50 @@ class InvoiceLinesAdd(Command):
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
+class CreditNoteLineIn(Command):
+    """A credit note line, as Stripe's: an invoice line (all that remains of it, a `quantity` or an
+    `amount` of it) or a custom line (description, quantity, unit price, one of the invoice's rates).
+    Amounts are in the invoice's price terms: excluding VAT, or including it for tax-inclusive prices."""
+
+    type: Literal["invoice_line_item", "custom_line_item"]
+    invoice_line_item: str | None = Field(default=None, min_length=1, max_length=64,
+                                          description="The invoice line credited (il_...)")
+    quantity: DecimalText | None = Field(default=None, gt=0, le=10**9, decimal_places=6)
+    amount: MinorUnits | None = Field(default=None, description="How much of the invoice line to credit")
+    description: str | None = Field(default=None, min_length=1, max_length=500)
+    unit_amount: MinorUnits | None = None
+    unit_amount_decimal: DecimalText | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
+    unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
+    tax_rate: TaxRateIn | None = Field(default=None, description="Custom lines: one of the invoice's rates")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> CreditNoteLineIn:
+        if self.unit_amount is not None and self.unit_amount_decimal is not None:
+            raise ValueError("give at most one of unit_amount or unit_amount_decimal")
+        return self
+
+
 class CreditNoteCreate(Command):
     invoice: str = Field(min_length=1, max_length=64, description="The invoice's id (in_...)")
-    amount: MinorUnits | None = Field(default=None, description="Defaults to everything that can still be credited")
+    lines: list[CreditNoteLineIn] = Field(default_factory=list, max_length=MAX_LINES)
+    amount: MinorUnits | None = Field(
+        default=None, description="Including tax. Alone: only on an invoice with a single tax rate. With lines: "
+                                  "must be their total. Neither: everything that can still be credited")
     reason: Literal["duplicate", "fraudulent", "order_change", "product_unsatisfactory"] | None = None
     memo: str | None = Field(default=None, max_length=500)
+    credit_amount: MinorUnits | None = Field(
+        default=None, description="After payment: what goes to the customer's credit balance (default: all)")
+    out_of_band_amount: MinorUnits | None = Field(
+        default=None, description="After payment: what was refunded outside this system")
+    refund_amount: MinorUnits | None = Field(default=None, description="Not supported: see out_of_band_amount")
+
+    @field_validator("refund_amount")
+    @classmethod
+    def _no_refunds(cls, value: int | None) -> int | None:
+        if value:
+            raise ValueError("refunds through a payment provider are not made here; record a refund made "
+                             "elsewhere as out_of_band_amount")
+        return value
 
 
 class AccountUpdate(Command):
@@ -417,5 +457,18 @@ def changes(body: CustomerUpdate | AccountUpdate) -> Changes:
                    tax_ids=_tax_ids(body.tax_ids) if "tax_ids" in present else None)
 
 
+def _credit_line(line: CreditNoteLineIn) -> CreditLineRequest:
+    unit = Decimal(line.unit_amount) if line.unit_amount is not None else line.unit_amount_decimal
+    rate = line.tax_rate
+    return CreditLineRequest(
+        type=line.type, invoice_line_item=line.invoice_line_item, quantity=line.quantity, amount=line.amount,
+        description=line.description, unit_amount_decimal=unit, unit_code=line.unit_code,
+        tax_rate=TaxRate(category=rate.category, percent=rate.percent, name=rate.name,
+                         exemption_reason=rate.exemption_reason) if rate else None,
+    )
+
+
 def new_credit_note(body: CreditNoteCreate) -> NewCreditNote:
-    return NewCreditNote(invoice_id=body.invoice, amount=body.amount, reason=body.reason, memo=body.memo)
+    return NewCreditNote(invoice_id=body.invoice, amount=body.amount, reason=body.reason, memo=body.memo,
+                         lines=tuple(_credit_line(line) for line in body.lines), credit_amount=body.credit_amount,
+                         out_of_band_amount=body.out_of_band_amount)

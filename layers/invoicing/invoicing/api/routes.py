@@ -225,6 +225,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def create_credit_note(body: Annotated[CreditNoteCreate, Body()]):
         return ok(credit_note_view(services.credit_notes.create(account_id(), new_credit_note(body))), 201)
 
+    @app.post("/credit_notes/preview", tags=["credit notes"],
+              summary="Preview a credit note: the lines, tax per rate and totals it would have; nothing is issued")
+    def preview_credit_note(body: Annotated[CreditNoteCreate, Body()]):
+        return ok(credit_note_view(services.credit_notes.preview(account_id(), new_credit_note(body)), preview=True))
+
     @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
     def get_credit_note(credit_note_id: CreditNoteId):
         return ok(credit_note_view(services.credit_notes.get(account_id(), credit_note_id)))

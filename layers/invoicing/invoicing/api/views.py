@@ -134,12 +134,26 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
     }
 
 
-def credit_note_view(note: CreditNote) -> dict[str, Any]:
+def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, Any]:
+    """A credit note; a preview has no id or number yet (nothing was issued)."""
     data = note.model_dump(mode="json", exclude={"account_id", "invoice_id", "customer_id"})
     data.update(invoice=note.invoice_id, customer=note.customer_id, created=iso(note.created),
                 issue_date=note.issue_date.date().isoformat())
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
+    data["lines"] = {"object": "list", "has_more": False, "data": [
+        {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax"}),
+         "id": None if preview else line.id,
+         "quantity": decimal_text(line.quantity), "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
+         "tax": {**line.tax.model_dump(mode="json"), "percent": decimal_text(line.tax.percent)},
+         "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
+         if line.period_start and line.period_end else None}
+        for line in note.lines]}
+    for line in data["lines"]["data"]:
+        line.pop("period_start", None)
+        line.pop("period_end", None)
+    if preview:
+        data.update(id=None, number=None, object="credit_note", preview=True)
     return data
 
 

@@ -66,6 +66,61 @@ class InvoiceLine(_Model):
     net_amount: int | None = None
 
 
+class CreditedLine(_Model):
+    """How much of an invoice line its credit notes have credited so far."""
+
+    line_id: str
+    quantity: Decimal = Decimal(0)  # counted by credits by quantity; credits by amount count none
+    amount: int = 0  # in the line's own terms (its net, or its gross with tax-inclusive prices)
+    base_amount: int = 0  # the same after its share of the invoice's discounts and charges
+
+
+class CreditedGroup(_Model):
+    """How much of one (category, rate) group its credit notes have credited so far."""
+
+    category: str
+    percent: Decimal
+    base_amount: int = 0  # what tax is computed on: nets (tax-exclusive) or grosses (tax-inclusive)
+    taxable_amount: int = 0  # excluding tax
+    tax_amount: int = 0
+
+    @property
+    def key(self) -> tuple[str, Decimal]:
+        return (self.category, self.percent.normalize())
+
+
+class CreditLedger(_Model):
+    """What the invoice's credit notes have taken, per line and per (category, rate): kept on the
+    invoice, so that the invoice's version check makes concurrent credit notes take turns."""
+
+    lines: tuple[CreditedLine, ...] = ()
+    groups: tuple[CreditedGroup, ...] = ()
+
+    def line(self, line_id: str) -> CreditedLine:
+        return next((c for c in self.lines if c.line_id == line_id), CreditedLine(line_id=line_id))
+
+    def group(self, category: str, percent: Decimal) -> CreditedGroup:
+        key = (category, percent.normalize())
+        return next((g for g in self.groups if g.key == key), CreditedGroup(category=category, percent=percent))
+
+    @property
+    def gross(self) -> int:
+        return sum(g.taxable_amount + g.tax_amount for g in self.groups)
+
+    def with_line(self, credited: CreditedLine) -> CreditLedger:
+        others = tuple(c for c in self.lines if c.line_id != credited.line_id)
+        return self.model_copy(update={"lines": (*others, credited)})
+
+    def with_group(self, credited: CreditedGroup) -> CreditLedger:
+        groups = list(self.groups)
+        index = next((i for i, g in enumerate(groups) if g.key == credited.key), None)
+        if index is None:
+            groups.append(credited)
+        else:
+            groups[index] = credited
+        return self.model_copy(update={"groups": tuple(groups)})
+
+
 class StatusTransitions(_Model):
     finalized_at: datetime | None = None
     paid_at: datetime | None = None
@@ -107,6 +162,7 @@ class Invoice(_Model):
     amount_paid: int = 0
     pre_payment_credit_notes_amount: int = 0
     post_payment_credit_notes_amount: int = 0
+    credit_ledger: CreditLedger = Field(default_factory=CreditLedger)
     customer_snapshot: Customer | None = None
     seller_snapshot: Account | None = None
     status_transitions: StatusTransitions = Field(default_factory=StatusTransitions)
@@ -122,11 +178,12 @@ class Invoice(_Model):
 
     @property
     def creditable_amount(self) -> int:
-        """What a credit note may still take: what remains due, or after payment what was paid and
-        not yet credited."""
-        if self.status == "paid":
-            return self.amount_paid - self.post_payment_credit_notes_amount
-        return self.amount_remaining
+        """What credit notes may still take: what remains due, and what was paid or taken from the
+        customer's credit balance and not yet credited back."""
+        if self.status not in ("open", "uncollectible", "paid"):
+            return 0
+        remaining = self.amount_remaining if self.status != "paid" else 0
+        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
 
     # --- events ------------------------------------------------------------------------------
 
@@ -306,48 +363,48 @@ class Invoice(_Model):
             status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
         )._recorded("invoice.marked_uncollectible", now)
 
-    def credited(
-        self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None
-    ) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
-        """Apply a credit note of `amount`: before payment it lowers what is due (and settles the
-        invoice when nothing remains); after payment it becomes credit for the customer. With the
-        credit note's summary, `credit_note.created` is recorded (before `invoice.paid`)."""
+    def credit_split(self, amount: int) -> tuple[int, int]:
+        """How a credit note of `amount` settles, as Stripe's: (pre-payment part, post-payment part).
+        It first lowers what remains due, never below zero; the rest returns what was paid or taken
+        from the customer's credit balance and not yet credited, as customer credit."""
         if amount <= 0:
             raise InvalidInput("A credit note's amount must be positive.", param="amount")
-        if self.status in ("open", "uncollectible"):
-            if amount > self.amount_remaining:
-                raise InvalidInput(
-                    f"The credit note ({amount}) exceeds what remains due ({self.amount_remaining}).", param="amount"
-                )
-            updated = self.model_copy(update={
-                "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount + amount,
-                "amount_due": self.amount_due - amount,
-                "version": self.version + 1,
-            })
-            if credit_note is not None:
-                updated = updated.record_credit_note(credit_note, now)
-            if updated.amount_remaining == 0:
-                updated = updated._transition(
-                    "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
-                )._recorded("invoice.paid", now)
-            return updated, "pre_payment"
-        if self.status == "paid":
-            creditable = self.amount_paid - self.post_payment_credit_notes_amount
-            if amount > creditable:
-                raise InvalidInput(
-                    f"The credit note ({amount}) exceeds what was paid and not yet credited ({creditable}).",
-                    param="amount",
-                )
-            updated = self.model_copy(update={
-                "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + amount,
-                "version": self.version + 1,
-            })
-            if credit_note is not None:
-                updated = updated.record_credit_note(credit_note, now)
-            return updated, "post_payment"
-        raise InvalidStateTransition(
-            f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.", param="invoice"
-        )
+        if self.status not in ("open", "uncollectible", "paid"):
+            raise InvalidStateTransition(
+                f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.",
+                param="invoice")
+        pre = min(amount, self.amount_remaining) if self.status != "paid" else 0
+        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        if amount - pre > returnable:
+            due = f"what remains due ({self.amount_remaining})" if self.status != "paid" else ""
+            paid = f"what was paid or taken from the customer's credit and not yet credited ({returnable})"
+            raise InvalidInput(f"The credit note ({amount}) exceeds {due + ' and ' if due else ''}{paid}.",
+                               param="amount", code="credit_exceeds_invoice")
+        return pre, amount - pre
+
+    def credited(
+        self, amount: int, now: datetime, credit_note: dict[str, Any] | None = None,
+        ledger: CreditLedger | None = None,
+    ) -> tuple[Invoice, Literal["pre_payment", "post_payment"]]:
+        """Apply a credit note of `amount` (`credit_split`): before payment it lowers what is due (and
+        settles the invoice when nothing remains); beyond that it becomes credit for the customer.
+        With the credit note's summary, `credit_note.created` is recorded (before `invoice.paid`);
+        `ledger` is what all its credit notes have credited per line and rate, this one included."""
+        pre, post = self.credit_split(amount)
+        updated = self.model_copy(update={
+            "pre_payment_credit_notes_amount": self.pre_payment_credit_notes_amount + pre,
+            "post_payment_credit_notes_amount": self.post_payment_credit_notes_amount + post,
+            "amount_due": self.amount_due - pre,
+            "credit_ledger": ledger if ledger is not None else self.credit_ledger,
+            "version": self.version + 1,
+        })
+        if credit_note is not None:
+            updated = updated.record_credit_note(credit_note, now)
+        if updated.status != "paid" and updated.amount_remaining == 0:
+            updated = updated._transition(
+                "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
+            )._recorded("invoice.paid", now)
+        return updated, "post_payment" if post else "pre_payment"
 
 
 def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:

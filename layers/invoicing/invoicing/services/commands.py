@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from invoicing.domain.credit_note import CreditLineRequest, CreditRequest
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 
@@ -66,6 +67,13 @@ class Changes:
 @dataclass(frozen=True)
 class NewCreditNote:
     invoice_id: str
-    amount: int | None = None  # None: everything that can still be credited
+    amount: int | None = None  # with no lines: an amount including tax (single-rate invoices only)
     reason: Literal["duplicate", "fraudulent", "order_change", "product_unsatisfactory"] | None = None
     memo: str | None = None
+    lines: tuple[CreditLineRequest, ...] = ()  # neither lines nor amount: everything that can still be credited
+    credit_amount: int | None = None  # after payment: to the customer's balance (default: all of it)
+    out_of_band_amount: int | None = None  # after payment: refunded outside this system
+
+    def request(self) -> CreditRequest:
+        return CreditRequest(lines=self.lines, amount=self.amount, reason=self.reason, memo=self.memo,
+                             credit_amount=self.credit_amount, out_of_band_amount=self.out_of_band_amount)

@@ -208,7 +208,10 @@ def _allowance_charge(parent: etree._Element, adjustment: AllowanceCharge) -> No
 
 def _line(transaction: etree._Element, line: Line) -> None:
     item = _sub(transaction, "IncludedSupplyChainTradeLineItem")
-    _text(_sub(item, "AssociatedDocumentLineDocument"), "LineID", line.number)
+    document = _sub(item, "AssociatedDocumentLineDocument")
+    _text(document, "LineID", line.number)
+    if line.note:
+        _text(_sub(document, "IncludedNote"), "Content", line.note)
     _text(_sub(item, "SpecifiedTradeProduct"), "Name", line.name)
     price = _sub(_sub(item, "SpecifiedLineTradeAgreement"), "NetPriceProductTradePrice")
     _amount(price, "ChargeAmount", line.net_price)

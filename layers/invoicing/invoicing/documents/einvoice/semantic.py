@@ -16,7 +16,7 @@ amount closely enough (tax-inclusive lines, or half a yen), the price is stated 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
@@ -143,6 +143,7 @@ class Line:
     allowances_charges: tuple[AllowanceCharge, ...] = ()
     period_start: date | None = None  # BT-134
     period_end: date | None = None  # BT-135
+    note: str | None = None  # BT-127: on a credit note, the invoice line it credits
 
 
 @dataclass(frozen=True)
@@ -297,8 +298,8 @@ def invoice_document(invoice: Invoice) -> Document:
 
 
 def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
-    """The EN 16931 content of a credit note: one line per VAT group it credits, referring to the
-    invoice it corrects (BG-3)."""
+    """The EN 16931 content of a credit note: its lines (each naming the invoice line it credits) and
+    its VAT per rate, referring to the invoice it corrects (BG-3: BT-25, BT-26)."""
     if note.invoice_number != invoice.number or invoice.issue_date is None:
         raise EInvoiceUnsupported(
             f"Credit note {note.number} credits invoice {note.invoice_number}, not {invoice.number}.",
@@ -311,28 +312,20 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
     def major(amount: int) -> Decimal:
         return to_major(amount, currency)
 
-    groups = [g for g in note.tax_groups if g.taxable_amount or g.tax_amount] or list(note.tax_groups[:1])
-    lines: list[Line] = []
-    breakdown: list[VatBreakdown] = []
-    for i, group in enumerate(groups):
-        vat = vat_category(group.category, group.percent, group.exemption_reason)
-        name = f"Credit for invoice {note.invoice_number}"
-        if len(groups) > 1:
-            name += f" ({_category_label(vat)})"
-        net = major(group.taxable_amount)
-        price, quantity = (net, Decimal(1)) if net >= 0 else (-net, Decimal(-1))
-        lines.append(Line(number=str(i + 1), name=name, quantity=quantity, unit_code="C62", net_amount=net,
-                          net_price=price, price_base_quantity=None, vat=vat))
-        breakdown.append(VatBreakdown(net, major(group.tax_amount), vat))
-    assert sum(g.taxable_amount for g in groups) == note.subtotal and note.subtotal + note.tax == note.amount
+    # Every rate a line credits has its breakdown; credit notes from before lines were kept list the
+    # groups they credit something of.
+    groups = list(note.tax_groups) if note.lines else (
+        [g for g in note.tax_groups if g.taxable_amount or g.tax_amount] or list(note.tax_groups[:1]))
+    breakdown = [VatBreakdown(major(g.taxable_amount), major(g.tax_amount),
+                              vat_category(g.category, g.percent, g.exemption_reason)) for g in groups]
+    lines = _credit_note_lines(note, invoice, currency) if note.lines else _group_lines(note, breakdown)
+    assert sum(line.net_amount for line in lines) == major(note.subtotal)
+    assert sum(g.taxable_amount for g in note.tax_groups) == note.subtotal and note.subtotal + note.tax == note.amount
 
     categories = {line.vat.code for line in lines}
     seller_party, buyer_party = _parties(seller, customer, categories)
     period_start, period_end = invoice.period_start, invoice.period_end  # what the credited invoice covered
-    if note.type == "pre_payment":
-        terms = f"Deducted from the amount due on invoice {note.invoice_number}."
-    else:
-        terms = f"Credited to the customer's balance for invoice {note.invoice_number}."
+    terms = _credit_terms(note, major)
     return Document(
         kind="credit_note",
         number=note.number,
@@ -365,6 +358,58 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         ),
         lines=tuple(lines),
     )
+
+
+def _credit_terms(note: CreditNote, major: Callable[[int], Decimal]) -> str:
+    """BT-20 of a credit note: how it is settled (off the amount due, to the customer's balance,
+    refunded), with each part's amount when there are several."""
+    parts = [(note.pre_payment_amount, "deducted from the amount due"),
+             (note.credit_amount, "credited to the customer's balance"),
+             (note.out_of_band_amount, "refunded")]
+    given = [(amount, words) for amount, words in parts if amount]
+    if len(given) == 1:
+        return f"{given[0][1].capitalize()} for invoice {note.invoice_number}."
+    listed = "; ".join(f"{decimal_text(major(amount))} {words}" for amount, words in given)
+    return f"For invoice {note.invoice_number}: {listed}."
+
+
+def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> list[Line]:
+    """One line per credit note line, each naming the invoice line it credits (BT-127: EN 16931 has
+    no invoice line reference of its own; the document's BG-3 names the invoice). A credit by
+    amount counts no quantity: it is 1 unit (C62) of its net amount."""
+    decimals = exponent(currency)
+    numbers = {line.id: i + 1 for i, line in enumerate(invoice.lines)}
+    lines: list[Line] = []
+    for i, credit in enumerate(note.lines):
+        vat = vat_category(credit.tax.category, credit.tax.percent, credit.tax.exemption_reason)
+        quantity = credit.quantity if credit.quantity is not None else Decimal(1)
+        unit_code = credit.unit_code if credit.quantity is not None else "C62"
+        price, base_quantity = _price_for_amount(credit.net_amount, quantity, decimals)
+        reference = None
+        if credit.invoice_line_item is not None:
+            position = numbers.get(credit.invoice_line_item)
+            reference = (f"Credits line {position} ({credit.invoice_line_item}) of invoice {note.invoice_number}"
+                         if position else f"Credits line {credit.invoice_line_item} of invoice {note.invoice_number}")
+        name = _text(credit.description) or f"Credit for invoice {note.invoice_number}"
+        lines.append(Line(number=str(i + 1), name=name, quantity=quantity,
+                          unit_code=unit_code, net_amount=to_major(credit.net_amount, currency), net_price=price,
+                          price_base_quantity=base_quantity, vat=vat, period_start=credit.period_start,
+                          period_end=credit.period_end, note=reference))
+    return lines
+
+
+def _group_lines(note: CreditNote, breakdown: Sequence[VatBreakdown]) -> list[Line]:
+    """A credit note issued before credit notes kept lines: one line per VAT group it credits."""
+    lines: list[Line] = []
+    for i, group in enumerate(breakdown):
+        name = f"Credit for invoice {note.invoice_number}"
+        if len(breakdown) > 1:
+            name += f" ({_category_label(group.category)})"
+        net = group.taxable_amount
+        price, quantity = (net, Decimal(1)) if net >= 0 else (-net, Decimal(-1))
+        lines.append(Line(number=str(i + 1), name=name, quantity=quantity, unit_code="C62", net_amount=net,
+                          net_price=price, price_base_quantity=None, vat=group.category))
+    return lines
 
 
 def buyer_reference(invoice: Invoice) -> str:

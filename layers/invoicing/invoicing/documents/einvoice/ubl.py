@@ -203,6 +203,7 @@ class _Writer:
     def line(self, parent: etree._Element, line: Line, *, invoice: bool) -> None:
         element = self.cac(parent, "InvoiceLine" if invoice else "CreditNoteLine")
         self.cbc(element, "ID", line.number)
+        self.cbc(element, "Note", line.note)
         self.cbc(element, "InvoicedQuantity" if invoice else "CreditedQuantity", quantity_text(line.quantity),
                  unitCode=line.unit_code)
         self.amount(element, "LineExtensionAmount", line.net_amount)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel import Locale
@@ -37,10 +37,11 @@ from invoicing.documents.formatting import (
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import payment_qr_uri
 from invoicing.domain.errors import Conflict
+from invoicing.domain.money import round_minor
 from invoicing.domain.totals import Charge, Discount, LineAmounts
 
 if TYPE_CHECKING:
-    from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.credit_note import CreditNote, CreditNoteLine
     from invoicing.domain.invoice import Invoice, InvoiceLine
     from invoicing.domain.party import Account, Address, Customer, TaxId
 
@@ -222,10 +223,18 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         {"label": tax_label, "value": fmt.minus(credit_note.tax), "kind": ""},
         {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
     ]
-    explanation = words["credited_pre_payment"] if credit_note.type == "pre_payment" else words["credited_post_payment"]
+    if credit_note.pre_payment_amount and credit_note.post_payment_amount:
+        explanation = words["credited_split"].format(number="{number}", pre=fmt.money(credit_note.pre_payment_amount),
+                                                     post=fmt.money(credit_note.post_payment_amount))
+    elif credit_note.type == "pre_payment":
+        explanation = words["credited_pre_payment"]
+    else:
+        explanation = words["credited_post_payment"]
+    inclusive = credit_note.tax_behavior == "inclusive"
     tax_groups = [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
                   for g in groups]
     widest = max((_em(value) for g in tax_groups for value in (g["taxable"], g["tax"])), default=0)
+    credit_lines = [_credit_line_view(line, credit_note.invoice_number, fmt, words) for line in credit_note.lines]
     return {
         "amount_column": _WIDE_CREDIT_COLUMN if _column_percent(widest, _TEXT_PT) > _CREDIT_COLUMN else None,
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
@@ -238,6 +247,9 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
                                                  date=fmt.date(invoice.issue_date)),
         "explanation": explanation.format(number=credit_note.invoice_number),
         "memo": credit_note.memo,
+        "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
+        "lines": credit_lines,
+        "line_columns": _line_columns(credit_lines),
         "tax_groups": tax_groups,
         "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
         "totals": rows,
@@ -289,6 +301,43 @@ def _common_context(
         "contact": words["questions"].format(contact=" · ".join(contact)) if contact else None,
         "page_label": {"before": before, "between": between, "after": after},
         "page_footer": [item for item in page_footer if item],
+    }
+
+
+def _credit_line_view(line: CreditNoteLine, invoice_number: str, fmt: _Fmt, words: dict[str, str]) -> dict[str, Any]:
+    """A credit note line as credited: its quantity and the invoice's unit price (a credit by amount
+    has neither), and its amount after its share of the invoice's discounts and charges, which shows
+    beneath it when there is one. Amounts carry a minus: they are taken back."""
+    period = None
+    if line.period_start and line.period_end:
+        period = f"{fmt.date(line.period_start)} – {fmt.date(line.period_end)}"
+    details = []
+    if line.quantity is not None and line.unit_amount_decimal is not None:
+        # The invoice line's own discounts and charges, in proportion to the quantity credited.
+        with localcontext(prec=60):
+            adjusted = line.amount - round_minor(line.quantity * line.unit_amount_decimal)
+        if adjusted:
+            word = words["line_discount"] if adjusted < 0 else words["line_charge"]
+            details.append(f"{word}: {fmt.money(adjusted) if adjusted < 0 else '+' + fmt.money(adjusted)}")
+    share = line.base_amount - line.amount  # the line's share of invoice discounts (-) and charges (+)
+    if share:
+        details.append(f"{words['adjustment_share']}: {fmt.money(share) if share < 0 else '+' + fmt.money(share)}")
+    quantity = ""
+    if line.quantity is not None:
+        unit = format_unit(line.unit_code, fmt.locale)
+        quantity = format_quantity(line.quantity, fmt.locale)
+        quantity = f"{quantity}\u00a0{unit}" if unit else quantity
+    elif line.invoice_line_item is not None:
+        details.insert(0, words["credited_by_amount"])
+    return {
+        "description": line.description or words["credit_for_invoice"].format(number=invoice_number),
+        "period": period,
+        "details": details,
+        "quantity": quantity,
+        "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale)
+        if line.unit_amount_decimal is not None else "",
+        "tax_rate": fmt.percent(line.tax.percent),
+        "amount": fmt.minus(line.base_amount),
     }
 
 
