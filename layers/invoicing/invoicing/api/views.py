@@ -10,6 +10,7 @@ from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
@@ -67,6 +68,8 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
         "tax": line.tax.model_dump(mode="json") if line.tax else None,
+        # Every tax on the line, in order: one, or several stacked (each has its row in tax_breakdown).
+        "tax_rates": [_tax_rate(rate) for rate in line.applied_taxes],
         "discounts": [_discount(d) for d in line.discounts],
         "charges": [_charge(c) for c in line.charges],
         "supply_date": _iso_date(line.supply_date),
@@ -76,6 +79,10 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "charge_amount": line.charge_amount,
         "net_amount": line.net_amount,
     }
+
+
+def _tax_rate(rate: TaxRate) -> dict[str, Any]:
+    return {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent)}
 
 
 def invoice_view(view: InvoiceView) -> dict[str, Any]:
@@ -118,6 +125,10 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
                 "exemption_reason": g.exemption_reason,
                 "taxable_amount": g.taxable_amount,
                 "tax_amount": g.tax_amount,
+                "tax_type": g.tax_type,
+                "jurisdiction": g.jurisdiction,
+                "compound": g.compound,
+                "taxes_in_base": g.taxes_in_base,
             }
             for g in (totals.tax_groups if totals else ())
         ],
@@ -142,10 +153,10 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
     data["lines"] = {"object": "list", "has_more": False, "data": [
-        {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax"}),
+        {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,
          "quantity": decimal_text(line.quantity), "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
-         "tax": {**line.tax.model_dump(mode="json"), "percent": decimal_text(line.tax.percent)},
+         "tax": _tax_rate(line.tax), "tax_rates": [_tax_rate(rate) for rate in line.applied_taxes],
          "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
          if line.period_start and line.period_end else None}
         for line in note.lines]}
