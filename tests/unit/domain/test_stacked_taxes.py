@@ -3,7 +3,6 @@ sales tax), each computed over its own group's base and rounded once, half up (d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invoicing.domain.credit_note import CreditLineRequest, CreditNote, CreditRequest, issue_credit_note
+from invoicing.domain.credit_note import CreditLineRequest, CreditNote
 from invoicing.domain.einvoice import einvoice_obstacle
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
@@ -20,9 +19,8 @@ from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount, PricedLine, Totals, compute_totals
 
 from .builders import NOW, customer, draft, line, seller, vat
+from .test_credit_note import credit, of_line
 from .test_totals import assert_half_up
-
-LATER = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
 GST = TaxRate(percent=Decimal(5), name="GST", tax_type="gst", jurisdiction="CA")
 QST = TaxRate(percent=Decimal("9.975"), name="QST", tax_type="qst", jurisdiction="CA-QC")
@@ -230,17 +228,6 @@ def test_no_e_invoice_has_a_place_for_taxes_other_than_vat_or_for_two_on_a_line(
 
 
 # --- credit notes, per tax ---------------------------------------------------------------------------
-
-
-def credit(invoice: Invoice, *lines: CreditLineRequest, amount: int | None = None,
-           n: int = 1) -> tuple[CreditNote, Invoice]:
-    return issue_credit_note(invoice, CreditRequest(lines=lines, amount=amount), credit_note_id=f"cn_{n}",
-                             number=f"CN-{n:06d}", now=LATER)
-
-
-def of_line(line_id: str, quantity: str | None = None, amount: int | None = None) -> CreditLineRequest:
-    return CreditLineRequest(type="invoice_line_item", invoice_line_item=line_id,
-                             quantity=Decimal(quantity) if quantity else None, amount=amount)
 
 
 def per_tax(note: CreditNote) -> list[tuple[str, int, int]]:
