@@ -9,29 +9,11 @@ import pytest
 
 from invoicing.documents.formatting import LABELS, TAX_LABELS
 from invoicing.documents.pdf import render_credit_note_pdf, render_invoice_pdf
-from invoicing.domain.invoice import Invoice
-from invoicing.domain.party import Address
 from invoicing.domain.tax import TaxRate
 
 from . import samples
+from .samples import quebec_invoice
 from .test_pdf import text
-
-GST = TaxRate(percent=Decimal(5), name="GST", tax_type="gst", jurisdiction="CA")
-QST = TaxRate(percent=Decimal("9.975"), name="QST", tax_type="qst", jurisdiction="CA-QC")
-MONTREAL = Address(line1="1000 Rue Sherbrooke O", city="Montréal", state="QC", postal_code="H3A 3G4", country="CA")
-
-
-def quebec_invoice(locale: str) -> Invoice:
-    # 300.00 + 140.00 + 10.10 = 450.10: GST 22.505 -> 22.51; QST 44.897475 -> 44.90; 517.51.
-    seller = samples.swedish_seller(name="Norrsken Analytics Canada Inc.", address=MONTREAL, tax_ids=[], iban=None,
-                                    bic=None, default_currency="CAD")
-    customer = samples.swedish_customer(name="Tremblay Construction Inc.", address=MONTREAL, tax_ids=[],
-                                        locale=locale, currency="CAD")
-    return samples.finalized([
-        samples.line("Analytics platform – Team", "1", "30000", 1, tax_rates=(GST, QST)),
-        samples.line("Consulting hours", "1", "14000", 2, tax_rates=(GST, QST)),
-        samples.line("Report", "1", "1010", 3, tax_rates=(GST, QST)),
-    ], seller=seller, customer=customer)
 
 
 @pytest.mark.parametrize(("locale", "expected", "vat_words"), [
