@@ -35,7 +35,8 @@ def test_a_quebec_invoice_through_the_api(stack: HandlerStack) -> None:
                                                  ("QST", "qst", "CA-QC", "9.975", 45010, 4490)]
     assert (draft["subtotal"], draft["tax"], draft["total"]) == (45010, 6741, 51751)
     line = draft["lines"]["data"][2]
-    assert [(t["name"], t["percent"]) for t in line["tax_rates"]] == [("GST", "5"), ("QST", "9.975")]
+    assert [(t["name"], t["percent"], t["inclusive"]) for t in line["tax_rates"]] == [("GST", "5", False),
+                                                                                    ("QST", "9.975", False)]
     assert line["tax"]["name"] == "GST"
     warnings = {i["code"]: i for i in draft["validation_issues"]}
     assert warnings["einvoice_non_vat_tax"]["blocking"] is False

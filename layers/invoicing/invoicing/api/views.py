@@ -58,7 +58,7 @@ def _period(start: date | None, end: date | None) -> dict[str, str] | None:
     return {"start": start.isoformat(), "end": end.isoformat()} if start and end else None
 
 
-def _line(line: InvoiceLine) -> dict[str, Any]:
+def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
     return {
         "id": line.id,
         "object": "line_item",
@@ -69,7 +69,7 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "tax_code": line.tax_code,
         "tax": line.tax.model_dump(mode="json") if line.tax else None,
         # Every tax on the line, in order: one, or several stacked (each has its row in tax_breakdown).
-        "tax_rates": [_tax_rate(rate) for rate in line.applied_taxes],
+        "tax_rates": [_tax_rate(rate, inclusive) for rate in line.applied_taxes],
         "discounts": [_discount(d) for d in line.discounts],
         "charges": [_charge(c) for c in line.charges],
         "supply_date": _iso_date(line.supply_date),
@@ -81,8 +81,10 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def _tax_rate(rate: TaxRate) -> dict[str, Any]:
-    return {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent)}
+def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
+    """A tax rate; in a line's `tax_rates` with Stripe's `inclusive` (the invoice's tax_behavior)."""
+    shown = {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent)}
+    return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
 
 def invoice_view(view: InvoiceView) -> dict[str, Any]:
@@ -108,7 +110,8 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "days_until_due": inv.days_until_due,
         "supply_date": _iso_date(inv.supply_date),
         "period": _period(inv.period_start, inv.period_end),
-        "lines": {"object": "list", "data": [_line(line) for line in inv.lines], "has_more": False},
+        "lines": {"object": "list", "data": [_line(line, inv.tax_behavior == "inclusive") for line in inv.lines],
+                  "has_more": False},
         "discounts": [_discount(d) for d in inv.discounts],
         "charges": [_charge(c) for c in inv.charges],
         "subtotal": totals.subtotal if totals else 0,
@@ -156,7 +159,8 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
         {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,
          "quantity": decimal_text(line.quantity), "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
-         "tax": _tax_rate(line.tax), "tax_rates": [_tax_rate(rate) for rate in line.applied_taxes],
+         "tax": _tax_rate(line.tax), "tax_rates": [_tax_rate(rate, note.tax_behavior == "inclusive")
+                                                    for rate in line.applied_taxes],
          "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
          if line.period_start and line.period_end else None}
         for line in note.lines]}
