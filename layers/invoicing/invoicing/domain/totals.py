@@ -132,11 +132,6 @@ class TaxGroup(_Frozen):
     def key(self) -> TaxKey:
         return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
 
-    @property
-    def tax_base(self) -> int:
-        """What the tax is computed on: the taxable amount, and for a compound tax the other taxes too."""
-        return self.taxable_amount + self.taxes_in_base
-
 
 class Totals(_Frozen):
     subtotal: int  # BT-106 sum of line net amounts

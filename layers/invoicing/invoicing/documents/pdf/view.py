@@ -151,10 +151,7 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     groups = totals.tax_groups
     tax_groups = _tax_groups_view(groups, 1, fmt, words)
     if vat_only:
-        tax_label = words["vat"]
-        if len(groups) == 1 and groups[0].category == "S":
-            tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
-        row(tax_label, fmt.money(totals.tax))
+        row(_vat_label(groups, fmt, words), fmt.money(totals.tax))
     else:
         # Taxes other than VAT, or several on a line: each tax its own row, as its group computed it.
         for view in tax_groups:
@@ -226,10 +223,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
     tax_groups = _tax_groups_view(groups, -1, fmt, words)
     rows = [{"label": words["total_excl_tax"], "value": fmt.minus(credit_note.subtotal), "kind": ""}]
     if vat_only:
-        tax_label = words["vat"]
-        if len(groups) == 1 and groups[0].category == "S":
-            tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
-        rows.append({"label": tax_label, "value": fmt.minus(credit_note.tax), "kind": ""})
+        rows.append({"label": _vat_label(groups, fmt, words), "value": fmt.minus(credit_note.tax), "kind": ""})
     else:
         rows += [{"label": view["label"], "value": fmt.minus(g.tax_amount), "kind": ""}
                  for g, view in zip(groups, tax_groups, strict=True)]
@@ -563,6 +557,13 @@ def _tax_groups_view(groups: Sequence[_TaxGroupLike], sign: int, fmt: _Fmt,
         if g.jurisdiction and labels_seen.count(view["label"]) > 1:
             view["label"] = f"{view['label']} ({g.jurisdiction})"
     return views
+
+
+def _vat_label(groups: Sequence[_TaxGroupLike], fmt: _Fmt, words: dict[str, str]) -> str:
+    """The totals' one VAT row: "VAT", or with a single standard rate its name and rate."""
+    if len(groups) == 1 and groups[0].category == "S":
+        return f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
+    return words["vat"]
 
 
 def _vat_only(groups: Sequence[_TaxGroupLike], line_taxes: Sequence[Sequence[TaxRate]]) -> bool:
