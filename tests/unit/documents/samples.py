@@ -207,3 +207,22 @@ def eur_invoice(**changes: object) -> Invoice:
         number="INV-000042",
         **changes,
     )
+
+
+GST = TaxRate(percent=Decimal(5), name="GST", tax_type="gst", jurisdiction="CA")
+QST = TaxRate(percent=Decimal("9.975"), name="QST", tax_type="qst", jurisdiction="CA-QC")
+MONTREAL = Address(line1="1000 Rue Sherbrooke O", city="Montréal", state="QC", postal_code="H3A 3G4", country="CA")
+
+
+def quebec_invoice(locale: str = "en") -> Invoice:
+    """CAD, GST and QST stacked on every line, from a seller in Montréal to a customer there.
+    300.00 + 140.00 + 10.10 = 450.10: GST 22.505 -> 22.51; QST 44.897475 -> 44.90; 517.51."""
+    seller = swedish_seller(name="Norrsken Analytics Canada Inc.", address=MONTREAL, tax_ids=[], iban=None,
+                            bic=None, default_currency="CAD")
+    customer = swedish_customer(name="Tremblay Construction Inc.", address=MONTREAL, tax_ids=[], locale=locale,
+                                currency="CAD")
+    return finalized([
+        line("Analytics platform – Team", "1", "30000", 1, tax_rates=(GST, QST)),
+        line("Consulting hours", "1", "14000", 2, tax_rates=(GST, QST)),
+        line("Report", "1", "1010", 3, tax_rates=(GST, QST)),
+    ], seller=seller, customer=customer)

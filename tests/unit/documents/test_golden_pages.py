@@ -78,6 +78,10 @@ DOCUMENTS: dict[str, Callable[[], bytes]] = {
         samples.credit_line("il_1"), samples.credit_line("il_2", quantity="1"))), swedish_invoice()),
     "credit-note-de": lambda: render_credit_note_pdf(samples.credit_note_for(german_invoice(), (
         samples.credit_line("il_2", quantity="4"), samples.credit_line("il_3"))), german_invoice()),
+    # Stacked taxes (GST and QST on every line): a row per tax in the summary and the totals.
+    "invoice-en-stacked-taxes": lambda: render_invoice_pdf(samples.quebec_invoice("en")),
+    "credit-note-de-stacked-taxes": lambda: render_credit_note_pdf(samples.credit_note_for(
+        samples.quebec_invoice("de"), (samples.credit_line("il_3"),)), samples.quebec_invoice("de")),
 }
 
 

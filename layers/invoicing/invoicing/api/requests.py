@@ -41,7 +41,7 @@ from invoicing.domain.party import (
     Numbering,
     SellerTexts,
 )
-from invoicing.domain.tax import TaxRate
+from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
 from invoicing.services.invoices import MAX_LINES
@@ -246,6 +246,24 @@ class TaxRateIn(Command):
     name: str = Field(default="Tax", min_length=1, max_length=40)
     category: Literal["S", "Z", "E", "AE", "G", "O", "K"] = "S"
     exemption_reason: str | None = Field(default=None, max_length=300)
+    tax_type: TaxType = Field(default="vat", description="What kind of tax (Stripe's tax_type); only vat goes "
+                                                         "into an EN 16931 e-invoice")
+    jurisdiction: str | None = Field(default=None, min_length=1, max_length=60,
+                                     description="Where the tax is levied (\"CA-QC\", \"US-WA-Seattle\")")
+    compound: bool = Field(default=False, description="Computed on the line's net plus its other, non-compound "
+                                                      "taxes (Quebec's QST before 2013, PEI's PST)")
+
+    def rate(self) -> TaxRate:
+        return TaxRate(category=self.category, percent=self.percent, name=self.name,
+                       exemption_reason=self.exemption_reason, tax_type=self.tax_type,
+                       jurisdiction=self.jurisdiction, compound=self.compound)
+
+
+MAX_STACKED_TAXES = 5  # a US state, county, city and district tax, and one more
+
+
+def _tax_rates(rates: list[TaxRateIn] | None) -> tuple[TaxRate, ...]:
+    return tuple(rate.rate() for rate in rates or ())
 
 
 class PeriodIn(Command):
@@ -275,6 +293,10 @@ class LineIn(Command):
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
     tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
     tax_rate: TaxRateIn | None = None
+    tax_rates: list[TaxRateIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_STACKED_TAXES,
+        description="Several taxes on the line, each over the line's net (GST and QST; a state's, county's and "
+                    "city's sales tax); instead of tax_rate")
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     supply_date: date | None = Field(default=None, description="When this line was supplied (or give `period`)")
@@ -288,6 +310,8 @@ class LineIn(Command):
             raise ValueError(f"quantity x unit price comes to more than {MAX_AMOUNT} minor units, the most an "
                              "amount may be")
         _check_supply(self.supply_date, self.period)
+        if self.tax_rate is not None and self.tax_rates is not None:
+            raise ValueError("give tax_rate (one tax) or tax_rates (stacked taxes), not both")
         return self
 
     @property
@@ -340,6 +364,8 @@ class CreditNoteLineIn(Command):
     unit_amount_decimal: DecimalText | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
     tax_rate: TaxRateIn | None = Field(default=None, description="Custom lines: one of the invoice's rates")
+    tax_rates: list[TaxRateIn] | None = Field(default=None, min_length=1, max_length=MAX_STACKED_TAXES,
+                                              description="Custom lines: several of the invoice's taxes, stacked")
 
     @model_validator(mode="after")
     def _one_price(self) -> CreditNoteLineIn:
@@ -413,12 +439,10 @@ def _charge(c: ChargeIn) -> Charge:
 
 
 def new_line(line: LineIn) -> NewLine:
-    manual = line.tax_rate
     return NewLine(
         description=line.description, quantity=line.quantity, unit_amount_decimal=line.unit_price,
         unit_code=line.unit_code, tax_code=line.tax_code,
-        tax_rate=TaxRate(category=manual.category, percent=manual.percent, name=manual.name,
-                         exemption_reason=manual.exemption_reason) if manual else None,
+        tax_rate=line.tax_rate.rate() if line.tax_rate else None, tax_rates=_tax_rates(line.tax_rates),
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
         supply_date=line.supply_date,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
@@ -459,12 +483,10 @@ def changes(body: CustomerUpdate | AccountUpdate) -> Changes:
 
 def _credit_line(line: CreditNoteLineIn) -> CreditLineRequest:
     unit = Decimal(line.unit_amount) if line.unit_amount is not None else line.unit_amount_decimal
-    rate = line.tax_rate
     return CreditLineRequest(
         type=line.type, invoice_line_item=line.invoice_line_item, quantity=line.quantity, amount=line.amount,
         description=line.description, unit_amount_decimal=unit, unit_code=line.unit_code,
-        tax_rate=TaxRate(category=rate.category, percent=rate.percent, name=rate.name,
-                         exemption_reason=rate.exemption_reason) if rate else None,
+        tax_rate=line.tax_rate.rate() if line.tax_rate else None, tax_rates=_tax_rates(line.tax_rates),
     )
 
 

@@ -10,6 +10,7 @@ from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
@@ -57,7 +58,7 @@ def _period(start: date | None, end: date | None) -> dict[str, str] | None:
     return {"start": start.isoformat(), "end": end.isoformat()} if start and end else None
 
 
-def _line(line: InvoiceLine) -> dict[str, Any]:
+def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
     return {
         "id": line.id,
         "object": "line_item",
@@ -67,6 +68,8 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
         "tax": line.tax.model_dump(mode="json") if line.tax else None,
+        # Every tax on the line, in order: one, or several stacked (each has its row in tax_breakdown).
+        "tax_rates": [_tax_rate(rate, inclusive) for rate in line.applied_taxes],
         "discounts": [_discount(d) for d in line.discounts],
         "charges": [_charge(c) for c in line.charges],
         "supply_date": _iso_date(line.supply_date),
@@ -76,6 +79,12 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "charge_amount": line.charge_amount,
         "net_amount": line.net_amount,
     }
+
+
+def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
+    """A tax rate; in a line's `tax_rates` with Stripe's `inclusive` (the invoice's tax_behavior)."""
+    shown = {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent)}
+    return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
 
 def invoice_view(view: InvoiceView) -> dict[str, Any]:
@@ -101,7 +110,8 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "days_until_due": inv.days_until_due,
         "supply_date": _iso_date(inv.supply_date),
         "period": _period(inv.period_start, inv.period_end),
-        "lines": {"object": "list", "data": [_line(line) for line in inv.lines], "has_more": False},
+        "lines": {"object": "list", "data": [_line(line, inv.tax_behavior == "inclusive") for line in inv.lines],
+                  "has_more": False},
         "discounts": [_discount(d) for d in inv.discounts],
         "charges": [_charge(c) for c in inv.charges],
         "subtotal": totals.subtotal if totals else 0,
@@ -118,6 +128,10 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
                 "exemption_reason": g.exemption_reason,
                 "taxable_amount": g.taxable_amount,
                 "tax_amount": g.tax_amount,
+                "tax_type": g.tax_type,
+                "jurisdiction": g.jurisdiction,
+                "compound": g.compound,
+                "taxes_in_base": g.taxes_in_base,
             }
             for g in (totals.tax_groups if totals else ())
         ],
@@ -142,10 +156,11 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
     data["lines"] = {"object": "list", "has_more": False, "data": [
-        {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax"}),
+        {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,
          "quantity": decimal_text(line.quantity), "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
-         "tax": {**line.tax.model_dump(mode="json"), "percent": decimal_text(line.tax.percent)},
+         "tax": _tax_rate(line.tax), "tax_rates": [_tax_rate(rate, note.tax_behavior == "inclusive")
+                                                    for rate in line.applied_taxes],
          "period": {"start": line.period_start.isoformat(), "end": line.period_end.isoformat()}
          if line.period_start and line.period_end else None}
         for line in note.lines]}

@@ -319,6 +319,26 @@ def labels(locale: LocaleLike) -> dict[str, str]:
     return LABELS[resolve_locale(locale).language]
 
 
+# The words that say "VAT", for a document whose taxes are not all VAT (GST and QST, US sales taxes):
+# it says "tax" instead and names each tax by its own name. One per language of LABELS.
+TAX_LABELS: dict[str, dict[str, str]] = {
+    "en": {"tax_rate": "Tax", "amount_incl_tax": "Amount incl. tax", "subtotal_excl_tax": "Subtotal excl. tax",
+           "total_excl_tax": "Total excl. tax", "vat": "Tax", "tax_summary": "Tax summary", "tax_amount": "Tax"},
+    "sv": {"tax_rate": "Skatt", "amount_incl_tax": "Belopp inkl. skatt", "subtotal_excl_tax": "Delsumma exkl. skatt",
+           "total_excl_tax": "Summa exkl. skatt", "vat": "Skatt", "tax_summary": "Skattespecifikation",
+           "tax_amount": "Skatt"},
+    "de": {"tax_rate": "Steuer", "amount_incl_tax": "Betrag inkl. Steuern", "subtotal_excl_tax": "Zwischensumme netto",
+           "total_excl_tax": "Gesamtbetrag netto", "vat": "Steuern", "tax_summary": "Steuern",
+           "tax_amount": "Steuerbetrag"},
+}
+
+
+def tax_labels(locale: LocaleLike) -> dict[str, str]:
+    """The document's words when its taxes are not all VAT (`TAX_LABELS` over `labels`)."""
+    language = resolve_locale(locale).language
+    return {**LABELS[language], **TAX_LABELS.get(language, TAX_LABELS[DEFAULT_LANGUAGE])}
+
+
 def exemption_note(reason: str | None, locale: LocaleLike) -> str | None:
     """Why a tax group carries no tax, in the document's language."""
     if not reason:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition
 from invoicing.domain.invoice import CreditedGroup, CreditedLine, CreditLedger, Invoice, InvoiceLine
 from invoicing.domain.money import allocate, round_minor
-from invoicing.domain.tax import TaxRate
+from invoicing.domain.tax import TaxKey, TaxRate
 from invoicing.domain.totals import TaxGroup
 
 HUNDRED = Decimal(100)
@@ -57,6 +57,7 @@ class CreditLineRequest(_Frozen):
     unit_amount_decimal: Decimal | None = None  # custom lines, minor units
     unit_code: str = "C62"  # custom lines
     tax_rate: TaxRate | None = None  # custom lines: one of the invoice's (category, rate)
+    tax_rates: tuple[TaxRate, ...] = ()  # custom lines: several of the invoice's taxes, stacked
 
 
 class CreditRequest(_Frozen):
@@ -87,8 +88,13 @@ class CreditNoteLine(_Frozen):
     base_amount: int  # after the line's share of them: what the tax is computed on
     net_amount: int  # excluding tax (EN 16931 BT-131 of the credit note)
     tax: TaxRate
+    taxes: tuple[TaxRate, ...] = ()  # with stacked taxes, all of them (`tax` is the first)
     period_start: date | None = None
     period_end: date | None = None
+
+    @property
+    def applied_taxes(self) -> tuple[TaxRate, ...]:
+        return self.taxes or (self.tax,)
 
 
 class CreditNoteTaxGroup(_Frozen):
@@ -100,6 +106,10 @@ class CreditNoteTaxGroup(_Frozen):
     exemption_reason: str | None
     taxable_amount: int
     tax_amount: int
+    tax_type: str = "vat"
+    jurisdiction: str | None = None
+    compound: bool = False
+    taxes_in_base: int = 0  # a compound tax's: the other taxes it is computed on (domain/totals.py)
 
 
 class CreditNote(_Frozen):
@@ -147,6 +157,7 @@ class CreditNote(_Frozen):
                 "pre_payment_amount": self.pre_payment_amount, "post_payment_amount": self.post_payment_amount,
                 "credit_amount": self.credit_amount, "out_of_band_amount": self.out_of_band_amount,
                 "tax_groups": [{"category": g.category, "percent": _decimal_text(g.percent),
+                                "tax_type": g.tax_type, "jurisdiction": g.jurisdiction,
                                 "taxable_amount": g.taxable_amount, "tax_amount": g.tax_amount}
                                for g in self.tax_groups],
                 "lines": [{"id": line.id, "type": line.type, "invoice_line_item": line.invoice_line_item,
@@ -174,7 +185,11 @@ class _Planned:
     unit_amount: Decimal | None
     amount: int
     base_amount: int
-    tax: TaxRate
+    taxes: tuple[TaxRate, ...]
+
+    @property
+    def keys(self) -> tuple[TaxKey, ...]:
+        return tuple(rate.group_key for rate in self.taxes)
 
 
 @dataclass(frozen=True)
@@ -188,7 +203,8 @@ class CreditPlan:
 
     @property
     def subtotal(self) -> int:
-        return sum(g.taxable_amount for g in self.tax_groups)
+        # The lines' nets: a line with stacked taxes is in several groups but counts once.
+        return sum(line.net_amount for line in self.lines)
 
     @property
     def tax(self) -> int:
@@ -303,9 +319,13 @@ def _line_terms(invoice: Invoice) -> dict[str, tuple[int, int]]:
     inclusive = invoice.tax_behavior == "inclusive"
     amounts = {line.id: (a.adjusted_amount if inclusive else a.net_amount)
                for line, a in zip(invoice.lines, totals.lines, strict=True)}
+    if all(a.base_amount is not None for a in totals.lines):
+        return {line.id: (amounts[line.id], a.base_amount or 0) for line, a in zip(invoice.lines, totals.lines,
+                                                                                   strict=True)}
+    # Totals stored before the shares were recorded (one tax per line): each group's base over its lines.
     terms: dict[str, tuple[int, int]] = {}
     for group in totals.tax_groups:
-        members = [line for line in invoice.lines if _key(line.tax) == _key_of(group)]
+        members = [line for line in invoice.lines if _key(line.tax) == group.key]
         shares = allocate(_group_base(group, inclusive), [amounts[line.id] for line in members])
         for line, share in zip(members, shares, strict=True):
             terms[line.id] = (amounts[line.id], share)
@@ -326,8 +346,8 @@ def _lines(invoice: Invoice, requests: Sequence[CreditLineRequest], *,
         if req.type == "custom_line_item":
             planned.append(_custom(invoice, req, index, param))
             continue
-        for name in ("description", "unit_amount_decimal", "tax_rate"):
-            if getattr(req, name) is not None:
+        for name in ("description", "unit_amount_decimal", "tax_rate", "tax_rates"):
+            if getattr(req, name) not in (None, ()):
                 raise InvalidInput(f"{param}.{name} applies to a custom_line_item; an invoice_line_item credits "
                                    "the invoice line as it was invoiced.", param=f"{param}.{name}")
         if not req.invoice_line_item:
@@ -379,7 +399,7 @@ def _lines(invoice: Invoice, requests: Sequence[CreditLineRequest], *,
                                                amount=total_amount, base_amount=total_base))
         planned.append(_Planned(index if asked else None, "invoice_line_item", line, line.description, quantity,
                                 line.unit_code, line.unit_amount_decimal if quantity is not None else None,
-                                amount, base, line.tax))
+                                amount, base, line.applied_taxes))
     return planned, ledger
 
 
@@ -396,20 +416,30 @@ def _custom(invoice: Invoice, req: CreditLineRequest, index: int, param: str) ->
         raise InvalidInput(f"{param}: a custom_line_item needs unit_amount or unit_amount_decimal.",
                            param=f"{param}.unit_amount", code="missing_field")
     rates = _invoice_rates(invoice)
-    if req.tax_rate is None:
-        if len(rates) != 1:
+    asked = (req.tax_rate,) if req.tax_rate is not None else req.tax_rates
+    if req.tax_rate is not None and req.tax_rates:
+        raise InvalidInput(f"{param}: give tax_rate or tax_rates, not both.", param=f"{param}.tax_rates")
+    if not asked:
+        # Lines that all carry the same taxes (one rate, or GST and QST on every line) say which.
+        sets = list(dict.fromkeys(line.applied_taxes for line in invoice.lines if line.applied_taxes))
+        if len(sets) != 1:
             raise InvalidInput(f"{param}: invoice {invoice.number} has {len(rates)} tax rates "
-                               f"({_rates_text(rates)}); a custom line names the one it credits in tax_rate.",
-                               param=f"{param}.tax_rate", code="tax_rate_required")
-        tax = next(iter(rates.values()))
+                               f"({_rates_text(rates)}); a custom line names the one it credits in tax_rate "
+                               "(or the stacked ones in tax_rates).", param=f"{param}.tax_rate",
+                               code="tax_rate_required")
+        taxes = tuple(rates[rate.group_key] for rate in sets[0])
     else:
-        found = rates.get(_key(req.tax_rate))
-        if found is None:
-            raise InvalidInput(f"{param}: invoice {invoice.number} charged no tax at {req.tax_rate.category} "
-                               f"{_decimal_text(req.tax_rate.percent)} % (its rates: {_rates_text(rates)}); a "
-                               "credit note corrects the tax the invoice charged.", param=f"{param}.tax_rate",
-                               code="tax_rate_not_on_invoice")
-        tax = found
+        if len({rate.group_key for rate in asked}) != len(asked):
+            raise InvalidInput(f"{param}: the same tax is named twice.", param=f"{param}.tax_rates",
+                               code="tax_rate_duplicate")
+        found = [rates.get(rate.group_key) for rate in asked]
+        for rate, match in zip(asked, found, strict=True):
+            if match is None:
+                raise InvalidInput(f"{param}: invoice {invoice.number} charged no tax at {_rate_text(rate)} (its "
+                                   f"rates: {_rates_text(rates)}); a credit note corrects the tax the invoice "
+                                   "charged.", param=f"{param}.tax_rate" if req.tax_rate else f"{param}.tax_rates",
+                                   code="tax_rate_not_on_invoice")
+        taxes = tuple(match for match in found if match is not None)
     quantity = req.quantity if req.quantity is not None else Decimal(1)
     if req.unit_amount_decimal < 0:
         raise InvalidInput(f"{param}.unit_amount_decimal must not be negative.", param=f"{param}.unit_amount")
@@ -418,29 +448,33 @@ def _custom(invoice: Invoice, req: CreditLineRequest, index: int, param: str) ->
     if amount <= 0:
         raise InvalidInput(f"{param}: this credits nothing.", param=param, code="credit_empty")
     return _Planned(index, "custom_line_item", None, req.description, quantity, req.unit_code,
-                    req.unit_amount_decimal, amount, amount, tax)
+                    req.unit_amount_decimal, amount, amount, taxes)
 
 
-def _invoice_rates(invoice: Invoice) -> dict[tuple[str, Decimal], TaxRate]:
-    """The invoice's tax rates, one per (category, rate), as its lines carry them (name, reason)."""
-    rates: dict[tuple[str, Decimal], TaxRate] = {}
+def _invoice_rates(invoice: Invoice) -> dict[TaxKey, TaxRate]:
+    """The invoice's taxes, one per group (`TaxRate.group_key`), as its lines carry them (name, reason)."""
+    rates: dict[TaxKey, TaxRate] = {}
     for line in invoice.lines:
-        if line.tax is not None:
-            rates.setdefault(_key(line.tax), line.tax)
+        for rate in line.applied_taxes:
+            rates.setdefault(rate.group_key, rate)
     return rates
 
 
-def _rates_text(rates: dict[tuple[str, Decimal], TaxRate]) -> str:
-    return ", ".join(f"{r.category} {_decimal_text(r.percent)} %" for r in rates.values())
+def _rate_text(rate: TaxRate) -> str:
+    if rate.is_vat and rate.jurisdiction is None and not rate.compound:
+        return f"{rate.category} {_decimal_text(rate.percent)} %"
+    where = f" {rate.jurisdiction}" if rate.jurisdiction else ""
+    compound = ", compound" if rate.compound else ""
+    return f"{rate.name} ({rate.tax_type}{where}{compound}) {_decimal_text(rate.percent)} %"
 
 
-def _key(rate: TaxRate | None) -> tuple[str, Decimal]:
+def _rates_text(rates: dict[TaxKey, TaxRate]) -> str:
+    return ", ".join(_rate_text(r) for r in rates.values())
+
+
+def _key(rate: TaxRate | None) -> TaxKey:
     assert rate is not None
     return rate.group_key
-
-
-def _key_of(group: TaxGroup | CreditedGroup) -> tuple[str, Decimal]:
-    return (group.category, group.percent.normalize())
 
 
 def _group_base(group: TaxGroup, inclusive: bool) -> int:
@@ -460,30 +494,38 @@ def _group_tax(base: int, percent: Decimal, inclusive: bool) -> int:
 
 def _finish(invoice: Invoice, planned_and_ledger: tuple[list[_Planned], CreditLedger],
             credit_note_id: str) -> CreditPlan:
-    """Tax per (category, rate) from the lines, cumulatively; each line's net excluding tax."""
+    """Tax per group (each tax: per (category, rate), and per stacked tax) from the lines,
+    cumulatively; each line's net excluding tax. A line with stacked taxes counts in each of its groups."""
     planned, ledger = planned_and_ledger
+    credited_before = ledger.credited_taxable
     totals = invoice.totals
     assert totals is not None
     inclusive = invoice.tax_behavior == "inclusive"
     groups: list[CreditNoteTaxGroup] = []
     nets: dict[int, int] = {}
     for group in totals.tax_groups:
-        members = [i for i, p in enumerate(planned) if _key(p.tax) == _key_of(group)]
+        members = [i for i, p in enumerate(planned) if group.key in p.keys]
         if not members:
             continue
         base = sum(planned[i].base_amount for i in members)
-        done = ledger.group(group.category, group.percent)
+        done = ledger.group(group)
         cap = _group_base(group, inclusive)
         total_base = done.base_amount + base
         if total_base > cap:
             asked = [planned[i].request_index for i in members if planned[i].request_index is not None]
             raise InvalidInput(
-                f"The credit at {group.category} {_decimal_text(group.percent)} % ({base}) would exceed what "
-                f"remains of that rate on invoice {invoice.number} ({cap - done.base_amount} of {cap}).",
+                f"The credit at {_rate_text(planned[members[0]].taxes[planned[members[0]].keys.index(group.key)])} "
+                f"({base}) would exceed what remains of that rate on invoice {invoice.number} "
+                f"({cap - done.base_amount} of {cap}).",
                 param=f"lines[{asked[-1]}]" if asked else "amount", code="credit_exceeds_tax_group")
         # Cumulative: the invoice's rounding on all that was credited at this rate, less what earlier
-        # credit notes already reversed; all of it reverses exactly the invoice's tax.
-        total_tax = group.tax_amount if total_base == cap else _group_tax(total_base, group.percent, inclusive)
+        # credit notes already reversed; all of it reverses exactly the invoice's tax. A compound tax is
+        # computed on the credited base plus its lines' other taxes on it, as the invoice computed it.
+        on = _compounded_on(invoice, group)
+        in_base = group.taxes_in_base if total_base == cap else _in_base(total_base, on)
+        in_base_before = _in_base(done.base_amount, on)
+        total_tax = group.tax_amount if total_base == cap else _group_tax(total_base + in_base, group.percent,
+                                                                          inclusive)
         tax = min(max(total_tax - done.tax_amount, 0), group.tax_amount - done.tax_amount)
         taxable = base - tax if inclusive else base
         if total_base == cap:
@@ -494,22 +536,41 @@ def _finish(invoice: Invoice, planned_and_ledger: tuple[list[_Planned], CreditLe
         ledger = ledger.with_group(done.model_copy(update={
             "base_amount": total_base, "taxable_amount": done.taxable_amount + taxable,
             "tax_amount": done.tax_amount + tax}))
-        rate = planned[members[0]].tax
+        first = planned[members[0]]
+        rate = first.taxes[first.keys.index(group.key)]
         groups.append(CreditNoteTaxGroup(category=group.category, percent=group.percent, name=rate.name,
                                          exemption_reason=rate.exemption_reason, taxable_amount=taxable,
-                                         tax_amount=tax))
+                                         tax_amount=tax, tax_type=group.tax_type, jurisdiction=group.jurisdiction,
+                                         compound=group.compound, taxes_in_base=in_base - in_base_before))
     suffix = credit_note_id.removeprefix("cn_")
     lines = tuple(
         CreditNoteLine(
             id=f"cnli_{suffix}_{n + 1}", type=p.type, invoice_line_item=p.invoice_line.id if p.invoice_line else None,
             description=p.description, quantity=p.quantity, unit_code=p.unit_code if p.quantity is not None else "C62",
             unit_amount_decimal=p.unit_amount, amount=p.amount, base_amount=p.base_amount, net_amount=nets[n],
-            tax=p.tax, period_start=p.invoice_line.period_start if p.invoice_line else None,
+            tax=p.taxes[0], taxes=p.taxes if len(p.taxes) > 1 else (),
+            period_start=p.invoice_line.period_start if p.invoice_line else None,
             period_end=p.invoice_line.period_end if p.invoice_line else None,
         )
         for n, p in enumerate(planned)
     )
-    return CreditPlan(lines=lines, tax_groups=tuple(groups), ledger=ledger)
+    return CreditPlan(lines=lines, tax_groups=tuple(groups),
+                      ledger=ledger.model_copy(update={
+                          "taxable_amount": credited_before + sum(line.net_amount for line in lines)}))
+
+
+def _compounded_on(invoice: Invoice, group: TaxGroup) -> tuple[Decimal, ...]:
+    """The rates of the taxes a compound group is computed on: its lines' other, non-compound taxes,
+    the same on each of its lines (domain/totals.py); none for a tax that is not compound."""
+    if not group.compound:
+        return ()
+    line = next(line for line in invoice.lines if group.key in [r.group_key for r in line.applied_taxes])
+    return tuple(r.percent for r in line.applied_taxes if not r.compound)
+
+
+def _in_base(base: int, percents: tuple[Decimal, ...]) -> int:
+    """The other taxes a compound tax's base includes: each at its rate on the base, rounded half up."""
+    return sum(round_minor(Decimal(base) * percent / HUNDRED) for percent in percents)
 
 
 def _nets(planned: list[_Planned], members: list[int], taxable: int, inclusive: bool) -> list[int]:
@@ -536,7 +597,7 @@ def _amount_only(invoice: Invoice, amount: int, credit_note_id: str) -> CreditPl
             param="amount", code="amount_requires_lines")
     group = totals.tax_groups[0]
     inclusive = invoice.tax_behavior == "inclusive"
-    done = invoice.credit_ledger.group(group.category, group.percent)
+    done = invoice.credit_ledger.group(group)
     cap = _group_base(group, inclusive)
     if amount > (group.taxable_amount - done.taxable_amount) + (group.tax_amount - done.tax_amount):
         raise InvalidInput(f"The credit note ({amount}) exceeds what remains to be credited of invoice "
@@ -545,9 +606,9 @@ def _amount_only(invoice: Invoice, amount: int, credit_note_id: str) -> CreditPl
         base = amount  # the base is the gross
     else:
         base = _exclusive_base(amount, done, group)
-    rate = _invoice_rates(invoice)[_key_of(group)]
+    rate = _invoice_rates(invoice)[group.key]
     planned = [_Planned(None, "custom_line_item", None, None, None, "C62",
-                        None, base, base, rate)]
+                        None, base, base, (rate,))]
     plan = _finish(invoice, (planned, invoice.credit_ledger), credit_note_id)
     if plan.amount != amount:
         # Tax-exclusive rounding can skip a gross (at 25 %, no net gives 0.02 with its tax): the tax takes
@@ -560,7 +621,7 @@ def _amount_only(invoice: Invoice, amount: int, credit_note_id: str) -> CreditPl
                                f"{invoice.number}.", param="amount", code="credit_exceeds_invoice")
         fixed = tax_group.model_copy(update={"taxable_amount": taxable, "tax_amount": tax})
         line = plan.lines[0].model_copy(update={"amount": taxable, "base_amount": taxable, "net_amount": taxable})
-        ledger = invoice.credit_ledger.with_group(done.model_copy(update={
+        ledger = invoice.credit_ledger.with_taxable(taxable).with_group(done.model_copy(update={
             "base_amount": done.base_amount + taxable, "taxable_amount": done.taxable_amount + taxable,
             "tax_amount": done.tax_amount + tax}))
         plan = CreditPlan(lines=(line,), tax_groups=(fixed,), ledger=ledger)

@@ -8,7 +8,7 @@ code is `einvoice_<reason>`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +19,7 @@ from invoicing.domain.money import exponent
 if TYPE_CHECKING:
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.party import Account, Customer
+    from invoicing.domain.tax import TaxRate
 
 MAX_AMOUNT_DECIMALS = 2  # BR-DEC-*: every amount has at most two decimals
 VAT_CATEGORIES = frozenset({"S", "Z", "E", "AE", "G", "O", "K"})  # UNCL 5305, as EN 16931 uses it
@@ -71,6 +72,26 @@ def vat_category_obstacle(code: str, percent: Decimal | None) -> EInvoiceObstacl
     return None
 
 
+def tax_kind_obstacle(line_taxes: Iterable[Sequence[TaxRate]]) -> EInvoiceObstacle | None:
+    """EN 16931 knows one tax, VAT: its breakdown (BG-23) and each line's category and rate (BG-30,
+    exactly one per line) are VAT's, and the syntaxes fix the tax scheme to "VAT". A tax of another
+    kind (GST, QST, US sales tax) has no place in it, nor has a second tax on a line: such an invoice
+    has no e-invoice (docs/einvoicing.md, "Stacked and non-VAT taxes")."""
+    for taxes in line_taxes:
+        other = next((t for t in taxes if t.tax_type != "vat"), None)
+        if other is not None:
+            return EInvoiceObstacle(
+                "non_vat_tax",
+                f"{other.name} is a {other.tax_type} tax, not VAT: EN 16931 carries only VAT (BG-23, BG-30; "
+                "tax scheme 'VAT') and has no place for other taxes.", "lines.tax_rates")
+        if len(taxes) > 1:
+            return EInvoiceObstacle(
+                "stacked_taxes",
+                "A line carries several taxes: EN 16931 gives each line exactly one VAT category and rate "
+                "(BG-30, BT-151, BT-152).", "lines.tax_rates")
+    return None
+
+
 def party_obstacle(seller: Account, customer: Customer, categories: set[str]) -> EInvoiceObstacle | None:
     """The parties' addresses and identifiers that the VAT categories on the document require."""
     if seller.address is None:
@@ -118,7 +139,7 @@ def supply_obstacle(categories: set[str], supply_date: date | None, period_start
 
 def einvoice_obstacle(invoice: Invoice, seller: Account, customer: Customer) -> EInvoiceObstacle | None:
     """The first reason the invoice (priced draft or finalized) cannot be an EN 16931 e-invoice, or None."""
-    found = currency_obstacle(invoice.currency)
+    found = currency_obstacle(invoice.currency) or tax_kind_obstacle(line.applied_taxes for line in invoice.lines)
     rates: list[tuple[str, Decimal]] = [(line.tax.category, line.tax.percent) for line in invoice.lines
                                         if line.tax is not None]
     if invoice.totals is not None:

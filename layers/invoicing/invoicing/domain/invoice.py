@@ -16,8 +16,8 @@ from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidSt
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
-from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
+from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxKey, TaxRate, decide_tax
+from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, TaxGroup, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
 
 InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
@@ -52,18 +52,29 @@ class InvoiceLine(_Model):
     unit_code: str = "C62"  # UN/ECE Rec 20 ("one"); "HUR" hours, "DAY" days...
     tax_code: TaxCode = "standard"
     tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by location
+    tax_rates: tuple[TaxRate, ...] = ()  # several manual rates, stacked (GST + QST); not with tax_rate
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     # When this line was supplied: a date, or the period a service covered (never both).
     supply_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
-    # Set by pricing:
+    # Set by pricing: the line's tax, and with stacked taxes all of them (`tax` is the first).
     tax: TaxRate | None = None
+    taxes: tuple[TaxRate, ...] = ()
     amount: int | None = None
     discount_amount: int | None = None
     charge_amount: int | None = None
     net_amount: int | None = None
+
+    @property
+    def applied_taxes(self) -> tuple[TaxRate, ...]:
+        """Every tax pricing gave the line (lines priced before stacked taxes have only `tax`)."""
+        return self.taxes or ((self.tax,) if self.tax is not None else ())
+
+    @property
+    def stacked(self) -> bool:
+        return len(self.applied_taxes) > 1
 
 
 class CreditedLine(_Model):
@@ -76,17 +87,21 @@ class CreditedLine(_Model):
 
 
 class CreditedGroup(_Model):
-    """How much of one (category, rate) group its credit notes have credited so far."""
+    """How much of one tax group (category, rate; with stacked taxes also kind, jurisdiction and
+    compounding: `TaxRate.group_key`) its credit notes have credited so far."""
 
     category: str
     percent: Decimal
     base_amount: int = 0  # what tax is computed on: nets (tax-exclusive) or grosses (tax-inclusive)
     taxable_amount: int = 0  # excluding tax
     tax_amount: int = 0
+    tax_type: str = "vat"
+    jurisdiction: str | None = None
+    compound: bool = False
 
     @property
-    def key(self) -> tuple[str, Decimal]:
-        return (self.category, self.percent.normalize())
+    def key(self) -> TaxKey:
+        return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
 
 
 class CreditLedger(_Model):
@@ -95,17 +110,32 @@ class CreditLedger(_Model):
 
     lines: tuple[CreditedLine, ...] = ()
     groups: tuple[CreditedGroup, ...] = ()
+    # All credited, excluding tax, each line counted once whatever its taxes (a line with stacked taxes
+    # is in several groups). None on ledgers kept before stacked taxes: there it is the groups' sum.
+    taxable_amount: int | None = None
 
     def line(self, line_id: str) -> CreditedLine:
         return next((c for c in self.lines if c.line_id == line_id), CreditedLine(line_id=line_id))
 
-    def group(self, category: str, percent: Decimal) -> CreditedGroup:
-        key = (category, percent.normalize())
-        return next((g for g in self.groups if g.key == key), CreditedGroup(category=category, percent=percent))
+    def group(self, group: TaxGroup) -> CreditedGroup:
+        """What was credited of one of the invoice's tax groups."""
+        return next((g for g in self.groups if g.key == group.key), CreditedGroup(
+            category=group.category, percent=group.percent, tax_type=group.tax_type,
+            jurisdiction=group.jurisdiction, compound=group.compound))
+
+    @property
+    def credited_taxable(self) -> int:
+        if self.taxable_amount is not None:
+            return self.taxable_amount
+        return sum(g.taxable_amount for g in self.groups)
 
     @property
     def gross(self) -> int:
-        return sum(g.taxable_amount + g.tax_amount for g in self.groups)
+        return self.credited_taxable + sum(g.tax_amount for g in self.groups)
+
+    def with_taxable(self, amount: int) -> CreditLedger:
+        """`amount` more credited, excluding tax."""
+        return self.model_copy(update={"taxable_amount": self.credited_taxable + amount})
 
     def with_line(self, credited: CreditedLine) -> CreditLedger:
         others = tuple(c for c in self.lines if c.line_id != credited.line_id)
@@ -253,16 +283,16 @@ class Invoice(_Model):
     def priced(self, seller: Account, customer: Customer, on: date) -> Invoice:
         """Decide each line's tax and compute totals. Drafts are priced on every change."""
         decision = decide_tax(seller, customer, on)
-        taxes = [_line_tax(line, decision) for line in self.lines]
-        missing = decision.missing if any(t is None for t in taxes) else None
+        taxes = [_line_taxes(line, decision) for line in self.lines]
+        missing = decision.missing if any(not t for t in taxes) else None
         # Until tax can be decided, a line is priced at 0 % so the draft still shows amounts.
-        placeholder = TaxRate(category="S", percent=Decimal(0))
+        placeholder = (TaxRate(category="S", percent=Decimal(0)),)
         resolved = [t or placeholder for t in taxes]
         totals = compute_totals(
             [
                 PricedLine(quantity=line.quantity, unit_amount=line.unit_amount_decimal,
-                           discounts=line.discounts, charges=line.charges, tax=tax)
-                for line, tax in zip(self.lines, resolved, strict=True)
+                           discounts=line.discounts, charges=line.charges, taxes=line_taxes)
+                for line, line_taxes in zip(self.lines, resolved, strict=True)
             ],
             self.discounts,
             self.tax_behavior,
@@ -270,7 +300,8 @@ class Invoice(_Model):
         )
         _require_within_cap(totals)
         lines = tuple(
-            line.model_copy(update={"tax": tax, "amount": amounts.amount,
+            line.model_copy(update={"tax": tax[0] if tax else None, "taxes": tax if len(tax) > 1 else (),
+                                    "amount": amounts.amount,
                                     "discount_amount": amounts.discount_amount,
                                     "charge_amount": amounts.charge_amount, "net_amount": amounts.net_amount})
             for line, tax, amounts in zip(self.lines, taxes, totals.lines, strict=True)
@@ -405,6 +436,13 @@ class Invoice(_Model):
                 "paid", status_transitions=updated.status_transitions.model_copy(update={"paid_at": now})
             )._recorded("invoice.paid", now)
         return updated, "post_payment" if post else "pre_payment"
+
+
+def _line_taxes(line: InvoiceLine, decision: TaxDecision) -> tuple[TaxRate, ...]:
+    """The line's taxes: its manual rates (stacked ones in the order given), or the one decided."""
+    if line.tax_rates:
+        return line.tax_rates
+    return (rate,) if (rate := _line_tax(line, decision)) is not None else ()
 
 
 def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:

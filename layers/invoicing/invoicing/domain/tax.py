@@ -20,6 +20,15 @@ from invoicing.domain.errors import InvalidInput
 from invoicing.domain.party import Account, Customer
 
 TaxCategory = Literal["S", "Z", "E", "AE", "G", "O", "K"]
+# What kind of tax a rate is, in Stripe's words (TaxRate.tax_type). Only "vat" is a value added tax
+# in EN 16931's sense; the others (Canadian GST/HST/QST/PST, US sales tax, ...) are printed and
+# totalled like it, but no e-invoice can carry them (domain/einvoice.py, docs/einvoicing.md).
+TaxType = Literal[
+    "vat", "gst", "hst", "qst", "pst", "rst", "sales_tax", "jct", "igst", "cgst", "sgst",
+    "lease_tax", "amusement_tax", "communications_tax", "service_tax", "retail_delivery_fee",
+]
+# How a tax is told apart from the others on an invoice: its totals group (domain/totals.py).
+TaxKey = tuple[str, Decimal, str, str | None, bool]
 
 EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
@@ -41,10 +50,22 @@ class TaxRate(BaseModel):
     percent: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4)
     name: str = Field(default="VAT", max_length=40)
     exemption_reason: str | None = Field(default=None, max_length=300)
+    # Stacked taxes (several on one line, domain/totals.py): what kind of tax, where it is levied
+    # ("CA-QC", "US-WA-King County"), and whether it is computed on the line's net plus the line's
+    # other, non-compound taxes (Quebec's QST before 2013, Prince Edward Island's PST).
+    tax_type: TaxType = "vat"
+    jurisdiction: str | None = Field(default=None, max_length=60)
+    compound: bool = False
 
     @property
-    def group_key(self) -> tuple[str, Decimal]:
-        return (self.category, self.percent.normalize())
+    def group_key(self) -> TaxKey:
+        """One totals group per key: rates equal in category, percentage, kind, jurisdiction and
+        compounding are the same tax, whatever their display names."""
+        return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
+
+    @property
+    def is_vat(self) -> bool:
+        return self.tax_type == "vat"
 
 
 @cache

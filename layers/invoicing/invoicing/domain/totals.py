@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, localcontext
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.money import allocate, round_minor
-from invoicing.domain.tax import TaxRate
+from invoicing.domain.tax import TaxKey, TaxRate
 
 HUNDRED = Decimal(100)
 TaxBehavior = Literal["exclusive", "inclusive"]
@@ -67,13 +67,26 @@ class Charge(_Frozen):
 
 
 class PricedLine(_Frozen):
-    """What the arithmetic needs of a line."""
+    """What the arithmetic needs of a line: its price, adjustments and every tax it carries (one, or
+    several stacked: GST and QST, a US state's, county's and city's sales tax)."""
 
     quantity: Decimal
     unit_amount: Decimal  # minor units, up to 12 decimals
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
-    tax: TaxRate
+    taxes: tuple[TaxRate, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_tax(cls, data: Any) -> Any:
+        # `tax=` names the line's only tax, as most lines have.
+        if isinstance(data, dict) and "tax" in data:
+            data = {**{k: v for k, v in data.items() if k != "tax"}, "taxes": (data["tax"],)}
+        return data
+
+    @property
+    def tax(self) -> TaxRate:
+        return self.taxes[0]
 
 
 class LineAmounts(_Frozen):
@@ -85,6 +98,11 @@ class LineAmounts(_Frozen):
     # `discount_amount` and `charge_amount`. Empty on totals stored before they were recorded.
     discount_amounts: tuple[int, ...] = ()
     charge_amounts: tuple[int, ...] = ()
+    # The line's share of what its taxes are computed on, after invoice-level discounts and charges, in
+    # its price terms (net, or gross with tax-inclusive prices): the shares of the lines that carry the
+    # same taxes add up to their base. Credit notes credit a line's tax on it. None on totals stored
+    # before it was recorded.
+    base_amount: int | None = None
 
     @property
     def adjusted_amount(self) -> int:
@@ -103,6 +121,16 @@ class TaxGroup(_Frozen):
     charge_amount: int = 0  # this group's share of invoice-level charges (excluding tax)
     taxable_amount: int  # BT-116
     tax_amount: int  # BT-117
+    # Stacked taxes (TaxRate): the kind of tax and where it is levied; a compound tax is computed on
+    # taxable_amount plus `taxes_in_base`, its lines' other taxes at their rates (see compute_totals).
+    tax_type: str = "vat"
+    jurisdiction: str | None = None
+    compound: bool = False
+    taxes_in_base: int = 0
+
+    @property
+    def key(self) -> TaxKey:
+        return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
 
 
 class Totals(_Frozen):
@@ -144,24 +172,20 @@ def compute_totals(
     tax_behavior: TaxBehavior = "exclusive",
     invoice_charges: Sequence[Charge] = (),
 ) -> Totals:
-    """Totals, tax per group and each line's net amount, all integer minor units."""
+    """Totals, tax per group and each line's net amount, all integer minor units.
+
+    A group is one tax (`TaxRate.group_key`) over every line that carries it. Lines that carry the
+    same taxes form a tax set; invoice-level discounts and charges are spread over the sets, so a line
+    with stacked taxes takes its share once, and each of its taxes is computed over its own group's
+    base, rounded once, half up. With one tax per line a set is a group, exactly as before."""
     itemized = [_line_gross(line, i) for i, line in enumerate(lines)]
     grosses = [(amount, sum(discounts), sum(charges)) for amount, discounts, charges in itemized]
     after_line_discounts = [amount - discount + charge for amount, discount, charge in grosses]
 
-    keys: list[tuple[str, Decimal]] = []
-    members: dict[tuple[str, Decimal], list[int]] = {}
-    rates: dict[tuple[str, Decimal], TaxRate] = {}
-    for i, line in enumerate(lines):
-        key = line.tax.group_key
-        if key not in members:
-            keys.append(key)
-            members[key] = []
-            rates[key] = line.tax
-        members[key].append(i)
-    group_sums = [sum(after_line_discounts[i] for i in members[k]) for k in keys]
+    rates, sets = _tax_sets(lines, tax_behavior)
+    set_sums = [sum(after_line_discounts[i] for i in members) for _, members in sets]
 
-    base = sum(group_sums)
+    base = sum(set_sums)
     discounts_on_base = [d.amount_on(base) for d in invoice_discounts]
     charges_on_base = [c.amount_on(base) for c in invoice_charges]
     discount_total = sum(discounts_on_base)
@@ -172,28 +196,50 @@ def compute_totals(
         )
     # Spread the discounts' sum once: allocating each discount on its own lets rounding pile up on
     # one group, which can then be discounted below zero while another keeps a taxable amount.
-    group_discounts = allocate(discount_total, group_sums)
-    group_charges = allocate(sum(charges_on_base), group_sums)
+    set_discounts = allocate(discount_total, set_sums)
+    set_charges = allocate(sum(charges_on_base), set_sums)
 
     net_amounts = list(after_line_discounts)
-    groups: list[TaxGroup] = []
-    for key, group_sum, group_discount, group_charge in zip(keys, group_sums, group_discounts, group_charges,
-                                                            strict=True):
-        rate = rates[key]
+    base_amounts = list(after_line_discounts)
+    for (_, members), set_sum, set_discount, set_charge in zip(sets, set_sums, set_discounts, set_charges,
+                                                               strict=True):
+        shares = allocate(set_sum - set_discount + set_charge, [after_line_discounts[i] for i in members])
+        for i, share in zip(members, shares, strict=True):
+            base_amounts[i] = share
+    # Per set: (lines net, discount, charge, taxable), all excluding tax; and, with tax-inclusive
+    # prices (one tax per set), the set's tax.
+    figures: list[tuple[int, int, int, int]] = []
+    inclusive_tax: list[int] = []
+    for (keys, members), set_sum, set_discount, set_charge in zip(sets, set_sums, set_discounts, set_charges,
+                                                                  strict=True):
         if tax_behavior == "exclusive":
-            lines_net, discount_net, charge_net = group_sum, group_discount, group_charge
-            taxable = lines_net - discount_net + charge_net
-            tax = round_minor(Decimal(taxable) * rate.percent / HUNDRED)
+            figures.append((set_sum, set_discount, set_charge, set_sum - set_discount + set_charge))
+            continue
+        rate = rates[keys[0]]
+        gross = set_sum - set_discount + set_charge
+        tax = round_minor(Decimal(gross) * rate.percent / (HUNDRED + rate.percent))
+        taxable = gross - tax
+        discount_net = round_minor(Decimal(set_discount) * HUNDRED / (HUNDRED + rate.percent))
+        charge_net = round_minor(Decimal(set_charge) * HUNDRED / (HUNDRED + rate.percent))
+        lines_net = taxable + discount_net - charge_net
+        for i, part in zip(members, allocate(lines_net, [after_line_discounts[i] for i in members]), strict=True):
+            net_amounts[i] = part
+        figures.append((lines_net, discount_net, charge_net, taxable))
+        inclusive_tax.append(tax)
+
+    groups: list[TaxGroup] = []
+    for key, rate in rates.items():
+        in_sets = [j for j, (keys, _) in enumerate(sets) if key in keys]
+        lines_net, discount_net, charge_net, taxable = (sum(figures[j][n] for j in in_sets) for n in range(4))
+        in_base = 0
+        if tax_behavior == "inclusive":
+            (only,) = in_sets
+            tax = inclusive_tax[only]
         else:
-            gross = group_sum - group_discount + group_charge
-            tax = round_minor(Decimal(gross) * rate.percent / (HUNDRED + rate.percent))
-            taxable = gross - tax
-            discount_net = round_minor(Decimal(group_discount) * HUNDRED / (HUNDRED + rate.percent))
-            charge_net = round_minor(Decimal(group_charge) * HUNDRED / (HUNDRED + rate.percent))
-            lines_net = taxable + discount_net - charge_net
-            idx = members[key]
-            for i, part in zip(idx, allocate(lines_net, [after_line_discounts[i] for i in idx]), strict=True):
-                net_amounts[i] = part
+            if rate.compound:
+                in_base = sum(round_minor(Decimal(taxable) * other.percent / HUNDRED)
+                              for other in _compounded(key, rates, sets, in_sets))
+            tax = round_minor(Decimal(taxable + in_base) * rate.percent / HUNDRED)
         groups.append(
             TaxGroup(
                 category=rate.category,
@@ -205,14 +251,16 @@ def compute_totals(
                 charge_amount=charge_net,
                 taxable_amount=taxable,
                 tax_amount=tax,
+                tax_type=rate.tax_type,
+                jurisdiction=rate.jurisdiction,
+                compound=rate.compound,
+                taxes_in_base=in_base,
             )
         )
 
-    subtotal = sum(g.lines_net_amount for g in groups)
-    total_excluding_tax = sum(g.taxable_amount for g in groups)
+    # Every line is in one set, so the sets add up to the invoice (a line in two groups counts once).
+    subtotal, discount_amount, charge_amount, total_excluding_tax = (sum(f[n] for f in figures) for n in range(4))
     tax_total = sum(g.tax_amount for g in groups)
-    discount_amount = sum(g.discount_amount for g in groups)
-    charge_amount = sum(g.charge_amount for g in groups)
     return Totals(
         subtotal=subtotal,
         discount_amount=discount_amount,
@@ -223,10 +271,45 @@ def compute_totals(
         tax_groups=tuple(groups),
         lines=tuple(
             LineAmounts(amount=a, discount_amount=d, charge_amount=c, net_amount=n,
-                        discount_amounts=tuple(discounts), charge_amounts=tuple(charges))
-            for (a, d, c), (_, discounts, charges), n in zip(grosses, itemized, net_amounts, strict=True)
+                        discount_amounts=tuple(discounts), charge_amounts=tuple(charges), base_amount=b)
+            for (a, d, c), (_, discounts, charges), n, b in zip(grosses, itemized, net_amounts, base_amounts,
+                                                                strict=True)
         ),
         # The totals' amounts (net of tax when prices include it) split over the discounts and charges.
         discount_amounts=tuple(allocate(discount_amount, discounts_on_base)),
         charge_amounts=tuple(allocate(charge_amount, charges_on_base)),
     )
+
+
+_TaxSet = tuple[tuple[TaxKey, ...], list[int]]
+
+
+def _tax_sets(lines: Sequence[PricedLine], tax_behavior: TaxBehavior) -> tuple[dict[TaxKey, TaxRate], list[_TaxSet]]:
+    """Each tax once, in the order the lines name them, and the lines grouped by the taxes they carry."""
+    rates: dict[TaxKey, TaxRate] = {}
+    sets: dict[frozenset[TaxKey], _TaxSet] = {}
+    for i, line in enumerate(lines):
+        keys = tuple(rate.group_key for rate in line.taxes)
+        if len(set(keys)) != len(keys):
+            raise InvalidInput(
+                f"Line {i + 1} carries the same tax twice; taxes of the same kind and rate on one line need "
+                "their own jurisdiction.", param=f"lines[{i}].tax_rates", code="tax_rate_duplicate")
+        if len(keys) > 1 and tax_behavior == "inclusive":
+            raise InvalidInput(
+                f"Line {i + 1} carries several taxes: stacked taxes are computed on tax-exclusive prices "
+                "(tax_behavior 'exclusive').", param=f"lines[{i}].tax_rates", code="stacked_taxes_inclusive")
+        for rate in line.taxes:
+            rates.setdefault(rate.group_key, rate)
+        sets.setdefault(frozenset(keys), (keys, []))[1].append(i)
+    return rates, list(sets.values())
+
+
+def _compounded(key: TaxKey, rates: dict[TaxKey, TaxRate], sets: list[_TaxSet], in_sets: list[int]) -> list[TaxRate]:
+    """The taxes a compound tax is computed on: the non-compound taxes of its lines, the same on each."""
+    found = [frozenset(k for k in sets[j][0] if not rates[k].compound) for j in in_sets]
+    if len(set(found)) > 1:
+        line = sets[in_sets[1]][1][0]
+        raise InvalidInput(
+            f"Line {line + 1}: the lines with the compound tax {rates[key].name} must carry the same other taxes, "
+            "since it is computed on them.", param=f"lines[{line}].tax_rates", code="compound_tax_mixed")
+    return [rates[k] for k in sets[in_sets[0]][0] if k in found[0]]

@@ -99,7 +99,7 @@ def _charges_vat(invoice: Invoice) -> bool:
     """VAT is charged (a rate above 0 %) or reversed to the buyer (AE, K): either way the seller's
     VAT number must be on the invoice. Other taxes (a manual "GST" or "Sales tax") are not VAT."""
     groups = invoice.totals.tax_groups if invoice.totals else ()
-    return any((g.name == "VAT" and g.percent > 0) or g.category in ("AE", "K") for g in groups)
+    return any((g.name == "VAT" and g.tax_type == "vat" and g.percent > 0) or g.category in ("AE", "K") for g in groups)
 
 
 def _within_period(start: date | None, end: date | None, period_start: date | None,

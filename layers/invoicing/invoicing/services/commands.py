@@ -21,6 +21,7 @@ class NewLine:
     unit_code: str = "C62"
     tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
     tax_rate: TaxRate | None = None
+    tax_rates: tuple[TaxRate, ...] = ()  # stacked taxes, in the order they are printed
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     supply_date: date | None = None

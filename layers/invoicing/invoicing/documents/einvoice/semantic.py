@@ -28,6 +28,7 @@ from invoicing.domain.einvoice import (
     currency_obstacle,
     party_obstacle,
     supply_obstacle,
+    tax_kind_obstacle,
     vat_category_obstacle,
 )
 from invoicing.domain.errors import InvalidInput
@@ -233,6 +234,7 @@ def invoice_document(invoice: Invoice) -> Document:
     totals, seller, customer = invoice.totals, invoice.seller_snapshot, invoice.customer_snapshot
     assert totals is not None and seller is not None and customer is not None  # set by finalize
     currency = _supported_currency(invoice.currency)
+    EInvoiceUnsupported.refuse(tax_kind_obstacle(line.applied_taxes for line in invoice.lines))
 
     def major(amount: int) -> Decimal:
         return to_major(amount, currency)
@@ -308,6 +310,8 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
     seller, customer = invoice.seller_snapshot, invoice.customer_snapshot
     assert seller is not None and customer is not None  # a finalized invoice has them
     currency = _supported_currency(note.currency)
+    EInvoiceUnsupported.refuse(tax_kind_obstacle(line.applied_taxes for line in invoice.lines)
+                               or tax_kind_obstacle(line.applied_taxes for line in note.lines))
 
     def major(amount: int) -> Decimal:
         return to_major(amount, currency)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from babel import Locale
 from markupsafe import Markup
@@ -33,6 +33,7 @@ from invoicing.documents.formatting import (
     format_unit_price,
     labels,
     resolve_locale,
+    tax_labels,
 )
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import payment_qr_uri
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from invoicing.domain.credit_note import CreditNote, CreditNoteLine
     from invoicing.domain.invoice import Invoice, InvoiceLine
     from invoicing.domain.party import Account, Address, Customer, TaxId
+    from invoicing.domain.tax import TaxRate
 
 DEFAULT_COLOR = "#1F3A5F"
 FONTS = frozenset({"Inter", "DejaVu Sans", "DejaVu Serif"})
@@ -102,9 +104,10 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     seller, customer = require_finalized(invoice)
     assert invoice.totals is not None and invoice.issue_date is not None
     locale = resolve_locale(customer.locale)
-    words = labels(locale)
-    fmt = _Fmt(locale, invoice.currency)
     totals = invoice.totals
+    vat_only = _vat_only(totals.tax_groups, [line.applied_taxes for line in invoice.lines])
+    words = labels(locale) if vat_only else tax_labels(locale)
+    fmt = _Fmt(locale, invoice.currency)
     due_date = invoice.due_date or invoice.issue_date
 
     facts = [(words["invoice_number"], invoice.number), (words["issue_date"], fmt.date(invoice.issue_date)),
@@ -146,10 +149,13 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     if totals.discount_amount or totals.charge_amount:
         row(words["total_excl_tax"], fmt.money(totals.total_excluding_tax))
     groups = totals.tax_groups
-    tax_label = words["vat"]
-    if len(groups) == 1 and groups[0].category == "S":
-        tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
-    row(tax_label, fmt.money(totals.tax))
+    tax_groups = _tax_groups_view(groups, 1, fmt, words)
+    if vat_only:
+        row(_vat_label(groups, fmt, words), fmt.money(totals.tax))
+    else:
+        # Taxes other than VAT, or several on a line: each tax its own row, as its group computed it.
+        for view in tax_groups:
+            row(view["label"], view["tax"])
     row(words["total"], fmt.money(totals.total), "total")
     if invoice.applied_balance:
         row(words["credit_applied"], fmt.minus(invoice.applied_balance))
@@ -176,8 +182,6 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
     if seller.bic:
         payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
 
-    tax_groups = [_tax_group_view(g.category, g.percent, g.name, g.taxable_amount, g.tax_amount, fmt, words)
-                  for g in groups]
     return {
         **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or "",
                           footer=invoice.footer or seller.text("footer", customer.locale)),
@@ -205,7 +209,9 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
     seller, customer = require_finalized(invoice)
     assert invoice.issue_date is not None
     locale = resolve_locale(customer.locale)
-    words = labels(locale)
+    groups = credit_note.tax_groups
+    vat_only = _vat_only(groups, [line.applied_taxes for line in credit_note.lines])
+    words = labels(locale) if vat_only else tax_labels(locale)
     fmt = _Fmt(locale, credit_note.currency)
     facts = [(words["credit_note_number"], credit_note.number),
              (words["credit_note_date"], fmt.date(credit_note.issue_date.date())),
@@ -214,15 +220,14 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         facts.append((words["reason"], words[f"reason_{credit_note.reason}"]))
     if invoice.buyer_reference:
         facts.append((words["your_reference"], invoice.buyer_reference))
-    groups = credit_note.tax_groups
-    tax_label = words["vat"]
-    if len(groups) == 1 and groups[0].category == "S":
-        tax_label = f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
-    rows = [
-        {"label": words["total_excl_tax"], "value": fmt.minus(credit_note.subtotal), "kind": ""},
-        {"label": tax_label, "value": fmt.minus(credit_note.tax), "kind": ""},
-        {"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"},
-    ]
+    tax_groups = _tax_groups_view(groups, -1, fmt, words)
+    rows = [{"label": words["total_excl_tax"], "value": fmt.minus(credit_note.subtotal), "kind": ""}]
+    if vat_only:
+        rows.append({"label": _vat_label(groups, fmt, words), "value": fmt.minus(credit_note.tax), "kind": ""})
+    else:
+        rows += [{"label": view["label"], "value": fmt.minus(g.tax_amount), "kind": ""}
+                 for g, view in zip(groups, tax_groups, strict=True)]
+    rows.append({"label": words["total_credited"], "value": fmt.minus(credit_note.amount), "kind": "due"})
     if credit_note.pre_payment_amount and credit_note.post_payment_amount:
         explanation = words["credited_split"].format(number="{number}", pre=fmt.money(credit_note.pre_payment_amount),
                                                      post=fmt.money(credit_note.post_payment_amount))
@@ -231,8 +236,6 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
     else:
         explanation = words["credited_post_payment"]
     inclusive = credit_note.tax_behavior == "inclusive"
-    tax_groups = [_tax_group_view(g.category, g.percent, g.name, -g.taxable_amount, -g.tax_amount, fmt, words)
-                  for g in groups]
     widest = max((_em(value) for g in tax_groups for value in (g["taxable"], g["tax"])), default=0)
     credit_lines = [_credit_line_view(line, credit_note.invoice_number, fmt, words) for line in credit_note.lines]
     return {
@@ -336,7 +339,7 @@ def _credit_line_view(line: CreditNoteLine, invoice_number: str, fmt: _Fmt, word
         "quantity": quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale)
         if line.unit_amount_decimal is not None else "",
-        "tax_rate": fmt.percent(line.tax.percent),
+        "tax_rate": _rates_text(line.applied_taxes, fmt),
         "amount": fmt.minus(line.base_amount),
     }
 
@@ -361,7 +364,7 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "period": supplied[1] if supplied else None,
         "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
-        "tax_rate": fmt.percent(line.tax.percent) if line.tax is not None else "",
+        "tax_rate": _rates_text(line.applied_taxes, fmt),
         "amount": fmt.money(shown),
         "discounts": discounts,
         "charges": charges,
@@ -505,6 +508,72 @@ def _tax_group_view(category: str, percent: Decimal, name: str, taxable: int, ta
                     words: dict[str, str]) -> dict[str, str]:
     label = _tax_name(name, words) if category == "S" else words.get(f"category_{category}", category)
     return {"label": f"{label} {fmt.percent(percent)}", "taxable": fmt.money(taxable), "tax": fmt.money(tax)}
+
+
+class _TaxGroupLike(Protocol):
+    """An invoice's or a credit note's tax group, as the page reads it."""
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def percent(self) -> Decimal: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def taxable_amount(self) -> int: ...
+
+    @property
+    def tax_amount(self) -> int: ...
+
+    @property
+    def tax_type(self) -> str: ...
+
+    @property
+    def jurisdiction(self) -> str | None: ...
+
+    @property
+    def taxes_in_base(self) -> int: ...
+
+
+def _tax_groups_view(groups: Sequence[_TaxGroupLike], sign: int, fmt: _Fmt,
+                     words: dict[str, str]) -> list[dict[str, str]]:
+    """The tax summary's rows: one per group. A tax other than VAT goes by its own name; a compound
+    tax's taxable amount includes the taxes it is computed on; a jurisdiction tells apart two taxes
+    that would read the same."""
+    views = []
+    for g in groups:
+        if g.tax_type == "vat":
+            views.append(_tax_group_view(g.category, g.percent, g.name, sign * g.taxable_amount,
+                                         sign * g.tax_amount, fmt, words))
+        else:
+            views.append({"label": f"{g.name} {fmt.percent(g.percent)}",
+                          "taxable": fmt.money(sign * (g.taxable_amount + g.taxes_in_base)),
+                          "tax": fmt.money(sign * g.tax_amount)})
+    labels_seen = [v["label"] for v in views]
+    for g, view in zip(groups, views, strict=True):
+        if g.jurisdiction and labels_seen.count(view["label"]) > 1:
+            view["label"] = f"{view['label']} ({g.jurisdiction})"
+    return views
+
+
+def _vat_label(groups: Sequence[_TaxGroupLike], fmt: _Fmt, words: dict[str, str]) -> str:
+    """The totals' one VAT row: "VAT", or with a single standard rate its name and rate."""
+    if len(groups) == 1 and groups[0].category == "S":
+        return f"{_tax_name(groups[0].name, words)} {fmt.percent(groups[0].percent)}"
+    return words["vat"]
+
+
+def _vat_only(groups: Sequence[_TaxGroupLike], line_taxes: Sequence[Sequence[TaxRate]]) -> bool:
+    """A document with VAT alone, one rate a line: its words and rows are VAT's, as they always were."""
+    return all(g.tax_type == "vat" for g in groups) and all(len(taxes) <= 1 for taxes in line_taxes)
+
+
+def _rates_text(taxes: Sequence[TaxRate], fmt: _Fmt) -> str:
+    """A line's rate column: its tax's rate, or its stacked taxes' rates in order ("5 % + 9.975 %")."""
+    return " + ".join(fmt.percent(rate.percent) for rate in taxes)
 
 
 def _exemption_notes(reasons: list[str | None], locale: Locale) -> list[str]:
