@@ -210,3 +210,29 @@ def test_after_a_long_downtime_runs_catch_up_from_where_the_last_one_stopped(bil
             runs.page(message)
         found += work.sent
     assert found == [{"account_id": "acct_1", "subscription_id": "sub_1", "boundary": 0}]
+
+
+def test_subscription_lines_take_the_rate_of_their_prices_tax_code(uow: Any) -> None:
+    """A price's tax code (from its product in the catalog) goes onto the subscription's invoice lines,
+    which are priced at that code's rate: Swedish 6 % for an e-book club, 25 % for the platform."""
+    clock, ids = FakeClock(NOV_1), FakeIds()
+    with uow:
+        uow.accounts.save(seller("SE", iban="SE4550000000058398257466"))
+        uow.customers.add(customer("SE", id="cus_books"))
+        uow.commit()
+    books = price("E-book club", 9900).model_copy(update={"tax_code": "second_reduced"})
+    sub = Subscription(id="sub_books", account_id="acct_1", customer_id="cus_books", currency="EUR",
+                       items=(SubscriptionItem(id="si_books", price=books, quantity=1),
+                              SubscriptionItem(id="si_platform", price=price("Platform", 10000), quantity=1)),
+                       days_until_due=30, billing_cycle_anchor=NOV_1, created=NOV_1)
+    with uow:
+        uow.subscriptions.add(sub.record_created(NOV_1))
+        uow.commit()
+    invoices = InvoiceService(uow, clock, ids, FakeRetry(), FakeDocuments())
+    service = BillingService(uow, clock, ids, UsageService(uow, clock, ids), invoices)
+    billed = service.bill("acct_1", "sub_books", 0)
+    with uow:
+        invoice = uow.invoices.get("acct_1", billed.invoice_id or "")
+    assert [(line.tax_code, line.tax.percent if line.tax else None) for line in invoice.lines] == [
+        ("second_reduced", Decimal(6)), ("standard", Decimal(25))]
+    assert [(g.percent, g.tax_amount) for g in invoice.totals.tax_groups] == [(Decimal(6), 594), (Decimal(25), 2500)]

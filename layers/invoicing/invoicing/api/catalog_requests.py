@@ -16,8 +16,8 @@ from pydantic import Field, field_validator, model_validator
 
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.domain.catalog import Interval, UsageType
+from invoicing.domain.supply import TaxCode
 
-TaxCode = Literal["standard", "zero_rated", "exempt"]
 UnitDecimal = DecimalText  # minor units, up to 12 decimals (checked below and by the domain)
 CurrencyCode = str
 Option = TypeVar("Option")

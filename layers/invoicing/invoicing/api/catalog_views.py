@@ -17,9 +17,9 @@ from invoicing.api.views import decimal_text, iso
 from invoicing.domain.catalog import Interval, Price, Product, UsageType
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.pricing import Tier
+from invoicing.domain.supply import TaxCode
 from invoicing.services.ports import Page
 
-TaxCode = Literal["standard", "zero_rated", "exempt"]
 T = TypeVar("T")
 
 

@@ -41,6 +41,7 @@ from invoicing.domain.party import (
     Numbering,
     SellerTexts,
 )
+from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
@@ -177,6 +178,8 @@ class CustomerCreate(Command):
     address: Address | None = None
     tax_ids: list[TaxIdIn] = Field(default_factory=list, max_length=5)
     tax_exempt: Literal["none", "exempt", "reverse"] = "none"
+    customer_type: CustomerType | None = Field(
+        default=None, description="business or individual; unset, a customer with a tax ID is a business")
     locale: str = "en"
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
@@ -199,6 +202,8 @@ class CustomerUpdate(Command):
     address: Address | None = None
     tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
     tax_exempt: Literal["none", "exempt", "reverse"] | None = None
+    customer_type: CustomerType | None = Field(
+        default=None, description="business or individual; null: decided from its tax IDs")
     locale: str | None = None
     currency: str | None = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
@@ -273,8 +278,14 @@ class LineIn(Command):
         description="Unit price in minor units with up to 12 decimals, as a string (\"0.0125\")",
     )
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
-    tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
+    tax_code: TaxCode = Field(
+        default="standard",
+        description="A rate tier of the dated rate file in the country whose VAT applies (standard, reduced, "
+                    "second_reduced, super_reduced, parking), or zero_rated, exempt; ignored with a tax_rate")
     tax_rate: TaxRateIn | None = None
+    supply_type: SupplyType | None = Field(
+        default=None, description="goods, services, electronic_services or professional_services; default the "
+                                  "invoice's, else the account's default_supply_type")
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     supply_date: date | None = Field(default=None, description="When this line was supplied (or give `period`)")
@@ -304,6 +315,8 @@ class InvoiceCreate(Command):
     supply_date: date | None = Field(default=None, description="The date of supply (BT-72), or give `period`")
     period: PeriodIn | None = Field(default=None, description="The service period of the invoice (BG-14)")
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
+    supply_type: SupplyType | None = Field(
+        default=None, description="What the lines supply unless they say: default the account's default_supply_type")
     description: str | None = Field(default=None, max_length=1000, description="A memo printed above the lines")
     footer: str | None = Field(default=None, max_length=500, description="Replaces the account's footer")
     buyer_reference: str | None = Field(default=None, max_length=100)
@@ -395,6 +408,10 @@ class AccountUpdate(Command):
         "as the fallback; replaced as a whole, null clears it"))
     branding: Branding | None = None
     numbering: Numbering | None = None
+    default_supply_type: SupplyType | None = Field(
+        default=None, description="What lines supply unless they or their invoice say (docs/tax.md)")
+    oss_registered: bool | None = Field(
+        default=None, description="Registered for the EU One-Stop Shop: needs an EU address and VAT number")
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
@@ -420,7 +437,7 @@ def new_line(line: LineIn) -> NewLine:
         tax_rate=TaxRate(category=manual.category, percent=manual.percent, name=manual.name,
                          exemption_reason=manual.exemption_reason) if manual else None,
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
-        supply_date=line.supply_date,
+        supply_date=line.supply_date, supply_type=line.supply_type,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
     )
 
@@ -431,7 +448,8 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         collection_method=body.collection_method, days_until_due=body.days_until_due, due_date=body.due_date,
         supply_date=body.supply_date, period_start=body.period.start if body.period else None,
         period_end=body.period.end if body.period else None,
-        tax_behavior=body.tax_behavior, description=body.description, footer=body.footer,
+        tax_behavior=body.tax_behavior, supply_type=body.supply_type, description=body.description,
+        footer=body.footer,
         buyer_reference=body.buyer_reference, purchase_order=body.purchase_order,
         discounts=tuple(_discount(d) for d in body.discounts), charges=tuple(_charge(c) for c in body.charges),
         metadata=body.metadata,

@@ -100,6 +100,7 @@ class CreditNoteTaxGroup(_Frozen):
     exemption_reason: str | None
     taxable_amount: int
     tax_amount: int
+    legal_note: str | None = None  # the credited rate's note in data/vat_legal_notes.json
 
 
 class CreditNote(_Frozen):
@@ -497,7 +498,7 @@ def _finish(invoice: Invoice, planned_and_ledger: tuple[list[_Planned], CreditLe
         rate = planned[members[0]].tax
         groups.append(CreditNoteTaxGroup(category=group.category, percent=group.percent, name=rate.name,
                                          exemption_reason=rate.exemption_reason, taxable_amount=taxable,
-                                         tax_amount=tax))
+                                         tax_amount=tax, legal_note=rate.legal_note))
     suffix = credit_note_id.removeprefix("cn_")
     lines = tuple(
         CreditNoteLine(

@@ -103,6 +103,7 @@ class TaxGroup(_Frozen):
     charge_amount: int = 0  # this group's share of invoice-level charges (excluding tax)
     taxable_amount: int  # BT-116
     tax_amount: int  # BT-117
+    legal_note: str | None = None  # the rate's note in data/vat_legal_notes.json (domain/tax.py)
 
 
 class Totals(_Frozen):
@@ -205,6 +206,7 @@ def compute_totals(
                 charge_amount=charge_net,
                 taxable_amount=taxable,
                 tax_amount=tax,
+                legal_note=rate.legal_note,
             )
         )
 
