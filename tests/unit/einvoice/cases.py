@@ -384,6 +384,20 @@ def intra_community_supply() -> Case:
     ))
 
 
+def credit_note_services_outside_the_eu() -> Case:
+    """Two of the six support hours sold to a US business credited: O with its Art. 44 note again."""
+    invoice = services_to_a_business_outside_the_eu().invoice
+    return Case("credit-note-services-outside-eu-o", invoice,
+                credit_note_for(invoice, (invoice_line("il_2", quantity="2"),), "CN-000003"))
+
+
+def credit_note_intra_community_goods() -> Case:
+    """Five sensor kits of an intra-community supply credited: K, its German note and the delivery date."""
+    invoice = intra_community_goods().invoice
+    return Case("credit-note-intra-community-goods-k", invoice,
+                credit_note_for(invoice, (invoice_line("il_1", quantity="5"),), "CN-000004"))
+
+
 def reverse_charge_credit_note() -> Case:
     invoice = reverse_charge().invoice
     return Case("credit-note-reverse-charge", invoice, credit_note_for(invoice, 100000, "CN-000002"))
@@ -406,6 +420,8 @@ CASES: dict[str, Callable[[], Case]] = {
     "general-services-outside-eu-consumer-s": general_services_to_a_consumer_outside_the_eu,
     "intra-community-goods-k": intra_community_goods,
     "oss-electronic-services-de-19": oss_electronic_services,
+    "credit-note-services-outside-eu-o": credit_note_services_outside_the_eu,
+    "credit-note-intra-community-goods-k": credit_note_intra_community_goods,
     "eu-consumer-no-oss-se-25": eu_consumer_without_oss,
     "exempt-e": exempt,
     "zero-rated-z": zero_rated,

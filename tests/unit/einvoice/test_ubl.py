@@ -696,3 +696,17 @@ def test_an_oss_sale_charges_the_customers_rates_and_says_so_in_the_note() -> No
     assert note.startswith("Abonnement März 2026.\n\nUmsatzsteuer des Mitgliedstaats des Kunden")
     assert "One-Stop-Shop (OSS" in note and "Artikel 58 und 369a bis 369k" in note
     assert peppol_findings(root) == []
+
+
+@pytest.mark.parametrize(("name", "category", "vatex", "reason_start"), [
+    ("credit-note-services-outside-eu-o", "O", "VATEX-EU-O", "Outside the scope of EU VAT: services to a business"),
+    ("credit-note-intra-community-goods-k", "K", "VATEX-EU-IC", "Steuerfreie innergemeinschaftliche Lieferung"),
+])
+def test_a_credit_note_states_the_category_code_and_note_of_what_it_credits(
+    name: str, category: str, vatex: str, reason_start: str,
+) -> None:
+    root = parse(ubl(case(name)))
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:ID") == [category]
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReasonCode") == [vatex]
+    assert text(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason").startswith(reason_start)
+    assert texts(root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") == [category]
