@@ -479,3 +479,13 @@ def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, 
     status, payload = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"})
     assert status == 409 and payload["error"]["code"] == "einvoice_currency_decimals"
     assert "KWD has 3 decimals" in payload["error"]["message"] and payload["error"]["param"] == "currency"
+
+
+def test_an_svg_logo_may_span_lines_as_xml_does(stack: HandlerStack) -> None:
+    """The demo seller's logo is an SVG of several lines: `make demo` sets it up through the API."""
+    from local.samples import DEMO_ACCOUNT
+
+    account = stack.ok("POST", "/account", DEMO_ACCOUNT)
+    assert "\n" in account["branding"]["logo_svg"]
+    status, error = stack.call("POST", "/account", {"branding": {"logo_svg": "<svg>\u202e</svg>"}})
+    assert status == 400 and error["error"]["param"] == "branding"

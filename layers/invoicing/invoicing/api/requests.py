@@ -82,7 +82,9 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 # Tab, line feed, carriage return and the Unicode line and paragraph separators: whitespace that
 # breaks a line. Allowed only in the free texts that print as paragraphs (and in metadata values).
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
-PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason"})
+# An SVG logo is an XML document: its lines break too (the demo seller's does).
+PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason",
+                              "logo_svg"})
 
 
 def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:
