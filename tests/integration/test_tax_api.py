@@ -185,8 +185,10 @@ def test_the_account_default_supply_type_applies_when_lines_and_invoice_say_noth
 
 
 def test_a_catalog_product_gives_its_prices_a_reduced_tax_code(stack: HandlerStack) -> None:
-    product = stack.ok("POST", "/products", {"name": "E-book club", "tax_code": "second_reduced"})
+    product = stack.ok("POST", "/products", {"name": "E-book club", "tax_code": "second_reduced",
+                                             "supply_type": "electronic_services"})
     price = stack.ok("POST", "/prices", {"product": product["id"], "currency": "EUR", "unit_amount": 990})
     assert (product["tax_code"], price["tax_code"]) == ("second_reduced", "second_reduced")
+    assert (product["supply_type"], price["supply_type"]) == ("electronic_services", "electronic_services")
     status, error = stack.call("POST", "/products", {"name": "Bad", "tax_code": "six_percent"})
     assert status == 400 and error["error"]["param"] == "tax_code"
