@@ -1,9 +1,9 @@
 """`make demo`: the whole flow a new user would try, through the HTTP API of the local stack.
 
 Starts moto's server and the API emulator from template.yaml, sets up a branded seller,
-bills customers in four situations (Swedish VAT, German reverse charge, US export, a JPY
-invoice), finalizes through the API, waits for the PDFs, copies them to ./out/ and prints
-what happened.
+bills customers in four situations (Swedish VAT, German reverse charge, US business services outside
+the scope of EU VAT, goods exported to Japan in JPY), finalizes through the API, waits for the PDFs,
+copies them to ./out/ and prints what happened.
 """
 
 from __future__ import annotations

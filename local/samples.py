@@ -116,36 +116,38 @@ DEMO_CUSTOMERS = [
         },
     },
     {
-        "slug": "us-export",
-        "situation": "US customer, USD: export outside the EU",
+        "slug": "us-business-services",
+        "situation": "US business, USD: services outside the scope of EU VAT (Art. 44), category O",
         "customer": {
             "name": "Harbor & Pine Outfitters Inc.", "email": "ap@harborpine.example", "currency": "USD",
-            "locale": "en",
+            "locale": "en", "tax_ids": [{"type": "us_ein", "value": "91-1144442"}],
             "address": {"line1": "200 Market Street", "line2": "Suite 410", "city": "Portland", "state": "OR",
                         "postal_code": "97204", "country": "US"},
         },
         "invoice": {
             "period": _LAST_MONTH_PERIOD,
             "lines": [
-                {"description": "Brand identity refresh", "quantity": 1, "unit_amount": 850000},
+                {"description": "Brand identity refresh", "quantity": 1, "unit_amount": 850000,
+                 "supply_type": "professional_services"},
                 {"description": "Usage-based asset delivery (per file)", "quantity": "1250",
-                 "unit_amount_decimal": "12.5"},
+                 "unit_amount_decimal": "12.5", "supply_type": "electronic_services"},
             ],
         },
     },
     {
         "slug": "jp-jpy",
-        "situation": "Japanese customer, JPY (no decimals): export",
+        "situation": "Japanese business, JPY (no decimals): printed goods exported (Art. 146, G)",
         "customer": {
             "name": "Sakura Digital K.K.", "email": "keiri@sakura-digital.example", "currency": "JPY",
-            "locale": "en",
+            "locale": "en", "customer_type": "business",
             "address": {"line1": "1-2-3 Shibuya", "city": "Tokyo", "postal_code": "150-0002", "country": "JP"},
         },
         "invoice": {
             "supply_date": _day(20),
+            "supply_type": "goods",
             "lines": [
-                {"description": "Illustration set (12 pieces)", "quantity": 12, "unit_amount": 18000},
-                {"description": "Licence, one year", "quantity": 1, "unit_amount": 120000},
+                {"description": "Illustration prints (12 pieces)", "quantity": 12, "unit_amount": 18000},
+                {"description": "Display case for the prints", "quantity": 1, "unit_amount": 120000},
             ],
         },
     },

@@ -72,9 +72,11 @@ def test_reverse_charge_and_jpy_without_decimals(stack: LocalRuntime, api: ApiCl
     assert "Steuerschuldnerschaft" in text or "Reverse charge" in text
 
     sakura = customer(api, name="Sakura Digital K.K.", email="k@sakura.example", currency="JPY",
-                      address={"line1": "1-2-3 Shibuya", "city": "Tokyo", "country": "JP"})
-    jp = finalized(api, sakura, [{"description": "Illustrations", "quantity": 12, "unit_amount": 18000}])
+                      customer_type="business", address={"line1": "1-2-3 Shibuya", "city": "Tokyo", "country": "JP"})
+    jp = finalized(api, sakura, [{"description": "Illustrations", "quantity": 12, "unit_amount": 18000,
+                                  "supply_type": "goods"}])
     assert jp["total"] == 216000 and jp["tax_breakdown"][0]["category"] == "G"
+    assert jp["tax_breakdown"][0]["exemption_reason_code"] == "VATEX-EU-G"
     text = pdf_text(api, stack, jp["id"])
     assert "¥216,000" in text
     assert "216,000.00" not in text and "¥216,000." not in text

@@ -465,12 +465,13 @@ def test_every_sample_api_event_reaches_its_route(stack: HandlerStack, seller: d
 
 def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, seller: dict) -> None:
     customer = stack.ok("POST", "/customers", {"name": "Gulf Trading W.L.L.", "email": "ap@gulf.example",
-                                               "currency": "KWD", "address": {"line1": "Block 3", "city": "Kuwait City",
-                                                                              "country": "KW"}})
+                                               "currency": "KWD", "customer_type": "business",
+                                               "address": {"line1": "Block 3", "city": "Kuwait City",
+                                                           "country": "KW"}})
     draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
         {"description": "Consulting", "unit_amount": 1250500}]})
     invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
-    assert invoice["total"] == 1250500  # 1,250.500 KWD: three decimals, export (G)
+    assert invoice["total"] == 1250500  # 1,250.500 KWD: three decimals, services outside the EU (O)
     status, pending = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "ubl"})
     assert status == 202 and pending["ready"] is False
     assert stack.deliver()["failed"] == 0
@@ -478,3 +479,13 @@ def test_three_decimal_currency_gets_a_pdf_but_no_einvoice(stack: HandlerStack, 
     status, payload = stack.call("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"})
     assert status == 409 and payload["error"]["code"] == "einvoice_currency_decimals"
     assert "KWD has 3 decimals" in payload["error"]["message"] and payload["error"]["param"] == "currency"
+
+
+def test_an_svg_logo_may_span_lines_as_xml_does(stack: HandlerStack) -> None:
+    """The demo seller's logo is an SVG of several lines: `make demo` sets it up through the API."""
+    from local.samples import DEMO_ACCOUNT
+
+    account = stack.ok("POST", "/account", DEMO_ACCOUNT)
+    assert "\n" in account["branding"]["logo_svg"]
+    status, error = stack.call("POST", "/account", {"branding": {"logo_svg": "<svg>\u202e</svg>"}})
+    assert status == 400 and error["error"]["param"] == "branding"

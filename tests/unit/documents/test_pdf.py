@@ -143,7 +143,7 @@ def test_a_jpy_invoice_has_no_decimals():
     customer = Customer(
         id="cus_jp", account_id="acct_norrsken", name="Sakura Data K.K.", email="ap@sakura.example",
         address=Address(line1="1-2-3 Marunouchi", city="Chiyoda-ku, Tokyo", postal_code="100-0005", country="JP"),
-        locale="en", currency="JPY", created=NOW,
+        locale="en", currency="JPY", customer_type="business", created=NOW,
     )
     invoice = finalized([line("Analytics platform", "12", "1000")], customer=customer)
     content = text(render_invoice_pdf(invoice))
@@ -151,8 +151,37 @@ def test_a_jpy_invoice_has_no_decimals():
     assert "Amount due ¥12,000" in content
     assert "¥12,000 due Apr 14, 2026" in content
     assert ".00" not in content
-    assert "Export outside the EU: not subject to EU VAT" in content
+    # Services to a business outside the EU: outside the scope (Art. 44), not an export exemption.
+    assert squashed("Outside the scope of EU VAT: services to a business established outside the EU") in squashed(
+        content)
+    assert "146" not in content
     assert "Japan" in content
+
+
+@pytest.mark.parametrize(("locale", "export", "outside", "oss"), [
+    ("en", "Export of goods outside the EU: exempt from VAT (Article 146",
+     "Outside the scope of EU VAT: these services to a customer outside the EU", "declared under the One-Stop Shop"),
+    ("sv", "Export av varor till ett land utanför EU: undantagen från moms (artikel 146",
+     "Omfattas inte av EU-moms: dessa tjänster till en köpare utanför EU", "redovisad i den unionsinterna ordningen"),
+    ("de", "Steuerfreie Ausfuhrlieferung in ein Land außerhalb der EU (Artikel 146",
+     "Nicht der EU-Umsatzsteuer unterliegend: Diese Leistungen", "im besonderen Besteuerungsverfahren One-Stop-Shop"),
+])
+def test_the_legal_note_of_the_supply_is_printed_in_the_customers_language(
+    locale: str, export: str, outside: str, oss: str,
+) -> None:
+    abroad = Address(line1="1 Market St", city="San Francisco", state="CA", postal_code="94105", country="US")
+    consumer = swedish_customer(locale=locale, address=abroad, tax_ids=[], customer_type="individual")
+    goods = finalized([line("Printed handbook", "2", "29900", supply_type="goods")], customer=consumer)
+    assert squashed(export) in squashed(text(render_invoice_pdf(goods)))
+    streaming = finalized([line("Streaming, March", "1", "9900", supply_type="electronic_services")],
+                          customer=consumer)
+    assert squashed(outside) in squashed(text(render_invoice_pdf(streaming)))
+    german = german_customer(locale=locale, tax_ids=[])
+    oss_sale = finalized([line("Streaming, March", "1", "9900", supply_type="electronic_services")],
+                         customer=german, seller=swedish_seller(oss_registered=True))
+    content = text(render_invoice_pdf(oss_sale))
+    assert squashed(oss) in squashed(content)
+    assert any(tax in content for tax in ("18,81", "18.81"))  # Germany's 19 % of 99.00, not Sweden's 24.75
 
 
 def test_two_tax_rates_on_one_invoice_are_summed_per_rate():

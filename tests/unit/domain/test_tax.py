@@ -61,11 +61,12 @@ def test_vat_id_of_another_country_does_not_make_a_reverse_charge() -> None:
     assert decision.rate.category == "S"
 
 
-def test_us_customer_is_an_export() -> None:
-    decision = decide_tax(seller("SE"), customer("US"), ON)
+def test_goods_to_a_us_customer_are_an_export() -> None:
+    decision = decide_tax(seller("SE"), customer("US"), ON, "goods")
     assert decision.rate is not None
     assert (decision.rate.category, decision.rate.percent) == ("G", Decimal(0))
     assert decision.rate.exemption_reason == EXPORT_NOTE
+    assert decision.rate.exemption_reason_code == "VATEX-EU-G"
 
 
 def test_exempt_customer_is_exempt_wherever_it_is() -> None:

@@ -177,12 +177,73 @@ def reverse_charge() -> Case:
 
 
 def export() -> Case:
-    """A buyer in the United States, USD: export outside the EU (G)."""
+    """Goods sent to a buyer in the United States, USD: an export outside the EU, exempt (G, Art. 146)."""
     return Case("export-g", finalized(
+        [line("Sensor kit", "4", "480000", 1, supply_date=SUPPLIED),
+         line("Mounting brackets", "6", "15000", 2, unit_code="H87", supply_date=SUPPLIED)],
+        customer=us_customer(),
+        supply_type="goods",
+    ))
+
+
+def services_to_a_business_outside_the_eu() -> Case:
+    """Services to a US business (its EIN says so): outside the scope of EU VAT by the place of supply
+    (O, Art. 44), so no VAT numbers and no rate (BR-O-02, BR-O-05)."""
+    return Case("services-outside-eu-business-o", finalized(
         [line("Data pipeline audit", "1", "480000", 1, supply_date=SUPPLIED),
          line("Support hours", "6", "15000", 2, unit_code="HUR", period_start=date(2026, 3, 2),
               period_end=date(2026, 3, 13))],
         customer=us_customer(),
+    ))
+
+
+def electronic_services_to_a_consumer_outside_the_eu() -> Case:
+    """A streaming subscription for a private person in the US: supplied where the customer lives (O, Art. 59)."""
+    return Case("electronic-services-outside-eu-consumer-o", finalized(
+        [line("Analytics platform – Personal (March 2026)", "1", "1900", 1, supply_type="electronic_services",
+              **MARCH)],
+        customer=us_customer(tax_ids=[], customer_type="individual"),
+    ))
+
+
+def general_services_to_a_consumer_outside_the_eu() -> Case:
+    """A course for a private person in the US: the general rule, the seller's VAT (S 25 %, Art. 45)."""
+    return Case("general-services-outside-eu-consumer-s", finalized(
+        [line("On-site training day", "1", "450000", 1, unit_code="DAY", supply_date=SUPPLIED)],
+        customer=us_customer(tax_ids=[], customer_type="individual"),
+    ))
+
+
+def intra_community_goods() -> Case:
+    """Goods to a German business, decided from the line's supply type: K (Art. 138), in German."""
+    return Case("intra-community-goods-k", finalized(
+        [line("Sensorsatz", "25", "129000", 1, supply_type="goods"),
+         line("Montagewinkel", "50", "1990", 2, supply_type="goods")],
+        customer=german_customer(locale="de"),
+        supply_date=date(2026, 3, 6),
+    ))
+
+
+def oss_electronic_services() -> Case:
+    """An OSS-registered seller's streaming subscription for a private person in Germany: Germany's 19 %,
+    the OSS note as the invoice note (BT-22; BR-S-10 allows no exemption reason)."""
+    return Case("oss-electronic-services-de-19", finalized(
+        [line("Analytics platform – Personal (March 2026)", "1", "1900", 1, **MARCH),
+         line("E-book: data-driven teams", "1", "990", 2, tax_code="reduced")],
+        seller=swedish_seller(oss_registered=True),
+        customer=german_customer(tax_ids=[], locale="de"),
+        supply_type="electronic_services",
+        description="Abonnement März 2026.",
+    ))
+
+
+def eu_consumer_without_oss() -> Case:
+    """The same sale without OSS registration: the seller's Swedish rates (25 % and 12 %)."""
+    return Case("eu-consumer-no-oss-se-25", finalized(
+        [line("Analytics platform – Personal (March 2026)", "1", "1900", 1, **MARCH),
+         line("E-book: data-driven teams", "1", "990", 2, tax_code="reduced")],
+        customer=german_customer(tax_ids=[], locale="de"),
+        supply_type="electronic_services",
     ))
 
 
@@ -323,6 +384,20 @@ def intra_community_supply() -> Case:
     ))
 
 
+def credit_note_services_outside_the_eu() -> Case:
+    """Two of the six support hours sold to a US business credited: O with its Art. 44 note again."""
+    invoice = services_to_a_business_outside_the_eu().invoice
+    return Case("credit-note-services-outside-eu-o", invoice,
+                credit_note_for(invoice, (invoice_line("il_2", quantity="2"),), "CN-000003"))
+
+
+def credit_note_intra_community_goods() -> Case:
+    """Five sensor kits of an intra-community supply credited: K, its German note and the delivery date."""
+    invoice = intra_community_goods().invoice
+    return Case("credit-note-intra-community-goods-k", invoice,
+                credit_note_for(invoice, (invoice_line("il_1", quantity="5"),), "CN-000004"))
+
+
 def reverse_charge_credit_note() -> Case:
     invoice = reverse_charge().invoice
     return Case("credit-note-reverse-charge", invoice, credit_note_for(invoice, 100000, "CN-000002"))
@@ -340,6 +415,14 @@ CASES: dict[str, Callable[[], Case]] = {
     "several-rates-25-12-6": several_rates,
     "reverse-charge-ae": reverse_charge,
     "export-g": export,
+    "services-outside-eu-business-o": services_to_a_business_outside_the_eu,
+    "electronic-services-outside-eu-consumer-o": electronic_services_to_a_consumer_outside_the_eu,
+    "general-services-outside-eu-consumer-s": general_services_to_a_consumer_outside_the_eu,
+    "intra-community-goods-k": intra_community_goods,
+    "oss-electronic-services-de-19": oss_electronic_services,
+    "credit-note-services-outside-eu-o": credit_note_services_outside_the_eu,
+    "credit-note-intra-community-goods-k": credit_note_intra_community_goods,
+    "eu-consumer-no-oss-se-25": eu_consumer_without_oss,
     "exempt-e": exempt,
     "zero-rated-z": zero_rated,
     "document-allowance-charge": document_allowance_and_charge,
@@ -402,6 +485,7 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
             unit_code=draw(st.sampled_from(["C62", "HUR", "DAY", "KGM"])),
             tax_code=kind if kind in ("zero_rated", "exempt") else "standard",
             tax_rate=RATES.get(kind),
+            supply_type="goods" if buyer == "export" else "services",
             discounts=tuple(discounts),
             charges=tuple(charges),
             **period,

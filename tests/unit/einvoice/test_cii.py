@@ -258,3 +258,28 @@ def test_any_finalized_invoice_is_a_valid_cii_document(invoice: Invoice) -> None
     assert report.xsd_errors == [] and report.fatal == [], str(report)
     totals = parse(invoice_to_cii(invoice)).xpath(SUMMATION + "ram:DuePayableAmount", namespaces=NS)
     assert Decimal(totals[0].text) == Decimal(invoice.amount_due).scaleb(-(0 if invoice.currency == "JPY" else 2))
+
+
+@pytest.mark.parametrize(("name", "category", "vatex", "reason_start"), [
+    ("services-outside-eu-business-o", "O", "VATEX-EU-O", "Outside the scope of EU VAT: services to a business"),
+    ("electronic-services-outside-eu-consumer-o", "O", "VATEX-EU-O", "Outside the scope of EU VAT: these services"),
+    ("export-g", "G", "VATEX-EU-G", "Export of goods outside the EU: exempt"),
+    ("intra-community-goods-k", "K", "VATEX-EU-IC", "Steuerfreie innergemeinschaftliche Lieferung"),
+    ("reverse-charge-ae", "AE", "VATEX-EU-AE", "Reverse charge"),
+])
+def test_each_place_of_supply_writes_its_category_code_and_reason(
+    name: str, category: str, vatex: str, reason_start: str,
+) -> None:
+    root = parse(cii(case(name)))
+    tax = SETTLEMENT + "ram:ApplicableTradeTax/"
+    assert texts(root, tax + "ram:CategoryCode") == [category]
+    assert texts(root, tax + "ram:ExemptionReasonCode") == [vatex]
+    assert text(root, tax + "ram:ExemptionReason").startswith(reason_start)
+
+
+def test_an_oss_sale_states_the_customers_rates_and_the_note() -> None:
+    root = parse(cii(case("oss-electronic-services-de-19")))
+    tax = SETTLEMENT + "ram:ApplicableTradeTax/"
+    assert texts(root, tax + "ram:RateApplicablePercent") == ["19", "7"]
+    assert texts(root, tax + "ram:ExemptionReason") == []
+    assert "One-Stop-Shop (OSS" in text(root, "rsm:ExchangedDocument/ram:IncludedNote/ram:Content")

@@ -252,7 +252,8 @@ def test_export_exempt_and_zero_rated_carry_the_reason_each_category_needs() -> 
     category = "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory"
 
     assert text(export, category + "/cbc:TaxExemptionReasonCode") == "VATEX-EU-G"
-    assert text(export, category + "/cbc:TaxExemptionReason").startswith("Export outside the EU")
+    assert text(export, category + "/cbc:TaxExemptionReason") == (
+        "Export of goods outside the EU: exempt from VAT (Article 146, Council Directive 2006/112/EC).")
     assert export.xpath("cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme", namespaces=NS) == []
     assert text(export, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID/@schemeID") == "9959"  # US EIN
     assert text(exempt, category + "/cbc:ID") == "E"
@@ -442,7 +443,7 @@ def test_the_date_of_supply_and_the_periods_are_only_what_the_invoice_gives() ->
     several = parse(ubl(case("several-rates-25-12-6")))  # the invoice's date of supply (BT-72)
     assert text(several, "cac:Delivery/cbc:ActualDeliveryDate") == "2026-03-12"
     assert several.xpath("cac:InvoicePeriod", namespaces=NS) == []
-    export = parse(ubl(case("export-g")))  # a line's date of supply is a one-day line period (BG-26)
+    export = parse(ubl(case("services-outside-eu-business-o")))  # a line's date of supply: a one-day period
     lines = export.xpath("cac:InvoiceLine", namespaces=NS)
     assert (texts(lines[0], "cac:InvoicePeriod/cbc:StartDate"), texts(lines[0], "cac:InvoicePeriod/cbc:EndDate")) \
         == (["2026-03-12"], ["2026-03-12"])
@@ -639,3 +640,73 @@ def test_the_credit_note_date_is_its_own_issue_date_not_the_invoices() -> None:
     later = c.credit_note.model_copy(update={"issue_date": datetime(2026, 4, 2, 23, 30, tzinfo=UTC)})
 
     assert text(parse(credit_note_to_ubl(later, c.invoice)), "cbc:IssueDate") == "2026-04-02"
+
+
+# --- the place of supply: category, VATEX code and reason as the legal notes give them ----------------
+
+SUBTOTAL_CATEGORY = "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/"
+
+
+@pytest.mark.parametrize(("name", "category", "percent", "vatex", "reason"), [
+    ("services-outside-eu-business-o", "O", None, "VATEX-EU-O",
+     "Outside the scope of EU VAT: services to a business established outside the EU are supplied where the "
+     "customer is established (Article 44, Council Directive 2006/112/EC)."),
+    ("electronic-services-outside-eu-consumer-o", "O", None, "VATEX-EU-O",
+     "Outside the scope of EU VAT: these services to a customer outside the EU are supplied where the customer "
+     "lives (Article 59, Council Directive 2006/112/EC)."),
+    ("export-g", "G", "0", "VATEX-EU-G",
+     "Export of goods outside the EU: exempt from VAT (Article 146, Council Directive 2006/112/EC)."),
+    ("intra-community-goods-k", "K", "0", "VATEX-EU-IC",
+     "Steuerfreie innergemeinschaftliche Lieferung (Artikel 138 der Richtlinie 2006/112/EG des Rates)."),
+    ("reverse-charge-ae", "AE", "0", "VATEX-EU-AE",
+     "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."),
+    ("general-services-outside-eu-consumer-s", "S", "25", None, None),
+])
+def test_each_place_of_supply_writes_its_category_code_and_reason(
+    name: str, category: str, percent: str | None, vatex: str | None, reason: str | None,
+) -> None:
+    xml = ubl(case(name))
+    root = parse(xml)
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:ID") == [category]
+    assert set(texts(root, "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID")) == {category}
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:Percent") == ([percent] if percent else [])
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReasonCode") == ([vatex] if vatex else [])
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason") == ([reason] if reason else [])
+    assert_valid(validate_ubl(xml))  # the CEN rules: BR-O-*, BR-G-*, BR-IC-*, BR-AE-*, BR-S-*
+
+
+def test_without_the_oss_a_consumer_in_another_member_state_pays_the_sellers_rates() -> None:
+    root = parse(ubl(case("eu-consumer-no-oss-se-25")))
+
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:Percent") == ["25", "12"]
+    assert root.xpath(SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason", namespaces=NS) == []
+    assert root.xpath("cbc:Note", namespaces=NS) == []
+
+
+def test_an_oss_sale_charges_the_customers_rates_and_says_so_in_the_note() -> None:
+    root = parse(ubl(case("oss-electronic-services-de-19")))
+
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:ID") == ["S", "S"]
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:Percent") == ["19", "7"]  # Germany's standard and reduced
+    assert amounts(root, "cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount") == [Decimal("3.61"), Decimal("0.69")]
+    assert root.xpath(SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason", namespaces=NS) == []  # BR-S-10
+    # The seller's own (Swedish) VAT number: the OSS is declared under it.
+    assert text(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID") == "SE556677889901"
+    note = text(root, "cbc:Note")
+    assert note.startswith("Abonnement März 2026.\n\nUmsatzsteuer des Mitgliedstaats des Kunden")
+    assert "One-Stop-Shop (OSS" in note and "Artikel 58 und 369a bis 369k" in note
+    assert peppol_findings(root) == []
+
+
+@pytest.mark.parametrize(("name", "category", "vatex", "reason_start"), [
+    ("credit-note-services-outside-eu-o", "O", "VATEX-EU-O", "Outside the scope of EU VAT: services to a business"),
+    ("credit-note-intra-community-goods-k", "K", "VATEX-EU-IC", "Steuerfreie innergemeinschaftliche Lieferung"),
+])
+def test_a_credit_note_states_the_category_code_and_note_of_what_it_credits(
+    name: str, category: str, vatex: str, reason_start: str,
+) -> None:
+    root = parse(ubl(case(name)))
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:ID") == [category]
+    assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReasonCode") == [vatex]
+    assert text(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason").startswith(reason_start)
+    assert texts(root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") == [category]

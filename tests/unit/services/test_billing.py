@@ -210,3 +210,41 @@ def test_after_a_long_downtime_runs_catch_up_from_where_the_last_one_stopped(bil
             runs.page(message)
         found += work.sent
     assert found == [{"account_id": "acct_1", "subscription_id": "sub_1", "boundary": 0}]
+
+
+def _bill_once(uow: Any, buyer: Any, *prices: Price) -> Any:
+    clock, ids = FakeClock(NOV_1), FakeIds()
+    with uow:
+        uow.accounts.save(seller("SE", iban="SE4550000000058398257466"))
+        uow.customers.add(buyer)
+        uow.commit()
+    sub = Subscription(id="sub_taxed", account_id="acct_1", customer_id=buyer.id, currency="EUR",
+                       items=tuple(SubscriptionItem(id=f"si_{i}", price=p, quantity=1) for i, p in enumerate(prices)),
+                       days_until_due=30, billing_cycle_anchor=NOV_1, created=NOV_1)
+    with uow:
+        uow.subscriptions.add(sub.record_created(NOV_1))
+        uow.commit()
+    invoices = InvoiceService(uow, clock, ids, FakeRetry(), FakeDocuments())
+    billed = BillingService(uow, clock, ids, UsageService(uow, clock, ids), invoices).bill("acct_1", "sub_taxed", 0)
+    with uow:
+        return uow.invoices.get("acct_1", billed.invoice_id or "")
+
+
+def test_subscription_lines_take_the_rate_of_their_prices_tax_code(uow: Any) -> None:
+    """A price's tax code (from its product in the catalog) goes onto the subscription's invoice lines,
+    which are priced at that code's rate: Swedish 6 % for an e-book club, 25 % for the platform."""
+    books = price("E-book club", 9900).model_copy(update={"tax_code": "second_reduced"})
+    invoice = _bill_once(uow, customer("SE", id="cus_books"), books, price("Platform", 10000))
+    assert [(line.tax_code, line.tax.percent if line.tax else None) for line in invoice.lines] == [
+        ("second_reduced", Decimal(6)), ("standard", Decimal(25))]
+    assert [(g.percent, g.tax_amount) for g in invoice.totals.tax_groups] == [(Decimal(6), 594), (Decimal(25), 2500)]
+
+
+def test_subscription_lines_supply_what_their_product_is(uow: Any) -> None:
+    """A product's supply type reaches its subscription's lines: a monthly box of goods to a US business is
+    an export (G), the platform beside it services outside the scope (O, the account's default)."""
+    box = price("Sensor box", 5000).model_copy(update={"supply_type": "goods"})
+    buyer = customer("US", id="cus_us", customer_type="business")
+    invoice = _bill_once(uow, buyer, box, price("Platform", 10000))
+    assert [(line.supply_type, line.tax.category if line.tax else None) for line in invoice.lines] == [
+        ("goods", "G"), (None, "O")]

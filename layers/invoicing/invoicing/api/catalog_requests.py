@@ -16,8 +16,8 @@ from pydantic import Field, field_validator, model_validator
 
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.domain.catalog import Interval, UsageType
+from invoicing.domain.supply import SupplyType, TaxCode
 
-TaxCode = Literal["standard", "zero_rated", "exempt"]
 UnitDecimal = DecimalText  # minor units, up to 12 decimals (checked below and by the domain)
 CurrencyCode = str
 Option = TypeVar("Option")
@@ -43,6 +43,9 @@ class ProductCreate(Command):
     description: str | None = Field(default=None, max_length=2000)
     active: bool = True
     tax_code: TaxCode = Field(default="standard", description="The default tax code of the product's prices")
+    supply_type: SupplyType | None = Field(
+        default=None, description="goods, services, electronic_services or professional_services: what its prices' "
+                                  "invoice lines supply (default: the account's default_supply_type)")
     unit_label: str | None = Field(default=None, max_length=12, description="Shown after quantities: seat, GB")
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 

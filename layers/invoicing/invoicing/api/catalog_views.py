@@ -17,9 +17,9 @@ from invoicing.api.views import decimal_text, iso
 from invoicing.domain.catalog import Interval, Price, Product, UsageType
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.pricing import Tier
+from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.services.ports import Page
 
-TaxCode = Literal["standard", "zero_rated", "exempt"]
 T = TypeVar("T")
 
 
@@ -34,6 +34,7 @@ class ProductObject(View):
     description: str | None
     active: bool
     tax_code: TaxCode
+    supply_type: SupplyType | None
     unit_label: str | None
     metadata: dict[str, str]
     created: str
@@ -81,6 +82,7 @@ class PriceObject(View):
     currency_options: dict[str, CurrencyOptionObject]
     tax_behavior: Literal["exclusive", "inclusive"]
     tax_code: TaxCode
+    supply_type: SupplyType | None
     nickname: str | None
     lookup_key: str | None
     metadata: dict[str, str]
@@ -136,7 +138,8 @@ def _tier(tier: Tier) -> TierObject:
 
 def product_view(product: Product) -> dict[str, Any]:
     return ProductObject(id=product.id, object="product", name=product.name, description=product.description,
-                         active=product.active, tax_code=product.tax_code, unit_label=product.unit_label,
+                         active=product.active, tax_code=product.tax_code, supply_type=product.supply_type,
+                         unit_label=product.unit_label,
                          metadata=product.metadata, created=iso(product.created) or "").model_dump(mode="json")
 
 
@@ -154,7 +157,8 @@ def price_view(price: Price) -> dict[str, Any]:
         currency_options={code: CurrencyOptionObject(
             unit_amount=_whole(o.unit_amount_decimal), unit_amount_decimal=decimal_text(o.unit_amount_decimal),
             tiers=[_tier(t) for t in o.tiers] if tiered else None) for code, o in price.currency_options.items()},
-        tax_behavior=price.tax_behavior, tax_code=price.tax_code, nickname=price.nickname,
+        tax_behavior=price.tax_behavior, tax_code=price.tax_code, supply_type=price.supply_type,
+        nickname=price.nickname,
         lookup_key=price.lookup_key, metadata=price.metadata, created=iso(price.created) or "",
     ).model_dump(mode="json")
 

@@ -41,6 +41,7 @@ from invoicing.domain.party import (
     Numbering,
     SellerTexts,
 )
+from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
@@ -81,7 +82,9 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 # Tab, line feed, carriage return and the Unicode line and paragraph separators: whitespace that
 # breaks a line. Allowed only in the free texts that print as paragraphs (and in metadata values).
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
-PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason"})
+# An SVG logo is an XML document: its lines break too (the demo seller's does).
+PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason",
+                              "logo_svg"})
 
 
 def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:
@@ -177,6 +180,8 @@ class CustomerCreate(Command):
     address: Address | None = None
     tax_ids: list[TaxIdIn] = Field(default_factory=list, max_length=5)
     tax_exempt: Literal["none", "exempt", "reverse"] = "none"
+    customer_type: CustomerType | None = Field(
+        default=None, description="business or individual; unset, a customer with a tax ID is a business")
     locale: str = "en"
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
@@ -199,6 +204,8 @@ class CustomerUpdate(Command):
     address: Address | None = None
     tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
     tax_exempt: Literal["none", "exempt", "reverse"] | None = None
+    customer_type: CustomerType | None = Field(
+        default=None, description="business or individual; null: decided from its tax IDs")
     locale: str | None = None
     currency: str | None = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
@@ -291,12 +298,18 @@ class LineIn(Command):
         description="Unit price in minor units with up to 12 decimals, as a string (\"0.0125\")",
     )
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
-    tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
+    tax_code: TaxCode = Field(
+        default="standard",
+        description="A rate tier of the dated rate file in the country whose VAT applies (standard, reduced, "
+                    "second_reduced, super_reduced, parking), or zero_rated, exempt; ignored with a tax_rate")
     tax_rate: TaxRateIn | None = None
     tax_rates: list[TaxRateIn] | None = Field(
         default=None, min_length=1, max_length=MAX_STACKED_TAXES,
         description="Several taxes on the line, each over the line's net (GST and QST; a state's, county's and "
                     "city's sales tax); instead of tax_rate")
+    supply_type: SupplyType | None = Field(
+        default=None, description="goods, services, electronic_services or professional_services; default the "
+                                  "invoice's, else the account's default_supply_type")
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     supply_date: date | None = Field(default=None, description="When this line was supplied (or give `period`)")
@@ -328,6 +341,8 @@ class InvoiceCreate(Command):
     supply_date: date | None = Field(default=None, description="The date of supply (BT-72), or give `period`")
     period: PeriodIn | None = Field(default=None, description="The service period of the invoice (BG-14)")
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
+    supply_type: SupplyType | None = Field(
+        default=None, description="What the lines supply unless they say: default the account's default_supply_type")
     description: str | None = Field(default=None, max_length=1000, description="A memo printed above the lines")
     footer: str | None = Field(default=None, max_length=500, description="Replaces the account's footer")
     buyer_reference: str | None = Field(default=None, max_length=100)
@@ -421,6 +436,10 @@ class AccountUpdate(Command):
         "as the fallback; replaced as a whole, null clears it"))
     branding: Branding | None = None
     numbering: Numbering | None = None
+    default_supply_type: SupplyType | None = Field(
+        default=None, description="What lines supply unless they or their invoice say (docs/tax.md)")
+    oss_registered: bool | None = Field(
+        default=None, description="Registered for the EU One-Stop Shop: needs an EU address and VAT number")
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
@@ -444,7 +463,7 @@ def new_line(line: LineIn) -> NewLine:
         unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate.rate() if line.tax_rate else None, tax_rates=_tax_rates(line.tax_rates),
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
-        supply_date=line.supply_date,
+        supply_date=line.supply_date, supply_type=line.supply_type,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
     )
 
@@ -455,7 +474,8 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         collection_method=body.collection_method, days_until_due=body.days_until_due, due_date=body.due_date,
         supply_date=body.supply_date, period_start=body.period.start if body.period else None,
         period_end=body.period.end if body.period else None,
-        tax_behavior=body.tax_behavior, description=body.description, footer=body.footer,
+        tax_behavior=body.tax_behavior, supply_type=body.supply_type, description=body.description,
+        footer=body.footer,
         buyer_reference=body.buyer_reference, purchase_order=body.purchase_order,
         discounts=tuple(_discount(d) for d in body.discounts), charges=tuple(_charge(c) for c in body.charges),
         metadata=body.metadata,

@@ -10,7 +10,7 @@ from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.tax import TaxRate
+from invoicing.domain.tax import TaxRate, exemption_reason_code
 from invoicing.domain.totals import Charge, Discount
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
@@ -67,7 +67,9 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
-        "tax": line.tax.model_dump(mode="json") if line.tax else None,
+        "supply_type": line.supply_type,
+        "tax": ({**line.tax.model_dump(mode="json"), "exemption_reason_code": line.tax.exemption_reason_code}
+                if line.tax else None),
         # Every tax on the line, in order: one, or several stacked (each has its row in tax_breakdown).
         "tax_rates": [_tax_rate(rate, inclusive) for rate in line.applied_taxes],
         "discounts": [_discount(d) for d in line.discounts],
@@ -99,6 +101,7 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "currency": inv.currency,
         "collection_method": inv.collection_method,
         "tax_behavior": inv.tax_behavior,
+        "supply_type": inv.supply_type,
         "description": inv.description,
         "footer": inv.footer,
         "buyer_reference": inv.buyer_reference,
@@ -126,6 +129,8 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
                 "percent": decimal_text(g.percent),
                 "name": g.name,
                 "exemption_reason": g.exemption_reason,
+                "exemption_reason_code": exemption_reason_code(g.category, g.legal_note),
+                "legal_note": g.legal_note,
                 "taxable_amount": g.taxable_amount,
                 "tax_amount": g.tax_amount,
                 "tax_type": g.tax_type,

@@ -20,7 +20,7 @@ from babel.numbers import format_percent as _babel_format_percent
 from stdnum import iso11649
 
 from invoicing.domain.money import exponent, to_major
-from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
+from invoicing.domain.tax import legal_note, legal_note_by_text
 
 DEFAULT_LANGUAGE = "en"
 _HUNDRED = Decimal(100)
@@ -274,27 +274,6 @@ UNITS: dict[str, dict[str, str]] = {
            "KGM": "kg", "MTR": "m", "LTR": "l", "KWH": "kWh", "GB": "GB"},
 }
 
-# The domain's legal notes are English; an invoice in another language prints them translated.
-# A reason the account wrote itself (a manual tax rate) is printed as written.
-EXEMPTION_NOTES: dict[str, dict[str, str]] = {
-    "sv": {
-        REVERSE_CHARGE_NOTE: "Omvänd betalningsskyldighet: köparen redovisar momsen "
-        "(artikel 196 i rådets direktiv 2006/112/EG).",
-        EXPORT_NOTE: "Export utanför EU: omfattas inte av EU-moms (artikel 146 i rådets direktiv 2006/112/EG).",
-        EXEMPT_NOTE: "Undantaget från moms.",
-        OUTSIDE_SCOPE_NOTE: "Omfattas inte av moms.",
-    },
-    "de": {
-        REVERSE_CHARGE_NOTE: "Steuerschuldnerschaft des Leistungsempfängers: Die Umsatzsteuer schuldet der "
-        "Leistungsempfänger (Artikel 196 der Richtlinie 2006/112/EG des Rates).",
-        EXPORT_NOTE: "Ausfuhr in ein Land außerhalb der EU: nicht der EU-Mehrwertsteuer unterworfen "
-        "(Artikel 146 der Richtlinie 2006/112/EG des Rates).",
-        EXEMPT_NOTE: "Von der Umsatzsteuer befreit.",
-        OUTSIDE_SCOPE_NOTE: "Nicht umsatzsteuerbar.",
-    },
-}
-
-
 @cache
 def _parse_locale(value: str) -> Locale:
     try:
@@ -339,11 +318,17 @@ def tax_labels(locale: LocaleLike) -> dict[str, str]:
     return {**LABELS[language], **TAX_LABELS.get(language, TAX_LABELS[DEFAULT_LANGUAGE])}
 
 
-def exemption_note(reason: str | None, locale: LocaleLike) -> str | None:
-    """Why a tax group carries no tax, in the document's language."""
+def exemption_note(reason: str | None, locale: LocaleLike, note_id: str | None = None) -> str | None:
+    """Why a tax group carries no tax (or whose VAT it is, under the OSS), in the document's language:
+    the legal note's text in that language (domain/data/vat_legal_notes.json); a reason the account
+    wrote itself (a manual tax rate) is printed as written."""
+    language = resolve_locale(locale).language
+    if note_id:
+        return legal_note(note_id).text(language)
     if not reason:
         return None
-    return EXEMPTION_NOTES.get(resolve_locale(locale).language, {}).get(reason, reason)
+    known = legal_note_by_text(reason)
+    return known.text(language) if known else reason
 
 
 def format_money(amount_minor: int, currency: str, locale: LocaleLike) -> str:

@@ -29,6 +29,7 @@ from invoicing.domain.pricing import (
     amount,
     exact_amount,
 )
+from invoicing.domain.supply import SupplyType
 from invoicing.domain.totals import TaxBehavior
 
 Interval = Literal["day", "week", "month", "year"]
@@ -107,6 +108,7 @@ class Product(CatalogObject):
     description: str | None = Field(default=None, max_length=2000)
     active: bool = True
     tax_code: TaxCode = "standard"
+    supply_type: SupplyType | None = None  # goods, services, ...: docs/tax.md; None: the account's default
     unit_label: str | None = Field(default=None, max_length=12)
 
     def summary(self) -> dict[str, Any]:
@@ -134,6 +136,7 @@ class Price(CatalogObject):
     currency_options: dict[str, CurrencyOption] = Field(default_factory=dict)
     tax_behavior: TaxBehavior = "exclusive"
     tax_code: TaxCode = "standard"
+    supply_type: SupplyType | None = None  # its product's
     nickname: str | None = Field(default=None, max_length=250)
     lookup_key: str | None = Field(default=None, max_length=200)
 

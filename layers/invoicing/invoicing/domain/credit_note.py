@@ -110,6 +110,7 @@ class CreditNoteTaxGroup(_Frozen):
     jurisdiction: str | None = None
     compound: bool = False
     taxes_in_base: int = 0  # a compound tax's: the other taxes it is computed on (domain/totals.py)
+    legal_note: str | None = None  # the credited rate's note in data/vat_legal_notes.json
 
 
 class CreditNote(_Frozen):
@@ -541,7 +542,8 @@ def _finish(invoice: Invoice, planned_and_ledger: tuple[list[_Planned], CreditLe
         groups.append(CreditNoteTaxGroup(category=group.category, percent=group.percent, name=rate.name,
                                          exemption_reason=rate.exemption_reason, taxable_amount=taxable,
                                          tax_amount=tax, tax_type=group.tax_type, jurisdiction=group.jurisdiction,
-                                         compound=group.compound, taxes_in_base=in_base - in_base_before))
+                                         compound=group.compound, taxes_in_base=in_base - in_base_before,
+                                         legal_note=rate.legal_note))
     suffix = credit_note_id.removeprefix("cn_")
     lines = tuple(
         CreditNoteLine(

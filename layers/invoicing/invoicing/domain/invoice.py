@@ -16,12 +16,12 @@ from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidSt
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxKey, TaxRate, decide_tax
+from invoicing.domain.supply import SupplyType, TaxCode
+from invoicing.domain.tax import TaxDecision, TaxKey, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, TaxGroup, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
 
 InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
-TaxCode = Literal["standard", "zero_rated", "exempt"]
 
 # The state machine: which status may follow which.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -36,7 +36,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 DRAFT_EDITABLE = frozenset({
     "description", "footer", "buyer_reference", "purchase_order", "collection_method", "days_until_due",
     "due_date", "tax_behavior", "discounts", "charges", "metadata", "version",
-    "supply_date", "period_start", "period_end",
+    "supply_date", "period_start", "period_end", "supply_type",
 })
 
 
@@ -51,8 +51,9 @@ class InvoiceLine(_Model):
     unit_amount_decimal: Decimal  # minor units, kept unrounded until the line total
     unit_code: str = "C62"  # UN/ECE Rec 20 ("one"); "HUR" hours, "DAY" days...
     tax_code: TaxCode = "standard"
-    tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by location
+    tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by the place of supply
     tax_rates: tuple[TaxRate, ...] = ()  # several manual rates, stacked (GST + QST); not with tax_rate
+    supply_type: SupplyType | None = None  # None: the invoice's, else the account's default (docs/tax.md)
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     # When this line was supplied: a date, or the period a service covered (never both).
@@ -176,6 +177,7 @@ class Invoice(_Model):
     supply_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
+    supply_type: SupplyType | None = None  # what the lines supply unless they say; None: the account's default
     description: str | None = None  # the memo printed above the lines (Stripe's `description`)
     footer: str | None = None  # replaces the seller's footer on this invoice
     buyer_reference: str | None = None
@@ -282,9 +284,11 @@ class Invoice(_Model):
 
     def priced(self, seller: Account, customer: Customer, on: date) -> Invoice:
         """Decide each line's tax and compute totals. Drafts are priced on every change."""
-        decision = decide_tax(seller, customer, on)
-        taxes = [_line_taxes(line, decision) for line in self.lines]
-        missing = decision.missing if any(not t for t in taxes) else None
+        supply_type = self.supply_type or seller.default_supply_type
+        decisions = [None if line.tax_rates else _line_tax(line, seller, customer, on, supply_type)
+                     for line in self.lines]
+        taxes = [_line_taxes(line, d) for line, d in zip(self.lines, decisions, strict=True)]
+        missing = next((d.missing for d in decisions if d is not None and d.rate is None), None)
         # Until tax can be decided, a line is priced at 0 % so the draft still shows amounts.
         placeholder = (TaxRate(category="S", percent=Decimal(0)),)
         resolved = [t or placeholder for t in taxes]
@@ -438,21 +442,19 @@ class Invoice(_Model):
         return updated, "post_payment" if post else "pre_payment"
 
 
-def _line_taxes(line: InvoiceLine, decision: TaxDecision) -> tuple[TaxRate, ...]:
+def _line_taxes(line: InvoiceLine, decision: TaxDecision | None) -> tuple[TaxRate, ...]:
     """The line's taxes: its manual rates (stacked ones in the order given), or the one decided."""
     if line.tax_rates:
         return line.tax_rates
-    return (rate,) if (rate := _line_tax(line, decision)) is not None else ()
+    return (decision.rate,) if decision is not None and decision.rate is not None else ()
 
 
-def _line_tax(line: InvoiceLine, decision: TaxDecision) -> TaxRate | None:
+def _line_tax(line: InvoiceLine, seller: Account, customer: Customer, on: date,
+              supply_type: SupplyType) -> TaxDecision:
+    """A manual rate as given; otherwise the tax of the line's place of supply and tax code."""
     if line.tax_rate is not None:
-        return line.tax_rate
-    if line.tax_code == "zero_rated":
-        return TaxRate(category="Z", percent=Decimal(0))
-    if line.tax_code == "exempt":
-        return TaxRate(category="E", percent=Decimal(0), exemption_reason=EXEMPT_NOTE)
-    return decision.rate
+        return TaxDecision(rate=line.tax_rate)
+    return decide_tax(seller, customer, on, line.supply_type or supply_type, line.tax_code)
 
 
 def _require_within_cap(totals: Totals) -> None:

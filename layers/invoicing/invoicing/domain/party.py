@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -26,6 +27,7 @@ from pydantic import (
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
+from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
 
 # Tax ID type (Stripe's names) -> the python-stdnum module that validates it.
 TAX_ID_VALIDATORS: dict[str, str] = {
@@ -229,7 +231,32 @@ class Account(Model):
     texts: SellerTexts | None = Field(default=None, description="Message, payment terms and footer per language")
     branding: Branding = Field(default_factory=Branding)
     numbering: Numbering = Field(default_factory=Numbering)
+    default_supply_type: SupplyType = Field(
+        default="services",
+        description="What the account's lines supply unless a line or invoice says otherwise: goods, services, "
+                    "electronic_services or professional_services (docs/tax.md)")
+    oss_registered: bool = Field(
+        default=False,
+        description="Registered for the EU One-Stop Shop (union scheme): goods and electronic services to private "
+                    "persons in other member states are charged the customer's country's VAT (docs/tax.md)")
     created: datetime
+
+    @field_validator("oss_registered")
+    @classmethod
+    def _oss_needs_an_eu_vat_number(cls, registered: bool, info: ValidationInfo) -> bool:
+        """The union scheme is for sellers established in the EU, declared under their VAT number in
+        their member state of identification (Directive 2006/112/EC Art. 369a-369b)."""
+        if not registered:
+            return registered
+        address, tax_ids = info.data.get("address"), info.data.get("tax_ids") or []
+        country = address.country if address is not None else None
+        if country not in EU_COUNTRIES:
+            raise ValueError("the OSS union scheme is for sellers established in the EU: give the account an "
+                             "address in an EU member state first")
+        if not any(t.type == "eu_vat" and t.country == country for t in tax_ids):
+            raise ValueError(f"the OSS is declared under the seller's VAT number: give the account an eu_vat tax "
+                             f"ID of {country} first")
+        return registered
 
     def text(self, kind: TextKind, locale: str | None) -> str | None:
         """The seller's message, payment terms or footer for a customer of `locale`: its language's
@@ -270,6 +297,10 @@ class Customer(Model):
     address: Address | None = None
     tax_ids: list[TaxId] = Field(default_factory=list)
     tax_exempt: Literal["none", "exempt", "reverse"] = "none"
+    customer_type: CustomerType | None = Field(
+        default=None,
+        description="Whether the customer buys as a business or as a private person; unset, a customer with a tax "
+                    "ID is a business (docs/tax.md)")
     electronic_address: ElectronicAddress | None = Field(
         default=None, description="Where the customer receives e-invoices (BT-49), e.g. its Peppol ID"
     )

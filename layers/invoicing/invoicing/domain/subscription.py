@@ -36,6 +36,7 @@ from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.invoice import TaxCode
 from invoicing.domain.party import Model
 from invoicing.domain.proration import Item, ProrationBasis, ProrationBehavior, prorate
+from invoicing.domain.supply import SupplyType
 from invoicing.domain.usage import Adjustment, Period, PeriodUsage
 
 SubscriptionStatus = Literal["trialing", "active", "paused", "canceled"]
@@ -66,6 +67,7 @@ class PendingLine(Model):
     description: str
     amount: int = Field(ge=0)
     tax_code: TaxCode = "standard"
+    supply_type: SupplyType | None = None
     period_start: datetime
     period_end: datetime
 
@@ -80,6 +82,7 @@ class PlannedLine:
     tax_code: TaxCode
     period: Period
     item_id: str | None = None
+    supply_type: SupplyType | None = None  # the price's (its product's); None: the account's default
 
 
 class Subscription(Model):
@@ -181,7 +184,8 @@ class Subscription(Model):
         for pending in self.pending_lines:
             lines.append(PlannedLine(description=pending.description, quantity=Decimal(1),
                                      unit_amount_decimal=Decimal(pending.amount), tax_code=pending.tax_code,
-                                     period=Period(pending.period_start, pending.period_end)))
+                                     period=Period(pending.period_start, pending.period_end),
+                                     supply_type=pending.supply_type))
         return lines
 
     def _late_line(self, item: SubscriptionItem, adjustment: Adjustment) -> PlannedLine:
@@ -193,18 +197,19 @@ class Subscription(Model):
         last_day = (period.end - timedelta(microseconds=1)).date().isoformat()
         what = (f"{price.nickname or price.product_id} × {adjustment.quantity.normalize():f}, reported late for "
                 f"{period.start.date().isoformat()}–{last_day}")
-        return PlannedLine(what, Decimal(1), amount, price.tax_code, period, item.id)
+        return PlannedLine(what, Decimal(1), amount, price.tax_code, period, item.id, price.supply_type)
 
     def _line(self, item: SubscriptionItem, quantity: Decimal, period: Period) -> PlannedLine:
         price = item.price
         what = f"{price.nickname or price.product_id} × {quantity.normalize():f}"
         terms = price.terms(self.currency)
         if price.billing_scheme == "per_unit" and price.transform_quantity is None:
-            return PlannedLine(what, quantity, terms.unit_amount_decimal or Decimal(0), price.tax_code, period, item.id)
+            return PlannedLine(what, quantity, terms.unit_amount_decimal or Decimal(0), price.tax_code, period, item.id,
+                               price.supply_type)
         # Tiers and packages: the line is the price's exact amount for the quantity, rounded once as a
         # line total (domain/pricing.py); the quantity is named in the description.
         return PlannedLine(what, Decimal(1), price.exact_amount(quantity, self.currency), price.tax_code, period,
-                           item.id)
+                           item.id, price.supply_type)
 
     def coupon_applies(self, k: int) -> bool:
         if self.coupon is None or k < self.coupon_start:
@@ -278,7 +283,8 @@ class Subscription(Model):
             if net > 0:
                 names = "; ".join(line.description for line in proration.lines)
                 pending = (*pending, PendingLine(description=f"Proration: {names}", amount=net,
-                                                 tax_code=item.price.tax_code, period_start=at,
+                                                 tax_code=item.price.tax_code,
+                                                 supply_type=item.price.supply_type, period_start=at,
                                                  period_end=period.end))
             credit = max(0, -net)
         return self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at), credit

@@ -131,6 +131,7 @@ class TaxGroup(_Frozen):
     @property
     def key(self) -> TaxKey:
         return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
+    legal_note: str | None = None  # the rate's note in data/vat_legal_notes.json (domain/tax.py)
 
 
 class Totals(_Frozen):
@@ -255,6 +256,7 @@ def compute_totals(
                 jurisdiction=rate.jurisdiction,
                 compound=rate.compound,
                 taxes_in_base=in_base,
+                legal_note=rate.legal_note,
             )
         )
 

@@ -144,6 +144,7 @@ class BillingService:
         customer = self.uow.customers.get(sub.account_id, sub.customer_id)
         lines = tuple(InvoiceLine(id=self.ids.new("il"), description=p.description, quantity=p.quantity,
                                   unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
+                                  supply_type=p.supply_type,
                                   period_start=p.period.start.date(),
                                   period_end=(p.period.end - timedelta(microseconds=1)).date())
                       for p in planned)

@@ -66,10 +66,12 @@ class CatalogService:
     # --- prices ------------------------------------------------------------------------------------
 
     def create_price(self, account_id: str, fields: Mapping[str, Any]) -> Price:
-        """A price of an existing product (`product_id`), in its tax code unless it names one."""
+        """A price of an existing product (`product_id`), in its tax code unless it names one, and of its
+        supply type (what the product is: goods, services, ...)."""
         with self.uow:
             product = self.uow.products.get(account_id, str(fields["product_id"]))
             values = {**fields, "tax_code": fields.get("tax_code") or product.tax_code,
+                      "supply_type": product.supply_type,
                       "type": "recurring" if fields.get("recurring") else "one_time"}
             return self._create(account_id, "price", Price, values, self.uow.prices.add)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from invoicing.domain.credit_note import CreditLineRequest, CreditRequest
+from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
 
@@ -19,9 +20,10 @@ class NewLine:
     quantity: Decimal
     unit_amount_decimal: Decimal  # minor units, unrounded
     unit_code: str = "C62"
-    tax_code: Literal["standard", "zero_rated", "exempt"] = "standard"
+    tax_code: TaxCode = "standard"
     tax_rate: TaxRate | None = None
     tax_rates: tuple[TaxRate, ...] = ()  # stacked taxes, in the order they are printed
+    supply_type: SupplyType | None = None
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     supply_date: date | None = None
@@ -41,6 +43,7 @@ class NewInvoice:
     period_start: date | None = None
     period_end: date | None = None
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
+    supply_type: SupplyType | None = None
     description: str | None = None
     footer: str | None = None
     buyer_reference: str | None = None

@@ -91,6 +91,7 @@ def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
         unit_amount_decimal=line.unit_amount_decimal, unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate, tax_rates=line.tax_rates, discounts=line.discounts, charges=line.charges,
         supply_date=line.supply_date, period_start=line.period_start, period_end=line.period_end,
+        supply_type=line.supply_type,
     )
 
 
@@ -118,7 +119,8 @@ class InvoiceService:
                 currency=cmd.currency or customer.currency, tax_behavior=cmd.tax_behavior,
                 collection_method=cmd.collection_method, days_until_due=cmd.days_until_due,
                 due_date=cmd.due_date, supply_date=cmd.supply_date, period_start=cmd.period_start,
-                period_end=cmd.period_end, description=cmd.description, footer=cmd.footer,
+                period_end=cmd.period_end, supply_type=cmd.supply_type, description=cmd.description,
+                footer=cmd.footer,
                 buyer_reference=cmd.buyer_reference, purchase_order=cmd.purchase_order,
                 lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,

@@ -34,11 +34,19 @@ from invoicing.domain.einvoice import (
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.money import exponent, round_minor, to_major
-from invoicing.domain.party import Account, Address, Customer, ElectronicAddress, TaxId
-from invoicing.domain.tax import EXEMPT_NOTE, EXPORT_NOTE, OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE
+from invoicing.domain.party import Account, Address, Customer, ElectronicAddress, TaxId, language_of
+from invoicing.domain.tax import (
+    EXEMPT_NOTE,
+    EXPORT_NOTE,
+    INTRA_COMMUNITY_NOTE,
+    OUTSIDE_SCOPE_NOTE,
+    REVERSE_CHARGE_NOTE,
+    exemption_reason_code,
+    legal_note,
+    legal_note_by_text,
+)
 from invoicing.domain.totals import Charge, Discount
 
-INTRA_COMMUNITY_NOTE = "Intra-community supply: exempt from VAT (Article 138, Council Directive 2006/112/EC)."
 DISCOUNT_REASON_CODE = "95"  # UNCL 5189 "Discount"
 _HUNDRED = Decimal(100)
 _PRICE_MAX_DECIMALS = 10  # a unit price that needs more becomes a price per the line's whole quantity
@@ -242,8 +250,9 @@ def invoice_document(invoice: Invoice) -> Document:
     lines = tuple(_invoice_line(invoice, line, i, currency) for i, line in enumerate(invoice.lines))
     allowances_charges: list[AllowanceCharge] = []
     breakdown: list[VatBreakdown] = []
+    language = language_of(customer.locale)
     for group in totals.tax_groups:
-        vat = vat_category(group.category, group.percent, group.exemption_reason)
+        vat = vat_category(group.category, group.percent, group.exemption_reason, group.legal_note, language)
         # One document level allowance and charge per VAT group, so that each group's taxable amount
         # is its lines minus its allowance plus its charge (BR-S-08 and its siblings), exactly.
         if group.discount_amount:
@@ -280,7 +289,7 @@ def invoice_document(invoice: Invoice) -> Document:
         issue_date=invoice.issue_date,
         type_code="380",
         currency=currency,
-        note=_text(invoice.description),
+        note=_document_note(invoice.description, [g.legal_note for g in totals.tax_groups], language),
         due_date=due_date,
         buyer_reference=buyer_reference(invoice),
         purchase_order=_text(invoice.purchase_order),
@@ -320,8 +329,10 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
     # groups they credit something of.
     groups = list(note.tax_groups) if note.lines else (
         [g for g in note.tax_groups if g.taxable_amount or g.tax_amount] or list(note.tax_groups[:1]))
+    language = language_of(customer.locale)
     breakdown = [VatBreakdown(major(g.taxable_amount), major(g.tax_amount),
-                              vat_category(g.category, g.percent, g.exemption_reason)) for g in groups]
+                              vat_category(g.category, g.percent, g.exemption_reason, g.legal_note, language))
+                 for g in groups]
     lines = _credit_note_lines(note, invoice, currency) if note.lines else _group_lines(note, breakdown)
     assert sum(line.net_amount for line in lines) == major(note.subtotal)
     assert sum(g.taxable_amount for g in note.tax_groups) == note.subtotal and note.subtotal + note.tax == note.amount
@@ -336,7 +347,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         issue_date=note.issue_date.date(),
         type_code="381",
         currency=currency,
-        note=_text(note.memo),
+        note=_document_note(note.memo, [g.legal_note for g in groups], language),
         due_date=None,
         buyer_reference=buyer_reference(invoice),
         purchase_order=_text(invoice.purchase_order),
@@ -385,7 +396,8 @@ def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> lis
     numbers = {line.id: i + 1 for i, line in enumerate(invoice.lines)}
     lines: list[Line] = []
     for i, credit in enumerate(note.lines):
-        vat = vat_category(credit.tax.category, credit.tax.percent, credit.tax.exemption_reason)
+        vat = vat_category(credit.tax.category, credit.tax.percent, credit.tax.exemption_reason,
+                           credit.tax.legal_note)
         quantity = credit.quantity if credit.quantity is not None else Decimal(1)
         unit_code = credit.unit_code if credit.quantity is not None else "C62"
         price, base_quantity = _price_for_amount(credit.net_amount, quantity, decimals)
@@ -428,25 +440,35 @@ def buyer_reference(invoice: Invoice) -> str:
     return NO_BUYER_REFERENCE
 
 
-def vat_category(code: str, percent: Decimal, exemption_reason: str | None) -> VatCategory:
-    """A tax group or line's VAT category with the exemption reason and VATEX code EN 16931 asks of
-    it (BR-S/Z/E/AE/G/O/IC-05 and -10)."""
+def vat_category(code: str, percent: Decimal, exemption_reason: str | None, note_id: str | None = None,
+                 language: str = "en") -> VatCategory:
+    """A tax group or line's VAT category with the exemption reason (BT-120) and VATEX code (BT-121)
+    EN 16931 asks of it (BR-S/Z/E/AE/G/O/IC-05 and -10). A decided rate's legal note gives both, the
+    text in the invoice's language (as its PDF prints it; domain/data/vat_legal_notes.json); a manual
+    rate's own reason is written as given, with its category's code."""
     rate = percent.normalize() if percent else Decimal(0)
     EInvoiceUnsupported.refuse(vat_category_obstacle(code, rate))
-    if code == "S":
-        return VatCategory("S", rate)
-    reason = _text(exemption_reason)
-    if code == "Z":  # BR-Z-10: no exemption reason
-        return VatCategory("Z", rate)
-    if code == "E":  # BR-E-10: a reason; which Article 132-135 exemption applies is not modelled
-        return VatCategory("E", rate, reason or EXEMPT_NOTE)
-    if code == "AE":
-        return VatCategory("AE", rate, reason or REVERSE_CHARGE_NOTE, "VATEX-EU-AE")
-    if code == "G":
-        return VatCategory("G", rate, reason or EXPORT_NOTE, "VATEX-EU-G")
-    if code == "K":
-        return VatCategory("K", rate, reason or INTRA_COMMUNITY_NOTE, "VATEX-EU-IC")
-    return VatCategory("O", None, reason or OUTSIDE_SCOPE_NOTE, "VATEX-EU-O")  # BR-O-05: no rate at all
+    if code in ("S", "Z"):  # BR-S-10, BR-Z-10: no exemption reason
+        return VatCategory(code, rate)
+    note = legal_note(note_id) if note_id else legal_note_by_text(exemption_reason)
+    percent_or_none = None if code == "O" else rate  # BR-O-05: no rate at all
+    if note is not None and note.category == code:
+        return VatCategory(code, percent_or_none, note.text(language), exemption_reason_code(code, note.id))
+    reason = _text(exemption_reason) or _DEFAULT_REASON[code]
+    return VatCategory(code, percent_or_none, reason, exemption_reason_code(code, None))
+
+
+# What a manual rate of each category states when it gives no reason of its own.
+_DEFAULT_REASON = {"E": EXEMPT_NOTE, "AE": REVERSE_CHARGE_NOTE, "G": EXPORT_NOTE, "K": INTRA_COMMUNITY_NOTE,
+                   "O": OUTSIDE_SCOPE_NOTE}
+
+
+def _document_note(memo: str | None, note_ids: Iterable[str | None], language: str) -> str | None:
+    """BT-22: the memo, then the notes of standard-rated groups (the OSS), which BR-S-10 keeps out of
+    BT-120. One note, paragraphs apart: Peppol allows no more (PEPPOL-EN16931-R002)."""
+    notes = [legal_note(n) for n in dict.fromkeys(note_ids) if n]
+    parts = [_text(memo), *(n.text(language) for n in notes if n.category == "S")]
+    return "\n\n".join(p for p in parts if p) or None
 
 
 # --- lines ------------------------------------------------------------------------------------------
@@ -454,7 +476,7 @@ def vat_category(code: str, percent: Decimal, exemption_reason: str | None) -> V
 
 def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str) -> Line:
     assert line.tax is not None and line.amount is not None and line.net_amount is not None
-    vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason)
+    vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason, line.tax.legal_note)
     allowances = [(d.amount_on(line.amount), _reason(d)) for d in line.discounts]
     charges = [(c.amount_on(line.amount), _reason(c)) for c in line.charges]
     decimals = exponent(currency)

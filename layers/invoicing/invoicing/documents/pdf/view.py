@@ -195,7 +195,7 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "amount_header": words["amount_incl_tax"] if inclusive else words["amount"],
         "lines": lines,
         "tax_groups": tax_groups,
-        "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
+        "exemption_notes": _exemption_notes([(g.exemption_reason, g.legal_note) for g in groups], locale),
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
@@ -254,7 +254,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
         "lines": credit_lines,
         "line_columns": _line_columns(credit_lines),
         "tax_groups": tax_groups,
-        "exemption_notes": _exemption_notes([g.exemption_reason for g in groups], locale),
+        "exemption_notes": _exemption_notes([(g.exemption_reason, g.legal_note) for g in groups], locale),
         "totals": rows,
         "footer_notes": [],
     }
@@ -576,10 +576,11 @@ def _rates_text(taxes: Sequence[TaxRate], fmt: _Fmt) -> str:
     return " + ".join(fmt.percent(rate.percent) for rate in taxes)
 
 
-def _exemption_notes(reasons: list[str | None], locale: Locale) -> list[str]:
+def _exemption_notes(reasons: list[tuple[str | None, str | None]], locale: Locale) -> list[str]:
+    """The legal notes of the tax groups (exemption reason, legal note id), each once."""
     notes: list[str] = []
-    for reason in reasons:
-        note = exemption_note(reason, locale)
+    for reason, note_id in reasons:
+        note = exemption_note(reason, locale, note_id)
         if note and note not in notes:
             notes.append(note)
     return notes
