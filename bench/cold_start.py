@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import platform
@@ -45,6 +46,8 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,13 @@ PDF_FUNCTIONS = {"documents"}
 # The document function's module-scope warm-up, timed inside its import.
 WARM_UP = {"documents": "invoicing.documents.pdf:warm_up"}
 # What the child reports about itself after the timing (never timed).
+# The first requests after the init, through the handler (`FIRST_REQUESTS`): work moved out of the
+# init into the first request shows here. Each child calls its handler with these fixture events
+# (events/<function>/), each twice: the first call of a container, then the same again (warm).
+FIRST_REQUESTS = {"api": (("GET /account", "get_account.json"), ("POST /customers", "create_customer.json"))}
+# The Lambda runtime's trace header for the invocation: the Tracer records subsegments as on AWS
+# (sent over UDP to the daemon address, where nothing listens).
+TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 WATCHED_MODULES = ("pydantic", "aws_xray_sdk.core", "aws_lambda_powertools.event_handler.appsync",
                    "aws_lambda_powertools.event_handler.openapi.models",
                    "asyncio", "invoicing.domain", "invoicing.services", "weasyprint")
@@ -70,12 +80,13 @@ WATCHED_MODULES = ("pydantic", "aws_xray_sdk.core", "aws_lambda_powertools.event
 # The child: only `sys` and `time` (both built in) are imported before the clock starts.
 CHILD = r"""
 import sys, time
-kind, audit, pre_imports, timed_call, payload, *paths = sys.argv[1:]
+kind, audit, pre_imports, timed_call, payload, requests, *paths = sys.argv[1:]
 network = []
+in_init = [True]
 if audit == "1":
     def _hook(event, args):
-        if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
-                     "socket.gethostbyname", "socket.gethostbyaddr"):
+        if in_init[0] and event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+                                    "socket.gethostbyname", "socket.gethostbyaddr"):
             network.append(event + " " + repr(args[1:]))
     sys.addaudithook(_hook)
 sys.path[:0] = paths
@@ -97,17 +108,34 @@ if kind == "function":
                               lambda c, o, r: span.append(time.perf_counter()) if c is code else None)
         mon.set_local_events(mon.PROFILER_ID, code, mon.events.PY_START | mon.events.PY_RETURN)
     import importlib
-    importlib.import_module(payload)
+    module_name, _, handler_name = payload.partition(":")
+    importlib.import_module(module_name)
 else:
     import boto3
     for service in filter(None, payload.split(",")):
         boto3.client(service)
 t1 = time.perf_counter()
 c1 = time.process_time()
+in_init[0] = False
 
 import gc, json
+answered = []
+if requests != "-":
+    # After the init, the handler as Lambda calls it: each event timed on its own.
+    handler = getattr(sys.modules[module_name], handler_name)
+    class Context:
+        function_name = "bench"; function_version = "$LATEST"; memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+        aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"; log_group_name = log_stream_name = "bench"
+        def get_remaining_time_in_millis(self): return 29000
+    with open(requests) as events:
+        for label, event in json.load(events):
+            r0, q0 = time.perf_counter(), time.process_time()
+            response = handler(event, Context())
+            answered.append([label, (time.perf_counter() - r0) * 1000, (time.process_time() - q0) * 1000,
+                             response.get("statusCode")])
 report = {"ms": (t1 - t0) * 1000, "cpu_ms": (c1 - c0) * 1000, "network": network, "clients": [], "sessions": 0,
-          "timed_call_ms": (span[1] - span[0]) * 1000 if len(span) >= 2 else None}
+          "timed_call_ms": (span[1] - span[0]) * 1000 if len(span) >= 2 else None, "requests": answered}
 if "boto3" in sys.modules:
     import botocore.client, botocore.session
     objects = gc.get_objects()
@@ -209,6 +237,7 @@ def targets(root: Path, label: str, endpoint: str, only: set[str] | None) -> dic
             "AWS_SESSION_TOKEN": "bench",
             "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "_X_AMZN_TRACE_ID": TRACE_HEADER,
             # No shared config or credentials files on Lambda; none from this machine either.
             "AWS_CONFIG_FILE": "/nonexistent/aws-config",
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
@@ -218,18 +247,65 @@ def targets(root: Path, label: str, endpoint: str, only: set[str] | None) -> dic
     return dict(sorted(found.items()))
 
 
-def run_child(target: Target, kind: str, *, audit: bool = False, services: list[str] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class World:
+    """Moto's server (the local stack's emulator) with the template's resources and one seller
+    account: what the first requests read and write."""
+
+    endpoint: str
+    account_id: str
+    scratch: Path
+
+    @classmethod
+    def start(cls, exit_stack: contextlib.ExitStack) -> World:
+        import boto3
+
+        from invoicing.onboarding import create_account_with_key
+        from local.emulator import MotoEmulator
+
+        emulator = exit_stack.enter_context(MotoEmulator(region=REGION))
+        stack = StackTemplate(Template.load(ROOT / "template.yaml"), stack_name="bench", region=REGION,
+                              account_id=ACCOUNT_ID, endpoint_url=emulator.endpoint_url)
+        stack.provision(lambda service: boto3.client(service, endpoint_url=emulator.endpoint_url, region_name=REGION))
+        account, _ = create_account_with_key(boto3.client("dynamodb", endpoint_url=emulator.endpoint_url,
+                                                          region_name=REGION),
+                                             stack.resources.name("InvoicingTable"), name="Bench AB", mode="test")
+        scratch = Path(exit_stack.enter_context(tempfile.TemporaryDirectory(prefix="cold-start-")))
+        return cls(emulator.endpoint_url, account.id, scratch)
+
+    def requests(self, name: str) -> str:
+        """A file of the function's first-request events (`FIRST_REQUESTS`), each twice, for one child:
+        this world's account, a fresh `Idempotency-Key` for every POST."""
+        if name not in FIRST_REQUESTS:
+            return "-"
+        events = []
+        for round_ in ("first", "again"):
+            for label, fixture in FIRST_REQUESTS[name]:
+                event = json.loads((ROOT / "events" / name / fixture).read_text())
+                event["requestContext"]["authorizer"] = {"account_id": self.account_id, "principalId": self.account_id}
+                if event.get("headers", {}).get("Idempotency-Key"):
+                    key = f"bench-{uuid.uuid4()}"
+                    event["headers"]["Idempotency-Key"] = key
+                    event["multiValueHeaders"]["Idempotency-Key"] = [key]
+                events.append([f"{label} ({round_})", event])
+        path = self.scratch / f"{uuid.uuid4()}.json"
+        path.write_text(json.dumps(events))
+        return str(path)
+
+
+def run_child(target: Target, kind: str, *, audit: bool = False, services: list[str] | None = None,
+              requests: str = "-") -> dict[str, Any]:
     spec = target.spec
     if kind == "function":
         pre = "weasyprint" if target.name in WARM_UP else ""
         timed = WARM_UP.get(target.name, "-")
-        payload = spec.handler_module
+        payload = f"{spec.handler_module}:{spec.handler_name}"
         paths = [str(spec.module_path.parent), *map(str, spec.layer_paths)]
     else:
         pre = "weasyprint" if target.name in PDF_FUNCTIONS else ""
         timed, payload, paths = "-", ",".join(services or []), []
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, "1" if audit else "0", pre, timed, payload, *paths],
+        [sys.executable, "-c", CHILD, kind, "1" if audit else "0", pre, timed, payload, requests, *paths],
         env=target.env, cwd=str(spec.module_path.parent), capture_output=True, text=True, check=False,
     )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("COLD_START_REPORT ")), None)
@@ -249,12 +325,14 @@ class Row:
     init: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     warm_up: list[float] = field(default_factory=list)
+    requests: dict[str, list[float]] = field(default_factory=dict)  # label -> ms of each child
+    statuses: dict[str, set[int]] = field(default_factory=dict)
 
 
 Floors = dict[str, dict[str, list[float]]]
 
 
-def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[Row]], Floors]:
+def measure(groups: dict[str, list[Target]], runs: int, world: World) -> tuple[dict[str, list[Row]], Floors]:
     """Per function: its variants (this checkout first, then --baseline) and one floor, interleaved."""
     rows: dict[str, list[Row]] = {}
     services: dict[str, list[str]] = {}
@@ -276,7 +354,10 @@ def measure(groups: dict[str, list[Target]], runs: int) -> tuple[dict[str, list[
             # neither always runs first (or right after the same process).
             ordered = variant_rows if round_ % 2 == 0 else variant_rows[::-1]
             for index, row in enumerate(ordered):
-                result = run_child(row.target, "function")
+                result = run_child(row.target, "function", requests=world.requests(name))
+                for label, ms, _cpu, status in result["requests"]:
+                    row.requests.setdefault(label, []).append(ms)
+                    row.statuses.setdefault(label, set()).add(status)
                 row.init.append(result["ms"])
                 row.cpu.append(result["cpu_ms"])
                 if result["timed_call_ms"] is not None:
@@ -321,6 +402,19 @@ def table(rows: dict[str, list[Row]], floors: Floors) -> str:
         extra = " + WeasyPrint" if name in PDF_FUNCTIONS else ""
         notes.append(f"- {name} floor: boto3 + one client each of {services}{extra}")
     return "\n".join([*lines, "", *notes])
+
+
+def requests_table(rows: dict[str, list[Row]]) -> str:
+    """The first requests after the init (and the same again), ms median (min), with their answers."""
+    lines = ["| function | request | ms median (min) | status |", "|---|---|---|---|"]
+    for name, variant_rows in rows.items():
+        for row in variant_rows:
+            title = f"{name} ({row.target.label})" if row.target.label else name
+            for label, values in row.requests.items():
+                median, low = stats(values)
+                statuses = ", ".join(str(status) for status in sorted(row.statuses[label]))
+                lines.append(f"| {title} | {label} | {median:.0f} ({low:.0f}) | {statuses} |")
+    return "\n".join(lines)
 
 
 def tracer_table(target: Target, runs: int) -> str:
@@ -380,12 +474,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.tracer:
         print(tracer_table(current.get("api") or next(iter(current.values())), args.runs))
         return 0
-    before = targets(args.baseline.resolve(), "before", endpoint, only) if args.baseline else {}
-    groups = {name: [target, *([before[name]] if name in before else [])] for name, target in current.items()}
-    rows, floors = measure(groups, args.runs)
+    with contextlib.ExitStack() as exit_stack:
+        world = World.start(exit_stack)
+        current = targets(ROOT, "", world.endpoint, only)
+        before = targets(args.baseline.resolve(), "before", world.endpoint, only) if args.baseline else {}
+        groups = {name: [target, *([before[name]] if name in before else [])] for name, target in current.items()}
+        load_before = os.getloadavg()
+        rows, floors = measure(groups, args.runs, world)
+        load_after = os.getloadavg()
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {args.runs} fresh processes per row, "
-          f"interleaved\n")
+          f"interleaved; load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load_before)} at the start, "
+          f"{', '.join(f'{x:.1f}' for x in load_after)} at the end\n")
     print(table(rows, floors))
+    if any(row.requests for variants in rows.values() for row in variants):
+        print()
+        print(requests_table(rows))
     return 0
 
 
