@@ -16,11 +16,11 @@ from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidSt
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
 
-InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
 TaxCode = Literal["standard", "zero_rated", "exempt"]
 
 # The state machine: which status may follow which.

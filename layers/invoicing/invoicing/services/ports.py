@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from invoicing.domain.invoice import InvoiceStatus  # a field of InvoiceFilter: pydantic needs it at runtime
+from invoicing.domain.statuses import InvoiceStatus  # a field of InvoiceFilter: pydantic needs it at runtime
 
 if TYPE_CHECKING:
     # Only in annotations: a function that uses one capability (the usage worker, the relay) does not
