@@ -168,6 +168,48 @@ print("COLD_START_REPORT %.3f %s" % ((t1 - t0) * 1000, "requests" in sys.modules
 """
 
 
+# `--libraries`: what the libraries every function of a kind needs cost above the floor, with none of
+# our code: the lowest ratio such a function can have. Each is a list of statements run in a fresh
+# process after `import boto3` and one DynamoDB client (the floor, timed alone too).
+LIBRARY_STACKS = {
+    "floor: boto3 + a DynamoDB client": [],
+    "+ Logger, Metrics": ["from aws_lambda_powertools import Logger, Metrics", "Logger(); Metrics()"],
+    "+ Logger, Metrics, BatchProcessor (an SQS worker)": [
+        "from aws_lambda_powertools import Logger, Metrics",
+        "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType",
+        "Logger(); Metrics(); BatchProcessor(event_type=EventType.SQS)"],
+    "+ the same and Tracer(patch_modules=('botocore',))": [
+        "from aws_lambda_powertools import Logger, Metrics, Tracer",
+        "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType",
+        "Logger(); Metrics(); BatchProcessor(event_type=EventType.SQS); Tracer(patch_modules=('botocore',))"],
+    "+ the same and a pydantic model": [
+        "from aws_lambda_powertools import Logger, Metrics, Tracer",
+        "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType",
+        "Logger(); Metrics(); BatchProcessor(event_type=EventType.SQS); Tracer(patch_modules=('botocore',))",
+        "from pydantic import BaseModel", "type('Body', (BaseModel,), {'__annotations__': {'name': str}})"],
+    "+ Logger, Metrics, Tracer, APIGatewayRestResolver(enable_validation=True) with one validated route (the api)": [
+        "from aws_lambda_powertools import Logger, Metrics, Tracer",
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
+        "from aws_lambda_powertools.event_handler.openapi.params import Body",
+        "from typing import Annotated", "from pydantic import BaseModel",
+        "Logger(); Metrics(); Tracer(patch_modules=('botocore',))",
+        "app = APIGatewayRestResolver(enable_validation=True)",
+        "Named = type('Named', (BaseModel,), {'__annotations__': {'name': str}})",
+        "def create(body: Annotated[Named, Body()]): return {}",
+        "app.post('/x')(create)"],
+}
+LIBRARIES_CHILD = r"""
+import sys, time
+statements = sys.argv[1:]
+c0 = time.process_time(); t0 = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+for statement in statements:
+    exec(statement)
+print("COLD_START_REPORT %.3f %.3f" % ((time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000))
+"""
+
+
 # `--breakdown NAME`: where a function's init goes. These packages are imported first, one after
 # another, then app.py runs statement by statement; each step is timed (what a step costs is what
 # the steps before it had not loaded yet).
@@ -326,6 +368,7 @@ class Row:
     cpu: list[float] = field(default_factory=list)
     warm_up: list[float] = field(default_factory=list)
     requests: dict[str, list[float]] = field(default_factory=dict)  # label -> ms of each child
+    requests_cpu: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[str, set[int]] = field(default_factory=dict)
 
 
@@ -355,8 +398,9 @@ def measure(groups: dict[str, list[Target]], runs: int, world: World) -> tuple[d
             ordered = variant_rows if round_ % 2 == 0 else variant_rows[::-1]
             for index, row in enumerate(ordered):
                 result = run_child(row.target, "function", requests=world.requests(name))
-                for label, ms, _cpu, status in result["requests"]:
+                for label, ms, cpu_ms, status in result["requests"]:
                     row.requests.setdefault(label, []).append(ms)
+                    row.requests_cpu.setdefault(label, []).append(cpu_ms)
                     row.statuses.setdefault(label, set()).add(status)
                 row.init.append(result["ms"])
                 row.cpu.append(result["cpu_ms"])
@@ -406,14 +450,37 @@ def table(rows: dict[str, list[Row]], floors: Floors) -> str:
 
 def requests_table(rows: dict[str, list[Row]]) -> str:
     """The first requests after the init (and the same again), ms median (min), with their answers."""
-    lines = ["| function | request | ms median (min) | status |", "|---|---|---|---|"]
+    lines = ["| function | request | ms median (min) | CPU ms, median | status |", "|---|---|---|---|---|"]
     for name, variant_rows in rows.items():
         for row in variant_rows:
             title = f"{name} ({row.target.label})" if row.target.label else name
             for label, values in row.requests.items():
                 median, low = stats(values)
                 statuses = ", ".join(str(status) for status in sorted(row.statuses[label]))
-                lines.append(f"| {title} | {label} | {median:.0f} ({low:.0f}) | {statuses} |")
+                cpu = statistics.median(row.requests_cpu[label])
+                lines.append(f"| {title} | {label} | {median:.0f} ({low:.0f}) | {cpu:.0f} | {statuses} |")
+    return "\n".join(lines)
+
+
+def libraries_table(target: Target, runs: int) -> str:
+    wall: dict[str, list[float]] = {name: [] for name in LIBRARY_STACKS}
+    cpu: dict[str, list[float]] = {name: [] for name in LIBRARY_STACKS}
+    for _ in range(runs):
+        for name, statements in LIBRARY_STACKS.items():
+            done = subprocess.run([sys.executable, "-c", LIBRARIES_CHILD, *statements], env=target.env,
+                                  cwd=str(target.spec.module_path.parent), capture_output=True, text=True, check=True)
+            line = next(ln for ln in done.stdout.splitlines() if ln.startswith("COLD_START_REPORT "))
+            ms, cpu_ms = map(float, line.split()[1:])
+            wall[name].append(ms)
+            cpu[name].append(cpu_ms)
+    floor = next(iter(LIBRARY_STACKS))
+    floor_ms, floor_cpu = statistics.median(wall[floor]), statistics.median(cpu[floor])
+    lines = [f"The libraries alone, no code of ours ({runs} fresh processes each, interleaved):", "",
+             "| process | ms median (min) | ratio to the floor, medians | CPU ratio, medians |", "|---|---|---|---|"]
+    for name in LIBRARY_STACKS:
+        median, low = stats(wall[name])
+        lines.append(f"| {name} | {median:.0f} ({low:.0f}) | {median / floor_ms:.2f}× "
+                     f"| {statistics.median(cpu[name]) / floor_cpu:.2f}× |")
     return "\n".join(lines)
 
 
@@ -464,12 +531,17 @@ def main(argv: list[str] | None = None) -> int:
                              "run, interleaved, against the same floors")
     parser.add_argument("--tracer", action="store_true", help="only what each Tracer option costs at init")
     parser.add_argument("--breakdown", metavar="NAME", help="only where this function's init goes, step by step")
+    parser.add_argument("--libraries", action="store_true",
+                        help="only what the libraries a function needs cost above the floor, with no code of ours")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
     endpoint = f"http://127.0.0.1:{closed_port()}"
     current = targets(ROOT, "", endpoint, only)
     if args.breakdown:
         print(breakdown_table(targets(ROOT, "", endpoint, {args.breakdown})[args.breakdown], args.runs))
+        return 0
+    if args.libraries:
+        print(libraries_table(current.get("api") or next(iter(current.values())), args.runs))
         return 0
     if args.tracer:
         print(tracer_table(current.get("api") or next(iter(current.values())), args.runs))
