@@ -6,8 +6,9 @@ fresh Python processes, interleaved function, floor, function, floor... (N of ea
 prints the median and min milliseconds and their ratio as a Markdown table (bench/README.md,
 "Cold starts"). `--baseline DIR` measures another checkout's functions in the same run, each round
 right after this checkout's, against the same floor (before/after figures from one run).
-`--tracer` instead measures what each Powertools Tracer option costs at init, and
-`--breakdown NAME` where one function's init goes, step by step.
+`--tracer` instead measures what each Powertools Tracer option costs at init, `--breakdown NAME`
+where one function's init goes, step by step, and `--libraries` what the libraries a function of
+each kind needs (Powertools, pydantic) cost above the floor with no code of ours.
 
 - **cold init**: the time to import the function's `app.py` the way Lambda's runtime does
   (`importlib.import_module("app")` with the function's folder and the layer package on
@@ -20,9 +21,16 @@ right after this checkout's, against the same floor (before/after figures from o
 - **floor**: the same environment, a process that imports boto3 and creates one client of each
   service the function created (found in the function's own child, after its timing), plus
   WeasyPrint for a function that imports it.
-- **no network at init**: `AWS_ENDPOINT_URL` points at a closed local port, and before the timed
-  runs one untimed process per function imports it under an audit hook (`sys.addaudithook`) that
-  records every socket connect, send and name lookup; any is an error.
+- **no network at init**: before the timed runs one untimed process per function imports it under
+  an audit hook (`sys.addaudithook`) that records every socket connect, send and name lookup during
+  the init; any is an error.
+- **first requests** (`FIRST_REQUESTS`: the api): after its timed init, the same child calls the
+  handler as Lambda does with fixture events (events/api/get_account.json, create_customer.json:
+  the bench's seller as the authorizer's account, a fresh Idempotency-Key per POST), then the same
+  two again, each timed (wall and CPU), so that work moved out of the init into the first request
+  shows. AWS is moto's server (`local.emulator.MotoEmulator`, the local stack's) in this process,
+  provisioned from template.yaml, which every child's `AWS_ENDPOINT_URL` points at; the child has
+  the trace header Lambda sets (`_X_AMZN_TRACE_ID`), so the Tracer records its subsegments.
 - The document function calls `warm_up()` at module scope (fonts, stylesheets, a tiny render).
   Its child imports WeasyPrint first (the floor's extra import), then the app, and times the
   `warm_up()` call inside that same import with `sys.monitoring`: the table shows the whole init,
