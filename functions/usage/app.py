@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.api.usage import incoming_usage
+from invoicing.api.usage_requests import incoming_usage
 from invoicing.bootstrap.usage import usage_service
 
 logger = Logger()

@@ -18,16 +18,13 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime, Field, StrictInt, StrictStr, field_validator
+from pydantic import Field
 
 from invoicing.api.requests import Command
+from invoicing.api.usage_requests import UsageEventCreate
 from invoicing.api.views import decimal_text, iso, list_view
-from invoicing.domain.errors import InvalidInput
 from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter, Period
-from invoicing.services.usage import IncomingUsage, NewMeter, Recorded, UsageService, UsageSummary
-
-PayloadKey = Annotated[str, Field(pattern=PAYLOAD_KEY)]
-PayloadValue = StrictStr | StrictInt
+from invoicing.services.usage import NewMeter, Recorded, UsageService, UsageSummary
 
 
 class MeterCreate(Command):
@@ -41,44 +38,6 @@ class MeterCreate(Command):
     grace_period_seconds: int | None = Field(default=None, ge=0, le=7 * 86400,
                                              description="How long after a period ends its events may arrive "
                                                          "and still count in it (default 3600)")
-
-
-class UsageEventCreate(Command):
-    """Stripe's meter event: `payload` holds the customer and the value under the meter's keys."""
-
-    event_name: str = Field(pattern=EVENT_NAME)
-    payload: dict[PayloadKey, Annotated[PayloadValue, Field()]] = Field(max_length=20)
-    identifier: str | None = Field(default=None, min_length=1, max_length=100,
-                                   description="Makes the event count once however often it is sent")
-    timestamp: AwareDatetime | StrictInt | None = Field(
-        default=None, description="When it happened: ISO 8601 with a zone, or Unix seconds (default: now)")
-
-    @field_validator("payload")
-    @classmethod
-    def _values(cls, payload: dict[str, Any]) -> dict[str, Any]:
-        for key, value in payload.items():
-            if isinstance(value, str) and len(value) > 500:
-                raise ValueError(f"payload.{key} may be at most 500 characters")
-        return payload
-
-    def incoming(self) -> IncomingUsage:
-        when = self.timestamp
-        if isinstance(when, int):
-            if not 0 < when < 10**11:
-                raise InvalidInput("timestamp is not a Unix time in seconds.", param="timestamp")
-            when = datetime.fromtimestamp(when, UTC)
-        return IncomingUsage(event_name=self.event_name, payload=dict(self.payload), identifier=self.identifier,
-                             timestamp=when)
-
-
-def incoming_usage(body: str | bytes, *, default_identifier: str) -> IncomingUsage:
-    """A usage event from a message of the usage queue (the same body as `POST /usage_events`);
-    without an identifier, the message's id stands in, so a redelivered message counts once."""
-    event = UsageEventCreate.model_validate_json(body)
-    incoming = event.incoming()
-    if incoming.identifier is None:
-        incoming = IncomingUsage(incoming.event_name, incoming.payload, default_identifier, incoming.timestamp)
-    return incoming
 
 
 # --- views --------------------------------------------------------------------------------------

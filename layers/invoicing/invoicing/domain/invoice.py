@@ -16,12 +16,11 @@ from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidSt
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxDecision, TaxKey, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, TaxGroup, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
-
-InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
 
 # The state machine: which status may follow which.
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -12,19 +12,24 @@ import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from invoicing.domain.catalog import Price, Product
-from invoicing.domain.coupons import Coupon
-from invoicing.domain.credit_note import CreditNote
-from invoicing.domain.events import DomainEvent
-from invoicing.domain.invoice import Invoice, InvoiceStatus
-from invoicing.domain.numbering import Series
-from invoicing.domain.party import Account, Customer
-from invoicing.domain.subscription import Subscription
-from invoicing.domain.usage import Meter, UsageEvent
+from invoicing.domain.statuses import InvoiceStatus  # a field of InvoiceFilter: pydantic needs it at runtime
+
+if TYPE_CHECKING:
+    # Only in annotations: a function that uses one capability (the usage worker, the relay) does not
+    # import every aggregate's model to know its ports (bench/README.md, "Cold starts").
+    from invoicing.domain.catalog import Price, Product
+    from invoicing.domain.coupons import Coupon
+    from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.events import DomainEvent
+    from invoicing.domain.invoice import Invoice
+    from invoicing.domain.numbering import Series
+    from invoicing.domain.party import Account, Customer
+    from invoicing.domain.subscription import Subscription
+    from invoicing.domain.usage import Meter, UsageEvent
 
 T = TypeVar("T")
 

@@ -15,14 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Self
 
 from botocore.exceptions import ClientError
 
 from invoicing.adapters.dynamodb.common import cancellation_codes, error_code, low_level_client
 from invoicing.domain.errors import Conflict, SeriesMoved
 
+if TYPE_CHECKING:
+    from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+    from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
+    from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
+    from invoicing.adapters.dynamodb.customers import DynamoCustomers
+    from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+    from invoicing.adapters.dynamodb.series import DynamoNumberSeries
+    from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
+    from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
+
 MAX_TRANSACTION_ITEMS = 100
+REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
+                "subscriptions", "products", "prices", "coupons")
 Explain = Callable[[], Exception]
 
 
@@ -45,32 +58,67 @@ class DynamoUnitOfWork:
     """`with uow: ...; uow.commit()`. Leaving the block without committing discards the writes."""
 
     def __init__(self, client: Any, table_name: str) -> None:
-        from invoicing.adapters.dynamodb.accounts import DynamoAccounts
-        from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
-        from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
-        from invoicing.adapters.dynamodb.customers import DynamoCustomers
-        from invoicing.adapters.dynamodb.invoices import DynamoInvoices
-        from invoicing.adapters.dynamodb.series import DynamoNumberSeries
-        from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
-        from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
-
         self.client = low_level_client(client)
         self.table = table_name
         self._writes: list[Write] = []
-        self.accounts = DynamoAccounts(self)
-        self.customers = DynamoCustomers(self)
-        self.invoices = DynamoInvoices(self)
-        self.credit_notes = DynamoCreditNotes(self)
-        self.series = DynamoNumberSeries(self)
-        self.meters = DynamoMeters(self)
-        self.usage_events = DynamoUsageEvents(self)
-        self.subscriptions = DynamoSubscriptions(self)
-        self.products = DynamoProducts(self)
-        self.prices = DynamoPrices(self)
-        self.coupons = DynamoCoupons(self)
-        self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
-                              self.meters, self.usage_events, self.subscriptions, self.products, self.prices,
-                              self.coupons)
+
+    # Each repository is built (and its module imported) on first use: a function that uses a few
+    # aggregates (the usage worker, the billing run) does not import the others' adapters and models
+    # at init (bench/README.md, "Cold starts").
+    @cached_property
+    def accounts(self) -> DynamoAccounts:
+        from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+        return DynamoAccounts(self)
+
+    @cached_property
+    def customers(self) -> DynamoCustomers:
+        from invoicing.adapters.dynamodb.customers import DynamoCustomers
+        return DynamoCustomers(self)
+
+    @cached_property
+    def invoices(self) -> DynamoInvoices:
+        from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+        return DynamoInvoices(self)
+
+    @cached_property
+    def credit_notes(self) -> DynamoCreditNotes:
+        from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
+        return DynamoCreditNotes(self)
+
+    @cached_property
+    def series(self) -> DynamoNumberSeries:
+        from invoicing.adapters.dynamodb.series import DynamoNumberSeries
+        return DynamoNumberSeries(self)
+
+    @cached_property
+    def meters(self) -> DynamoMeters:
+        from invoicing.adapters.dynamodb.usage import DynamoMeters
+        return DynamoMeters(self)
+
+    @cached_property
+    def usage_events(self) -> DynamoUsageEvents:
+        from invoicing.adapters.dynamodb.usage import DynamoUsageEvents
+        return DynamoUsageEvents(self)
+
+    @cached_property
+    def subscriptions(self) -> DynamoSubscriptions:
+        from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
+        return DynamoSubscriptions(self)
+
+    @cached_property
+    def products(self) -> DynamoProducts:
+        from invoicing.adapters.dynamodb.catalog import DynamoProducts
+        return DynamoProducts(self)
+
+    @cached_property
+    def prices(self) -> DynamoPrices:
+        from invoicing.adapters.dynamodb.catalog import DynamoPrices
+        return DynamoPrices(self)
+
+    @cached_property
+    def coupons(self) -> DynamoCoupons:
+        from invoicing.adapters.dynamodb.catalog import DynamoCoupons
+        return DynamoCoupons(self)
 
     def __enter__(self) -> Self:
         self._reset()
@@ -81,8 +129,9 @@ class DynamoUnitOfWork:
 
     def _reset(self) -> None:
         self._writes = []
-        for repository in self._repositories:
-            repository.forget()
+        for name in REPOSITORIES:
+            if name in self.__dict__:  # built: cached_property keeps it in the instance's dict
+                self.__dict__[name].forget()
 
     # --- what repositories call ----------------------------------------------------------------
 
