@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.errors import UnknownCurrency
@@ -117,6 +118,11 @@ def _nested_commands(model: type[Command]) -> frozenset[str]:
     return frozenset(name for name, f in model.model_fields.items() if _holds_command(f.annotation))
 
 
+# An update's field that always has a value: left out, it is unchanged; `null` is refused (400), so
+# the document does not offer it (pydantic's SkipJsonSchema leaves `None` out of the field's schema).
+NotNull = SkipJsonSchema[None]
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -194,18 +200,18 @@ class CustomerCreate(Command):
 class CustomerUpdate(Command):
     """Only the fields present are changed."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
     email: str | None = Field(default=None, max_length=254)
     address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
-    tax_exempt: Literal["none", "exempt", "reverse"] | None = None
-    locale: str | None = None
-    currency: str | None = None
+    tax_ids: Annotated[list[TaxIdIn], Field(max_length=5)] | NotNull = None
+    tax_exempt: Literal["none", "exempt", "reverse"] | NotNull = None
+    locale: str | NotNull = None
+    currency: str | NotNull = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
+    einvoice_format: Literal["pdf", "facturx", "ubl"] | NotNull = None
     electronic_address: ElectronicAddress | None = None
-    metadata: Metadata | None = Field(default=None, max_length=50)
+    metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -360,7 +366,8 @@ class CreditNoteCreate(Command):
         default=None, description="After payment: what goes to the customer's credit balance (default: all)")
     out_of_band_amount: MinorUnits | None = Field(
         default=None, description="After payment: what was refunded outside this system")
-    refund_amount: MinorUnits | None = Field(default=None, description="Not supported: see out_of_band_amount")
+    refund_amount: SkipJsonSchema[MinorUnits | None] = Field(
+        default=None, description="Not supported: see out_of_band_amount")
 
     @field_validator("refund_amount")
     @classmethod
@@ -374,27 +381,27 @@ class CreditNoteCreate(Command):
 class AccountUpdate(Command):
     """The seller's details, branding and numbering. Only the fields present are changed."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     website: str | None = Field(default=None, max_length=200)
     address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
+    tax_ids: Annotated[list[TaxIdIn], Field(max_length=5)] | NotNull = None
     iban: str | None = Field(default=None, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
     legal_registration_id: str | None = Field(default=None, max_length=100,
                                               description="Company registration number (EN 16931 BT-30)")
     electronic_address: ElectronicAddress | None = None
-    default_currency: str | None = None
-    default_locale: str | None = None
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    default_currency: str | NotNull = None
+    default_locale: str | NotNull = None
+    days_until_due: Annotated[int, Field(ge=0, le=365)] | NotNull = None
     payment_terms: str | None = Field(default=None, max_length=300,
                                       description="In every language: used where `texts` gives none")
     texts: SellerTexts | None = Field(default=None, description=(
         "Message, payment terms and footer per language (`en`, `sv`, `de`) with a `default_language` "
         "as the fallback; replaced as a whole, null clears it"))
-    branding: Branding | None = None
-    numbering: Numbering | None = None
+    branding: Branding | NotNull = None
+    numbering: Numbering | NotNull = None
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
