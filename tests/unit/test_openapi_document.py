@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from unittest import mock
 from typing import Any
+from unittest import mock
 
 import pytest
 
