@@ -145,7 +145,9 @@ class LineList(View):
     has_more: bool
 
 
-class TaxBreakdownObject(View):
+class TaxGroupObject(View):
+    """The tax of one (category, rate): an invoice's `tax_breakdown`, a credit note's `tax_groups`."""
+
     category: str
     percent: DecimalText
     name: str
@@ -190,7 +192,7 @@ class InvoiceObject(View):
     total_excluding_tax: int
     tax: int
     total: int
-    tax_breakdown: list[TaxBreakdownObject]
+    tax_breakdown: list[TaxGroupObject]
     applied_balance: int
     amount_due: int
     amount_paid: int
@@ -205,15 +207,6 @@ class InvoiceObject(View):
 
 class InvoiceList(ListOf[InvoiceObject]):
     pass
-
-
-class CreditNoteTaxGroupObject(View):
-    category: str
-    percent: DecimalText
-    name: str
-    exemption_reason: str | None
-    taxable_amount: int
-    tax_amount: int
 
 
 class CreditNoteLineObject(View):
@@ -249,7 +242,7 @@ class CreditNoteObject(View):
     amount: int
     subtotal: int
     tax: int
-    tax_groups: list[CreditNoteTaxGroupObject]
+    tax_groups: list[TaxGroupObject]
     lines: CreditNoteLineList
     tax_behavior: TaxBehavior
     type: Literal["pre_payment", "post_payment"]
