@@ -132,7 +132,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
 
     # --- account ------------------------------------------------------------------------------
     @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering",
-             responses=answers(200, AccountObject, ()))
+             responses=answers(200, AccountObject))
     def get_account():
         return ok(account_view(services.accounts.get(account_id())))
 
