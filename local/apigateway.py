@@ -533,6 +533,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # Every other method (TRACE, QUERY, …) reaches the gateway too, which answers it as API
+        # Gateway does (no route has it), never with http.server's own 501 page.
+        if name.startswith("do_") and name[3:].isupper():
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the access log above says what matters, when asked for
 

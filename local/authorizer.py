@@ -232,7 +232,8 @@ def _as_list(value: Any) -> list[str]:
 def _matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """IAM wildcards: `*` matches any run of characters (slashes included), `?` one character."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, flags=re.IGNORECASE if ignore_case else 0) is not None
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)  # a path may hold any character, a newline too
+    return re.fullmatch(regex, value, flags=flags) is not None
 
 
 def authorizer_function(name: str, props: Mapping[str, Any], function_by_arn: Callable[[str], str]) -> str:

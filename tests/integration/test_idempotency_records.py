@@ -120,3 +120,15 @@ def test_catalog_usage_and_subscription_posts_replay_their_first_answer(stack: H
     kinds = sorted(json.loads(r["data"]).get("object", "(whole answer)") for r in records(stack)
                    if r.get("status") == "COMPLETED")
     assert kinds == ["(whole answer)", "account", "coupon", "customer", "meter", "price", "product", "subscription"]
+
+
+def test_an_empty_idempotency_key_is_refused_and_nothing_runs(stack: HandlerStack) -> None:
+    # Asked for idempotency without a key to keep it under: run unprotected, a retry would run twice.
+    event = api_event("POST", "/customers", account_id=stack.account_id, body={"name": "Kund AB"})
+    event["headers"]["Idempotency-Key"] = ""
+    event["multiValueHeaders"]["Idempotency-Key"] = [""]
+    response = stack.api.lambda_handler(event, LambdaContext())
+    error = json.loads(response["body"])["error"]
+    assert (response["statusCode"], error["code"], error["param"]) == (400, "idempotency_key_empty", "Idempotency-Key")
+    assert stack.ok("GET", "/customers")["data"] == []
+    assert records(stack) == []

@@ -116,6 +116,16 @@ def test_unknown_route_or_method_is_missing_authentication_token(http: Http) -> 
     assert http.json("GET", "/nowhere", headers=AUTH) == missing
     assert http.json("DELETE", "/items", headers=AUTH) == missing
     assert http.json("GET", "/files", headers=AUTH) == missing  # {proxy+} needs at least one segment
+    # Methods no route can have get the same JSON answer, never http.server's HTML 501 page.
+    assert http.json("TRACE", "/items", headers=AUTH) == missing
+    assert http.json("QUERY", "/items", headers=AUTH) == missing
+
+
+def test_a_path_parameter_holding_a_newline_is_allowed_by_a_wildcard_policy(http: Http) -> None:
+    status, item = http.json("GET", "/items/a%0Ab", headers=AUTH)  # IAM's `*` matches any character
+
+    assert status == 200
+    assert item["event"]["pathParameters"] == {"item_id": "a\nb"}
 
 
 def test_handler_exception_or_malformed_response_is_502(http: Http) -> None:

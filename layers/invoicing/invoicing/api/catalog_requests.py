@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
+from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, NotNull, _currency
 from invoicing.domain.catalog import Interval, UsageType
 from invoicing.domain.supply import SupplyType, TaxCode
 
@@ -155,9 +155,9 @@ IMMUTABLE_PRICE_FIELDS = frozenset(PriceCreate.model_fields) - {"active", "nickn
 class PriceUpdate(Command):
     """Only `active`, `nickname` and `metadata` of a price change (as in Stripe)."""
 
-    active: bool | None = None
+    active: bool | NotNull = None
     nickname: str | None = Field(default=None, max_length=250)
-    metadata: Metadata | None = Field(default=None, max_length=50)
+    metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
 
     @model_validator(mode="before")
     @classmethod

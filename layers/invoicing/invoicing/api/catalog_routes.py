@@ -11,8 +11,7 @@ import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from invoicing.api.catalog_requests import CouponCreate, PriceCreate, PriceUpdate, ProductCreate
@@ -27,28 +26,14 @@ from invoicing.api.catalog_views import (
     price_view,
     product_view,
 )
+from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.services.catalog import CatalogService
 from invoicing.services.ports import PriceFilter
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 Id = Annotated[str, Path(max_length=64)]
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=255,
-    description="A retry with the same key returns the first answer; the same key with another request is a 400")]
 TAGS = {"products": ["products"], "prices": ["prices"], "coupons": ["coupons"]}
-
-
-def _answer(model: type, description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": model}}}
-
-
-def _error(description: str) -> OpenAPIResponse:
-    return {"description": description + ": `{\"error\": {type, code, message, param}}`"}
-
-
-BAD_INPUT = {400: _error("Bad input, naming the field")}
-MISSING = {404: _error("No such object in this account")}
 
 
 def _ok(body: dict[str, Any], status: int = 200):
@@ -68,30 +53,30 @@ def catalog_router(catalog: CatalogService) -> APIGatewayRouter:
 
     # --- products ----------------------------------------------------------------------------------
     @router.post("/products", tags=TAGS["products"], summary="Create a product",
-                 responses={201: _answer(ProductObject, "The product"), **BAD_INPUT})
-    def create_product(body: Annotated[ProductCreate, Body()], idempotency_key: IdempotencyKey = None):
+                 responses=answers(201, ProductObject, CREATE))
+    def create_product(body: Annotated[ProductCreate, Body()]):
         return _ok(product_view(catalog.create_product(account_id(), body.model_dump())), 201)
 
     @router.get("/products", tags=TAGS["products"], summary="List products, newest first",
-                responses={200: _answer(ProductList, "A page of products"), **BAD_INPUT})
+                responses=answers(200, ProductList, LIST))
     def list_products(limit: Limit = 10, starting_after: StartingAfter = None):
         page = catalog.list_products(account_id(), limit=limit, starting_after=starting_after)
         return _ok(page_view(page, product_view, "/products"))
 
     @router.get("/products/<product_id>", tags=TAGS["products"], summary="Retrieve a product",
-                responses={200: _answer(ProductObject, "The product"), **MISSING})
+                responses=answers(200, ProductObject, READ))
     def get_product(product_id: Id):
         return _ok(product_view(catalog.get_product(account_id(), product_id)))
 
     # --- prices ------------------------------------------------------------------------------------
     @router.post("/prices", tags=TAGS["prices"],
                  summary="Create a price: per unit, package or tiered; one-time or recurring; in several currencies",
-                 responses={201: _answer(PriceObject, "The price"), **BAD_INPUT, **MISSING})
-    def create_price(body: Annotated[PriceCreate, Body()], idempotency_key: IdempotencyKey = None):
+                 responses=answers(201, PriceObject, CREATE, 404))
+    def create_price(body: Annotated[PriceCreate, Body()]):
         return _ok(price_view(catalog.create_price(account_id(), body.fields())), 201)
 
     @router.get("/prices", tags=TAGS["prices"], summary="List prices, newest first (of one product, active or not)",
-                responses={200: _answer(PriceList, "A page of prices"), **BAD_INPUT, **MISSING})
+                responses=answers(200, PriceList, READ))
     def list_prices(limit: Limit = 10, starting_after: StartingAfter = None,
                     product: Annotated[str | None, Query(max_length=64, description="Only this product's")] = None,
                     active: Annotated[bool | None, Query(description="Only active (true) or inactive")] = None,
@@ -101,27 +86,26 @@ def catalog_router(catalog: CatalogService) -> APIGatewayRouter:
         return _ok(page_view(page, price_view, "/prices"))
 
     @router.get("/prices/<price_id>", tags=TAGS["prices"], summary="Retrieve a price",
-                responses={200: _answer(PriceObject, "The price"), **MISSING})
+                responses=answers(200, PriceObject, READ))
     def get_price(price_id: Id):
         return _ok(price_view(catalog.get_price(account_id(), price_id)))
 
     @router.post("/prices/<price_id>", tags=TAGS["prices"],
                  summary="Update a price's active flag, nickname or metadata (its amounts never change)",
-                 responses={200: _answer(PriceObject, "The price"), **BAD_INPUT, **MISSING})
-    def update_price(price_id: Id, body: Annotated[PriceUpdate, Body()],
-                     idempotency_key: IdempotencyKey = None):
+                 responses=answers(200, PriceObject, CHANGE))
+    def update_price(price_id: Id, body: Annotated[PriceUpdate, Body()]):
         return _ok(price_view(catalog.update_price(account_id(), price_id, body.changes())))
 
     # --- coupons -----------------------------------------------------------------------------------
     @router.post("/coupons", tags=TAGS["coupons"],
                  summary="Create a coupon: percent or amount off, once, for N months, or forever",
-                 responses={201: _answer(CouponObject, "The coupon"), **BAD_INPUT})
-    def create_coupon(body: Annotated[CouponCreate, Body()], idempotency_key: IdempotencyKey = None):
+                 responses=answers(201, CouponObject, CREATE))
+    def create_coupon(body: Annotated[CouponCreate, Body()]):
         coupon = catalog.create_coupon(account_id(), body.fields())
         return _ok(coupon_view(coupon, valid=catalog.coupon_valid(coupon)), 201)
 
     @router.get("/coupons/<coupon_id>", tags=TAGS["coupons"], summary="Retrieve a coupon",
-                responses={200: _answer(CouponObject, "The coupon"), **MISSING})
+                responses=answers(200, CouponObject, READ))
     def get_coupon(coupon_id: Id):
         coupon = catalog.get_coupon(account_id(), coupon_id)
         return _ok(coupon_view(coupon, valid=catalog.coupon_valid(coupon)))

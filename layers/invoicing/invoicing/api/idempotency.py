@@ -172,8 +172,11 @@ def idempotent_resolver(resolve: Resolve, table_name: str, *, client: Any) -> Re
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         key = _header(event, HEADER)
-        if event.get("httpMethod") != "POST" or not key:
+        if event.get("httpMethod") != "POST" or key is None:
             return resolve(event, context)
+        if not key.strip():  # asked for, but no key to remember the answer under: never run unprotected
+            return _as_dict(error_response(400, "idempotency_error", "idempotency_key_empty",
+                                           "Idempotency-Key may not be empty.", "Idempotency-Key"))
         if len(key) > 255:
             return _as_dict(error_response(400, "idempotency_error", "idempotency_key_too_long",
                                            "Idempotency-Key must be at most 255 characters.", "Idempotency-Key"))

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from invoicing.api.command import Command
 from invoicing.domain.credit_note import CreditLineRequest
@@ -69,6 +70,11 @@ MinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT, description="Intege
 # Stripe's limits: 50 keys (on the field), keys of 40 characters, values of 500.
 Metadata = dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# An update's field that always has a value: left out, it is unchanged; `null` is refused (400), so
+# the document does not offer it (pydantic's SkipJsonSchema leaves `None` out of the field's schema).
+NotNull = SkipJsonSchema[None]
 
 
 def _email(value: str | None) -> str | None:
@@ -129,20 +135,20 @@ class CustomerCreate(Command):
 class CustomerUpdate(Command):
     """Only the fields present are changed."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
     email: str | None = Field(default=None, max_length=254)
     address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
-    tax_exempt: Literal["none", "exempt", "reverse"] | None = None
+    tax_ids: Annotated[list[TaxIdIn], Field(max_length=5)] | NotNull = None
+    tax_exempt: Literal["none", "exempt", "reverse"] | NotNull = None
     customer_type: CustomerType | None = Field(
         default=None, description="business or individual; null: decided from its tax IDs")
-    locale: str | None = None
-    currency: str | None = None
+    locale: str | NotNull = None
+    currency: str | NotNull = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
+    einvoice_format: Literal["pdf", "facturx", "ubl"] | NotNull = None
     electronic_address: ElectronicAddress | None = None
-    metadata: Metadata | None = Field(default=None, max_length=50)
+    metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -331,7 +337,8 @@ class CreditNoteCreate(Command):
         default=None, description="After payment: what goes to the customer's credit balance (default: all)")
     out_of_band_amount: MinorUnits | None = Field(
         default=None, description="After payment: what was refunded outside this system")
-    refund_amount: MinorUnits | None = Field(default=None, description="Not supported: see out_of_band_amount")
+    refund_amount: SkipJsonSchema[MinorUnits | None] = Field(
+        default=None, description="Not supported: see out_of_band_amount")
 
     @field_validator("refund_amount")
     @classmethod
@@ -345,30 +352,30 @@ class CreditNoteCreate(Command):
 class AccountUpdate(Command):
     """The seller's details, branding and numbering. Only the fields present are changed."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     website: str | None = Field(default=None, max_length=200)
     address: Address | None = None
-    tax_ids: list[TaxIdIn] | None = Field(default=None, max_length=5)
+    tax_ids: Annotated[list[TaxIdIn], Field(max_length=5)] | NotNull = None
     iban: str | None = Field(default=None, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
     legal_registration_id: str | None = Field(default=None, max_length=100,
                                               description="Company registration number (EN 16931 BT-30)")
     electronic_address: ElectronicAddress | None = None
-    default_currency: str | None = None
-    default_locale: str | None = None
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    default_currency: str | NotNull = None
+    default_locale: str | NotNull = None
+    days_until_due: Annotated[int, Field(ge=0, le=365)] | NotNull = None
     payment_terms: str | None = Field(default=None, max_length=300,
                                       description="In every language: used where `texts` gives none")
     texts: SellerTexts | None = Field(default=None, description=(
         "Message, payment terms and footer per language (`en`, `sv`, `de`) with a `default_language` "
         "as the fallback; replaced as a whole, null clears it"))
-    branding: Branding | None = None
-    numbering: Numbering | None = None
-    default_supply_type: SupplyType | None = Field(
+    branding: Branding | NotNull = None
+    numbering: Numbering | NotNull = None
+    default_supply_type: SupplyType | NotNull = Field(
         default=None, description="What lines supply unless they or their invoice say (docs/tax.md)")
-    oss_registered: bool | None = Field(
+    oss_registered: bool | NotNull = Field(
         default=None, description="Registered for the EU One-Stop Shop: needs an EU address and VAT number")
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -12,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
 
 from invoicing.api.catalog_routes import catalog_router
+from invoicing.api.contract import CHANGE, CREATE, LIST, READ, ContractResolver, IsoDate, answers
 from invoicing.api.errors import domain_error_response, error_response, validation_error_response
 from invoicing.api.requests import (
     AccountUpdate,
@@ -27,6 +27,15 @@ from invoicing.api.requests import (
     new_lines,
 )
 from invoicing.api.views import (
+    AccountObject,
+    CreditNoteList,
+    CreditNoteObject,
+    CustomerList,
+    CustomerObject,
+    EventList,
+    FileLinkObject,
+    InvoiceList,
+    InvoiceObject,
     account_view,
     credit_note_view,
     customer_view,
@@ -71,7 +80,7 @@ class ApiServices:
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
     # The OpenAPI document and Swagger UI are served by a function of their own (invoicing.api.docs).
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = ContractResolver(enable_validation=True)
 
     def account_id() -> str:
         authorizer = app.current_event.request_context.authorizer
@@ -122,98 +131,117 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return ok(invoice_view(view), status)
 
     # --- account ------------------------------------------------------------------------------
-    @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering")
+    @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering",
+             responses=answers(200, AccountObject))
     def get_account():
         return ok(account_view(services.accounts.get(account_id())))
 
-    @app.post("/account", tags=["account"], summary="Update the seller's details, branding and numbering")
+    @app.post("/account", tags=["account"], summary="Update the seller's details, branding and numbering",
+             responses=answers(200, AccountObject, CREATE))
     def update_account(body: Annotated[AccountUpdate, Body()]):
         return ok(account_view(services.accounts.update(account_id(), changes(body))))
 
     # --- customers ----------------------------------------------------------------------------
-    @app.post("/customers", tags=["customers"], summary="Create a customer")
+    @app.post("/customers", tags=["customers"], summary="Create a customer",
+             responses=answers(201, CustomerObject, CREATE))
     def create_customer(body: Annotated[CustomerCreate, Body()]):
         return ok(customer_view(services.customers.create(account_id(), new_customer(body))), 201)
 
-    @app.get("/customers", tags=["customers"], summary="List customers, newest first")
+    @app.get("/customers", tags=["customers"], summary="List customers, newest first",
+             responses=answers(200, CustomerList, LIST))
     def list_customers(limit: Limit = 10, starting_after: StartingAfter = None):
         page = services.customers.list(account_id(), limit=limit, starting_after=starting_after)
         return ok(list_view(page, customer_view, "/customers"))
 
-    @app.get("/customers/<customer_id>", tags=["customers"], summary="Retrieve a customer")
+    @app.get("/customers/<customer_id>", tags=["customers"], summary="Retrieve a customer",
+             responses=answers(200, CustomerObject, READ))
     def get_customer(customer_id: Annotated[str, Path(max_length=64)]):
         return ok(customer_view(services.customers.get(account_id(), customer_id)))
 
-    @app.post("/customers/<customer_id>", tags=["customers"], summary="Update a customer")
+    @app.post("/customers/<customer_id>", tags=["customers"], summary="Update a customer",
+             responses=answers(200, CustomerObject, CHANGE))
     def update_customer(customer_id: Annotated[str, Path(max_length=64)],
                         body: Annotated[CustomerUpdate, Body()]):
         return ok(customer_view(services.customers.update(account_id(), customer_id, changes(body))))
 
     # --- invoices -----------------------------------------------------------------------------
-    @app.post("/invoices", tags=["invoices"], summary="Create a draft invoice with its lines")
+    @app.post("/invoices", tags=["invoices"], summary="Create a draft invoice with its lines",
+             responses=answers(201, InvoiceObject, CREATE, 404))
     def create_invoice(body: Annotated[InvoiceCreate, Body()]):
         return invoice_ok(services.invoices.create_draft(account_id(), new_invoice(body)), 201)
 
-    @app.get("/invoices", tags=["invoices"], summary="List invoices, newest first")
+    @app.get("/invoices", tags=["invoices"], summary="List invoices, newest first",
+             responses=answers(200, InvoiceList, LIST))
     def list_invoices(
         limit: Limit = 10,
         starting_after: StartingAfter = None,
         status: Annotated[InvoiceStatus | None, Query()] = None,
         customer: Annotated[str | None, Query(max_length=64)] = None,
-        due_date_gte: Annotated[date | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
-        due_date_lte: Annotated[date | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+        due_date_gte: Annotated[IsoDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
+        due_date_lte: Annotated[IsoDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
     ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
         page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
         return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, [])), "/invoices"))
 
-    @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)")
+    @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)",
+             responses=answers(200, InvoiceObject, READ))
     def get_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.get(account_id(), invoice_id))
 
     @app.get("/invoices/<invoice_id>/events", tags=["invoices"],
-             summary="The invoice's audit trail: every change as the event the bus carried, oldest first")
+             summary="The invoice's audit trail: every change as the event the bus carried, oldest first",
+             responses=answers(200, EventList, READ))
     def invoice_events(invoice_id: InvoiceId):
         events = services.invoices.events(account_id(), invoice_id)
         return ok({"object": "list", "url": f"/invoices/{invoice_id}/events",
                    "data": [event_view(e) for e in events], "has_more": False})
 
-    @app.post("/invoices/<invoice_id>/lines", tags=["invoices"], summary="Add lines to a draft")
+    @app.post("/invoices/<invoice_id>/lines", tags=["invoices"], summary="Add lines to a draft",
+             responses=answers(200, InvoiceObject, CHANGE))
     def add_lines(invoice_id: InvoiceId, body: Annotated[InvoiceLinesAdd, Body()]):
         return invoice_ok(services.invoices.add_lines(account_id(), invoice_id, new_lines(body)))
 
-    @app.delete("/invoices/<invoice_id>/lines/<line_id>", tags=["invoices"], summary="Remove a line from a draft")
+    @app.delete("/invoices/<invoice_id>/lines/<line_id>", tags=["invoices"], summary="Remove a line from a draft",
+             responses=answers(200, InvoiceObject, READ, 409))
     def remove_line(invoice_id: InvoiceId, line_id: Annotated[str, Path(max_length=64)]):
         return invoice_ok(services.invoices.remove_line(account_id(), invoice_id, line_id))
 
     @app.post("/invoices/<invoice_id>/finalize", tags=["invoices"],
-              summary="Finalize: assign the next number, freeze, render the PDF")
+              summary="Finalize: assign the next number, freeze, render the PDF",
+             responses=answers(200, InvoiceObject, CHANGE))
     def finalize_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
 
-    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
+    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount",
+             responses=answers(200, InvoiceObject, CHANGE))
     def pay_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.pay(account_id(), invoice_id))
 
-    @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
+    @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)",
+             responses=answers(200, InvoiceObject, CHANGE))
     def void_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.void(account_id(), invoice_id))
 
-    @app.post("/invoices/<invoice_id>/mark_uncollectible", tags=["invoices"], summary="Mark an invoice uncollectible")
+    @app.post("/invoices/<invoice_id>/mark_uncollectible", tags=["invoices"], summary="Mark an invoice uncollectible",
+             responses=answers(200, InvoiceObject, CHANGE))
     def mark_uncollectible(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.mark_uncollectible(account_id(), invoice_id))
 
     @app.get("/invoices/<invoice_id>/pdf", tags=["invoices"],
-             summary="A link to the PDF, valid 15 minutes (202 while it is being rendered)")
+             summary="A link to the PDF, valid 15 minutes (202 while it is being rendered)",
+             responses=answers(200, FileLinkObject, READ, 409, also={202: FileLinkObject}))
     def invoice_pdf(invoice_id: InvoiceId):
         return link_ok(services.invoices.document_link(account_id(), invoice_id, "pdf"))
 
     @app.get("/invoices/<invoice_id>/einvoice", tags=["invoices"],
-             summary="A link to the EN 16931 e-invoice: UBL 2.1 (Peppol BIS 3.0) or CII (Factur-X), 15 minutes")
+             summary="A link to the EN 16931 e-invoice: UBL 2.1 (Peppol BIS 3.0) or CII (Factur-X), 15 minutes",
+             responses=answers(200, FileLinkObject, READ, 409, also={202: FileLinkObject}))
     def invoice_einvoice(invoice_id: InvoiceId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.invoices.document_link(account_id(), invoice_id, format))
 
-    @app.get("/invoices/<invoice_id>/credit_notes", tags=["credit notes"], summary="An invoice's credit notes")
+    @app.get("/invoices/<invoice_id>/credit_notes", tags=["credit notes"], summary="An invoice's credit notes",
+             responses=answers(200, CreditNoteList, READ))
     def invoice_credit_notes(invoice_id: InvoiceId, limit: Limit = 10,
                              starting_after: StartingAfter = None):
         page = services.credit_notes.list_for_invoice(account_id(), invoice_id, limit=limit,
@@ -221,26 +249,31 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return ok(list_view(page, credit_note_view, f"/invoices/{invoice_id}/credit_notes"))
 
     # --- credit notes -------------------------------------------------------------------------
-    @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice")
+    @app.post("/credit_notes", tags=["credit notes"], summary="Issue a credit note against an open or paid invoice",
+             responses=answers(201, CreditNoteObject, CHANGE))
     def create_credit_note(body: Annotated[CreditNoteCreate, Body()]):
         return ok(credit_note_view(services.credit_notes.create(account_id(), new_credit_note(body))), 201)
 
     @app.post("/credit_notes/preview", tags=["credit notes"],
-              summary="Preview a credit note: the lines, tax per rate and totals it would have; nothing is issued")
+              summary="Preview a credit note: the lines, tax per rate and totals it would have; nothing is issued",
+             responses=answers(200, CreditNoteObject, CHANGE))
     def preview_credit_note(body: Annotated[CreditNoteCreate, Body()]):
         return ok(credit_note_view(services.credit_notes.preview(account_id(), new_credit_note(body)), preview=True))
 
-    @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note")
+    @app.get("/credit_notes/<credit_note_id>", tags=["credit notes"], summary="Retrieve a credit note",
+             responses=answers(200, CreditNoteObject, READ))
     def get_credit_note(credit_note_id: CreditNoteId):
         return ok(credit_note_view(services.credit_notes.get(account_id(), credit_note_id)))
 
     @app.get("/credit_notes/<credit_note_id>/pdf", tags=["credit notes"],
-             summary="A link to the credit note's PDF, valid 15 minutes (202 while it is being rendered)")
+             summary="A link to the credit note's PDF, valid 15 minutes (202 while it is being rendered)",
+             responses=answers(200, FileLinkObject, READ, 409, also={202: FileLinkObject}))
     def credit_note_pdf(credit_note_id: CreditNoteId):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, "pdf"))
 
     @app.get("/credit_notes/<credit_note_id>/einvoice", tags=["credit notes"],
-             summary="A link to the credit note as an EN 16931 e-invoice (UBL or CII), 15 minutes")
+             summary="A link to the credit note as an EN 16931 e-invoice (UBL or CII), 15 minutes",
+             responses=answers(200, FileLinkObject, READ, 409, also={202: FileLinkObject}))
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 

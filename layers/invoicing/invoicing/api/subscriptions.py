@@ -21,9 +21,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, Field, model_validator
 
+from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
-from invoicing.api.views import iso, list_view
-from invoicing.domain.subscription import MAX_ITEMS, Subscription
+from invoicing.api.views import ListOf, View, iso, list_view
+from invoicing.domain.subscription import MAX_ITEMS, Subscription, SubscriptionStatus
 from invoicing.services.billing import BillingService
 from invoicing.services.subscriptions import NewItem, NewSubscription, SubscriptionService
 
@@ -76,6 +77,47 @@ class CancelBody(Command):
     at_period_end: bool = Field(default=False, description="Bill the period's usage at its end, then end")
 
 
+class SubscriptionItemObject(View):
+    id: str
+    object: Literal["subscription_item"]
+    price: str
+    quantity: int
+    meter: str | None
+
+
+class PendingProrationObject(View):
+    description: str
+    amount: int
+
+
+class SubscriptionObject(View):
+    id: str = Field(examples=["sub_01JD4V6Q3Z0M6V2K3W5N8P9R7T"])
+    object: Literal["subscription"]
+    customer: str
+    currency: str
+    status: SubscriptionStatus
+    collection_method: Literal["charge_automatically", "send_invoice"]
+    days_until_due: int | None
+    billing_cycle_anchor: datetime
+    trial_end: datetime | None
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    next_billing_at: datetime | None
+    cancel_at_period_end: bool
+    canceled_at: datetime | None
+    ended_at: datetime | None
+    latest_invoice: str | None
+    coupon: str | None
+    items: list[SubscriptionItemObject]
+    pending_prorations: list[PendingProrationObject]
+    metadata: dict[str, str]
+    created: datetime
+
+
+class SubscriptionList(ListOf[SubscriptionObject]):
+    pass
+
+
 def subscription_view(sub: Subscription) -> dict[str, Any]:
     current = sub.current_period
     return {
@@ -102,7 +144,8 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
     def ok(body: dict[str, Any], status: int = 200) -> Response:
         return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
-    @router.post("/subscriptions", tags=["subscriptions"], summary="Create a subscription; its first period is billed")
+    @router.post("/subscriptions", tags=["subscriptions"], summary="Create a subscription; its first period is billed",
+                responses=answers(201, SubscriptionObject, CREATE, 404))
     def create_subscription(body: Annotated[SubscriptionCreate, Body()]):
         account = account_id()
         sub = subscriptions.create(account, body.command(now()))
@@ -111,19 +154,22 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
             billing.finalize(account, [billed.invoice_id])
         return ok(subscription_view(subscriptions.get(account, sub.id)), 201)
 
-    @router.get("/subscriptions", tags=["subscriptions"], summary="List subscriptions, newest first")
+    @router.get("/subscriptions", tags=["subscriptions"], summary="List subscriptions, newest first",
+                responses=answers(200, SubscriptionList, LIST))
     def list_subscriptions(limit: Annotated[int, Query(ge=1, le=100)] = 10,
                            starting_after: Annotated[str | None, Query(max_length=64)] = None,
                            customer: Annotated[str | None, Query(max_length=64)] = None):
         page = subscriptions.list(account_id(), customer_id=customer, limit=limit, starting_after=starting_after)
         return ok(list_view(page, subscription_view, "/subscriptions"))
 
-    @router.get("/subscriptions/<subscription_id>", tags=["subscriptions"], summary="Retrieve a subscription")
+    @router.get("/subscriptions/<subscription_id>", tags=["subscriptions"], summary="Retrieve a subscription",
+                responses=answers(200, SubscriptionObject, READ))
     def get_subscription(subscription_id: SubscriptionId):
         return ok(subscription_view(subscriptions.get(account_id(), subscription_id)))
 
     @router.post("/subscriptions/<subscription_id>/items/<item_id>", tags=["subscriptions"],
-                 summary="Change an item's quantity from now, with proration")
+                 summary="Change an item's quantity from now, with proration",
+                responses=answers(200, SubscriptionObject, CHANGE))
     def update_item(subscription_id: SubscriptionId, item_id: ItemId,
                     body: Annotated[ItemUpdate, Body()]):
         sub = subscriptions.change_quantity(account_id(), subscription_id, item_id, body.quantity,
@@ -131,17 +177,20 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
         return ok(subscription_view(sub))
 
     @router.post("/subscriptions/<subscription_id>/cancel", tags=["subscriptions"],
-                 summary="Cancel now, or at the end of the current period")
+                 summary="Cancel now, or at the end of the current period",
+                responses=answers(200, SubscriptionObject, CHANGE))
     def cancel_subscription(subscription_id: SubscriptionId, body: Annotated[CancelBody | None, Body()] = None):
         at_period_end = body.at_period_end if body else False
         return ok(subscription_view(subscriptions.cancel(account_id(), subscription_id, at_period_end=at_period_end)))
 
     @router.post("/subscriptions/<subscription_id>/pause", tags=["subscriptions"],
-                 summary="Pause: the periods that pass while paused are not billed")
+                 summary="Pause: the periods that pass while paused are not billed",
+                responses=answers(200, SubscriptionObject, CHANGE))
     def pause_subscription(subscription_id: SubscriptionId):
         return ok(subscription_view(subscriptions.pause(account_id(), subscription_id)))
 
-    @router.post("/subscriptions/<subscription_id>/resume", tags=["subscriptions"], summary="Resume billing")
+    @router.post("/subscriptions/<subscription_id>/resume", tags=["subscriptions"], summary="Resume billing",
+                responses=answers(200, SubscriptionObject, CHANGE))
     def resume_subscription(subscription_id: SubscriptionId):
         return ok(subscription_view(subscriptions.resume(account_id(), subscription_id)))
 

@@ -20,9 +20,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import Field
 
+from invoicing.api.contract import CREATE, LIST, READ, IsoDateTime, answers
 from invoicing.api.requests import Command
 from invoicing.api.usage_requests import UsageEventCreate
-from invoicing.api.views import decimal_text, iso, list_view
+from invoicing.api.views import DecimalText, ListOf, View, decimal_text, iso, list_view
 from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter, Period
 from invoicing.services.usage import NewMeter, Recorded, UsageService, UsageSummary
 
@@ -41,6 +42,48 @@ class MeterCreate(Command):
 
 
 # --- views --------------------------------------------------------------------------------------
+
+class MeterObject(View):
+    id: str = Field(examples=["mtr_01JD4V6Q3Z0M6V2K3W5N8P9R7T"])
+    object: Literal["meter"]
+    event_name: str
+    display_name: str
+    aggregation: Literal["sum", "max", "last", "count", "unique_count"]
+    customer_key: str
+    value_key: str
+    grace_period_seconds: int
+    status: Literal["active", "inactive"]
+    created: datetime
+
+
+class MeterList(ListOf[MeterObject]):
+    pass
+
+
+class UsageEventObject(View):
+    object: Literal["usage_event"]
+    event_name: str
+    identifier: str
+    customer: str
+    timestamp: datetime
+    value: str = Field(description="A decimal string for sum, max and last; 1 for count; the value counted for "
+                                   "unique_count")
+    period_time: datetime = Field(description="The start of the period it counts in")
+    duplicate: bool = Field(description="true: an event with this identifier was recorded before (it counts once)")
+
+
+class UsageSummaryObject(View):
+    object: Literal["usage_summary"]
+    meter: str
+    customer: str
+    start_time: datetime
+    end_time: datetime
+    aggregation: Literal["sum", "max", "last", "count", "unique_count"]
+    aggregated_value: DecimalText
+    events: int
+    billable_value: DecimalText
+    late_events: int
+
 
 def meter_view(meter: Meter) -> dict[str, Any]:
     data = meter.model_dump(mode="json", exclude={"account_id", "version"})
@@ -71,31 +114,36 @@ def usage_router(usage: UsageService, account_id: Callable[[], str]) -> Router:
     def ok(body: dict[str, Any], status: int = 200) -> Response:
         return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
-    @router.post("/meters", tags=["usage"], summary="Create a meter: what usage events to count, and how")
+    @router.post("/meters", tags=["usage"], summary="Create a meter: what usage events to count, and how",
+                responses=answers(201, MeterObject, CREATE))
     def create_meter(body: Annotated[MeterCreate, Body()]):
         cmd = NewMeter(**body.model_dump())
         return ok(meter_view(usage.create_meter(account_id(), cmd)), 201)
 
-    @router.get("/meters", tags=["usage"], summary="List meters, newest first")
+    @router.get("/meters", tags=["usage"], summary="List meters, newest first",
+                responses=answers(200, MeterList, LIST))
     def list_meters(limit: Annotated[int, Query(ge=1, le=100)] = 10,
                     starting_after: Annotated[str | None, Query(max_length=64)] = None):
         page = usage.list_meters(account_id(), limit=limit, starting_after=starting_after)
         return ok(list_view(page, meter_view, "/meters"))
 
-    @router.get("/meters/<meter_id>", tags=["usage"], summary="Retrieve a meter")
+    @router.get("/meters/<meter_id>", tags=["usage"], summary="Retrieve a meter",
+                responses=answers(200, MeterObject, READ))
     def get_meter(meter_id: Annotated[str, Path(max_length=64)]):
         return ok(meter_view(usage.get_meter(account_id(), meter_id)))
 
     @router.get("/meters/<meter_id>/usage", tags=["usage"],
-                summary="A customer's usage of a meter over [start_time, end_time)")
+                summary="A customer's usage of a meter over [start_time, end_time)",
+                responses=answers(200, UsageSummaryObject, READ))
     def meter_usage(meter_id: Annotated[str, Path(max_length=64)],
                     customer: Annotated[str, Query(min_length=1, max_length=64)],
-                    start_time: Annotated[datetime, Query(description="ISO 8601 with a zone")],
-                    end_time: Annotated[datetime, Query(description="ISO 8601 with a zone")]):
+                    start_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")],
+                    end_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")]):
         period = Period(_aware(start_time), _aware(end_time))
         return ok(usage_summary_view(usage.summary(account_id(), meter_id, customer, period)))
 
-    @router.post("/usage_events", tags=["usage"], summary="Record a usage event (counted once per identifier)")
+    @router.post("/usage_events", tags=["usage"], summary="Record a usage event (counted once per identifier)",
+                responses=answers(201, UsageEventObject, CREATE, 404, also={200: UsageEventObject}))
     def record_usage(body: Annotated[UsageEventCreate, Body()]):
         recorded = usage.record(account_id(), body.incoming())
         return ok(usage_event_view(recorded), 200 if recorded.duplicate else 201)

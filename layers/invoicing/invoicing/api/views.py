@@ -4,16 +4,285 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from invoicing.domain.credit_note import CreditNote
+from pydantic import BaseModel, ConfigDict, Field
+
+from invoicing.api.contract import ValidationIssueObject
+from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
 from invoicing.domain.events import DomainEvent
-from invoicing.domain.invoice import Invoice, InvoiceLine
-from invoicing.domain.party import Account, Customer
-from invoicing.domain.tax import TaxRate, exemption_reason_code
-from invoicing.domain.totals import Charge, Discount
+from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+from invoicing.domain.party import (
+    Account,
+    Address,
+    Branding,
+    Customer,
+    ElectronicAddress,
+    Numbering,
+    SellerTexts,
+    TaxId,
+)
+from invoicing.domain.supply import TaxCode
+from invoicing.domain.tax import TaxCategory, TaxRate, exemption_reason_code
+from invoicing.domain.totals import Charge, Discount, TaxBehavior
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
+
+T = TypeVar("T")
+DecimalText = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["2.5"],
+                                   description="A decimal number as a string")]
+Metadata = dict[str, str]
+
+
+# --- the objects the routes answer with (the OpenAPI document's response schemas) -------------------
+# Each view below returns a dict of its object's shape; tests/unit/test_openapi_document.py checks
+# every view against its model, and schemathesis checks every answer against the document.
+# `defer_build`: the API function never validates through these, so it does not build them at init.
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class ListOf(View, Generic[T]):
+    object: Literal["list"]
+    url: str
+    data: list[T]
+    has_more: bool
+
+
+class AccountObject(View):
+    id: str = Field(examples=["acct_01JD4V6Q3Z0M6V2K3W5N8P9R7T"])
+    object: Literal["account"]
+    name: str
+    email: str | None
+    phone: str | None
+    website: str | None
+    address: Address | None
+    tax_ids: list[TaxId]
+    legal_registration_id: str | None
+    electronic_address: ElectronicAddress | None
+    iban: str | None
+    bic: str | None
+    default_currency: str
+    default_locale: str
+    days_until_due: int
+    payment_terms: str | None
+    texts: SellerTexts | None
+    branding: Branding
+    numbering: Numbering
+    created: datetime
+
+
+class CustomerObject(View):
+    id: str = Field(examples=["cus_01JD4V6Q3Z0M6V2K3W5N8P9R7T"])
+    object: Literal["customer"]
+    name: str
+    email: str | None
+    address: Address | None
+    tax_ids: list[TaxId]
+    tax_exempt: Literal["none", "exempt", "reverse"]
+    electronic_address: ElectronicAddress | None
+    locale: str
+    currency: str
+    invoice_prefix: str | None
+    default_payment_method: str | None
+    einvoice_format: Literal["pdf", "facturx", "ubl"]
+    credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
+    metadata: Metadata
+    created: datetime
+
+
+class CustomerList(ListOf[CustomerObject]):
+    pass
+
+
+class DiscountObject(View):
+    description: str | None
+    percent_off: DecimalText | None
+    amount_off: int | None
+
+
+class ChargeObject(View):
+    description: str | None
+    percent: DecimalText | None
+    amount: int | None
+
+
+class PeriodObject(View):
+    start: date
+    end: date
+
+
+class TaxRateObject(View):
+    category: TaxCategory
+    percent: DecimalText
+    name: str
+    exemption_reason: str | None
+
+
+class LineObject(View):
+    id: str
+    object: Literal["line_item"]
+    description: str
+    quantity: DecimalText
+    unit_amount_decimal: DecimalText
+    unit_code: str
+    tax_code: TaxCode
+    tax: TaxRateObject | None
+    discounts: list[DiscountObject]
+    charges: list[ChargeObject]
+    supply_date: date | None
+    period: PeriodObject | None
+    amount: int | None
+    discount_amount: int | None
+    charge_amount: int | None
+    net_amount: int | None
+
+
+class LineList(View):
+    object: Literal["list"]
+    data: list[LineObject]
+    has_more: bool
+
+
+class TaxGroupObject(View):
+    """The tax of one (category, rate): an invoice's `tax_breakdown`, a credit note's `tax_groups`."""
+
+    category: str
+    percent: DecimalText
+    name: str
+    exemption_reason: str | None
+    taxable_amount: int
+    tax_amount: int
+
+
+class StatusTransitionsObject(View):
+    finalized_at: datetime | None
+    paid_at: datetime | None
+    voided_at: datetime | None
+    marked_uncollectible_at: datetime | None
+
+
+class InvoiceObject(View):
+    id: str = Field(examples=["in_01JD4V6Q3Z0M6V2K3W5N8P9R7T"])
+    object: Literal["invoice"]
+    number: str | None
+    status: InvoiceStatus
+    customer: str
+    currency: str
+    collection_method: Literal["send_invoice", "charge_automatically"]
+    tax_behavior: TaxBehavior
+    description: str | None
+    footer: str | None
+    buyer_reference: str | None
+    purchase_order: str | None
+    payment_reference: str | None
+    ocr_reference: str | None
+    issue_date: date | None
+    due_date: date | None
+    days_until_due: int | None
+    supply_date: date | None
+    period: PeriodObject | None
+    lines: LineList
+    discounts: list[DiscountObject]
+    charges: list[ChargeObject]
+    subtotal: int
+    total_discount_amount: int
+    total_charge_amount: int
+    total_excluding_tax: int
+    tax: int
+    total: int
+    tax_breakdown: list[TaxGroupObject]
+    applied_balance: int
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    pre_payment_credit_notes_amount: int
+    post_payment_credit_notes_amount: int
+    validation_issues: list[ValidationIssueObject]
+    status_transitions: StatusTransitionsObject
+    metadata: Metadata
+    created: datetime
+
+
+class InvoiceList(ListOf[InvoiceObject]):
+    pass
+
+
+class CreditNoteLineObject(View):
+    id: str | None = Field(description="null in a preview")
+    object: Literal["credit_note_line_item"]
+    type: CreditLineType
+    invoice_line_item: str | None
+    description: str | None
+    quantity: DecimalText | None
+    unit_code: str
+    unit_amount_decimal: DecimalText | None
+    amount: int
+    base_amount: int
+    net_amount: int
+    tax: TaxRateObject
+    period: PeriodObject | None
+
+
+class CreditNoteLineList(View):
+    object: Literal["list"]
+    data: list[CreditNoteLineObject]
+    has_more: bool
+
+
+class CreditNoteObject(View):
+    id: str | None = Field(examples=["cn_01JD4V6Q3Z0M6V2K3W5N8P9R7T"], description="null in a preview")
+    object: Literal["credit_note"]
+    number: str | None = Field(description="null in a preview")
+    invoice: str
+    invoice_number: str
+    customer: str
+    currency: str
+    amount: int
+    subtotal: int
+    tax: int
+    tax_groups: list[TaxGroupObject]
+    lines: CreditNoteLineList
+    tax_behavior: TaxBehavior
+    type: Literal["pre_payment", "post_payment"]
+    pre_payment_amount: int
+    post_payment_amount: int
+    credit_amount: int
+    out_of_band_amount: int
+    reason: CreditReason | None
+    memo: str | None
+    issue_date: date
+    created: datetime
+    preview: bool | None = Field(default=None, description="true in a preview: nothing was issued")
+
+
+class CreditNoteList(ListOf[CreditNoteObject]):
+    pass
+
+
+class EventObject(View):
+    id: str = Field(examples=["evt_3f1c…"])
+    object: Literal["event"]
+    type: str = Field(examples=["invoice.finalized"])
+    created: datetime
+    aggregate: str
+    aggregate_id: str
+    version: int
+    data: dict[str, Any] = Field(description="{\"object\": …}: the object, as docs/events/ describes it")
+
+
+class EventList(ListOf[EventObject]):
+    pass
+
+
+class FileLinkObject(View):
+    object: Literal["file_link"]
+    format: Literal["pdf", "ubl", "cii"]
+    url: str | None = Field(description="A presigned URL; null while the document is being rendered")
+    expires_in: int = Field(description="Seconds the URL stays valid (at most 900)")
+    ready: bool
 
 
 def iso(moment: datetime | None) -> str | None:
