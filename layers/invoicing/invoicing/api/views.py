@@ -22,8 +22,8 @@ from invoicing.domain.party import (
     SellerTexts,
     TaxId,
 )
-from invoicing.domain.supply import TaxCode
-from invoicing.domain.tax import TaxCategory, TaxRate, exemption_reason_code
+from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
+from invoicing.domain.tax import TaxCategory, TaxRate, TaxType, exemption_reason_code
 from invoicing.domain.totals import Charge, Discount, TaxBehavior
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
@@ -71,6 +71,8 @@ class AccountObject(View):
     texts: SellerTexts | None
     branding: Branding
     numbering: Numbering
+    default_supply_type: SupplyType
+    oss_registered: bool
     created: datetime
 
 
@@ -82,6 +84,7 @@ class CustomerObject(View):
     address: Address | None
     tax_ids: list[TaxId]
     tax_exempt: Literal["none", "exempt", "reverse"]
+    customer_type: CustomerType | None = Field(description="null: decided from its tax IDs")
     electronic_address: ElectronicAddress | None
     locale: str
     currency: str
@@ -119,6 +122,13 @@ class TaxRateObject(View):
     percent: DecimalText
     name: str
     exemption_reason: str | None
+    tax_type: TaxType
+    jurisdiction: str | None
+    compound: bool
+    legal_note: str | None = Field(description="The legal note's id in the tax data (docs/tax.md)")
+    country: str | None = Field(description="The member state whose VAT this is")
+    exemption_reason_code: str | None = Field(default=None, description="VATEX code (a line's `tax`)")
+    inclusive: bool | None = Field(default=None, description="In `tax_rates`: the invoice's tax_behavior")
 
 
 class LineObject(View):
@@ -129,7 +139,9 @@ class LineObject(View):
     unit_amount_decimal: DecimalText
     unit_code: str
     tax_code: TaxCode
+    supply_type: SupplyType | None
     tax: TaxRateObject | None
+    tax_rates: list[TaxRateObject] = Field(description="Every tax on the line, in order (stacked taxes)")
     discounts: list[DiscountObject]
     charges: list[ChargeObject]
     supply_date: date | None
@@ -153,8 +165,14 @@ class TaxGroupObject(View):
     percent: DecimalText
     name: str
     exemption_reason: str | None
+    exemption_reason_code: str | None = Field(description="VATEX code (BT-121)")
+    legal_note: str | None
     taxable_amount: int
     tax_amount: int
+    tax_type: str
+    jurisdiction: str | None
+    compound: bool
+    taxes_in_base: int = Field(description="A compound tax's: the other taxes it is computed on")
 
 
 class StatusTransitionsObject(View):
@@ -183,6 +201,7 @@ class InvoiceObject(View):
     due_date: date | None
     days_until_due: int | None
     supply_date: date | None
+    supply_type: SupplyType | None
     period: PeriodObject | None
     lines: LineList
     discounts: list[DiscountObject]
@@ -223,6 +242,7 @@ class CreditNoteLineObject(View):
     base_amount: int
     net_amount: int
     tax: TaxRateObject
+    tax_rates: list[TaxRateObject]
     period: PeriodObject | None
 
 
@@ -429,6 +449,7 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
                 issue_date=note.issue_date.date().isoformat())
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
+        group["exemption_reason_code"] = exemption_reason_code(group["category"], group["legal_note"])
     data["lines"] = {"object": "list", "has_more": False, "data": [
         {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,
