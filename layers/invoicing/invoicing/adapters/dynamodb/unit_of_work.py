@@ -46,6 +46,7 @@ class DynamoUnitOfWork:
 
     def __init__(self, client: Any, table_name: str) -> None:
         from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+        from invoicing.adapters.dynamodb.billing_runs import DynamoBillingRuns, DynamoReviews, DynamoTestClocks
         from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
         from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
@@ -68,9 +69,12 @@ class DynamoUnitOfWork:
         self.products = DynamoProducts(self)
         self.prices = DynamoPrices(self)
         self.coupons = DynamoCoupons(self)
+        self.billing_runs = DynamoBillingRuns(self)
+        self.reviews = DynamoReviews(self)
+        self.test_clocks = DynamoTestClocks(self)
         self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
                               self.meters, self.usage_events, self.subscriptions, self.products, self.prices,
-                              self.coupons)
+                              self.coupons, self.billing_runs, self.reviews, self.test_clocks)
 
     def __enter__(self) -> Self:
         self._reset()
@@ -100,6 +104,13 @@ class DynamoUnitOfWork:
             entry["ConditionExpression"] = condition
         entry.update({k: v for k, v in expression.items() if v})
         self._register(Write({"Update": entry}, explain))
+
+    def delete(self, key: dict[str, Any], explain: Explain, condition: str | None = None, **expression: Any) -> None:
+        entry: dict[str, Any] = {"TableName": self.table, "Key": key}
+        if condition:
+            entry["ConditionExpression"] = condition
+        entry.update({k: v for k, v in expression.items() if v})
+        self._register(Write({"Delete": entry}, explain))
 
     def _register(self, write: Write) -> None:
         if any(w.key == write.key for w in self._writes):
@@ -134,6 +145,8 @@ class DynamoUnitOfWork:
         try:
             if kind == "Put":
                 self.client.put_item(**body)
+            elif kind == "Delete":
+                self.client.delete_item(**body)
             else:
                 self.client.update_item(**body)
         except ClientError as error:
