@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from invoicing.adapters.clock import install
 from invoicing.adapters.outbox import outbox_documents
+from tests.integration import test_subscriptions_api
 from tests.integration.conftest import HandlerStack
 from tests.integration.lambdas import LambdaContext, api_event, load_function
 from tests.integration.test_billing import START, At, records
@@ -22,17 +22,12 @@ SELLER = {"address": {"line1": "Sveavägen 1", "city": "Stockholm", "country": "
 ADDRESS = {"line1": "Storgatan 1", "city": "Malmö", "country": "SE"}
 
 
+clock = test_subscriptions_api.clock  # the fixture: the application's clock at START, put back after the test
+
+
 @pytest.fixture(autouse=True)
 def _lookback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BILLING_LOOKBACK_HOURS", "2")
-
-
-@pytest.fixture
-def clock(request: pytest.FixtureRequest) -> At:
-    at = At(START)
-    previous = install(at)
-    request.addfinalizer(lambda: install(previous))
-    return at
 
 
 def urls(stack: HandlerStack) -> dict[str, str]:

@@ -21,9 +21,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from invoicing.api.catalog_routes import BAD_INPUT, MISSING, _answer, _error
 from invoicing.api.requests import Command
 from invoicing.api.views import iso
 from invoicing.domain.billing_run import ReviewEntry
@@ -239,16 +239,6 @@ def clock_view(clock: TestClock) -> dict[str, Any]:
                            created=iso(clock.created) or "").model_dump()
 
 
-def _answer(model: type, description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": model}}}
-
-
-def _error(description: str) -> OpenAPIResponse:
-    return {"description": description + ": `{\"error\": {type, code, message, param}}`"}
-
-
-BAD_INPUT = {400: _error("Bad input, naming the field")}
-MISSING = {404: _error("No such object in this account")}
 CONFLICT = {409: _error("The object's state forbids it")}
 
 

@@ -126,6 +126,9 @@ class BillingRunService:
     shards: int
     lookback_hours: int = LOOKBACK_HOURS
     max_hours: int = MAX_HOURS_PER_RUN
+    # What a worker reads of a run never changes (its id, account, `review`): kept per container, so a
+    # month-end run's messages do not all read the one run item.
+    _runs: dict[tuple[str, str], BillingRun] = field(default_factory=dict, repr=False, compare=False)
 
     # --- starting runs ------------------------------------------------------------------------------
     def start(self, account_id: str, cmd: NewBillingRun) -> BillingRun:
@@ -295,8 +298,12 @@ class BillingRunService:
     def run_of(self, account_id: str, run_id: str | None) -> BillingRun | None:
         if run_id is None:
             return None
-        with self.uow:
-            return self.uow.billing_runs.get(account_id, run_id)
+        if (account_id, run_id) not in self._runs:
+            if len(self._runs) > 1000:
+                self._runs.clear()
+            with self.uow:
+                self._runs[(account_id, run_id)] = self.uow.billing_runs.get(account_id, run_id)
+        return self._runs[(account_id, run_id)]
 
     def work_on(self, message: dict[str, Any], batch: WorkBatch, message_id: str, last_attempt: bool) -> str:
         """One message of the billing queue: bill a boundary (for its run), or finalize a held draft whose
