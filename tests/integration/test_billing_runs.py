@@ -302,3 +302,11 @@ def test_test_clocks_exist_in_sandbox_mode_only(stack: HandlerStack, monkeypatch
     event = api_event("POST", "/customers", account_id=stack.account_id, body={"name": "X", "test_clock": "clock_1"})
     response = live.lambda_handler(event, LambdaContext())
     assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "sandbox_only"
+
+
+def test_a_retried_start_with_the_same_key_starts_one_run(stack: HandlerStack, clock: At) -> None:
+    stack.ok("POST", "/account", SELLER)
+    first = stack.ok("POST", "/billing_runs", {"review": True}, idempotency_key="month-end-1")
+    again = stack.ok("POST", "/billing_runs", {"review": True}, idempotency_key="month-end-1")
+    assert again["id"] == first["id"]
+    assert [r["id"] for r in stack.ok("GET", "/billing_runs")["data"]] == [first["id"]]
