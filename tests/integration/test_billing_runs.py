@@ -310,3 +310,29 @@ def test_a_retried_start_with_the_same_key_starts_one_run(stack: HandlerStack, c
     again = stack.ok("POST", "/billing_runs", {"review": True}, idempotency_key="month-end-1")
     assert again["id"] == first["id"]
     assert [r["id"] for r in stack.ok("GET", "/billing_runs")["data"]] == [first["id"]]
+
+
+def test_usage_of_a_test_clock_customer_is_billed_for_the_clock_s_periods(stack: HandlerStack) -> None:
+    stack.ok("POST", "/account", SELLER)
+    product = stack.ok("POST", "/products", {"name": "API"})
+    calls = stack.ok("POST", "/prices", {"product": product["id"], "currency": "SEK", "unit_amount": 10,
+                                         "nickname": "API calls",
+                                         "recurring": {"interval": "month", "usage_type": "metered"}})
+    stack.ok("POST", "/meters", {"event_name": "api_calls", "display_name": "API calls"})
+    start = datetime(2027, 3, 1, tzinfo=UTC)
+    test_clock = stack.ok("POST", "/test_clocks", {"frozen_time": start.isoformat()})
+    buyer = customer(stack, "Metered AB", test_clock=test_clock["id"])
+    stack.ok("POST", "/subscriptions", {"customer": buyer["id"], "items": [{"price": calls["id"],
+                                                                            "meter": "api_calls"}]})
+    for n, day in enumerate((3, 17, 30)):  # March, on the clock's time
+        stack.ok("POST", "/test_clocks/" + test_clock["id"] + "/advance",
+                 {"frozen_time": (start + timedelta(days=day)).isoformat()})
+        stack.ok("POST", "/usage_events", {"event_name": "api_calls", "identifier": f"m{n}",
+                                           "payload": {"customer": buyer["id"], "value": "100"}})
+    stack.ok("POST", "/test_clocks/" + test_clock["id"] + "/advance",
+             {"frozen_time": (start + timedelta(days=32)).isoformat()})
+    invoices = stack.ok("GET", "/invoices", query={"customer": buyer["id"]})["data"]
+    april = next(i for i in invoices if i["metadata"]["subscription_boundary"] == "1")
+    [line] = april["lines"]["data"]
+    assert (line["description"], line["net_amount"], line["period"]) == \
+        ("API calls × 300", 3000, {"start": "2027-03-01", "end": "2027-03-31"})

@@ -39,10 +39,10 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
     retry = Backoff(budget=15.0)
     invoices = InvoiceService(uow, clock, ids, retry, documents)
-    usage = UsageService(uow, clock, ids)
+    clocks = TestClockTime(clock, uow.client, settings.table_name)
+    usage = UsageService(uow, clock, ids, clocks=clocks)
     runs_settings = run_settings or ApiRunSettings.from_env()
-    billing = BillingService(uow, clock, ids, usage, invoices,
-                             clocks=TestClockTime(clock, uow.client, settings.table_name))
+    billing = BillingService(uow, clock, ids, usage, invoices, clocks=clocks)
     queue = SqsQueue(boto3.client("sqs"), runs_settings.billing_run_queue_url)
     # The API starts runs (their pages on the run queue); it never sends to the workers' queue itself.
     runs = BillingRunService(uow, clock, ids, billing, invoices, pages=queue, work=queue, shards=SHARDS)
