@@ -336,3 +336,20 @@ def test_usage_of_a_test_clock_customer_is_billed_for_the_clock_s_periods(stack:
     [line] = april["lines"]["data"]
     assert (line["description"], line["net_amount"], line["period"]) == \
         ("API calls × 300", 3000, {"start": "2027-03-01", "end": "2027-03-31"})
+
+
+def test_a_draft_leaves_review_once_however_many_remove_it(stack: HandlerStack, clock: At) -> None:
+    from invoicing.bootstrap.billing import billing_worker
+
+    stack.ok("POST", "/account", SELLER)
+    price = monthly_price(stack)
+    subscribe(stack, customer(stack, "Kund AB")["id"], price)
+    clock.current = START + timedelta(days=31)
+    run = stack.ok("POST", "/billing_runs", {"review": True})
+    pump(stack)
+    [draft] = stack.ok("GET", f"/billing_runs/{run['id']}/drafts")["data"]
+    service = billing_worker()
+    for _ in range(2):  # an approval and the window's worker, one after the other: counted once
+        service.finalize(stack.account_id, [draft["invoice"]], {draft["invoice"]})
+    view = stack.ok("GET", f"/billing_runs/{run['id']}")
+    assert (view["needs_review"], view["invoiced"], view["done"]) == (0, 1, 1)

@@ -234,10 +234,15 @@ class DynamoReviews:
             self._uow.put(item, lambda: Conflict("unreachable"))  # replaces: a draft's entry changes as a whole
 
     def remove(self, account_id: str, invoice_id: str) -> None:
-        """The draft leaves the review list (finalized, or no longer a draft); idempotent."""
+        """The draft leaves the review list (finalized, or no longer a draft). The main item must still
+        be there, so that of two concurrent removals (an approval and the window) one commits and the
+        other fails with a Conflict: what the commit counts is counted once."""
         for sort in REVIEW_SORTS:
-            self._uow.delete(review_key(account_id, invoice_id, "" if sort == "created" else sort),
-                             lambda: Conflict("unreachable"))
+            main = sort == "created"
+            self._uow.delete(review_key(account_id, invoice_id, "" if main else sort),
+                             lambda: Conflict(f"Invoice '{invoice_id}' left the review list meanwhile.",
+                                              code="not_in_review"),
+                             "attribute_exists(PK)" if main else None)
 
     def get(self, account_id: str, invoice_id: str) -> ReviewEntry:
         item = self._uow.client.get_item(TableName=self._uow.table, Key=review_key(account_id, invoice_id),
