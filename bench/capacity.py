@@ -15,6 +15,7 @@ Reads are counted too (4 KB a unit; eventually consistent half), and every AWS c
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,11 +82,21 @@ class Meter:
     read_units: Counter[str] = field(default_factory=Counter)
     # (request, where) -> WCU; a request is its kind and what it writes: "Put INVOICE", "Update (transaction) SERIES"
     by_operation: Counter[tuple[str, str]] = field(default_factory=Counter)
-    _operation: str = ""
     s3_bytes_put: int = 0
     active: bool = True  # several meters may watch one client, one phase each
     peek: Any = None  # reads what a write replaces; its own calls are not counted
-    _peeking: bool = False
+    # Functions run in several threads on the local runtime: what a call is doing is per thread, and
+    # the counting is one thread at a time.
+    _thread: threading.local = field(default_factory=threading.local)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def _peeking(self) -> bool:
+        return getattr(self._thread, "peeking", False)
+
+    @property
+    def _operation(self) -> str:
+        return getattr(self._thread, "operation", "")
 
     @classmethod
     def for_table(cls, client: Any, table: str) -> Meter:
@@ -116,6 +127,10 @@ class Meter:
     def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if not self.active or self._peeking:
             return
+        with self._lock:
+            self._count_request(params, model, context)
+
+    def _count_request(self, params: dict[str, Any], model: Any, context: dict[str, Any]) -> None:
         context["meter_params"] = params
         service = model.service_model.service_name
         self.calls[f"{service}:{model.name}"] += 1
@@ -135,7 +150,7 @@ class Meter:
                 self._request(kind, body, 2)
 
     def _request(self, kind: str, body: Mapping[str, Any], factor: int) -> None:
-        self._operation = f"{kind}{' (transaction)' if factor == 2 else ''} {_entity(body)}"
+        self._thread.operation = f"{kind}{' (transaction)' if factor == 2 else ''} {_entity(body)}"
         if body["TableName"] != self.table:
             self._other_table(kind, body, factor)
         elif kind == "Put":
@@ -168,6 +183,10 @@ class Meter:
     def _after(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if not self.active or self._peeking or model.service_model.service_name != "dynamodb":
             return
+        with self._lock:
+            self._count_reads(parsed, model, context)
+
+    def _count_reads(self, parsed: dict[str, Any], model: Any, context: dict[str, Any]) -> None:
         params = context.get("meter_params", {})
         consistent = params.get("ConsistentRead", False)
         divide = 1 if consistent else 2
@@ -185,12 +204,12 @@ class Meter:
 
     def _old(self, item_or_key: Mapping[str, Any], table: str | None = None) -> dict[str, Any] | None:
         key = dict(item_or_key) if table else {k: item_or_key[k] for k in self.keys}
-        self._peeking = True
+        self._thread.peeking = True
         try:
             found: dict[str, Any] | None = self.peek.get_item(TableName=table or self.table, Key=key,
                                                               ConsistentRead=True).get("Item")
         finally:
-            self._peeking = False
+            self._thread.peeking = False
         return found
 
     def _updated(self, key: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from bench.capacity import Meter
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.keys import customer_key, invoice_key
 from invoicing.adapters.ids import UlidIds
-from invoicing.domain.party import Account, Address, Customer
+from invoicing.domain.party import Account, Address, Customer, TaxId
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.invoices import BATCH_ITEMS, InvoiceService
 from local.provisioners import create_table
@@ -56,6 +56,7 @@ def run(invoices: int) -> dict[str, Any]:
         uow, setup = DynamoUnitOfWork(client, table), DynamoUnitOfWork(quiet, table)
         ids = UlidIds()
         account = Account(id=ids.new("acct"), name="Nordlys AB", address=ADDRESS, created=NOW,
+                          tax_ids=[TaxId(type="eu_vat", value="SE556703748501")],
                           iban="SE4550000000058398257466")
         with setup:
             setup.accounts.save(account)
@@ -84,7 +85,7 @@ def run(invoices: int) -> dict[str, Any]:
                 for c in batch])
             outcome = _measured(meters, seconds, "finalize in batches",
                                 lambda batch=drafts: service.finalize_many(account.id, batch))
-            assert not outcome.failed and len(outcome.finalized) == len(drafts)
+            assert not outcome.failed and len(outcome.finalized) == len(drafts), outcome.failed
             for customer, invoice_id in zip(customers, drafts, strict=True):
                 quiet.delete_item(TableName=table, Key=customer_key(account.id, customer.id))
                 quiet.delete_item(TableName=table, Key=invoice_key(account.id, invoice_id))

@@ -174,6 +174,11 @@ class LocalRuntime:
         return _started(self._stack).resources
 
     @property
+    def functions(self) -> FunctionRuntime:
+        """The emulated functions: their pools count invocations and the handlers' CPU time."""
+        return _started(self._functions)
+
+    @property
     def clock(self) -> OffsetClock:
         return _started(self._clock)
 

@@ -87,13 +87,22 @@ def _queue(stack: StackTemplate, arn: str, where: str) -> PhysicalResource:
     raise TemplateError(f"{where}: the OnFailure destination {arn} is not an SQS queue of the template")
 
 
+# Where a shard is read next: TRIM_HORIZON, or AT/AFTER_SEQUENCE_NUMBER and a sequence number. A
+# cursor keeps positions, not shard iterators, and asks for a fresh iterator at every read: moto's
+# iterator holds the table's stream object, and a failed transaction restores the table from a copy
+# (its rollback), stream included, so an iterator taken before it would read a stream that no
+# longer grows.
+Position = tuple[str, str | None]
+START: Position = ("TRIM_HORIZON", None)
+
+
 @dataclass
 class Batch:
     """Records of one shard on their way to the function."""
 
     shard_id: str
     records: list[dict[str, Any]]
-    next_iterator: str  # where the shard goes on after this batch
+    next_position: Position  # where the shard goes on after this batch
 
     @property
     def sequence_numbers(self) -> list[str]:
@@ -103,7 +112,7 @@ class Batch:
 @dataclass
 class _Shard:
     shard_id: str
-    iterator: str
+    position: Position
     limit: int  # BatchSize, or less while a failed batch is being bisected
     retries: int = 0  # failed invocations of the batch at the checkpoint
 
@@ -130,36 +139,48 @@ class StreamCursor:
         arn = self.subscription.stream_arn
         description = self.client.describe_stream(StreamArn=arn)["StreamDescription"]
         for shard in description.get("Shards") or []:
-            iterator = self.client.get_shard_iterator(
-                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=self.subscription.starting_position
-            )["ShardIterator"]
-            self._shards[shard["ShardId"]] = _Shard(shard["ShardId"], iterator, self.subscription.batch_size)
+            state = _Shard(shard["ShardId"], START, self.subscription.batch_size)
+            if self.subscription.starting_position == "LATEST":
+                state.position = self._end_of(state)
+            self._shards[shard["ShardId"]] = state
+
+    def _end_of(self, shard: _Shard) -> Position:
+        """After the last record the shard holds now (LATEST, as a position that can be asked again)."""
+        position, iterator = shard.position, self._iterator(shard)
+        while True:
+            response = self.client.get_records(ShardIterator=iterator, Limit=1000)
+            records = response.get("Records") or []
+            if not records:
+                return position
+            position = ("AFTER_SEQUENCE_NUMBER", records[-1]["dynamodb"]["SequenceNumber"])
+            iterator = response.get("NextShardIterator") or self._iterator(_Shard(shard.shard_id, position, 0))
 
     def read(self) -> tuple[Batch | None, bool]:
         """The next batch of matching records, and whether filtered-out records were checkpointed."""
         skipped = False
         for shard in self._shards.values():
-            response = self.client.get_records(ShardIterator=shard.iterator, Limit=shard.limit)
+            response = self.client.get_records(ShardIterator=self._iterator(shard), Limit=shard.limit)
             records = [self._lambda_record(record) for record in response.get("Records") or []]
-            next_iterator = response.get("NextShardIterator") or shard.iterator
+            if not records:
+                continue
+            after: Position = ("AFTER_SEQUENCE_NUMBER", records[-1]["dynamodb"]["SequenceNumber"])
             wanted = [record for record in records if matches_any(self.subscription.filters, record)]
             if wanted:
-                return Batch(shard.shard_id, wanted, next_iterator), skipped
-            if records:  # all filtered out: checkpointed past them, as Lambda does
-                shard.iterator = next_iterator
-                skipped = True
+                return Batch(shard.shard_id, wanted, after), skipped
+            shard.position = after  # all filtered out: checkpointed past them, as Lambda does
+            skipped = True
         return None, skipped
 
     def pending(self) -> bool:
         """Whether any shard has records after its checkpoint (filtered or not)."""
         return any(
-            self.client.get_records(ShardIterator=shard.iterator, Limit=1).get("Records")
+            self.client.get_records(ShardIterator=self._iterator(shard), Limit=1).get("Records")
             for shard in self._shards.values()
         )
 
     def pending_iterators(self) -> list[str]:
-        """Where each shard will be read next (for tests and debugging)."""
-        return [shard.iterator for shard in self._shards.values()]
+        """Iterators to where each shard will be read next (for tests and debugging)."""
+        return [self._iterator(shard) for shard in self._shards.values()]
 
     def event(self, batch: Batch) -> dict[str, Any]:
         return {"Records": batch.records}
@@ -170,20 +191,20 @@ class StreamCursor:
         numbers = batch.sequence_numbers
         first_failed = numbers[0] if error is not None else self._first_reported(batch, result)
         if first_failed is None:
-            shard.iterator, shard.retries, shard.limit = batch.next_iterator, 0, self.subscription.batch_size
+            shard.position, shard.retries, shard.limit = batch.next_position, 0, self.subscription.batch_size
             return Outcome()
         failed = batch.records[numbers.index(first_failed) :]
         if error is not None and self.subscription.bisect_on_error and len(failed) > 1:
             shard.limit = math.ceil(len(failed) / 2)  # retry the first half on its own, not counted as a retry
-            shard.iterator = self._iterator_at(shard, first_failed)
+            shard.position = ("AT_SEQUENCE_NUMBER", first_failed)
             return Outcome(retry=True)
         shard.retries = shard.retries + 1 if first_failed == numbers[0] else 1
         maximum = self.subscription.maximum_retry_attempts
         if maximum < 0 or shard.retries <= maximum:
-            shard.iterator = self._iterator_at(shard, first_failed)
+            shard.position = ("AT_SEQUENCE_NUMBER", first_failed)
             return Outcome(retry=True)
         record = self._invocation_record(batch.shard_id, failed, shard.retries, error is not None)
-        shard.iterator = self._iterator_after(shard, failed[-1]["dynamodb"]["SequenceNumber"])
+        shard.position = ("AFTER_SEQUENCE_NUMBER", failed[-1]["dynamodb"]["SequenceNumber"])
         shard.retries, shard.limit = 0, self.subscription.batch_size
         return Outcome(on_failure=record)
 
@@ -201,18 +222,11 @@ class StreamCursor:
             return numbers[0]  # Lambda treats an empty, null or unknown identifier as a failed batch
         return numbers[min(positions)]
 
-    def _iterator_at(self, shard: _Shard, sequence_number: str) -> str:
-        return self._iterator(shard, "AT_SEQUENCE_NUMBER", sequence_number)
-
-    def _iterator_after(self, shard: _Shard, sequence_number: str) -> str:
-        return self._iterator(shard, "AFTER_SEQUENCE_NUMBER", sequence_number)
-
-    def _iterator(self, shard: _Shard, kind: str, sequence_number: str) -> str:
+    def _iterator(self, shard: _Shard) -> str:
+        kind, sequence_number = shard.position
+        where = {} if sequence_number is None else {"SequenceNumber": sequence_number}
         return self.client.get_shard_iterator(
-            StreamArn=self.subscription.stream_arn,
-            ShardId=shard.shard_id,
-            ShardIteratorType=kind,
-            SequenceNumber=sequence_number,
+            StreamArn=self.subscription.stream_arn, ShardId=shard.shard_id, ShardIteratorType=kind, **where
         )["ShardIterator"]
 
     def _lambda_record(self, record: Mapping[str, Any]) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def _cursor(**settings: Any) -> tuple[StreamCursor, Batch]:
     cursor = StreamCursor(subscription, _Iterators(), "eu-west-1")
     cursor.open()
     records = [{"dynamodb": {"SequenceNumber": number}} for number in ("11", "12", "13")]
-    return cursor, Batch("shard-1", records, "AFTER:13")
+    return cursor, Batch("shard-1", records, ("AFTER_SEQUENCE_NUMBER", "13"))
 
 
 def test_the_checkpoint_is_the_lowest_reported_failure() -> None:
@@ -95,7 +95,7 @@ def test_a_report_naming_an_unknown_record_fails_the_whole_batch() -> None:
     assert cursor.settle(batch, {"batchItemFailures": [{"itemIdentifier": "99"}]}, None).retry
     assert cursor.pending_iterators() == ["AT_SEQUENCE_NUMBER:11"]
     assert not cursor.settle(batch, {"batchItemFailures": []}, None).retry
-    assert cursor.pending_iterators() == ["AFTER:13"]
+    assert cursor.pending_iterators() == ["AFTER_SEQUENCE_NUMBER:13"]
 
 
 def test_retries_run_out_into_an_invocation_record() -> None:
@@ -103,7 +103,7 @@ def test_retries_run_out_into_an_invocation_record() -> None:
     report = {"batchItemFailures": [{"itemIdentifier": "12"}]}
 
     assert cursor.settle(batch, report, None).retry
-    retried = Batch("shard-1", batch.records[1:], "AFTER:13")
+    retried = Batch("shard-1", batch.records[1:], ("AFTER_SEQUENCE_NUMBER", "13"))
     outcome = cursor.settle(retried, report, None)
 
     assert not outcome.retry

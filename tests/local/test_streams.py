@@ -158,3 +158,27 @@ def test_a_reported_failure_that_never_succeeds_ends_in_the_relays_destination(s
     records = [r for r in _on_failure_records(stack, "RelayDLQ") if "functionError" not in r["responseContext"]]
     assert [r["requestContext"]["approximateInvokeCount"] for r in records] == [4]
     assert _deliveries(stack, stuck["SK"]) is None
+
+
+def test_records_written_after_a_failed_transaction_still_reach_the_relay(stack: LocalRuntime) -> None:
+    """Moto rolls a failed transaction back by restoring the table from a copy, stream included: the
+    cursor must go on reading the restored stream, not the one its old iterator pointed at."""
+    before, after = _event(), _event()
+    _write(stack, before)
+    assert stack.drain(timeout=20)
+    table = stack.resources.name("OutboxTable")
+    refused = {"Put": {"TableName": table, "Item": {"PK": {"S": "OUTBOX"}, "SK": {"S": before["SK"]}},
+                       "ConditionExpression": "attribute_not_exists(PK)"}}
+    try:
+        stack.boto3_client("dynamodb").transact_write_items(TransactItems=[refused])
+    except stack.boto3_client("dynamodb").exceptions.TransactionCanceledException:
+        pass
+    else:
+        raise AssertionError("the transaction should have been cancelled")
+
+    _write(stack, after)
+    assert stack.drain(timeout=20)
+
+    assert _relayed_batches(after["SK"]) == [[after["SK"]]]
+    delivered = _deliveries(stack, after["SK"])
+    assert delivered is not None and delivered["deliveries"] == {"N": "1"}
