@@ -59,7 +59,8 @@ class LocalRuntime:
         self.stack_name = stack_name
         self.region = region
         self._api_port = api_port
-        self._parameters = dict(parameters or {})
+        # A local stack is a sandbox (its keys are sk_test_): test clocks are allowed (template's SandboxMode).
+        self._parameters = {"SandboxMode": "true", **(parameters or {})}
         self._clock_start = clock_start
         self._retry_delay = retry_delay
         self._max_containers = max_containers

@@ -1,10 +1,11 @@
 """The billing worker: due subscription boundaries (the billing queue) -> one invoice each, numbered
-in batches.
+in batches; and held drafts whose review window has passed -> finalized.
 
-Each message bills one boundary once (a redelivery finds it billed). The drafts of a batch are then
-finalized together, one number-series update per batch; a draft with a blocking validation issue
-stays a draft for review. If finalizing fails, the batch's messages of that account are reported
-failed: their redelivery finds the boundaries billed and finalizes the drafts then.
+Each message bills one boundary once (a redelivery finds it billed), counted once for its run. The
+drafts of a batch that are not held for review are then finalized together, one number-series
+update per batch. If finalizing fails, the batch's messages of that account are reported failed:
+their redelivery finds the boundaries billed and finalizes the drafts then. After the batch, each
+run it touched completes if it is done (`billing_run.completed`, once).
 """
 
 import json
@@ -15,43 +16,36 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from invoicing.bootstrap.billing import billing_service
+from invoicing.bootstrap.billing import billing_worker, max_receives
 
 logger = Logger()
 tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-billing = billing_service()
-_to_finalize: dict[str, dict[str, str]] = {}  # account -> invoice id -> message id, for this batch
+runs = billing_worker()
+LAST_ATTEMPT = max_receives()
+batch = runs.new_batch()
 
 
 def record_handler(record: SQSRecord) -> None:
     message = json.loads(record.body)
-    billed = billing.bill(message["account_id"], message["subscription_id"], int(message["boundary"]))
-    logger.info("boundary billed", extra={"subscription_id": message["subscription_id"],
-                                          "boundary": message["boundary"], "outcome": billed.outcome})
-    metrics.add_metric(name=f"Billing_{billed.outcome}", unit=MetricUnit.Count, value=1)
-    if billed.invoice_id and billed.outcome in ("invoiced", "already_billed"):
-        _to_finalize.setdefault(message["account_id"], {})[billed.invoice_id] = record.message_id
+    last = int(record.attributes.get("ApproximateReceiveCount") or 1) >= LAST_ATTEMPT
+    outcome = runs.work_on(message, batch, record.message_id, last)
+    logger.info("billing message done", extra={"subscription_id": message.get("subscription_id"),
+                                               "boundary": message.get("boundary"), "outcome": outcome})
+    metrics.add_metric(name=f"Billing_{outcome}", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    _to_finalize.clear()
+    batch.clear()
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     failures = list(response.get("batchItemFailures", []))
-    for account_id, invoices in _to_finalize.items():
-        try:
-            outcome = billing.finalize(account_id, list(invoices))
-        except Exception:
-            logger.exception("finalizing a batch failed; its messages are retried")
-            failures += [{"itemIdentifier": message_id} for message_id in invoices.values()]
-            continue
-        metrics.add_metric(name="InvoicesFinalizedByBilling", unit=MetricUnit.Count, value=len(outcome.finalized))
-        held = [i for i, error in outcome.failed.items() if getattr(error, "code", "") != "invoice_not_draft"]
-        if held:
-            logger.info("drafts held for review", extra={"invoices": held})
-    return {"batchItemFailures": failures}
+    finalized, failed = runs.settle(batch)
+    metrics.add_metric(name="InvoicesFinalizedByBilling", unit=MetricUnit.Count, value=finalized)
+    if failed:
+        logger.warning("finalizing a batch failed; its messages are retried", extra={"messages": len(failed)})
+    return {"batchItemFailures": failures + [{"itemIdentifier": message_id} for message_id in failed]}

@@ -1,8 +1,10 @@
-"""The billing run: the hourly schedule starts it; its queue carries pages of the renewal index.
+"""The billing run: the hourly schedule starts it; its queue carries pages of what it reads.
 
-A scheduled invocation queues one message per (hour of the lookback window, index shard); each of
-those lists one page of due subscription boundaries onto the billing queue (the workers), and queues
-the next page. No invocation enumerates more than a page (docs/billing.md, "Billing runs").
+A scheduled invocation starts a run (its plan: one page per hour of the lookback window and index
+shard); a run started by hand (POST /billing_runs) queues its own pages. Each page lists due
+subscription boundaries onto the billing queue (the workers), once, and queues the next page. No
+invocation enumerates more than a page (docs/subscriptions.md, "Billing runs"). The auto-finalize
+schedule queues held drafts whose review window has passed.
 """
 
 import json
@@ -34,6 +36,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
         return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
-    pages = runs.start()  # the schedule (or a run started by hand)
+    if event.get("step") == "auto_finalize":  # the auto-finalize schedule's input
+        queued = runs.auto_finalize_due()
+        logger.info("held drafts due to finalize queued", extra={"drafts": queued})
+        return {"drafts": queued}
+    pages = runs.start_scheduled()  # the hourly schedule
     logger.info("billing run started", extra={"pages": pages})
     return {"pages": pages}

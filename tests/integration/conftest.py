@@ -123,6 +123,10 @@ def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], Non
         setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
         setenv("DOCUMENTS_BUCKET", "documents")
         setenv("EVENT_BUS_NAME", "events")
+        for name, env in (("billing-runs", "BILLING_RUN_QUEUE_URL"), ("billing", "BILLING_QUEUE_URL")):
+            setenv(env, sqs.create_queue(QueueName=name)["QueueUrl"])
+        setenv("BILLING_MAX_RECEIVES", "5")
+        setenv("SANDBOX_MODE", "true")
         if before_functions:
             before_functions(tables)
         yield HandlerStack(tables, "documents", queue_url)

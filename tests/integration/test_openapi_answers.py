@@ -172,6 +172,22 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("POST", f"/subscriptions/{sub['id']}/resume")
     api.ok("POST", f"/subscriptions/{sub['id']}/cancel", {"at_period_end": True})
 
+    # Billing runs and review, on a test clock: an enterprise customer's next period is held as a draft.
+    api.ok("POST", "/account", {"review": {"held_segments": ["enterprise"]}})
+    test_clock = api.ok("POST", "/test_clocks", {"frozen_time": "2026-11-14T09:00:00Z", "name": "Contract"})
+    api.ok("GET", f"/test_clocks/{test_clock['id']}")
+    big = api.ok("POST", "/customers", {
+        "name": "Stor AB", "email": "ap@stor.example", "currency": "SEK", "segments": ["enterprise"],
+        "address": {"line1": "Storgatan 2", "city": "Malmö", "country": "SE"}, "test_clock": test_clock["id"]})
+    api.ok("POST", "/subscriptions", {"customer": big["id"], "items": [{"price": seats["id"], "quantity": 5}]})
+    api.ok("POST", f"/test_clocks/{test_clock['id']}/advance", {"frozen_time": "2026-12-14T09:30:00Z"})
+    run = api.ok("GET", "/billing_runs")["data"][0]
+    api.ok("GET", f"/billing_runs/{run['id']}")
+    assert api.ok("GET", f"/billing_runs/{run['id']}/drafts")["data"]
+    api.ok("POST", f"/billing_runs/{run['id']}/approve", {"all": True})
+    api.ok("POST", "/billing_runs", {"customer": customer["id"], "dry_run": True})
+    api.ok("POST", "/billing_runs", {"customer": customer["id"]})
+
     succeeded = {(method, template) for method, template, status in api.seen if status.startswith("2")}
     every = {(method.upper(), template) for template, ops in api.document["paths"].items() for method in ops}
     assert every - succeeded <= {("GET", "/credit_notes/{credit_note_id}/pdf"),

@@ -40,6 +40,18 @@ class ApiSettings(Settings):
 
 
 @dataclass(frozen=True)
+class ApiRunSettings(Settings):
+    """The API's part in billing runs and test clocks (read beside ApiSettings)."""
+
+    billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")  # POST /billing_runs queues its pages here
+    sandbox_mode: str = env("SANDBOX_MODE")  # "true": test clocks allowed (a sandbox deployment; local runtime)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.sandbox_mode.lower() == "true"
+
+
+@dataclass(frozen=True)
 class AuthorizerSettings(Settings):
     table_name: str = env("TABLE_NAME")
 
@@ -64,6 +76,9 @@ class UsageSettings(Settings):
 class BillingSettings(Settings):
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
+    billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")
+    billing_queue_url: str = env("BILLING_QUEUE_URL")
+    max_receives: str = env("BILLING_MAX_RECEIVES")  # the billing queue's maxReceiveCount: a run's failed count
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ READ_BACK = {
     "product": "/products/{id}",
     "price": "/prices/{id}",
     "coupon": "/coupons/{id}",
+    "billing_run": "/billing_runs/{id}",
+    "test_clock": "/test_clocks/{id}",
 }
 REPLAYED = "Idempotent-Replayed"
 CHANGED = "Idempotent-Replayed-Changed"

@@ -32,11 +32,14 @@ from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
     EAS_CODES,
+    MAX_SEGMENTS,
     SUPPORTED_LOCALES,
     Address,
     Branding,
     ElectronicAddress,
     Numbering,
+    ReviewSettings,
+    Segment,
     SellerTexts,
 )
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
@@ -125,6 +128,12 @@ class CustomerCreate(Command):
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
+    segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
+                                    description="Tags (lowercase letters, digits, - and _) runs and reviews filter on")
+    test_clock: str | None = Field(default=None, max_length=64,
+                                   description="Sandbox only: the test clock the customer and its subscriptions follow")
+
+    _check_segments = field_validator("segments")(classmethod(lambda cls, v: _distinct(v)))
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -149,6 +158,10 @@ class CustomerUpdate(Command):
     einvoice_format: Literal["pdf", "facturx", "ubl"] | NotNull = None
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
+    segments: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] | NotNull = Field(
+        default=None, description="Replaces the segments")
+
+    _check_segments = field_validator("segments")(classmethod(lambda cls, v: _distinct(v)))
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -377,6 +390,9 @@ class AccountUpdate(Command):
         default=None, description="What lines supply unless they or their invoice say (docs/tax.md)")
     oss_registered: bool | NotNull = Field(
         default=None, description="Registered for the EU One-Stop Shop: needs an EU address and VAT number")
+    review: ReviewSettings | NotNull = Field(default=None, description=(
+        "Review before sending: `held_segments` (their billing-run invoices wait as drafts) and "
+        "`auto_finalize_after_minutes` (default 60)"))
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
@@ -425,6 +441,12 @@ def new_lines(body: InvoiceLinesAdd) -> list[NewLine]:
 
 def _tax_ids(tax_ids: list[TaxIdIn] | None) -> list[TaxIdInput] | None:
     return None if tax_ids is None else [TaxIdInput(type=t.type, value=t.value) for t in tax_ids]
+
+
+def _distinct(segments: list[str] | None) -> list[str] | None:
+    if segments is not None and len(set(segments)) != len(segments):
+        raise ValueError("segments must be distinct")
+    return segments
 
 
 def new_customer(body: CustomerCreate) -> Changes:

@@ -44,16 +44,19 @@ from invoicing.api.views import (
     link_view,
     list_view,
 )
-from invoicing.domain.errors import DomainError
+from invoicing.domain.errors import DomainError, InvalidInput
 from invoicing.domain.invoice import InvoiceStatus
+from invoicing.domain.party import Segment
 from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
+from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.ports import InvoiceFilter
 from invoicing.services.subscriptions import SubscriptionService
+from invoicing.services.test_clocks import TestClockService
 from invoicing.services.usage import UsageService
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
@@ -76,6 +79,9 @@ class ApiServices:
     subscriptions: SubscriptionService
     billing: BillingService
     catalog: CatalogService
+    billing_runs: BillingRunService
+    test_clocks: TestClockService
+    sandbox: bool = False  # test clocks allowed (the deployment's SandboxMode)
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -145,12 +151,17 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     @app.post("/customers", tags=["customers"], summary="Create a customer",
              responses=answers(201, CustomerObject, CREATE))
     def create_customer(body: Annotated[CustomerCreate, Body()]):
+        if body.test_clock and not services.sandbox:
+            raise InvalidInput("Test clocks exist in sandbox mode only (the deployment's SandboxMode).",
+                               param="test_clock", code="sandbox_only")
         return ok(customer_view(services.customers.create(account_id(), new_customer(body))), 201)
 
     @app.get("/customers", tags=["customers"], summary="List customers, newest first",
              responses=answers(200, CustomerList, LIST))
-    def list_customers(limit: Limit = 10, starting_after: StartingAfter = None):
-        page = services.customers.list(account_id(), limit=limit, starting_after=starting_after)
+    def list_customers(limit: Limit = 10, starting_after: StartingAfter = None,
+                       segment: Annotated[Segment | None, Query(description="Only the customers of this segment")]
+                       = None):
+        page = services.customers.list(account_id(), limit=limit, starting_after=starting_after, segment=segment)
         return ok(list_view(page, customer_view, "/customers"))
 
     @app.get("/customers/<customer_id>", tags=["customers"], summary="Retrieve a customer",
@@ -277,6 +288,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
+    from invoicing.api.billing_runs import billing_runs_router, test_clocks_router
     from invoicing.api.subscriptions import subscriptions_router
     from invoicing.api.usage import usage_router
 
@@ -284,4 +296,6 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
+    app.include_router(billing_runs_router(services.billing_runs, account_id))
+    app.include_router(test_clocks_router(services.test_clocks, account_id, services.sandbox))
     return app

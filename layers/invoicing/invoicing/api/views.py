@@ -19,6 +19,7 @@ from invoicing.domain.party import (
     Customer,
     ElectronicAddress,
     Numbering,
+    ReviewSettings,
     SellerTexts,
     TaxId,
 )
@@ -73,6 +74,7 @@ class AccountObject(View):
     numbering: Numbering
     default_supply_type: SupplyType
     oss_registered: bool
+    review: ReviewSettings
     created: datetime
 
 
@@ -92,6 +94,8 @@ class CustomerObject(View):
     default_payment_method: str | None
     einvoice_format: Literal["pdf", "facturx", "ubl"]
     credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
+    segments: list[str]
+    test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")
     metadata: Metadata
     created: datetime
 

@@ -9,23 +9,29 @@ import boto3
 
 from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
+from invoicing.adapters.dynamodb.billing_runs import TestClockTime
+from invoicing.adapters.dynamodb.keys import SHARDS
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.sqs import SqsQueue
 from invoicing.api.edge import checked_bodies
 from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
-from invoicing.config import ApiSettings
+from invoicing.config import ApiRunSettings, ApiSettings
 from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
+from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.subscriptions import SubscriptionService
+from invoicing.services.test_clocks import TestClockService
 from invoicing.services.usage import UsageService
 
 
-def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -> ApiServices:
+def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
+                 run_settings: ApiRunSettings | None = None) -> ApiServices:
     settings = settings or ApiSettings.from_env()
     uow = DynamoUnitOfWork(dynamodb or boto3.client("dynamodb"), settings.table_name)
     documents = S3Documents(boto3.client("s3"), settings.documents_bucket)
@@ -33,7 +39,13 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
     retry = Backoff(budget=15.0)
     invoices = InvoiceService(uow, clock, ids, retry, documents)
-    usage = UsageService(uow, clock, ids)
+    clocks = TestClockTime(clock, uow.client, settings.table_name)
+    usage = UsageService(uow, clock, ids, clocks=clocks)
+    runs_settings = run_settings or ApiRunSettings.from_env()
+    billing = BillingService(uow, clock, ids, usage, invoices, clocks=clocks)
+    queue = SqsQueue(boto3.client("sqs"), runs_settings.billing_run_queue_url)
+    # The API starts runs (their pages on the run queue); it never sends to the workers' queue itself.
+    runs = BillingRunService(uow, clock, ids, billing, invoices, pages=queue, work=queue, shards=SHARDS)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
@@ -41,8 +53,11 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
         usage=usage,
         subscriptions=SubscriptionService(uow, clock, ids),
-        billing=BillingService(uow, clock, ids, usage, invoices),
+        billing=billing,
         catalog=CatalogService(uow, clock, ids),
+        billing_runs=runs,
+        test_clocks=TestClockService(uow, clock, ids, runs),
+        sandbox=runs_settings.sandbox,
     )
 
 

@@ -38,6 +38,7 @@ EVENT_TYPES = (
     "subscription.paused",
     "subscription.resumed",
     "subscription.deleted",
+    "billing_run.completed",
 )
 
 

@@ -203,6 +203,18 @@ class Numbering(Model):
         return self
 
 
+Segment = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+MAX_SEGMENTS = 10
+
+
+class ReviewSettings(Model):
+    """Review before sending (domain/billing_run.py): which customer segments' billing-run invoices
+    wait as drafts, and how long a held draft waits before it finalizes by itself."""
+
+    held_segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS)
+    auto_finalize_after_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
+
+
 class Account(Model):
     """The seller: the business that issues invoices, with its branding and numbering rules."""
 
@@ -239,6 +251,7 @@ class Account(Model):
         default=False,
         description="Registered for the EU One-Stop Shop (union scheme): goods and electronic services to private "
                     "persons in other member states are charged the customer's country's VAT (docs/tax.md)")
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     created: datetime
 
     @field_validator("oss_registered")
@@ -313,6 +326,9 @@ class Customer(Model):
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
     metadata: dict[str, str] = Field(default_factory=dict)
+    segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
+                                    description="Tags that billing runs and the review list filter on")
+    test_clock: str | None = Field(default=None, description="The test clock the customer lives on (sandbox)")
     created: datetime
     version: int = 0
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
@@ -322,6 +338,13 @@ class Customer(Model):
     @classmethod
     def _currency(cls, value: str) -> str:
         return normalize_currency(value)
+
+    @field_validator("segments")
+    @classmethod
+    def _distinct_segments(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("segments must be distinct")
+        return value
 
     @property
     def country(self) -> str | None:

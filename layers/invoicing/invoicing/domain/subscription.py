@@ -106,6 +106,7 @@ class Subscription(Model):
     latest_invoice: str | None = None
     pending_lines: tuple[PendingLine, ...] = ()
     usage_grace_seconds: int = Field(default=0, ge=0)  # the longest grace period of its meters
+    test_clock: str | None = None  # lives on a test clock's time (sandbox), not on real time
     metadata: dict[str, str] = Field(default_factory=dict)
     created: datetime
     version: int = 0

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, amount_unusual, usage_spike
 from invoicing.domain.errors import Conflict
 from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.party import Account, Customer
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import PeriodUsage
 from invoicing.services.invoices import BatchOutcome, InvoiceService
-from invoicing.services.ports import Clock, DueBoundary, Ids, Queue, UnitOfWork
+from invoicing.services.ports import Clock, Clocks, DueBoundary, Ids, Queue, UnitOfWork
 from invoicing.services.usage import UsageService
 
 LOOKBACK_HOURS = 48
@@ -37,6 +39,16 @@ PAGE_SIZE = 500
 class Billed:
     outcome: str  # "invoiced", "nothing_to_bill", "skipped_paused", "already_billed", "not_due", "finished"
     invoice_id: str | None = None
+    held: bool = False  # the draft waits for review (domain/billing_run.py): not finalized by the worker
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The invoice a boundary would bill, with what the review decides on."""
+
+    invoice: Invoice
+    seller: Account
+    customer: Customer
 
 
 def hours_between(start: datetime, end: datetime) -> list[datetime]:
@@ -56,6 +68,12 @@ class BillingService:
     ids: Ids
     usage: UsageService
     invoices: InvoiceService
+    clocks: Clocks | None = None  # test clocks (sandbox): a subscription's own time; else `clock`
+
+    def now_for(self, account_id: str, test_clock: str | None) -> datetime:
+        if self.clocks is None or test_clock is None:
+            return self.clock.now()
+        return self.clocks.now(account_id, test_clock)
 
     # --- stages 1 and 2: find what is due ---------------------------------------------------------
     def plan(self, shards: int, lookback_hours: int = LOOKBACK_HOURS,
@@ -81,40 +99,109 @@ class BillingService:
             return self.uow.subscriptions.due(hour, shard, until=self.clock.now(), limit=limit, cursor=cursor)
 
     # --- stage 3: bill -----------------------------------------------------------------------------
-    def bill(self, account_id: str, subscription_id: str, boundary: int) -> Billed:
+    def bill(self, account_id: str, subscription_id: str, boundary: int, run: BillingRun | None = None) -> Billed:
         """Boundary `boundary` of the subscription billed once: a draft invoice and the subscription's
         next state in one commit. Concurrent workers: the one whose commit loses re-reads and finds
-        the boundary billed."""
+        the boundary billed. Within a run, the same commit counts the boundary for the run (once) and
+        holds the draft for review where the run, the customer's segment or a blocking issue says so."""
         for attempt in range(3):
             try:
-                return self._bill(account_id, subscription_id, boundary)
+                return self._bill(account_id, subscription_id, boundary, run)
             except Conflict:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _bill(self, account_id: str, subscription_id: str, k: int) -> Billed:
-        now = self.clock.now()
+    def _bill(self, account_id: str, subscription_id: str, k: int, run: BillingRun | None) -> Billed:
         with self.uow:
             sub = self.uow.subscriptions.get(account_id, subscription_id)
+        now = self.now_for(account_id, sub.test_clock)
         early = self._not_billable(sub, k, now)
         if early:
+            if run is not None:
+                self._count_only(run, DueBoundary(account_id, subscription_id, k), early.outcome)
             return early
         usage = self._usage(sub, k)  # read outside the commit's unit of work (the usage service has its own)
+        before = self._usage(sub, k - 1) if run is not None and k > 1 and usage else {}
         with self.uow:
             current = self.uow.subscriptions.get(account_id, subscription_id)
             if current.version != sub.version:  # changed meanwhile: decide again
                 raise Conflict(f"Subscription '{sub.id}' changed while it was being billed.")
+            boundary = DueBoundary(account_id, subscription_id, k)
             if sub.status == "paused":
                 self.uow.subscriptions.save(sub.billed(k, None, now))
+                self._counted(run, boundary, "skipped_paused")
                 self.uow.commit()
                 return Billed("skipped_paused")
-            invoice = self._invoice(sub, k, usage, now)
+            planned = self._planned(sub, k, usage, now)
+            invoice = planned.invoice if planned else None
             self.uow.subscriptions.save(sub.billed(k, invoice.id if invoice else None, now))
-            if invoice is not None:
-                self.uow.invoices.add(invoice)
+            held = False
+            if planned is not None:
+                self.uow.invoices.add(planned.invoice)
+                held = self._review(run, sub, planned, usage, before, now)
+            outcome = "invoiced" if invoice else "nothing_to_bill"
+            self._counted(run, boundary, outcome, invoiced=int(bool(invoice) and not held), needs_review=int(held))
             self.uow.commit()
-            return Billed("invoiced", invoice.id) if invoice else Billed("nothing_to_bill")
+            return Billed(outcome, invoice.id, held) if invoice else Billed(outcome)
+
+    def _counted(self, run: BillingRun | None, boundary: DueBoundary, outcome: str, **deltas: int) -> None:
+        """Registers the boundary's count for the run in the current commit (once: see `claim`)."""
+        if run is None:
+            return
+        self.uow.billing_runs.claim(run.account_id, run.id, boundary, outcome)
+        self.uow.billing_runs.count(run.account_id, run.id, boundary.subscription_id, done=1, **deltas)
+
+    def _count_only(self, run: BillingRun, boundary: DueBoundary, outcome: str) -> None:
+        """A boundary the run found resolved (billed by another run, finished, not due): done, once."""
+        with self.uow:
+            self.uow.billing_runs.claim(run.account_id, run.id, boundary, outcome)
+            self.uow.billing_runs.count(run.account_id, run.id, boundary.subscription_id, done=1)
+            try:
+                self.uow.commit()
+            except AlreadyCounted:
+                pass  # counted at an earlier delivery
+
+    def count_failed(self, run: BillingRun, boundary: DueBoundary) -> None:
+        """A boundary the run gives up on (its message's last delivery failed): failed, once."""
+        with self.uow:
+            self.uow.billing_runs.claim(run.account_id, run.id, DueBoundary(boundary.account_id,
+                                                                           f"{boundary.subscription_id}#FAILED",
+                                                                           boundary.boundary), "failed")
+            self.uow.billing_runs.count(run.account_id, run.id, boundary.subscription_id, failed=1)
+            try:
+                self.uow.commit()
+            except AlreadyCounted:
+                pass  # counted at an earlier delivery
+
+    def _review(self, run: BillingRun | None, sub: Subscription, planned: Planned, usage: dict[str, PeriodUsage],
+                before: dict[str, PeriodUsage], now: datetime) -> bool:
+        """Holds the run's draft for review (registering its review entry) when the run, a held segment
+        of the customer or a blocking issue says so; returns whether it is held."""
+        if run is None:
+            return False
+        seller, customer, invoice = planned.seller, planned.customer, planned.invoice
+        previous = self.uow.invoices.recent_totals(sub.account_id, customer.id)
+        issues = invoice.validation_issues(seller, customer, previous)
+        blocking = any(i.blocking for i in issues)
+        held_segment = bool(set(customer.segments) & set(seller.review.held_segments))
+        if not (run.review or held_segment or blocking):
+            return False
+        total = invoice.totals.total if invoice.totals else 0
+        flags = []
+        if amount_unusual(total, previous):
+            flags.append("amount_unusual")
+        if any(usage_spike(u.quantity, before[item].quantity if item in before else None)
+               for item, u in usage.items()):
+            flags.append("usage_spike")
+        window = timedelta(minutes=seller.review.auto_finalize_after_minutes)
+        self.uow.reviews.add(ReviewEntry(
+            invoice_id=invoice.id, account_id=sub.account_id, run_id=run.id, customer_id=customer.id,
+            subscription_id=sub.id, segments=tuple(customer.segments), currency=invoice.currency, amount=total,
+            previous_amount=previous[0] if previous else None, issues=tuple(i.code for i in issues),
+            blocking=blocking, flags=tuple(flags), auto_finalize_at=None if blocking else now + window,
+            test_clock=sub.test_clock, created=now))
+        return True
 
     @staticmethod
     def _not_billable(sub: Subscription, k: int, now: datetime) -> Billed | None:
@@ -136,12 +223,26 @@ class BillingService:
                                                          sub.period_at)
         return usage
 
-    def _invoice(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime) -> Invoice | None:
+    def preview(self, sub: Subscription, now: datetime) -> Planned | None:
+        """The invoice the subscription's next boundary would bill now, if it is due; nothing is written."""
+        k = sub.billed_through + 1
+        if self._not_billable(sub, k, now) or sub.status == "paused":
+            return None
+        usage = self._usage(sub, k)
+        with self.uow:
+            return self._planned(sub, k, usage, now)
+
+    def _planned(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime) -> Planned | None:
+        seller = self.uow.accounts.get(sub.account_id)
+        customer = self.uow.customers.get(sub.account_id, sub.customer_id)
+        invoice = self._invoice(sub, k, usage, now, seller, customer)
+        return Planned(invoice, seller, customer) if invoice else None
+
+    def _invoice(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime,
+                 seller: Account, customer: Customer) -> Invoice | None:
         planned = [line for line in sub.lines_at(k, usage) if line.quantity > 0 and line.unit_amount_decimal >= 0]
         if not planned:
             return None
-        seller = self.uow.accounts.get(sub.account_id)
-        customer = self.uow.customers.get(sub.account_id, sub.customer_id)
         lines = tuple(InvoiceLine(id=self.ids.new("il"), description=p.description, quantity=p.quantity,
                                   unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
                                   supply_type=p.supply_type,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from invoicing.domain.errors import InvalidInput
 from invoicing.domain.party import Customer, TaxId, validated_tax_id
 from invoicing.services.commands import Changes, TaxIdInput
 from invoicing.services.ports import Clock, Ids, Page, UnitOfWork
@@ -34,11 +35,15 @@ class CustomerService:
             "id": self.ids.new("cus"), "account_id": account_id, "created": now,
         }).record_created(now)
         with self.uow:
+            if customer.test_clock:
+                self.uow.test_clocks.get(account_id, customer.test_clock)  # 404 for a clock that does not exist
             self.uow.customers.add(customer)
             self.uow.commit()
         return customer
 
     def update(self, account_id: str, customer_id: str, cmd: Changes) -> Customer:
+        if "test_clock" in cmd.fields:
+            raise InvalidInput("A customer is attached to a test clock when it is created.", param="test_clock")
         with self.uow:
             current = self.uow.customers.get(account_id, customer_id)
             updated = current.changed(changes_of(cmd), self.clock.now())
@@ -50,6 +55,10 @@ class CustomerService:
         with self.uow:
             return self.uow.customers.get(account_id, customer_id)
 
-    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]:
+    def list(self, account_id: str, *, limit: int, starting_after: str | None,
+             segment: str | None = None) -> Page[Customer]:
         with self.uow:
+            if segment:
+                return self.uow.customers.list_in_segment(account_id, segment, limit=limit,
+                                                          starting_after=starting_after)
             return self.uow.customers.list(account_id, limit=limit, starting_after=starting_after)

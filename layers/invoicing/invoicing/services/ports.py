@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +21,7 @@ from invoicing.domain.statuses import InvoiceStatus  # a field of InvoiceFilter:
 if TYPE_CHECKING:
     # Only in annotations: a function that uses one capability (the usage worker, the relay) does not
     # import every aggregate's model to know its ports (bench/README.md, "Cold starts").
+    from invoicing.domain.billing_run import BillingRun, ReviewEntry, RunCounts
     from invoicing.domain.catalog import Price, Product
     from invoicing.domain.coupons import Coupon
     from invoicing.domain.credit_note import CreditNote
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from invoicing.domain.numbering import Series
     from invoicing.domain.party import Account, Customer
     from invoicing.domain.subscription import Subscription
+    from invoicing.domain.test_clock import TestClock
     from invoicing.domain.usage import Meter, UsageEvent
 
 T = TypeVar("T")
@@ -59,10 +61,35 @@ class PriceFilter(BaseModel):
     active: bool | None = None
 
 
+ReviewSort = Literal["created", "amount", "change"]
+
+
+class ReviewFilter(BaseModel):
+    """What a run's review list filters on (domain/billing_run.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str | None = None
+    segment: str | None = None
+    amount_gte: int | None = None
+    amount_lte: int | None = None
+    change_gte: int | None = None  # minor units against the customer's last finalized invoice
+    change_lte: int | None = None
+    blocking: bool | None = None
+    issue: str | None = None  # a validation issue code
+    flag: str | None = None  # an anomaly flag
+
+
 # --- time, ids, retries ------------------------------------------------------------------------
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Clocks(Protocol):
+    """Whose time it is: real time, or the test clock a customer and its subscriptions live on."""
+
+    def now(self, account_id: str, test_clock: str | None) -> datetime: ...
 
 
 class Ids(Protocol):
@@ -97,6 +124,12 @@ class Customers(Protocol):
         """Add `delta` to the credit balance at commit; a negative delta needs that much credit."""
         ...
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[Customer]: ...
+    def in_segment(self, account_id: str, segment: str, shard_: int, *, limit: int,
+                   cursor: dict[str, Any] | None) -> tuple[builtins.list[str], dict[str, Any] | None]:
+        """One page of the ids of a segment's customers, from one shard of the segment's index."""
+        ...
+    def list_in_segment(self, account_id: str, segment: str, *, limit: int,
+                        starting_after: str | None) -> Page[Customer]: ...
 
 
 class Invoices(Protocol):
@@ -202,10 +235,55 @@ class Subscriptions(Protocol):
             cursor: dict[str, Any] | None) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None]:
         """One page of the boundaries falling due in `hour` (one of its shards) that are due by `until`."""
         ...
+    def shard_page(self, account_id: str, shard_: int, *, limit: int, cursor: dict[str, Any] | None
+                   ) -> tuple[builtins.list[Subscription], dict[str, Any] | None]:
+        """One page of one shard of the account's subscriptions (a billing run over the account)."""
+        ...
     def watermark(self) -> datetime | None:
         """The hour up to which billing runs have read the renewal index (None: no run yet)."""
         ...
     def set_watermark(self, hour: datetime) -> None: ...
+
+
+class BillingRunRecords(Protocol):
+    """Billing runs, their figures (counted once per boundary) and their plan of pages."""
+
+    def add(self, run: BillingRun) -> None: ...
+    def ensure(self, run: BillingRun) -> None:
+        """Write the run record now unless it exists (outside the commit)."""
+        ...
+    def get(self, account_id: str, run_id: str) -> BillingRun: ...  # raises NotFound
+    def save(self, run: BillingRun) -> None: ...
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[BillingRun]: ...
+    def count(self, account_id: str, run_id: str, spread: str, **deltas: int) -> None: ...
+    def claim(self, account_id: str, run_id: str, boundary: DueBoundary, outcome: str) -> None:
+        """At commit: the boundary counted for the run, or `AlreadyCounted` if it was."""
+        ...
+    def counts(self, account_id: str, run_id: str) -> RunCounts: ...
+    def open_plan(self, run_id: str, pages: int) -> None: ...
+    def plan(self, run_id: str) -> tuple[int, int, builtins.list[str]]: ...
+    def listed(self, run_id: str, page: str
+               ) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None] | None: ...
+    def close_page(self, run_id: str, page: str, due: builtins.list[DueBoundary],
+                   next_cursor: dict[str, Any] | None, opened: int) -> None: ...
+
+
+class Reviews(Protocol):
+    def add(self, entry: ReviewEntry) -> None: ...
+    def remove(self, account_id: str, invoice_id: str) -> None: ...
+    def get(self, account_id: str, invoice_id: str) -> ReviewEntry: ...  # raises NotFound
+    def get_many(self, account_id: str, invoice_ids: builtins.list[str]) -> builtins.list[ReviewEntry]: ...
+    def list(self, account_id: str, run_id: str, flt: ReviewFilter, *, sort: ReviewSort, limit: int,
+             starting_after: str | None) -> Page[ReviewEntry]: ...
+    def due(self, day: datetime, shard_: int, *, until: datetime, limit: int, cursor: dict[str, Any] | None
+            ) -> tuple[builtins.list[tuple[str, str]], dict[str, Any] | None]: ...
+    def on_clock(self, account_id: str, clock_id: str) -> builtins.list[ReviewEntry]: ...
+
+
+class TestClocks(Protocol):
+    def add(self, clock: TestClock) -> None: ...
+    def get(self, account_id: str, clock_id: str) -> TestClock: ...  # raises NotFound
+    def save(self, clock: TestClock) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -232,6 +310,12 @@ class UnitOfWork(Protocol):
     def prices(self) -> Prices: ...
     @property
     def coupons(self) -> Coupons: ...
+    @property
+    def billing_runs(self) -> BillingRunRecords: ...
+    @property
+    def reviews(self) -> Reviews: ...
+    @property
+    def test_clocks(self) -> TestClocks: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...

@@ -40,11 +40,14 @@ class SubscriptionService:
     ids: Ids
 
     def create(self, account_id: str, cmd: NewSubscription) -> Subscription:
-        now = self.clock.now()
-        if cmd.trial_end is not None and cmd.trial_end <= now:
-            raise InvalidInput("trial_end must be in the future.", param="trial_end")
+        """A subscription of a customer on a test clock lives on the clock: created at its time, and
+        registered with it in the same commit."""
         with self.uow:
             customer = self.uow.customers.get(account_id, cmd.customer_id)
+            clock = self.uow.test_clocks.get(account_id, customer.test_clock) if customer.test_clock else None
+            now = clock.frozen_time if clock else self.clock.now()
+            if cmd.trial_end is not None and cmd.trial_end <= now:
+                raise InvalidInput("trial_end must be in the future.", param="trial_end")
             items, grace = [], 0
             for i, new in enumerate(cmd.items):
                 price = self.uow.prices.get(account_id, new.price_id)
@@ -64,10 +67,13 @@ class SubscriptionService:
                     billing_cycle_anchor=cmd.trial_end or now, trial_end=cmd.trial_end,
                     status="trialing" if cmd.trial_end else "active", coupon=coupon,
                     usage_grace_seconds=grace, metadata=cmd.metadata, created=now,
+                    test_clock=clock.id if clock else None,
                 ).record_created(now)
             except ValidationError as error:
                 raise invalid_input(error) from None
             self.uow.subscriptions.add(sub)
+            if clock is not None:
+                self.uow.test_clocks.save(clock.attach(sub.id))
             self.uow.commit()
         return sub
 
@@ -95,9 +101,9 @@ class SubscriptionService:
                         basis: ProrationBasis = "seconds") -> Subscription:
         """A new quantity from now; the proration of an upgrade waits for the next invoice, the
         credit of a downgrade goes to the customer's balance in the same commit."""
-        now = self.clock.now()
         with self.uow:
             current = self.uow.subscriptions.get(account_id, subscription_id)
+            now = self._now(current)
             changed, credit = current.change_quantity(item_id, quantity, at=now, behavior=behavior, basis=basis)
             self.uow.subscriptions.save(changed)
             if credit:
@@ -105,10 +111,15 @@ class SubscriptionService:
             self.uow.commit()
             return changed
 
+    def _now(self, sub: Subscription) -> datetime:
+        if sub.test_clock is None:
+            return self.clock.now()
+        return self.uow.test_clocks.get(sub.account_id, sub.test_clock).frozen_time
+
     def _change(self, account_id: str, subscription_id: str, change: object) -> Subscription:
-        now = self.clock.now()
         with self.uow:
             current = self.uow.subscriptions.get(account_id, subscription_id)
+            now = self._now(current)
             changed: Subscription = change(current, now)  # type: ignore[operator]
             self.uow.subscriptions.save(changed)
             self.uow.commit()

@@ -26,7 +26,7 @@ from invoicing.domain.usage import (
     aggregate,
     period_usage,
 )
-from invoicing.services.ports import Clock, Ids, Page, UnitOfWork
+from invoicing.services.ports import Clock, Clocks, Ids, Page, UnitOfWork
 
 CACHE_FOR = timedelta(seconds=60)
 
@@ -80,6 +80,7 @@ class UsageService:
     clock: Clock
     ids: Ids
     _known: dict[tuple[str, str, str], tuple[datetime, Any]] = field(default_factory=dict, repr=False)
+    clocks: Clocks | None = None  # a test-clock customer's events are received on the clock's time
 
     # --- meters ------------------------------------------------------------------------------------
     def create_meter(self, account_id: str, cmd: NewMeter) -> Meter:
@@ -106,7 +107,9 @@ class UsageService:
 
     # --- events ------------------------------------------------------------------------------------
     def record(self, account_id: str, incoming: IncomingUsage) -> Recorded:
-        """Checks the event against its meter and records it once; a redelivery is a duplicate."""
+        """Checks the event against its meter and records it once; a redelivery is a duplicate. The
+        event of a customer on a test clock is received at the clock's time (so it lands in the
+        clock's periods by the same rule)."""
         received = self.clock.now()
         meter = self._cached(("meter", account_id, incoming.event_name), received,
                              lambda: self.uow.meters.by_event_name(account_id, incoming.event_name))
@@ -115,8 +118,12 @@ class UsageService:
         event = meter.event(identifier=incoming.identifier or self.ids.new("use"),
                             occurred_at=incoming.timestamp or received, payload=incoming.payload,
                             received_at=received)
-        self._cached(("customer", account_id, event.customer_id), received,
-                     lambda: self._customer(account_id, event.customer_id, meter.customer_key))
+        test_clock = self._cached(("customer", account_id, event.customer_id), received,
+                                  lambda: self._customer(account_id, event.customer_id, meter.customer_key))
+        if test_clock is not None and self.clocks is not None:
+            received = self.clocks.now(account_id, test_clock)
+            event = meter.event(identifier=event.identifier, occurred_at=incoming.timestamp or received,
+                                payload=incoming.payload, received_at=received)
         with self.uow:
             self.uow.usage_events.add(event)
             try:
@@ -125,9 +132,10 @@ class UsageService:
                 return Recorded(event, duplicate=True)
         return Recorded(event, duplicate=False)
 
-    def _customer(self, account_id: str, customer_id: str, key: str) -> str:
+    def _customer(self, account_id: str, customer_id: str, key: str) -> str | None:
+        """The customer's test clock (None: real time); bad input when there is no such customer."""
         try:
-            return self.uow.customers.get(account_id, customer_id).id
+            return self.uow.customers.get(account_id, customer_id).test_clock
         except NotFound:
             raise InvalidInput(f"payload.{key}: no such customer: '{customer_id}'.",
                                param=f"payload.{key}") from None

@@ -22,7 +22,7 @@ SHARDS = 16  # per account-wide index partition; see docs/scaling.md for the ari
 NO_DUE_DATE = "0000-00-00"  # sorts before every real date
 AFTER_ANY_ID = "~"  # sorts after every id character ([0-9a-z_])
 
-GSI1, GSI2, GSI3, GSI4 = "GSI1", "GSI2", "GSI3", "GSI4"
+GSI1, GSI2, GSI3, GSI4, GSI5 = "GSI1", "GSI2", "GSI3", "GSI4", "GSI5"
 
 
 def shard(document_id: str) -> int:
@@ -86,6 +86,39 @@ def usage_event_key(account_id: str, event_name: str, identifier: str) -> Item:
     return {"PK": s(f"ACCOUNT#{account_id}#USAGE#{event_name}#{identifier}"), "SK": s("USAGE")}
 
 
+def segment_member_key(account_id: str, customer_id: str, segment: str) -> Item:  # in the customer's partition
+    return {"PK": s(f"ACCOUNT#{account_id}#CUSTOMER#{customer_id}"), "SK": s(f"SEGMENT#{segment}")}
+
+
+def billing_run_key(account_id: str, run_id: str) -> Item:
+    return _document_key(account_id, "BILLINGRUN", run_id)
+
+
+def run_counter_key(account_id: str, run_id: str, shard_: int) -> Item:  # a partition per shard: no hot key
+    return {"PK": s(f"ACCOUNT#{account_id}#BILLINGRUN#{run_id}#{shard_:02d}"), "SK": s("COUNTER")}
+
+
+def run_entry_key(account_id: str, run_id: str, subscription_id: str, boundary: int) -> Item:
+    return {"PK": s(f"ACCOUNT#{account_id}#BILLINGRUN#{run_id}#ENTRY#{subscription_id}#{boundary}"),
+            "SK": s("ENTRY")}
+
+
+def run_plan_key(run_id: str) -> Item:  # across accounts: a scheduled run reads the renewal index of all
+    return {"PK": s(f"BILLINGRUN#{run_id}"), "SK": s("PLAN")}
+
+
+def run_page_key(run_id: str, page: str) -> Item:
+    return {"PK": s(f"BILLINGRUN#{run_id}#PAGE#{page}"), "SK": s("PAGE")}
+
+
+def review_key(account_id: str, invoice_id: str, sort: str = "") -> Item:
+    return {"PK": s(f"ACCOUNT#{account_id}#REVIEW#{invoice_id}"), "SK": s(f"REVIEW#{sort}" if sort else "REVIEW")}
+
+
+def test_clock_key(account_id: str, clock_id: str) -> Item:
+    return _document_key(account_id, "TESTCLOCK", clock_id)
+
+
 # --- index keys ------------------------------------------------------------------------------
 
 def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a customer's invoices, …
@@ -94,6 +127,18 @@ def children_pk(account_id: str, kind: str, parent_id: str) -> str:  # GSI1: a c
 
 def renewal_pk(due: datetime, shard_: int) -> str:  # GSI4: what falls due for billing, across accounts
     return f"RENEWAL#{due.astimezone(UTC):%Y-%m-%dT%H}#{shard_:02d}"
+
+
+def segment_pk(account_id: str, segment: str, shard_: int) -> str:  # GSI2: a segment's customers
+    return f"ACCOUNT#{account_id}#SEGMENT#{segment}#{shard_:02d}"
+
+
+def review_pk(account_id: str, run_id: str, sort: str, shard_: int) -> str:  # GSI5: a run's drafts in review
+    return f"ACCOUNT#{account_id}#REVIEW#{run_id}#{sort}#{shard_:02d}"
+
+
+def auto_finalize_pk(at: datetime, shard_: int) -> str:  # GSI4: held drafts by the day they auto-finalize
+    return f"AUTOFINALIZE#{at.astimezone(UTC):%Y-%m-%d}#{shard_:02d}"
 
 
 def metered_pk(account_id: str, event_name: str, customer_id: str, shard_: int) -> str:  # GSI1: usage

@@ -56,7 +56,7 @@ def _item(sub: Subscription) -> Item:
         "GSI2SK": s(sub.id),
         **with_events(sub, [], sub.events),
     }
-    if not sub.finished:
+    if not sub.finished and sub.test_clock is None:  # a test clock's subscriptions follow its advances
         k = sub.billed_through + 1
         due = sub.due_at(k)
         item["GSI4PK"] = s(renewal_pk(due, shard_))
@@ -123,6 +123,20 @@ class DynamoSubscriptions:
                     for i in range(SHARDS)]
         return sharded_page(self._uow.client, requests, sort_key="GSI2SK", limit=limit, after=starting_after,
                             fetch=fetch)
+
+    def shard_page(self, account_id: str, shard_: int, *, limit: int, cursor: dict[str, Any] | None
+                   ) -> tuple[builtins.list[Subscription], dict[str, Any] | None]:
+        """One page of one shard of the account's subscriptions (GSI2), the documents fetched by key."""
+        request: dict[str, Any] = {"TableName": self._uow.table, "IndexName": GSI2, "Limit": limit,
+                                   "KeyConditionExpression": "GSI2PK = :pk",
+                                   "ExpressionAttributeValues": {":pk": s(collection_pk(account_id, "SUBSCRIPTION",
+                                                                                         shard_))}}
+        if cursor:
+            request["ExclusiveStartKey"] = cursor
+        response = self._uow.client.query(**request)
+        keys = [{"PK": i["PK"], "SK": i["SK"]} for i in response.get("Items", [])]
+        subs = [load(i, Subscription) for i in batch_get(self._uow.client, self._uow.table, keys)]
+        return subs, response.get("LastEvaluatedKey")
 
     def watermark(self) -> datetime | None:
         response = self._uow.client.get_item(TableName=self._uow.table, Key=WATERMARK, ConsistentRead=True)

@@ -25,6 +25,7 @@ from invoicing.domain.errors import Conflict, SeriesMoved
 
 if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.accounts import DynamoAccounts
+    from invoicing.adapters.dynamodb.billing_runs import DynamoBillingRuns, DynamoReviews, DynamoTestClocks
     from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
     from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
-                "subscriptions", "products", "prices", "coupons")
+                "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks")
 Explain = Callable[[], Exception]
 
 
@@ -120,6 +121,21 @@ class DynamoUnitOfWork:
         from invoicing.adapters.dynamodb.catalog import DynamoCoupons
         return DynamoCoupons(self)
 
+    @cached_property
+    def billing_runs(self) -> DynamoBillingRuns:
+        from invoicing.adapters.dynamodb.billing_runs import DynamoBillingRuns
+        return DynamoBillingRuns(self)
+
+    @cached_property
+    def reviews(self) -> DynamoReviews:
+        from invoicing.adapters.dynamodb.billing_runs import DynamoReviews
+        return DynamoReviews(self)
+
+    @cached_property
+    def test_clocks(self) -> DynamoTestClocks:
+        from invoicing.adapters.dynamodb.billing_runs import DynamoTestClocks
+        return DynamoTestClocks(self)
+
     def __enter__(self) -> Self:
         self._reset()
         return self
@@ -149,6 +165,13 @@ class DynamoUnitOfWork:
             entry["ConditionExpression"] = condition
         entry.update({k: v for k, v in expression.items() if v})
         self._register(Write({"Update": entry}, explain))
+
+    def delete(self, key: dict[str, Any], explain: Explain, condition: str | None = None, **expression: Any) -> None:
+        entry: dict[str, Any] = {"TableName": self.table, "Key": key}
+        if condition:
+            entry["ConditionExpression"] = condition
+        entry.update({k: v for k, v in expression.items() if v})
+        self._register(Write({"Delete": entry}, explain))
 
     def _register(self, write: Write) -> None:
         if any(w.key == write.key for w in self._writes):
@@ -183,6 +206,8 @@ class DynamoUnitOfWork:
         try:
             if kind == "Put":
                 self.client.put_item(**body)
+            elif kind == "Delete":
+                self.client.delete_item(**body)
             else:
                 self.client.update_item(**body)
         except ClientError as error:
