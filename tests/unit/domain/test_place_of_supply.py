@@ -254,3 +254,23 @@ def test_the_rate_file_covers_every_member_state_and_names_its_source() -> None:
         for periods in codes.values():
             dates = [p["valid_from"] for p in periods]
             assert dates == sorted(dates) and len(set(dates)) == len(dates), country
+
+
+# --- the rate of the date of supply ----------------------------------------------------------------
+
+
+def test_the_rates_are_those_in_force_when_the_line_was_supplied() -> None:
+    """Art. 63 and 93: a December 2020 supply invoiced in January 2021 keeps Germany's 16 % and 5 %."""
+    german = seller("DE")
+    issued = date(2021, 1, 5)
+    lines = (line("10000", id="a", supply_date=date(2020, 12, 31)),
+             line("10000", id="b", tax_code="reduced", period_start=date(2020, 12, 1), period_end=date(2020, 12, 31)),
+             line("10000", id="c", tax_code="reduced"))
+    priced = draft(*lines).priced(german, customer("DE"), issued)
+    assert [ln.tax.percent for ln in priced.lines if ln.tax] == [Decimal(16), Decimal(5), Decimal(7)]
+    # The invoice's own date of supply (or period) dates the lines that give none.
+    priced = draft(lines[2], supply_date=date(2020, 7, 1)).priced(german, customer("DE"), issued)
+    assert [ln.tax.percent for ln in priced.lines if ln.tax] == [Decimal(5)]
+    priced = draft(lines[2], period_start=date(2020, 6, 1), period_end=date(2020, 6, 30)).priced(
+        german, customer("DE"), issued)
+    assert [ln.tax.percent for ln in priced.lines if ln.tax] == [Decimal(7)]

@@ -282,9 +282,11 @@ class Invoice(_Model):
     # --- pricing ---------------------------------------------------------------------------
 
     def priced(self, seller: Account, customer: Customer, on: date) -> Invoice:
-        """Decide each line's tax and compute totals. Drafts are priced on every change."""
+        """Decide each line's tax (at the rates of its date of supply: `chargeable_date`) and compute
+        totals. Drafts are priced on every change."""
         supply_type = self.supply_type or seller.default_supply_type
-        decisions = [None if line.tax_rates else _line_tax(line, seller, customer, on, supply_type)
+        decisions = [None if line.tax_rates else _line_tax(line, seller, customer, self.chargeable_date(line, on),
+                                                           supply_type)
                      for line in self.lines]
         taxes = [_line_taxes(line, d) for line, d in zip(self.lines, decisions, strict=True)]
         missing = next((d.missing for d in decisions if d is not None and d.rate is None), None)
@@ -313,6 +315,12 @@ class Invoice(_Model):
             "lines": lines, "totals": totals, "tax_missing": missing,
             "amount_due": totals.total - self.applied_balance - self.pre_payment_credit_notes_amount,
         })
+
+    def chargeable_date(self, line: InvoiceLine, on: date) -> date:
+        """Whose rates apply: those in force when the line was supplied (Directive 2006/112/EC Art. 63
+        and 93; a period's end, Art. 64): its date of supply or the end of its period, else the
+        invoice's, else `on` (the issue date)."""
+        return line.supply_date or line.period_end or self.supply_date or self.period_end or on
 
     def validation_issues(
         self, seller: Account, customer: Customer, previous_totals: list[int]
