@@ -353,3 +353,19 @@ def test_a_draft_leaves_review_once_however_many_remove_it(stack: HandlerStack, 
         service.finalize(stack.account_id, [draft["invoice"]], {draft["invoice"]})
     view = stack.ok("GET", f"/billing_runs/{run['id']}")
     assert (view["needs_review"], view["invoiced"], view["done"]) == (0, 1, 1)
+
+
+def test_a_test_clock_customer_s_usage_timestamps_are_judged_on_the_clock_s_time(stack: HandlerStack) -> None:
+    stack.ok("POST", "/account", SELLER)
+    stack.ok("POST", "/meters", {"event_name": "api_calls", "display_name": "API calls"})
+    start = datetime(2027, 3, 1, tzinfo=UTC)  # months from the real time
+    test_clock = stack.ok("POST", "/test_clocks", {"frozen_time": (start + timedelta(days=17)).isoformat()})
+    buyer = customer(stack, "Metered AB", test_clock=test_clock["id"])
+    event = {"event_name": "api_calls", "identifier": "t1", "timestamp": (start + timedelta(days=10)).isoformat(),
+             "payload": {"customer": buyer["id"], "value": "100"}}
+
+    recorded = stack.ok("POST", "/usage_events", event)
+    assert recorded["timestamp"].startswith("2027-03-11")
+    status, error = stack.call("POST", "/usage_events", {**event, "identifier": "t2",
+                                                         "timestamp": (start + timedelta(days=18)).isoformat()})
+    assert (status, error["error"]["param"]) == (400, "timestamp")  # a day ahead of the clock

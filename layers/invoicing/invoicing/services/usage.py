@@ -115,15 +115,16 @@ class UsageService:
                              lambda: self.uow.meters.by_event_name(account_id, incoming.event_name))
         if meter.status != "active":
             raise InvalidInput(f"Meter '{meter.id}' is inactive: it takes no events.", param="event_name")
+        customer_id = incoming.payload.get(meter.customer_key)
+        if isinstance(customer_id, str) and customer_id:
+            # Before the event is checked: its timestamp is judged against the clock's time.
+            test_clock = self._cached(("customer", account_id, customer_id), received,
+                                      lambda: self._customer(account_id, customer_id, meter.customer_key))
+            if test_clock is not None and self.clocks is not None:
+                received = self.clocks.now(account_id, test_clock)
         event = meter.event(identifier=incoming.identifier or self.ids.new("use"),
                             occurred_at=incoming.timestamp or received, payload=incoming.payload,
                             received_at=received)
-        test_clock = self._cached(("customer", account_id, event.customer_id), received,
-                                  lambda: self._customer(account_id, event.customer_id, meter.customer_key))
-        if test_clock is not None and self.clocks is not None:
-            received = self.clocks.now(account_id, test_clock)
-            event = meter.event(identifier=event.identifier, occurred_at=incoming.timestamp or received,
-                                payload=incoming.payload, received_at=received)
         with self.uow:
             self.uow.usage_events.add(event)
             try:
