@@ -40,8 +40,9 @@ def _param(loc: Sequence[Any]) -> str | None:
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif str(part).startswith(("function-", "decimal", "int", "str", "json-or-python")):
-            continue  # pydantic's internal validator names are not fields
+        elif str(part).startswith(("function-", "decimal", "int", "str", "json-or-python", "literal[", "list[",
+                                   "dict[", "bool", "enum[")):
+            continue  # pydantic's internal validator names (a union's members) are not fields
         else:
             name = str(part) if len(str(part)) <= 40 else str(part)[:40] + "…"  # never echo a huge key
             text += f".{name}" if text else name
