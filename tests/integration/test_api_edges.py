@@ -163,3 +163,17 @@ def test_an_electronic_address_needs_a_scheme_of_the_eas_code_list(stack: Handle
     assert customer["electronic_address"] == {"scheme": "0007", "value": "5560360793"}
     status, _ = stack.call("POST", "/account", {"electronic_address": {"scheme": "0000", "value": "1"}})
     assert status == 400
+
+
+@pytest.mark.parametrize(("path", "body", "param"), [
+    ("/products", {"name": "Seats", "active": 0}, "active"),
+    ("/products", {"name": "Seats", "active": "true"}, "active"),
+    ("/coupons", {"percent_off": "10", "duration": "repeating", "duration_in_months": "3"}, "duration_in_months"),
+    ("/invoices", {"customer": "cus_x", "days_until_due": "30", "lines": []}, "days_until_due"),
+])
+def test_booleans_and_counts_are_json_booleans_and_integers(stack: HandlerStack, path: str, body: dict,
+                                                            param: str) -> None:
+    # What the document declares `boolean` or `integer`: 0, "true" and "3" are refused, not coerced.
+    status, answer = stack.call("POST", path, body)
+    assert (status, answer["error"]["param"]) == (400, param), answer
+    assert stack.ok("GET", "/products")["data"] == []

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, NotNull, _currency
 from invoicing.domain.catalog import Interval, UsageType
@@ -41,7 +41,7 @@ def _one_amount(whole: int | None, decimal: Decimal | None, name: str, *, requir
 class ProductCreate(Command):
     name: str = Field(min_length=1, max_length=250)
     description: str | None = Field(default=None, max_length=2000)
-    active: bool = True
+    active: StrictBool = True
     tax_code: TaxCode = Field(default="standard", description="The default tax code of the product's prices")
     supply_type: SupplyType | None = Field(
         default=None, description="goods, services, electronic_services or professional_services: what its prices' "
@@ -51,7 +51,7 @@ class ProductCreate(Command):
 
 
 class TierIn(Command):
-    up_to: int | Literal["inf"] = Field(description="The tier's last unit, inclusive; \"inf\" for the last tier")
+    up_to: StrictInt | Literal["inf"] = Field(description="The tier's last unit, inclusive; \"inf\" for the last tier")
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: UnitDecimal | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
     flat_amount: MinorUnits | None = None
@@ -81,13 +81,13 @@ class TierIn(Command):
 
 
 class TransformQuantityIn(Command):
-    divide_by: int = Field(ge=1, le=10**9, description="Bill one unit per this many (a package)")
+    divide_by: StrictInt = Field(ge=1, le=10**9, description="Bill one unit per this many (a package)")
     round: Literal["up", "down"] = Field(description="up: a started package counts; down: only full ones")
 
 
 class RecurringIn(Command):
     interval: Interval
-    interval_count: int = Field(default=1, ge=1, le=1095)
+    interval_count: StrictInt = Field(default=1, ge=1, le=1095)
     usage_type: UsageType = "licensed"
 
 
@@ -120,7 +120,7 @@ class PriceCreate(Command):
     tax_code: TaxCode | None = Field(default=None, description="Defaults to the product's tax code")
     nickname: str | None = Field(default=None, max_length=250)
     lookup_key: str | None = Field(default=None, max_length=200)
-    active: bool = True
+    active: StrictBool = True
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -155,7 +155,7 @@ IMMUTABLE_PRICE_FIELDS = frozenset(PriceCreate.model_fields) - {"active", "nickn
 class PriceUpdate(Command):
     """Only `active`, `nickname` and `metadata` of a price change (as in Stripe)."""
 
-    active: bool | NotNull = None
+    active: StrictBool | NotNull = None
     nickname: str | None = Field(default=None, max_length=250)
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
 
@@ -191,8 +191,8 @@ class CouponCreate(Command):
     currency: CurrencyCode | None = Field(default=None, description="The currency of amount_off")
     currency_options: dict[CurrencyCode, CouponAmountIn] = Field(default_factory=dict, max_length=135)
     duration: Literal["once", "repeating", "forever"] = "once"
-    duration_in_months: int | None = Field(default=None, ge=1, le=120, description="With duration repeating")
-    max_redemptions: int | None = Field(default=None, ge=1)
+    duration_in_months: StrictInt | None = Field(default=None, ge=1, le=120, description="With duration repeating")
+    max_redemptions: StrictInt | None = Field(default=None, ge=1)
     redeem_by: datetime | None = Field(default=None, description="The last moment it can be applied (ISO 8601)")
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 

@@ -285,7 +285,7 @@ class InvoiceCreate(Command):
     customer: str = Field(min_length=1, max_length=64, description="The customer's id (cus_...)")
     currency: str | None = None
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    days_until_due: StrictInt | None = Field(default=None, ge=0, le=365)
     due_date: date | None = None
     supply_date: date | None = Field(default=None, description="The date of supply (BT-72), or give `period`")
     period: PeriodIn | None = Field(default=None, description="The service period of the invoice (BG-14)")
@@ -378,7 +378,7 @@ class AccountUpdate(Command):
     electronic_address: ElectronicAddress | None = None
     default_currency: str | NotNull = None
     default_locale: str | NotNull = None
-    days_until_due: Annotated[int, Field(ge=0, le=365)] | NotNull = None
+    days_until_due: Annotated[StrictInt, Field(ge=0, le=365)] | NotNull = None
     payment_terms: str | None = Field(default=None, max_length=300,
                                       description="In every language: used where `texts` gives none")
     texts: SellerTexts | None = Field(default=None, description=(

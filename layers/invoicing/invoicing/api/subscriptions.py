@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt, model_validator
 
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
@@ -35,7 +35,7 @@ ItemId = Annotated[str, Path(max_length=64)]
 
 class ItemIn(Command):
     price: Id
-    quantity: int = Field(default=1, ge=0, le=10**7)
+    quantity: StrictInt = Field(default=1, ge=0, le=10**7)
     meter: str | None = Field(default=None, max_length=100, description="A metered price's meter (its event_name)")
 
 
@@ -43,9 +43,9 @@ class SubscriptionCreate(Command):
     customer: Id
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
     collection_method: Literal["charge_automatically", "send_invoice"] = "send_invoice"
-    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    days_until_due: StrictInt | None = Field(default=None, ge=0, le=365)
     trial_end: AwareDatetime | None = None
-    trial_period_days: int | None = Field(default=None, ge=1, le=730)
+    trial_period_days: StrictInt | None = Field(default=None, ge=1, le=730)
     coupon: Id | None = None
     metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]] = \
         Field(default_factory=dict, max_length=50)
@@ -68,13 +68,13 @@ class SubscriptionCreate(Command):
 
 
 class ItemUpdate(Command):
-    quantity: int = Field(ge=0, le=10**7)
+    quantity: StrictInt = Field(ge=0, le=10**7)
     proration_behavior: Literal["create_prorations", "none", "always_invoice"] = "create_prorations"
     proration_basis: Literal["seconds", "days"] = "seconds"
 
 
 class CancelBody(Command):
-    at_period_end: bool = Field(default=False, description="Bill the period's usage at its end, then end")
+    at_period_end: StrictBool = Field(default=False, description="Bill the period's usage at its end, then end")
 
 
 class SubscriptionItemObject(View):

@@ -36,7 +36,7 @@ class MeterCreate(Command):
                               description="The payload key holding the customer id")
     value_key: str = Field(default="value", pattern=PAYLOAD_KEY,
                            description="The payload key holding the value (the distinct value for unique_count)")
-    grace_period_seconds: int | None = Field(default=None, ge=0, le=7 * 86400,
+    grace_period_seconds: StrictInt | None = Field(default=None, ge=0, le=7 * 86400,
                                              description="How long after a period ends its events may arrive "
                                                          "and still count in it (default 3600)")
 
