@@ -43,7 +43,9 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
+from invoicing.services.payments import PaymentService
 from invoicing.services.ports import InvoiceFilter
+from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
@@ -67,6 +69,8 @@ class ApiServices:
     subscriptions: SubscriptionService
     billing: BillingService
     catalog: CatalogService
+    payments: PaymentService
+    statements: StatementService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -191,9 +195,10 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def finalize_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
 
-    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount")
+    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"],
+              summary="Record a manual payment of what remains (a payment like any other: GET /payments)")
     def pay_invoice(invoice_id: InvoiceId):
-        return invoice_ok(services.invoices.pay(account_id(), invoice_id))
+        return invoice_ok(services.payments.pay_invoice(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)")
     def void_invoice(invoice_id: InvoiceId):
@@ -251,4 +256,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
+    from invoicing.api.payments import payments_router
+
+    app.include_router(payments_router(services.payments, services.statements, account_id))
     return app

@@ -7,10 +7,12 @@ from typing import Any
 
 import boto3
 
+from invoicing.adapters.bank_statements import parse_statement  # lxml / mt-940 load only when parsing
 from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.s3_statements import S3StatementFiles
 from invoicing.api.edge import checked_bodies
 from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
@@ -21,6 +23,8 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.payments import PaymentService
+from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
@@ -34,6 +38,9 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
     retry = Backoff(budget=15.0)
     invoices = InvoiceService(uow, clock, ids, retry, documents)
     usage = UsageService(uow, clock, ids)
+    payments = PaymentService(uow, clock, ids, retry)
+    statements = StatementService(uow, clock, ids, S3StatementFiles(boto3.client("s3"), settings.statements_bucket),
+                                  payments, parse_statement)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
@@ -43,6 +50,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         subscriptions=SubscriptionService(uow, clock, ids),
         billing=BillingService(uow, clock, ids, usage, invoices),
         catalog=CatalogService(uow, clock, ids),
+        payments=payments,
+        statements=statements,
     )
 
 

@@ -113,6 +113,7 @@ class PaymentService:
                 statement_id: str | None = None, book: OpenInvoiceBook | None = None) -> Recorded:
         """Record `incoming` once and apply it as matching decides (see the module's rules)."""
         def work(uow: UnitOfWork, fresh: bool) -> Payment:
+            uow.accounts.get(account_id)  # NotFound: no such account here (a provider's metadata may say anything)
             now = self.clock.now()
             payment = Payment.received(account_id, incoming, source=source, now=now, method=method,
                                        provider_reference=provider_reference, statement_id=statement_id)

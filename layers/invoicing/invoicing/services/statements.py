@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from invoicing.domain.bank_statement import BankStatement, StatementEntry, StatementRejected
-from invoicing.domain.errors import InvalidInput
+from invoicing.domain.errors import NotFound
 from invoicing.domain.payment import Payment, payment_id
 from invoicing.domain.payment_matching import IncomingPayment, find_reversed
 from invoicing.domain.statement_import import StatementCounts, StatementImport
@@ -80,6 +80,15 @@ class StatementService:
     def get(self, account_id: str, statement_id: str) -> StatementImport:
         with self.uow:
             return self.uow.statement_imports.get(account_id, statement_id)
+
+    def process_notified(self, account_id: str, statement_id: str) -> StatementImport | None:
+        """`process` for an object-created notification; None for a key no upload was handed out for
+        (nothing to reconcile it into: skipped, not retried)."""
+        try:
+            self.get(account_id, statement_id)
+        except NotFound:
+            return None
+        return self.process(account_id, statement_id)
 
     def process(self, account_id: str, statement_id: str) -> StatementImport:
         """The uploaded file: parsed, then every entry reconciled; rejected with its reason when it
@@ -154,9 +163,3 @@ class StatementService:
             self.uow.commit()
             return changed
 
-
-def require_statement_key(key: str) -> tuple[str, str]:
-    found = parse_statement_key(key)
-    if found is None:
-        raise InvalidInput(f"'{key}' is not a statement upload's key.", param="key")
-    return found
