@@ -166,3 +166,13 @@ def test_a_failed_charge_is_recorded_once_and_applies_nothing(services: Services
     assert first.payment.status == "failed" and again.duplicate
     assert stored(services, invoice.id).amount_paid == 0
 
+
+
+def test_what_was_refunded_of_an_unmatched_payment_is_not_applied_later(
+        services: Services, payments: PaymentService) -> None:
+    invoice = open_invoice(services)  # 12 500
+    waiting = payments.receive(services.seller.id, paid("bank:x:7", 12_500), source="bank_statement").payment
+    payments.take_back(services.seller.id, waiting.id, reversal_key="evt_r", amount=2_500, kind="refund")
+    applied = payments.apply(services.seller.id, waiting.id, [invoice.id])
+    assert applied.allocation.applied == 10_000 and applied.allocation.credit == 0
+    assert stored(services, invoice.id).amount_remaining == 2_500

@@ -130,8 +130,8 @@ class Payment(_Model):
         if self.status != "unmatched":
             raise Conflict(f"Payment {self.id} is {self.status}; only an unmatched payment can be applied.",
                            param="payment", code="payment_not_unmatched")
-        if allocation.applied + allocation.credit != self.amount:
-            raise InvalidInput("An allocation spreads the whole payment.", param="amount")
+        if allocation.applied + allocation.credit != self.amount - self.amount_refunded:
+            raise InvalidInput("An allocation spreads the whole payment (less what was refunded).", param="amount")
         unapplied = 0
         if allocation.credit and not credit_allowed:
             unapplied, allocation = allocation.credit, Allocation(applications=allocation.applications)

@@ -205,7 +205,8 @@ class PaymentService:
             if len({i.customer_id for i in invoices}) > 1:
                 raise InvalidInput("The invoices are of different customers: apply the payment to one customer's.",
                                    param="invoices")
-            allocation = allocate(payment.amount, [(i.id, i.amount_remaining) for i in invoices])
+            # What is left of it: an unmatched payment may have been partly refunded meanwhile.
+            allocation = allocate(payment.refundable, [(i.id, i.amount_remaining) for i in invoices])
             decision = MatchDecision(payment_key=payment.key, status="matched", customer_id=invoices[0].customer_id,
                                      applications=allocation.applications, credit=allocation.credit)
             return self._register(uow, payment, decision, self.clock.now(), rule="manual", new=False)
