@@ -9,23 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from invoicing.adapters.s3_documents import MAX_URL_EXPIRY
+from invoicing.adapters.s3_documents import _presign_with_sigv4 as presign_with_sigv4  # SigV4, never SigV2
 from invoicing.domain.bank_statement import StatementRejected
 
 _SIGV4_HANDLER_ID = "invoicing-presign-put-object-sigv4"
-
-
-def _presign_with_sigv4(signature_version: str, **_: Any) -> str | None:
-    # As for documents (s3_documents.py): presign with SigV4, never SigV2.
-    if signature_version in ("v4-query", "s3v4-query"):
-        return "s3v4-query"
-    return None
 
 
 class S3StatementFiles:
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
-        client.meta.events.register("choose-signer.s3.PutObject", _presign_with_sigv4, unique_id=_SIGV4_HANDLER_ID)
+        client.meta.events.register("choose-signer.s3.PutObject", presign_with_sigv4, unique_id=_SIGV4_HANDLER_ID)
 
     def upload_url(self, key: str, *, expires_in: int) -> str:
         if not 1 <= expires_in <= MAX_URL_EXPIRY:

@@ -33,6 +33,7 @@ from invoicing.domain.errors import (
     ConcurrentChange,
     Conflict,
     InvalidInput,
+    InvalidStateTransition,
     NotFound,
     PaymentAlreadyRecorded,
     PaymentContention,
@@ -142,8 +143,8 @@ class PaymentService:
         with self.uow:
             invoice = self.uow.invoices.get(account_id, invoice_id)
         if invoice.status not in OPEN or invoice.amount_remaining <= 0:
-            raise Conflict(f"Invoice {invoice.number or invoice.id} is {invoice.status} and cannot become paid.",
-                           param="status", code="invalid_state_transition")
+            raise InvalidStateTransition(f"Invoice {invoice.number or invoice.id} is {invoice.status} and cannot "
+                                         "become paid.", param="status")
         incoming = IncomingPayment(key=f"manual:{invoice.id}:v{invoice.version}", amount=invoice.amount_remaining,
                                    currency=invoice.currency, invoice_id=invoice.id)
         recorded = self.receive(account_id, incoming, source="manual", method="other")
