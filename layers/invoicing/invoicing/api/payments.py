@@ -116,7 +116,7 @@ def payments_router(payments: PaymentService, statements: StatementService, acco
 
     @router.post("/payments", tags=["payments"], summary="Record a payment received outside the provider and "
                  "the statement files; matched like any other (invoice, then reference), else it waits for review",
-                 responses={201: {"description": "The payment, as matched"}, **_ERRORS})
+                 responses={201: {"description": "The payment, as matched"}, **_ERRORS, **_CONFLICT})
     def create_payment(body: Annotated[PaymentCreate, Body()]):
         recorded = payments.record_manual(account_id(), amount=body.amount, currency=body.normalized_currency(),
                                           reference=body.reference, invoice_id=body.invoice,
