@@ -93,3 +93,22 @@ def test_the_same_webhook_three_times_pays_once_and_bad_signatures_store_nothing
     drain(worker, url)
     reopened = stack.ok("GET", f"/invoices/{invoice['id']}")
     assert (reopened["status"], reopened["amount_remaining"]) == ("open", 2_500)
+
+
+def test_the_webhook_function_loads_neither_pydantic_nor_the_domain_at_init() -> None:
+    """It verifies and queues; the reconciliation (and its models) is the worker's cold start."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.integration.lambdas import ROOT
+
+    code = ("import sys; sys.path[:0] = sys.argv[1:]; import app; "
+            "print(','.join(m for m in ('pydantic', 'invoicing.domain.errors', 'invoicing.services.payments') "
+            "if m in sys.modules))")
+    env = {**os.environ, "PAYMENT_EVENTS_QUEUE_URL": "q", "STRIPE_WEBHOOK_SECRET_PARAMETER": "/x",
+           "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "POWERTOOLS_TRACE_DISABLED": "true"}
+    loaded = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / "stripe_webhook"),
+                             str(ROOT / "layers" / "invoicing")], env=env, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""

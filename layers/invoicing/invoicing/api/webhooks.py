@@ -11,15 +11,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import Logger
 
-from invoicing.api.errors import domain_error_response, error_response
-from invoicing.domain.errors import DomainError
-from invoicing.services.ports import Queue
+if TYPE_CHECKING:  # the webhook's cold start loads no domain (nor pydantic): it verifies and queues
+    from invoicing.services.ports import Queue
 
+# Returns the verified event; raises ValueError (with a message for the sender) when it does not verify.
 Verify = Callable[[bytes, str | None], dict[str, Any]]
 logger = Logger(service="invoicing-stripe-webhook")
 
@@ -33,14 +33,18 @@ def raw_body(event: Any) -> bytes:
 def webhook_app(verify: Verify, queue: Queue) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
 
-    @app.exception_handler(DomainError)
-    def _refused(exc: DomainError) -> Response:
-        return domain_error_response(exc)
+    def error(status: int, code: str, message: str, param: str | None) -> Response:
+        body = {"error": {"type": "invalid_request_error", "code": code, "message": message, "param": param}}
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @app.exception_handler(ValueError)
+    def _refused(exc: ValueError) -> Response:
+        return error(400, "signature_invalid", str(exc), "Stripe-Signature")
 
     @app.not_found
     def _not_found(exc: Exception) -> Response:
-        return error_response(404, "invalid_request_error", "route_missing",
-                              f"No route {app.current_event.http_method} {app.current_event.path}.")
+        return error(404, "route_missing", f"No route {app.current_event.http_method} {app.current_event.path}.",
+                     None)
 
     @app.post("/webhooks/stripe")
     def stripe_webhook() -> Response:

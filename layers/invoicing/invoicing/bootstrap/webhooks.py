@@ -4,15 +4,14 @@ worker (Stripe events -> reconciliation) and the statements worker (uploaded fil
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from invoicing.adapters.clock import current as clock
-from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
-from invoicing.adapters.ids import UlidIds
 from invoicing.config import PaymentEventsSettings, StatementSettings, StripeWebhookSettings
-from invoicing.services.payments import PaymentService
+
+if TYPE_CHECKING:  # imported where used: the webhook function loads none of the reconciliation
+    from invoicing.services.payments import PaymentService
 
 
 def stripe_webhook(settings: StripeWebhookSettings | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -21,7 +20,7 @@ def stripe_webhook(settings: StripeWebhookSettings | None = None) -> Callable[[d
     from aws_lambda_powertools.utilities import parameters
 
     from invoicing.adapters.sqs import SqsQueue
-    from invoicing.adapters.stripe_provider import verify_webhook
+    from invoicing.adapters.stripe_webhooks import verify_webhook
     from invoicing.api.webhooks import webhook_app
 
     settings = settings or StripeWebhookSettings.from_env()
@@ -36,6 +35,11 @@ def stripe_webhook(settings: StripeWebhookSettings | None = None) -> Callable[[d
 
 
 def payment_service(table_name: str) -> PaymentService:
+    from invoicing.adapters.clock import current as clock
+    from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
+    from invoicing.adapters.ids import UlidIds
+    from invoicing.services.payments import PaymentService
+
     # A worker may take longer than the API: contention on an invoice is retried for up to 30 s.
     return PaymentService(DynamoUnitOfWork(boto3.client("dynamodb"), table_name), clock, UlidIds(), Backoff())
 
@@ -49,6 +53,8 @@ def stripe_events(settings: PaymentEventsSettings | None = None) -> Any:
 
 def statement_processor(settings: StatementSettings | None = None) -> Any:
     from invoicing.adapters.bank_statements import parse_statement
+    from invoicing.adapters.clock import current as clock
+    from invoicing.adapters.ids import UlidIds
     from invoicing.adapters.s3_statements import S3StatementFiles
     from invoicing.services.statements import StatementService
 

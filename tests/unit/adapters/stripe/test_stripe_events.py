@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from invoicing.adapters.stripe_provider import StripeEvents, WebhookRejected, verify_webhook
+from invoicing.adapters.stripe_provider import StripeEvents
+from invoicing.adapters.stripe_webhooks import WebhookRejected, verify_webhook
 from invoicing.domain.errors import Conflict
 from invoicing.services.payments import PaymentService
 from tests.unit.adapters.stripe.replay import event
