@@ -98,6 +98,13 @@ def create_bucket(client_for: ClientFor, resource: PhysicalResource, props: Mapp
     cors = (props.get("CorsConfiguration") or {}).get("CorsRules")
     if cors:
         s3.put_bucket_cors(Bucket=resource.name, CORSConfiguration={"CORSRules": [_cors_rule(r) for r in cors]})
+    notifications = props.get("NotificationConfiguration") or {}
+    if notifications.get("QueueConfigurations"):
+        # Moto delivers S3 event notifications to SQS itself (its own S3 -> SQS path, as AWS does); the
+        # queues are created first (the bucket refers to them).
+        queues = [_queue_notification(q) for q in notifications["QueueConfigurations"]]
+        s3.put_bucket_notification_configuration(Bucket=resource.name,
+                                                 NotificationConfiguration={"QueueConfigurations": queues})
 
 
 def _encryption_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,6 +112,16 @@ def _encryption_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     shaped: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": default}
     if "BucketKeyEnabled" in rule:
         shaped["BucketKeyEnabled"] = str(rule["BucketKeyEnabled"]).lower() == "true"
+    return shaped
+
+
+def _queue_notification(config: Mapping[str, Any]) -> dict[str, Any]:
+    """CloudFormation's `{Event, Queue, Filter: {S3Key: {Rules}}}` as the API's `{Events, QueueArn, Filter:
+    {Key: {FilterRules}}}`."""
+    shaped: dict[str, Any] = {"QueueArn": config["Queue"], "Events": [config["Event"]]}
+    rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+    if rules:
+        shaped["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
     return shaped
 
 

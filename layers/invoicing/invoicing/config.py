@@ -37,6 +37,7 @@ class ApiSettings(Settings):
     table_name: str = env("TABLE_NAME")
     idempotency_table_name: str = env("IDEMPOTENCY_TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
+    statements_bucket: str = env("STATEMENTS_BUCKET")
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,21 @@ class BillingRunSettings(Settings):
     billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")
     billing_queue_url: str = env("BILLING_QUEUE_URL")
     lookback_hours: str = env("BILLING_LOOKBACK_HOURS")  # how far back a run looks for boundaries left due
+
+
+@dataclass(frozen=True)
+class StripeWebhookSettings(Settings):
+    payment_events_queue_url: str = env("PAYMENT_EVENTS_QUEUE_URL")
+    # The name of the SecureString parameter holding the endpoint's signing secret (whsec_...).
+    webhook_secret_parameter: str = env("STRIPE_WEBHOOK_SECRET_PARAMETER")
+
+
+@dataclass(frozen=True)
+class PaymentEventsSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+
+
+@dataclass(frozen=True)
+class StatementSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    statements_bucket: str = env("STATEMENTS_BUCKET")

@@ -16,6 +16,7 @@ from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import Account, Customer
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.payments import PaymentService
 from invoicing.services.ports import InvoiceFilter
 from tests.integration.adapters.conftest import NOW, make_account, make_customer
 from tests.unit.services.fakes import FakeClock, FakeDocuments
@@ -55,7 +56,8 @@ def book(service: InvoiceService, uow: DynamoUnitOfWork, seller: Account, buyer:
         if status != "draft":
             invoice = service.finalize(seller.id, invoice.id).invoice
         if status == "paid":
-            invoice = service.pay(seller.id, invoice.id).invoice
+            payments = PaymentService(uow, FakeClock(NOW), UlidIds(), Backoff())
+            invoice = payments.pay_invoice(seller.id, invoice.id).invoice
         if status == "void":
             invoice = service.void(seller.id, invoice.id).invoice
         made.append(invoice)

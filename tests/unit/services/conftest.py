@@ -14,8 +14,17 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.payments import PaymentService
+from invoicing.services.statements import StatementService
 from tests.unit.domain.builders import NOW, customer, seller
-from tests.unit.services.fakes import FakeClock, FakeDocuments, FakeIds, FakeRetry, FakeUnitOfWork
+from tests.unit.services.fakes import (
+    FakeClock,
+    FakeDocuments,
+    FakeIds,
+    FakeRetry,
+    FakeStatementFiles,
+    FakeUnitOfWork,
+)
 
 
 @dataclass
@@ -55,3 +64,20 @@ def services(uow: Any) -> Services:
         catalog=CatalogService(uow, clock, ids),
         seller=account, buyer=buyer,
     )
+
+
+@pytest.fixture
+def payments(services: Services) -> PaymentService:
+    return PaymentService(services.uow, services.clock, FakeIds(), FakeRetry(10))
+
+
+@pytest.fixture
+def statement_files() -> FakeStatementFiles:
+    return FakeStatementFiles()
+
+
+@pytest.fixture
+def statements(services: Services, payments: PaymentService, statement_files: FakeStatementFiles) -> StatementService:
+    from invoicing.adapters.bank_statements import parse_statement
+
+    return StatementService(services.uow, services.clock, FakeIds(), statement_files, payments, parse_statement)

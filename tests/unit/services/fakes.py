@@ -10,14 +10,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Self, TypeVar
 
+from invoicing.domain.bank_statement import StatementRejected
 from invoicing.domain.catalog import Price, Product
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.credit_note import CreditNote
-from invoicing.domain.errors import Conflict, InvalidInput, NotFound, SeriesMoved
+from invoicing.domain.errors import (
+    ConcurrentChange,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PaymentAlreadyRecorded,
+    SeriesMoved,
+)
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.payment import Payment, PaymentStatus
+from invoicing.domain.statement_import import StatementImport
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
 from invoicing.services.ports import DueBoundary, InvoiceFilter, Page, PriceFilter
@@ -42,6 +52,8 @@ class Store:
     products: dict[tuple[str, str], Product] = field(default_factory=dict)
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
+    payments: dict[tuple[str, str], Payment] = field(default_factory=dict)
+    statement_imports: dict[tuple[str, str], StatementImport] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -71,6 +83,8 @@ class FakeUnitOfWork:
         self.products = _Catalog[Product](self, "products", "product")
         self.prices = _Prices(self, "prices", "price")
         self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
+        self.payments = _Payments(self)
+        self.statement_imports = _StatementImports(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -214,7 +228,7 @@ class _Invoices:
 
         def check() -> None:
             if store.invoices[key].version != loaded:
-                raise Conflict("changed concurrently")
+                raise ConcurrentChange("changed concurrently")
 
         self._uow.register(check, lambda: self._store(invoice))
 
@@ -446,6 +460,84 @@ class _Prices(_Catalog[Price]):
         return _page(found, limit, starting_after)
 
 
+class _Versioned:
+    """Payments and statement uploads: added once, saved by version, their events to the outbox."""
+
+    kind = ""
+
+    def __init__(self, uow: FakeUnitOfWork, table: str) -> None:
+        self._uow, self._table = uow, table
+
+    @property
+    def _items(self) -> dict[tuple[str, str], Any]:
+        items: dict[tuple[str, str], Any] = getattr(self._uow.store, self._table)
+        return items
+
+    def _store(self, document: Any) -> None:
+        self._items[(document.account_id, document.id)] = document.model_copy(update={"events": ()})
+        self._uow.store.outbox.extend(document.events)
+
+    def _check_new(self, key: tuple[str, str]) -> None:
+        if key in self._items:
+            raise Conflict("exists", code="resource_already_exists")
+
+    def add(self, document: Any) -> None:
+        key = (document.account_id, document.id)
+        self._uow.register(lambda: self._check_new(key), lambda: self._store(document))
+
+    def find(self, account_id: str, document_id: str) -> Any:
+        document = self._items.get((account_id, document_id))
+        if document is not None:
+            self._uow._read[(self.kind, document_id)] = document.version
+        return document
+
+    def get(self, account_id: str, document_id: str) -> Any:
+        document = self.find(account_id, document_id)
+        if document is None:
+            raise NotFound(f"No such {self.kind}: '{document_id}'.", param=self.kind)
+        return document
+
+    def save(self, document: Any) -> None:
+        key, loaded = (document.account_id, document.id), self._uow._read[(self.kind, document.id)]
+
+        def check() -> None:
+            if self._items[key].version != loaded:
+                raise ConcurrentChange("changed concurrently", param=self.kind)
+
+        self._uow.register(check, lambda: self._store(document))
+
+
+class _Payments(_Versioned):
+    kind = "payment"
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow, "payments")
+
+    def _check_new(self, key: tuple[str, str]) -> None:
+        if key in self._items:
+            raise PaymentAlreadyRecorded("recorded", param="payment")
+
+    def list(self, account_id: str, *, status: PaymentStatus | None, limit: int,
+             starting_after: str | None) -> Page[Payment]:
+        found = sorted((p for (a, _), p in self._items.items() if a == account_id and status in (None, p.status)),
+                       key=lambda p: (p.created, p.id), reverse=True)
+        if starting_after:
+            marks = [i for i, p in enumerate(found) if p.id == starting_after]
+            found = found[marks[0] + 1:] if marks else []
+        return Page[Payment](data=found[:limit], has_more=len(found) > limit)
+
+    def of_amount(self, account_id: str, currency: str, amount: int, *, limit: int = 50) -> list[Payment]:
+        return [p for (a, _), p in self._items.items()
+                if a == account_id and p.currency == currency and p.amount == amount][:limit]
+
+
+class _StatementImports(_Versioned):
+    kind = "bank_statement"
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow, "statement_imports")
+
+
 class FakeClock:
     def __init__(self, now: datetime) -> None:
         self.current = now
@@ -491,3 +583,17 @@ class FakeDocuments:
 
     def presigned_url(self, key: str, *, expires_in: int) -> str:
         return f"https://documents.example/{key}?expires_in={expires_in}"
+
+
+class FakeStatementFiles:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def upload_url(self, key: str, *, expires_in: int) -> str:
+        return f"https://statements.example/{key}?expires_in={expires_in}"
+
+    def read(self, key: str, *, max_bytes: int) -> bytes:
+        body = self.objects[key]
+        if len(body) > max_bytes:
+            raise StatementRejected(f"The file is {len(body)} bytes; at most {max_bytes} are read.", param="file")
+        return body

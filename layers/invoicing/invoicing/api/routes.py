@@ -54,7 +54,9 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
+from invoicing.services.payments import PaymentService
 from invoicing.services.ports import InvoiceFilter
+from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
 from invoicing.services.usage import UsageService
@@ -79,6 +81,8 @@ class ApiServices:
     subscriptions: SubscriptionService
     billing: BillingService
     catalog: CatalogService
+    payments: PaymentService
+    statements: StatementService
     billing_runs: BillingRunService
     test_clocks: TestClockService
     sandbox: bool = False  # test clocks allowed (the deployment's SandboxMode)
@@ -224,10 +228,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def finalize_invoice(invoice_id: InvoiceId):
         return invoice_ok(services.invoices.finalize(account_id(), invoice_id))
 
-    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"], summary="Record a manual payment of the full amount",
-             responses=answers(200, InvoiceObject, CHANGE))
+    @app.post("/invoices/<invoice_id>/pay", tags=["invoices"],
+              summary="Record a manual payment of what remains (a payment like any other: GET /payments)",
+              responses=answers(200, InvoiceObject, CHANGE))
     def pay_invoice(invoice_id: InvoiceId):
-        return invoice_ok(services.invoices.pay(account_id(), invoice_id))
+        return invoice_ok(services.payments.pay_invoice(account_id(), invoice_id))
 
     @app.post("/invoices/<invoice_id>/void", tags=["invoices"], summary="Void an open invoice (it keeps its number)",
              responses=answers(200, InvoiceObject, CHANGE))
@@ -298,4 +303,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
     app.include_router(billing_runs_router(services.billing_runs, account_id))
     app.include_router(test_clocks_router(services.test_clocks, account_id, services.sandbox))
+    from invoicing.api.payments import payments_router
+
+    app.include_router(payments_router(services.payments, services.statements, account_id))
     return app

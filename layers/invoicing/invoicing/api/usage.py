@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from invoicing.api.contract import CREATE, LIST, READ, IsoDateTime, answers
 from invoicing.api.requests import Command

@@ -7,12 +7,14 @@ from typing import Any
 
 import boto3
 
+from invoicing.adapters.bank_statements import parse_statement  # lxml / mt-940 load only when parsing
 from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.billing_runs import TestClockTime
 from invoicing.adapters.dynamodb.keys import SHARDS
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.s3_statements import S3StatementFiles
 from invoicing.adapters.sqs import SqsQueue
 from invoicing.api.edge import checked_bodies
 from invoicing.api.idempotency import idempotent_resolver
@@ -25,6 +27,8 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.payments import PaymentService
+from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
 from invoicing.services.usage import UsageService
@@ -46,6 +50,9 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
     queue = SqsQueue(boto3.client("sqs"), runs_settings.billing_run_queue_url)
     # The API starts runs (their pages on the run queue); it never sends to the workers' queue itself.
     runs = BillingRunService(uow, clock, ids, billing, invoices, pages=queue, work=queue, shards=SHARDS)
+    payments = PaymentService(uow, clock, ids, retry)
+    statements = StatementService(uow, clock, ids, S3StatementFiles(boto3.client("s3"), settings.statements_bucket),
+                                  payments, parse_statement)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
@@ -58,6 +65,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         billing_runs=runs,
         test_clocks=TestClockService(uow, clock, ids, runs),
         sandbox=runs_settings.sandbox,
+        payments=payments,
+        statements=statements,
     )
 
 

@@ -85,3 +85,22 @@ def invalid_input(error: ValidationError) -> InvalidInput:
             and first.get("input") is None:
         message = "may not be null (it always has a value; send a value, or leave the field out)"
     return InvalidInput(f"Invalid field '{param}': {message}.", param=param)
+
+
+class ConcurrentChange(Conflict):
+    """A document read in this unit of work was changed by another commit before this one: the use
+    case may run again on fresh reads (a payment racing another for one invoice does)."""
+
+    code = "conflict"
+
+
+class PaymentAlreadyRecorded(Conflict):
+    """A payment with this key (provider event, bank entry) is recorded already: it is applied once."""
+
+    code = "payment_already_recorded"
+
+
+class PaymentContention(Conflict):
+    """The documents a payment changes stayed contended for the whole retry budget: retry it."""
+
+    code = "lock_timeout"

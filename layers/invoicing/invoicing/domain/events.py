@@ -24,6 +24,8 @@ EVENT_TYPES = (
     "invoice.paid",
     "invoice.voided",
     "invoice.marked_uncollectible",
+    "invoice.partially_paid",
+    "invoice.reopened",
     "credit_note.created",
     "customer.created",
     "customer.updated",
@@ -39,6 +41,15 @@ EVENT_TYPES = (
     "subscription.resumed",
     "subscription.deleted",
     "billing_run.completed",
+    "payment.received",
+    "payment.applied",
+    "payment.unmatched",
+    "payment.failed",
+    "payment.refunded",
+    "payment.reversed",
+    "statement.received",
+    "statement.reconciled",
+    "statement.rejected",
 )
 
 

@@ -393,6 +393,47 @@ class Invoice(_Model):
             status_transitions=self.status_transitions.model_copy(update={"paid_at": now}),
         )._recorded("invoice.paid", now)
 
+    # --- payments (services/payments.py: one reconciliation for every path) -------------------
+
+    def receive_payment(self, amount: int, payment_id: str, now: datetime) -> Invoice:
+        """Apply `amount` of payment `payment_id`: what remains falls by it, never below zero (an
+        amount larger than what remains is refused: the payment is allocated again on fresh reads).
+        Nothing left: `invoice.paid`; something left: `invoice.partially_paid`, and it stays open."""
+        if self.status not in ("open", "uncollectible"):
+            raise InvalidStateTransition(
+                f"Invoice {self.number or self.id} is {self.status}: payments apply to open invoices only.",
+                param="invoice", code="invoice_not_open")
+        if not 0 < amount <= self.amount_remaining:
+            raise InvalidInput(
+                f"Invoice {self.number or self.id} has {self.amount_remaining} remaining; {amount} cannot be "
+                "applied to it.", param="amount", code="amount_exceeds_remaining")
+        paid = self.model_copy(update={"amount_paid": self.amount_paid + amount, "version": self.version + 1})
+        obj = {**paid.summary(), "payment": payment_id, "amount_applied": amount}
+        if paid.amount_remaining:
+            return paid._recorded("invoice.partially_paid", now, obj)
+        transitions = paid.status_transitions.model_copy(update={"paid_at": now})
+        settled = paid.model_copy(update={"status": "paid", "status_transitions": transitions})
+        return settled._recorded("invoice.paid", now, {**settled.summary(), "payment": payment_id,
+                                                       "amount_applied": amount})
+
+    def reverse_payment(self, amount: int, payment_id: str, now: datetime) -> Invoice:
+        """Take back `amount` a payment gave (a refund, a recalled bank payment): what remains grows
+        by it, and a paid invoice is open again (`invoice.reopened`; `paid_at` is cleared)."""
+        if self.status not in ("open", "uncollectible", "paid"):
+            raise InvalidStateTransition(
+                f"Invoice {self.number or self.id} is {self.status}: no payment of it can be reversed.",
+                param="invoice")
+        if not 0 < amount <= self.amount_paid:
+            raise InvalidInput(f"Invoice {self.number or self.id} was paid {self.amount_paid}; {amount} cannot "
+                               "be taken back.", param="amount")
+        status = "open" if self.status == "paid" else self.status
+        transitions = self.status_transitions.model_copy(update={"paid_at": None}) if self.status == "paid" \
+            else self.status_transitions
+        reopened = self.model_copy(update={"amount_paid": self.amount_paid - amount, "status": status,
+                                           "status_transitions": transitions, "version": self.version + 1})
+        return reopened._recorded("invoice.reopened", now, {**reopened.summary(), "payment": payment_id,
+                                                           "amount_reversed": amount})
+
     def void(self, now: datetime) -> Invoice:
         if self.amount_paid:
             raise InvalidStateTransition("An invoice with payments cannot be voided; issue a credit note.")

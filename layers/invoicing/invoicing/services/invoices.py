@@ -1,5 +1,6 @@
 """Use cases for invoices: drafts, finalization with a gapless number (one at a time, or in
-batches for billing runs), payment, void, uncollectible, the audit trail and document links."""
+batches for billing runs), void, uncollectible, the audit trail and document links. Payments, the
+manual `pay` included, are `services.payments.PaymentService`'s."""
 
 from __future__ import annotations
 
@@ -257,9 +258,6 @@ class InvoiceService:
                 uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
             done.append(invoice)
         return done, held + rest
-
-    def pay(self, account_id: str, invoice_id: str) -> InvoiceView:
-        return self._transition(account_id, invoice_id, lambda inv, now: inv.pay(now))
 
     def void(self, account_id: str, invoice_id: str) -> InvoiceView:
         return self._transition(account_id, invoice_id, lambda inv, now: inv.void(now))

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.numbering import Series
     from invoicing.domain.party import Account, Customer
+    from invoicing.domain.payment import Payment, PaymentStatus
+    from invoicing.domain.statement_import import StatementImport
     from invoicing.domain.subscription import Subscription
     from invoicing.domain.test_clock import TestClock
     from invoicing.domain.usage import Meter, UsageEvent
@@ -284,6 +286,34 @@ class TestClocks(Protocol):
     def add(self, clock: TestClock) -> None: ...
     def get(self, account_id: str, clock_id: str) -> TestClock: ...  # raises NotFound
     def save(self, clock: TestClock) -> None: ...
+class Payments(Protocol):
+    """Payments, one per key (`payment.payment_id` derives the id from it)."""
+
+    def add(self, payment: Payment) -> None:
+        """Registers a new payment; the commit raises `PaymentAlreadyRecorded` if its id exists."""
+        ...
+    def find(self, account_id: str, payment_id: str) -> Payment | None:
+        """The payment, read for `save` in this unit of work; None when there is none."""
+        ...
+    def get(self, account_id: str, payment_id: str) -> Payment: ...  # raises NotFound
+    def save(self, payment: Payment) -> None:
+        """The next version of a payment read in this unit of work (else ConcurrentChange at commit)."""
+        ...
+    def list(self, account_id: str, *, status: PaymentStatus | None, limit: int,
+             starting_after: str | None) -> Page[Payment]:
+        """Newest first; by status from that status's index partitions (the review queue: `unmatched`)."""
+        ...
+    def of_amount(self, account_id: str, currency: str, amount: int, *, limit: int = 50) -> builtins.list[Payment]:
+        """The latest payments of exactly this amount and currency (what a bank reversal may send back)."""
+        ...
+
+
+class StatementImports(Protocol):
+    def add(self, statement: StatementImport) -> None: ...
+    def get(self, account_id: str, statement_id: str) -> StatementImport: ...  # raises NotFound
+    def save(self, statement: StatementImport) -> None:
+        """The next version of an upload read in this unit of work (else ConcurrentChange at commit)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -316,6 +346,10 @@ class UnitOfWork(Protocol):
     def reviews(self) -> Reviews: ...
     @property
     def test_clocks(self) -> TestClocks: ...
+    @property
+    def payments(self) -> Payments: ...
+    @property
+    def statement_imports(self) -> StatementImports: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -342,3 +376,62 @@ class Documents(Protocol):
         ...
     def exists(self, key: str) -> bool: ...
     def presigned_url(self, key: str, *, expires_in: int) -> str: ...
+
+
+# --- payment providers and bank files -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Charge:
+    """What a provider said about a charge it attempted."""
+
+    reference: str  # the provider's id of the payment (Stripe: the PaymentIntent)
+    status: str  # "succeeded" | "processing" | "requires_action" | "failed"
+    amount: int
+    currency: str
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutLink:
+    url: str | None  # None: the provider takes no money itself (a bank transfer)
+    reference: str | None  # the provider's id of the session
+    instructions: dict[str, Any] | None = None  # bank details and the reference to quote
+
+
+@dataclass(frozen=True)
+class Refund:
+    reference: str
+    status: str
+    amount: int
+    currency: str
+
+
+class PaymentProvider(Protocol):
+    """Where money is taken (or asked for). What was taken arrives through the provider's webhook or
+    the bank statement and ends in `PaymentService`; these calls only ask for it. Every call carries
+    an idempotency key, so a retried call never charges or refunds twice."""
+
+    name: str
+
+    def charge(self, invoice: Invoice, *, payment_method: str, customer_reference: str | None,
+               idempotency_key: str) -> Charge:
+        """Charge a saved payment method for what remains on the invoice (off-session)."""
+        ...
+    def checkout_link(self, invoice: Invoice, *, success_url: str, cancel_url: str,
+                      idempotency_key: str) -> CheckoutLink:
+        """A page where the customer pays what remains (card, SEPA or ACH debit, wallets)."""
+        ...
+    def refund(self, reference: str, *, amount: int | None, idempotency_key: str) -> Refund:
+        """Give back `amount` (None: all) of a payment the provider took."""
+        ...
+
+
+class StatementFiles(Protocol):
+    """Uploaded statement files (the statements bucket)."""
+
+    def upload_url(self, key: str, *, expires_in: int) -> str:
+        """A presigned PUT URL for the file at `key`."""
+        ...
+    def read(self, key: str, *, max_bytes: int) -> bytes:
+        """The file; `StatementRejected` when it is larger than `max_bytes` (it is not downloaded)."""
+        ...

@@ -38,7 +38,7 @@ from invoicing.adapters.dynamodb.keys import (
     shard,
     status_pk,
 )
-from invoicing.domain.errors import Conflict, InvalidInput, NotFound
+from invoicing.domain.errors import ConcurrentChange, Conflict, InvalidInput, NotFound
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.services.ports import InvoiceFilter, Page
@@ -124,8 +124,8 @@ class DynamoInvoices:
             raise ValueError(f"invoice {invoice.id}: a saved change is a new version (read {loaded_version})")
         self._uow.put(
             invoice_item(invoice, history),
-            lambda: Conflict(f"Invoice '{invoice.id}' was changed concurrently; reload it and try again.",
-                             param="invoice"),
+            lambda: ConcurrentChange(f"Invoice '{invoice.id}' was changed concurrently; reload it and try again.",
+                                     param="invoice"),
             "#version = :loaded",
             ExpressionAttributeNames={"#version": "version"},
             ExpressionAttributeValues={":loaded": n(loaded_version)},

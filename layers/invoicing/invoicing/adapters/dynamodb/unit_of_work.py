@@ -30,13 +30,15 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
     from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+    from invoicing.adapters.dynamodb.payments import DynamoPayments, DynamoStatementImports
     from invoicing.adapters.dynamodb.series import DynamoNumberSeries
     from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
     from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
 
 MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
-                "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks")
+                "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks",
+                "payments", "statement_imports")
 Explain = Callable[[], Exception]
 
 
@@ -135,6 +137,16 @@ class DynamoUnitOfWork:
     def test_clocks(self) -> DynamoTestClocks:
         from invoicing.adapters.dynamodb.billing_runs import DynamoTestClocks
         return DynamoTestClocks(self)
+
+    @cached_property
+    def payments(self) -> DynamoPayments:
+        from invoicing.adapters.dynamodb.payments import DynamoPayments
+        return DynamoPayments(self)
+
+    @cached_property
+    def statement_imports(self) -> DynamoStatementImports:
+        from invoicing.adapters.dynamodb.payments import DynamoStatementImports
+        return DynamoStatementImports(self)
 
     def __enter__(self) -> Self:
         self._reset()
