@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import Field, StrictInt
 
+from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
-from invoicing.api.views import iso, list_view
+from invoicing.api.views import ListOf, View, iso, list_view
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency
-from invoicing.domain.payment import Payment, PaymentMethod, PaymentStatus
-from invoicing.domain.statement_import import StatementImport
+from invoicing.domain.payment import Payment, PaymentMethod, PaymentSource, PaymentStatus
+from invoicing.domain.statement_import import StatementCounts, StatementError, StatementImport
 from invoicing.services.payments import PaymentService, Recorded
 from invoicing.services.statements import StatementService, Upload
 
@@ -35,9 +36,6 @@ PaymentId = Annotated[str, Path(max_length=64)]
 StatementId = Annotated[str, Path(max_length=64)]
 PaymentStatusQuery = Annotated[PaymentStatus | None, Query(description="unmatched: the review queue")]
 
-_ERRORS: dict[int, OpenAPIResponse] = {400: {"description": "Invalid request (the error object names the field)"},
-                                        404: {"description": "No such object"}}
-_CONFLICT: dict[int, OpenAPIResponse] = {409: {"description": "The object's state forbids it"}}
 
 
 class PaymentCreate(Command):
@@ -69,6 +67,74 @@ class BankStatementCreate(Command):
 
 
 # --- views --------------------------------------------------------------------------------------
+
+class ApplicationObject(View):
+    invoice: str
+    amount: int
+
+
+class SuggestionObject(View):
+    invoice: str
+    number: str | None
+    customer: str | None
+    score: float = Field(description="How well it fits, 0..1 (a ranking, not money)")
+    reasons: list[str]
+
+
+class PaymentObject(View):
+    id: str
+    object: Literal["payment"]
+    status: PaymentStatus
+    source: PaymentSource
+    method: PaymentMethod | None
+    amount: int
+    currency: str
+    received_on: date | None
+    reference: str | None = Field(description="The structured reference (RF, OCR) the payer quoted")
+    remittance_text: str | None
+    payer_name: str | None
+    payer_iban: str | None
+    invoice: str | None
+    customer: str | None
+    rule: str | None = Field(description="How it was matched (manual: by a person)")
+    applications: list[ApplicationObject]
+    credit: int = Field(description="What became the customer's credit")
+    amount_unapplied: int
+    amount_refunded: int
+    credit_shortfall: int
+    bank_statement: str | None
+    provider_reference: str | None
+    failure_message: str | None
+    suggestions: list[SuggestionObject] = Field(description="Ranked, while it is unmatched")
+    created: datetime
+
+
+class PaymentList(ListOf[PaymentObject]):
+    pass
+
+
+class UploadObject(View):
+    url: str
+    method: Literal["PUT"]
+    expires_in: int
+
+
+class BankStatementObject(View):
+    id: str
+    object: Literal["bank_statement"]
+    status: str
+    filename: str | None
+    format: str | None
+    format_version: str | None
+    statement_id: str | None
+    bank_account: str | None
+    size: int | None
+    counts: StatementCounts
+    error: StatementError | None
+    created: datetime
+    completed_at: datetime | None
+    upload: UploadObject | None = Field(default=None, description="Where to PUT the file (on creation)")
+
 
 def payment_view(payment: Payment) -> dict[str, Any]:
     return {
@@ -116,7 +182,7 @@ def payments_router(payments: PaymentService, statements: StatementService, acco
 
     @router.post("/payments", tags=["payments"], summary="Record a payment received outside the provider and "
                  "the statement files; matched like any other (invoice, then reference), else it waits for review",
-                 responses={201: {"description": "The payment, as matched"}, **_ERRORS, **_CONFLICT})
+                 responses=answers(201, PaymentObject, CREATE, 404, also={200: PaymentObject}))
     def create_payment(body: Annotated[PaymentCreate, Body()]):
         recorded = payments.record_manual(account_id(), amount=body.amount, currency=body.normalized_currency(),
                                           reference=body.reference, invoice_id=body.invoice,
@@ -124,7 +190,7 @@ def payments_router(payments: PaymentService, statements: StatementService, acco
         return recorded_ok(recorded)
 
     @router.get("/payments", tags=["payments"], summary="List payments, newest first (status=unmatched: the "
-                "review queue)", responses={200: {"description": "A page of payments"}, **_ERRORS})
+                "review queue)", responses=answers(200, PaymentList, LIST))
     def list_payments(status: PaymentStatusQuery = None,
                       limit: Annotated[int, Query(ge=1, le=100)] = 10,
                       starting_after: Annotated[str | None, Query(max_length=64)] = None):
@@ -133,26 +199,26 @@ def payments_router(payments: PaymentService, statements: StatementService, acco
 
     @router.get("/payments/<payment_id>", tags=["payments"],
                 summary="Retrieve a payment (unmatched: with suggestions ranked afresh)",
-                responses={200: {"description": "The payment"}, **_ERRORS})
+                responses=answers(200, PaymentObject, READ))
     def get_payment(payment_id: PaymentId):
         return ok(payment_view(payments.get(account_id(), payment_id).payment))
 
     @router.post("/payments/<payment_id>/apply", tags=["payments"],
                  summary="Apply an unmatched payment to invoices, in the order given; the rest is the customer's "
-                         "credit", responses={200: {"description": "The applied payment"}, **_ERRORS, **_CONFLICT})
+                         "credit", responses=answers(200, PaymentObject, CHANGE))
     def apply_payment(payment_id: PaymentId, body: Annotated[PaymentApply, Body()]):
         return ok(payment_view(payments.apply(account_id(), payment_id, body.invoices)))
 
     @router.post("/bank_statements", tags=["payments"],
                  summary="A presigned URL (PUT, 15 minutes) to upload a camt.053/.054 or MT940 file; it is "
-                         "reconciled when it arrives", responses={201: {"description": "The upload"}, **_ERRORS})
+                         "reconciled when it arrives", responses=answers(201, BankStatementObject, CREATE))
     def create_bank_statement(body: Annotated[BankStatementCreate, Body()]):
         upload = statements.create_upload(account_id(), body.filename)
         return ok(statement_view(upload.statement, upload), 201)
 
     @router.get("/bank_statements/<statement_id>", tags=["payments"],
                 summary="An uploaded statement: reconciled (with counts) or rejected (and why)",
-                responses={200: {"description": "The upload"}, **_ERRORS})
+                responses=answers(200, BankStatementObject, READ))
     def get_bank_statement(statement_id: StatementId):
         return ok(statement_view(statements.get(account_id(), statement_id)))
 
