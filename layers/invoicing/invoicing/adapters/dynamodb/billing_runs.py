@@ -159,11 +159,16 @@ class DynamoBillingRuns:
                       lambda: Conflict(f"Billing run '{run_id}' is planned already."), "attribute_not_exists(PK)")
 
     def plan(self, run_id: str) -> tuple[int, int, builtins.list[str]]:
-        """(pages opened, pages closed, the accounts it found boundaries of)."""
-        item = self._uow.client.get_item(TableName=self._uow.table, Key=run_plan_key(run_id),
-                                         ConsistentRead=True).get("Item") or {}
-        accounts = sorted(item.get("accounts", {}).get("SS", []))
-        return get_n(item, "opened") or 0, get_n(item, "closed") or 0, accounts
+        """(pages opened, pages closed, the accounts it found boundaries of), summed over the plan's
+        shards (each holds the flags of the pages that hash to it, so no item grows with the run)."""
+        opened = closed = 0
+        accounts: set[str] = set()
+        keys = [run_plan_key(run_id, i) for i in range(SHARDS)]
+        for item in batch_get(self._uow.client, self._uow.table, keys):
+            opened += get_n(item, "opened") or 0
+            closed += get_n(item, "closed") or 0
+            accounts |= set(item.get("accounts", {}).get("SS", []))
+        return opened, closed, sorted(accounts)
 
     def listed(self, run_id: str, page: str) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None] | None:
         """What a page listed when it was first read (None: not read yet)."""
@@ -187,7 +192,7 @@ class DynamoBillingRuns:
         values: dict[str, Any] = {":one": n(1), ":opened": n(opened), ":true": {"BOOL": True}}
         if accounts:
             values[":accounts"] = {"SS": accounts}
-        self._uow.update(run_plan_key(run_id), update,
+        self._uow.update(run_plan_key(run_id, shard(page)), update,
                          lambda: AlreadyCounted("This page is counted for the run already."),
                          "attribute_not_exists(#flag)", ExpressionAttributeNames={"#flag": flag},
                          ExpressionAttributeValues=values)
