@@ -247,8 +247,8 @@ class BillingRunService:
                 self.uow.billing_runs.close_page(run_id, key, due, cursor, opened=1 if cursor else 0)
                 try:
                     self.uow.commit()
-                except AlreadyCounted:
-                    replay = self.uow.billing_runs.listed(run_id, key)
+                except AlreadyCounted:  # closed by an earlier delivery: what it listed, or nothing
+                    replay = self.uow.billing_runs.listed(run_id, key) or ([], None)
         if replay is not None:
             due, cursor = replay
             self._ensure_records(message, run_id, due)

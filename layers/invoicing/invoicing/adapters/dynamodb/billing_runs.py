@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import zlib
 from datetime import datetime
@@ -158,11 +159,16 @@ class DynamoBillingRuns:
                       lambda: Conflict(f"Billing run '{run_id}' is planned already."), "attribute_not_exists(PK)")
 
     def plan(self, run_id: str) -> tuple[int, int, builtins.list[str]]:
-        """(pages opened, pages closed, the accounts it found boundaries of)."""
-        item = self._uow.client.get_item(TableName=self._uow.table, Key=run_plan_key(run_id),
-                                         ConsistentRead=True).get("Item") or {}
-        accounts = sorted(item.get("accounts", {}).get("SS", []))
-        return get_n(item, "opened") or 0, get_n(item, "closed") or 0, accounts
+        """(pages opened, pages closed, the accounts it found boundaries of), summed over the plan's
+        shards (each holds the flags of the pages that hash to it, so no item grows with the run)."""
+        opened = closed = 0
+        accounts: set[str] = set()
+        keys = [run_plan_key(run_id, i) for i in range(SHARDS)]
+        for item in batch_get(self._uow.client, self._uow.table, keys):
+            opened += get_n(item, "opened") or 0
+            closed += get_n(item, "closed") or 0
+            accounts |= set(item.get("accounts", {}).get("SS", []))
+        return opened, closed, sorted(accounts)
 
     def listed(self, run_id: str, page: str) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None] | None:
         """What a page listed when it was first read (None: not read yet)."""
@@ -175,19 +181,27 @@ class DynamoBillingRuns:
 
     def close_page(self, run_id: str, page: str, due: builtins.list[DueBoundary], next_cursor: dict[str, Any] | None,
                    opened: int) -> None:
-        """The page's listing kept, the plan's pages moved, each account's `total` raised, at commit
-        (AlreadyCounted if the page was closed before)."""
+        """At commit: the page closed on the plan once (a flag per page on the plan item, set
+        `attribute_not_exists`: AlreadyCounted if it was closed before), the pages it opens added, each
+        account's `total` raised, and the listing of a page that found something kept for its
+        redeliveries. A page that found nothing is one conditional UpdateItem (most pages of an hourly
+        run are empty), never a transaction."""
+        flag = "p_" + hashlib.sha256(page.encode()).hexdigest()[:16]
+        accounts = sorted({d.account_id for d in due})
+        update = "SET #flag = :true ADD closed :one, opened :opened" + (", accounts :accounts" if accounts else "")
+        values: dict[str, Any] = {":one": n(1), ":opened": n(opened), ":true": {"BOOL": True}}
+        if accounts:
+            values[":accounts"] = {"SS": accounts}
+        self._uow.update(run_plan_key(run_id, shard(page)), update,
+                         lambda: AlreadyCounted("This page is counted for the run already."),
+                         "attribute_not_exists(#flag)", ExpressionAttributeNames={"#flag": flag},
+                         ExpressionAttributeValues=values)
+        if not due and next_cursor is None:
+            return
         listing = {"due": [[d.account_id, d.subscription_id, d.boundary] for d in due], "next": next_cursor}
         self._uow.put({**run_page_key(run_id, page),
                        "listing": {"B": zlib.compress(json.dumps(listing, separators=(",", ":")).encode())}},
-                      lambda: AlreadyCounted("This page is counted for the run already."), "attribute_not_exists(PK)")
-        accounts = sorted({d.account_id for d in due})
-        update = "ADD closed :one, opened :opened" + (", accounts :accounts" if accounts else "")
-        values: dict[str, Any] = {":one": n(1), ":opened": n(opened)}
-        if accounts:
-            values[":accounts"] = {"SS": accounts}
-        self._uow.update(run_plan_key(run_id), update, lambda: Conflict("unreachable"),
-                         ExpressionAttributeValues=values)
+                      lambda: AlreadyCounted("This page is counted for the run already."))
         for account_id in accounts:
             self.count(account_id, run_id, page, total=sum(1 for d in due if d.account_id == account_id))
 

@@ -103,8 +103,8 @@ def run_entry_key(account_id: str, run_id: str, subscription_id: str, boundary: 
             "SK": s("ENTRY")}
 
 
-def run_plan_key(run_id: str) -> Item:  # across accounts: a scheduled run reads the renewal index of all
-    return {"PK": s(f"BILLINGRUN#{run_id}"), "SK": s("PLAN")}
+def run_plan_key(run_id: str, shard_: int = 0) -> Item:  # across accounts; a partition per shard of its pages
+    return {"PK": s(f"BILLINGRUN#{run_id}#{shard_:02d}"), "SK": s("PLAN")}
 
 
 def run_page_key(run_id: str, page: str) -> Item:
