@@ -172,6 +172,18 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("POST", f"/subscriptions/{sub['id']}/resume")
     api.ok("POST", f"/subscriptions/{sub['id']}/cancel", {"at_period_end": True})
 
+    # Payments: one that matches nothing waits for review and is applied by hand; a statement upload.
+    stray = api.ok("POST", "/payments", {"amount": 1500, "currency": "SEK", "reference": "nothing we know"})
+    assert stray["status"] == "unmatched"
+    api.ok("GET", "/payments", query={"status": "unmatched"})
+    api.ok("GET", f"/payments/{stray['id']}")
+    due = api.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Support, December", "unit_amount": 1200}]})
+    api.ok("POST", f"/invoices/{due['id']}/finalize")
+    api.ok("POST", f"/payments/{stray['id']}/apply", {"invoices": [due["id"]]})
+    upload = api.ok("POST", "/bank_statements", {"filename": "camt053.xml"})
+    api.ok("GET", f"/bank_statements/{upload['id']}")
+
     # Billing runs and review, on a test clock: an enterprise customer's next period is held as a draft.
     api.ok("POST", "/account", {"review": {"held_segments": ["enterprise"]}})
     test_clock = api.ok("POST", "/test_clocks", {"frozen_time": "2026-11-14T09:00:00Z", "name": "Contract"})
