@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from invoicing.domain.credit_note import CreditLineRequest
+from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
@@ -39,6 +40,7 @@ from invoicing.domain.party import (
     Branding,
     ElectronicAddress,
     Numbering,
+    Segment,
     SellerTexts,
 )
 from invoicing.domain.tax import TaxRate
@@ -183,6 +185,8 @@ class CustomerCreate(Command):
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     electronic_address: ElectronicAddress | None = None
+    segments: list[Segment] = Field(default_factory=list, max_length=10,
+                                    description="Segments or tags (e.g. 'enterprise'): they choose the dunning policy")
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -205,6 +209,8 @@ class CustomerUpdate(Command):
     default_payment_method: str | None = Field(default=None, max_length=100)
     einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
     electronic_address: ElectronicAddress | None = None
+    segments: list[Segment] | None = Field(default=None, max_length=10,
+                                           description="Replaced as a whole; [] clears them")
     metadata: Metadata | None = Field(default=None, max_length=50)
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
@@ -395,6 +401,8 @@ class AccountUpdate(Command):
         "as the fallback; replaced as a whole, null clears it"))
     branding: Branding | None = None
     numbering: Numbering | None = None
+    dunning_policies: list[DunningPolicy] | None = Field(default=None, max_length=MAX_POLICIES, description=(
+        "Dunning per customer segment (docs/dunning.md): replaced as a whole; [] turns dunning off"))
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))

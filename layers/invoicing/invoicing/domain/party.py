@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
@@ -42,6 +43,9 @@ TAX_ID_VALIDATORS: dict[str, str] = {
 SUPPORTED_LOCALES = ("en", "sv", "de")
 Language = Literal["en", "sv", "de"]
 TextKind = Literal["message", "payment_terms", "footer"]
+
+
+Segment = Annotated[str, StringConstraints(pattern=SEGMENT_PATTERN)]  # lower-case letters, digits, _ and -
 
 
 class Model(BaseModel):
@@ -229,7 +233,14 @@ class Account(Model):
     texts: SellerTexts | None = Field(default=None, description="Message, payment terms and footer per language")
     branding: Branding = Field(default_factory=Branding)
     numbering: Numbering = Field(default_factory=Numbering)
+    dunning_policies: list[DunningPolicy] = Field(
+        default_factory=list, description="Dunning per customer segment (docs/dunning.md); none: no dunning")
     created: datetime
+
+    @field_validator("dunning_policies")
+    @classmethod
+    def _policies(cls, policies: list[DunningPolicy]) -> list[DunningPolicy]:
+        return validate_policies(policies)
 
     def text(self, kind: TextKind, locale: str | None) -> str | None:
         """The seller's message, payment terms or footer for a customer of `locale`: its language's
@@ -281,9 +292,18 @@ class Customer(Model):
     # or the PDF plus a Peppol UBL invoice.
     einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
+    segments: list[Segment] = Field(default_factory=list, max_length=10,
+                                    description="Segments or tags, e.g. 'enterprise': they choose the dunning policy")
     metadata: dict[str, str] = Field(default_factory=dict)
     created: datetime
     version: int = 0
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, segments: list[str]) -> list[str]:
+        if len(set(segments)) != len(segments):
+            raise ValueError("each segment may appear once")
+        return segments
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
     events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
 

@@ -96,6 +96,22 @@ def renewal_pk(due: datetime, shard_: int) -> str:  # GSI4: what falls due for b
     return f"RENEWAL#{due.astimezone(UTC):%Y-%m-%dT%H}#{shard_:02d}"
 
 
+def dunning_pk(due: datetime, shard_: int) -> str:  # GSI4: next dunning steps, across accounts
+    return f"DUNNING#{due.astimezone(UTC):%Y-%m-%dT%H}#{shard_:02d}"
+
+
+def dunning_key(account_id: str, invoice_id: str) -> Item:  # an invoice's dunning record, beside it
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s("DUNNING")}
+
+
+def dunning_step_key(account_id: str, invoice_id: str, step_id: str) -> Item:  # one per (invoice, step)
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s(f"DUNNING#STEP#{step_id}")}
+
+
+def notice_key(account_id: str, invoice_id: str, event_id: str) -> Item:  # one per payment-status notice
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s(f"NOTICE#{event_id}")}
+
+
 def metered_pk(account_id: str, event_name: str, customer_id: str, shard_: int) -> str:  # GSI1: usage
     return f"ACCOUNT#{account_id}#METERED#{event_name}#{customer_id}#{shard_:02d}"
 
