@@ -31,8 +31,8 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     assert [a.get("object") for a in answers] == ["account", "invoice", "file_link", "list", "meter", "usage_event",
-                                                  None]
-    account, invoice, link, events, meter, usage, clock = answers
+                                                  None, "dunning", "list"]
+    account, invoice, link, events, meter, usage, clock, dunning, overdue = answers
     assert account["address"]["country"] == "SE"
     assert invoice["number"] == "INV-000001" and invoice["status"] == "open" and invoice["total"] == 296875
     assert link["format"] == "pdf"
@@ -40,3 +40,5 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     assert meter["event_name"] == "api_calls" and meter["aggregation"] == "sum"
     assert (usage["value"], usage["duplicate"]) == ("25", False)
     assert "now" in clock
+    assert (dunning["invoice"], dunning["status"]) == (invoice["id"], "none")
+    assert overdue["data"] == []  # due today, thirty days on: not overdue yet

@@ -73,3 +73,17 @@ class BillingRunSettings(Settings):
     billing_run_queue_url: str = env("BILLING_RUN_QUEUE_URL")
     billing_queue_url: str = env("BILLING_QUEUE_URL")
     lookback_hours: str = env("BILLING_LOOKBACK_HOURS")  # how far back a run looks for boundaries left due
+
+
+@dataclass(frozen=True)
+class DunningSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    dunning_queue_url: str = env("DUNNING_QUEUE_URL")
+    lookback_hours: str = env("DUNNING_LOOKBACK_HOURS")  # how far back a run looks for steps left due
+
+
+@dataclass(frozen=True)
+class DunningEventsSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")

@@ -42,8 +42,9 @@ from invoicing.services.billing import BillingService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
+from invoicing.services.dunning import DunningService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
-from invoicing.services.ports import InvoiceFilter
+from invoicing.services.ports import InvoiceFilter, overdue_filter
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
@@ -67,6 +68,7 @@ class ApiServices:
     subscriptions: SubscriptionService
     billing: BillingService
     catalog: CatalogService
+    dunning: DunningService | None = None
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -118,8 +120,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=json.dumps(link_view(link)),
                         headers={"Retry-After": str(link.retry_after)})
 
+    def today() -> date:
+        return services.invoices.clock.now().date()
+
     def invoice_ok(view: InvoiceView, status: int = 200) -> Response:
-        return ok(invoice_view(view), status)
+        return ok(invoice_view(view, today()), status)
 
     # --- account ------------------------------------------------------------------------------
     @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering")
@@ -162,10 +167,13 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         customer: Annotated[str | None, Query(max_length=64)] = None,
         due_date_gte: Annotated[date | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
         due_date_lte: Annotated[date | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+        overdue: Annotated[bool | None, Query(description="true: open invoices past their due date")] = None,
     ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
+        if overdue is not None:
+            flt = overdue_filter(flt, overdue, today())
         page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
-        return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, [])), "/invoices"))
+        return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, []), today()), "/invoices"))
 
     @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)")
     def get_invoice(invoice_id: InvoiceId):
@@ -244,6 +252,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     def credit_note_einvoice(credit_note_id: CreditNoteId, format: EInvoiceFormatQuery = "ubl"):
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
+    from invoicing.api.dunning import dunning_router
     from invoicing.api.subscriptions import subscriptions_router
     from invoicing.api.usage import usage_router
 
@@ -251,4 +260,6 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
+    if services.dunning is not None:
+        app.include_router(dunning_router(services.dunning, account_id))
     return app

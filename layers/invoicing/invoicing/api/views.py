@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.dunning import is_overdue
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
@@ -78,7 +79,8 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def invoice_view(view: InvoiceView) -> dict[str, Any]:
+def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]:
+    """`overdue` is derived, never stored (domain.dunning.is_overdue): open, past its due date on `today`."""
     inv: Invoice = view.invoice
     totals = inv.totals
     return {
@@ -86,6 +88,7 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "object": "invoice",
         "number": inv.number,
         "status": inv.status,
+        "overdue": today is not None and is_overdue(inv.status, inv.due_date, inv.amount_remaining, today),
         "customer": inv.customer_id,
         "currency": inv.currency,
         "collection_method": inv.collection_method,

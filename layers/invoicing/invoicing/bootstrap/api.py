@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from invoicing.adapters.clock import current as clock
+from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
@@ -20,6 +21,7 @@ from invoicing.services.billing import BillingService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
+from invoicing.services.dunning import DunningService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
@@ -34,15 +36,18 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
     retry = Backoff(budget=15.0)
     invoices = InvoiceService(uow, clock, ids, retry, documents)
     usage = UsageService(uow, clock, ids)
+    subscriptions = SubscriptionService(uow, clock, ids)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
         invoices=invoices,
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
         usage=usage,
-        subscriptions=SubscriptionService(uow, clock, ids),
+        subscriptions=subscriptions,
         billing=BillingService(uow, clock, ids, usage, invoices),
         catalog=CatalogService(uow, clock, ids),
+        # Reads the dunning history only: the run and the subscriber perform steps (bootstrap/dunning.py).
+        dunning=DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices, subscriptions),
     )
 
 

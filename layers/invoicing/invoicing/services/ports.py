@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -46,6 +46,20 @@ class InvoiceFilter(BaseModel):
     customer_id: str | None = None
     due_date_gte: date | None = None
     due_date_lte: date | None = None
+
+
+def overdue_filter(flt: InvoiceFilter, overdue: bool, today: date) -> InvoiceFilter:
+    """`overdue=true` as an index query: open invoices due before `today` (the status index, GSI3,
+    read up to yesterday's due dates). Overdue is derived, so only `true` is a filter."""
+    from invoicing.domain.errors import InvalidInput
+
+    if not overdue:
+        raise InvalidInput("overdue=false is not a filter: list by status or due date instead.", param="overdue")
+    if flt.status not in (None, "open"):
+        raise InvalidInput("Only open invoices are overdue: leave out status, or give status=open.", param="status")
+    yesterday = today - timedelta(days=1)
+    latest = min(flt.due_date_lte, yesterday) if flt.due_date_lte else yesterday
+    return flt.model_copy(update={"status": "open", "due_date_lte": latest})
 
 
 class PriceFilter(BaseModel):
