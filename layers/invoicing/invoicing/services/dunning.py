@@ -27,7 +27,7 @@ from invoicing.domain.errors import Conflict, DomainError, InvalidStateTransitio
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.late_payment import EUR_COMPENSATION, days_late, late_interest, statutory_rate
 from invoicing.domain.party import language_of
-from invoicing.services.billing import hours_between
+from invoicing.services.billing import hours_to_read
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.ports import Clock, DueDunning, Ids, Notifier, PaymentProvider, Queue, UnitOfWork
 from invoicing.services.subscriptions import SubscriptionService
@@ -113,10 +113,7 @@ class DunningService:
         now = self.clock.now()
         with self.uow:
             watermark = self.uow.dunning.watermark()
-        start = now - timedelta(hours=lookback_hours)
-        if watermark is not None and watermark < start:
-            start = watermark
-        hours = hours_between(start, now)[:max_hours]
+        hours = hours_to_read(now, watermark, lookback_hours, max_hours)
         with self.uow:
             self.uow.dunning.set_watermark(hours[-1] + timedelta(hours=1))
             self.uow.commit()
