@@ -286,3 +286,31 @@ def test_the_final_action_marks_the_invoice_uncollectible() -> None:
     assert d.record(invoice.id).done[-1].outcome == "marked_uncollectible"
     assert d.record(invoice.id).status == "completed"
     assert "not_stopped" in d.deliver_events()[-1]  # its event finds the record completed
+
+
+@pytest.mark.parametrize("canceled_by_hand", [False, True])
+def test_the_final_action_cancels_the_invoices_subscription(canceled_by_hand: bool) -> None:
+    from invoicing.domain.catalog import Price, Recurring
+    from invoicing.domain.subscription import Subscription, SubscriptionItem
+
+    d = make([DunningPolicy(final_action="cancel_subscription", final_after_days=10)])
+    seats = Price(id="price_1", account_id="acct_1", product_id="prod_1", currency="EUR", type="recurring",
+                  recurring=Recurring(interval="month"), unit_amount_decimal=Decimal(1000), created=START)
+    sub = Subscription(id="sub_1", account_id="acct_1", customer_id="cus_9f3k", currency="EUR",
+                       items=(SubscriptionItem(id="si_1", price=seats, quantity=1),), billing_cycle_anchor=START,
+                       days_until_due=30, created=START)
+    with d.uow:
+        d.uow.subscriptions.add(sub.record_created(START))
+        d.uow.commit()
+    view = d.invoices.create_draft("acct_1", NewInvoice(
+        customer_id="cus_9f3k", days_until_due=30, metadata={"subscription": "sub_1"},
+        lines=(NewLine(description="Seats", quantity=Decimal(1), unit_amount_decimal=Decimal(1000)),)))
+    invoice = d.invoices.finalize("acct_1", view.invoice.id).invoice
+    d.deliver_events()
+    run_once(d)
+    if canceled_by_hand:  # (or by this step before a crash, then performed again): no error, the step completes
+        SubscriptionService(d.uow, d.clock, FakeIds()).cancel("acct_1", "sub_1", at_period_end=False)
+    catch_up(d, datetime(2026, 4, 10, 9, tzinfo=UTC))
+    assert d.uow.store.subscriptions[("acct_1", "sub_1")].status == "canceled"
+    assert [(x.step_id, x.outcome, x.detail) for x in d.record(invoice.id).done] == [
+        ("final+10", "subscription_canceled", "sub_1")]

@@ -249,7 +249,10 @@ class DunningService:
         if dunning.final_action == "cancel_subscription":
             subscription_id = invoice.metadata.get("subscription")
             if subscription_id:
-                self.subscriptions.cancel(invoice.account_id, subscription_id, at_period_end=False)
+                try:
+                    self.subscriptions.cancel(invoice.account_id, subscription_id, at_period_end=False)
+                except InvalidStateTransition:  # canceled already (by hand, or before a crash: performed again)
+                    pass
                 return "subscription_canceled", subscription_id
         return "left_open", None
 
