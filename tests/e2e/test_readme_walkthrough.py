@@ -31,8 +31,10 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     assert [a.get("object") for a in answers] == ["account", "invoice", "file_link", "list", "meter", "usage_event",
-                                                  None, "subscription", "test_clock", "list", "billing_run_approval"]
-    account, invoice, link, events, meter, usage, clock, subscription, test_clock, drafts, approval = answers
+                                                  None, "dunning", "list", "subscription", "test_clock", "list",
+                                                  "billing_run_approval"]
+    account, invoice, link, events, meter, usage, clock, dunning, overdue, subscription, test_clock, drafts, \
+        approval = answers
     assert account["address"]["country"] == "SE"
     assert invoice["number"] == "INV-000001" and invoice["status"] == "open" and invoice["total"] == 296875
     assert link["format"] == "pdf"
@@ -40,6 +42,8 @@ def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
     assert meter["event_name"] == "api_calls" and meter["aggregation"] == "sum"
     assert (usage["value"], usage["duplicate"]) == ("25", False)
     assert "now" in clock
+    assert (dunning["invoice"], dunning["status"]) == (invoice["id"], "none")
+    assert overdue["data"] == []  # due today, thirty days on: not overdue yet
     assert subscription["current_period_start"] == "2027-01-01T09:00:00Z"  # the test clock's time
     assert test_clock["frozen_time"] == "2027-02-01T09:30:00Z"
     [draft] = drafts["data"]

@@ -107,3 +107,17 @@ class PaymentEventsSettings(Settings):
 class StatementSettings(Settings):
     table_name: str = env("TABLE_NAME")
     statements_bucket: str = env("STATEMENTS_BUCKET")
+
+
+@dataclass(frozen=True)
+class DunningSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    dunning_queue_url: str = env("DUNNING_QUEUE_URL")
+    lookback_hours: str = env("DUNNING_LOOKBACK_HOURS")  # how far back a run looks for steps left due
+
+
+@dataclass(frozen=True)
+class DunningEventsSettings(Settings):
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")

@@ -14,6 +14,7 @@ from invoicing.domain.bank_statement import StatementRejected
 from invoicing.domain.catalog import Price, Product
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.dunning import Dunning, PlannedStep, StepDone
 from invoicing.domain.errors import (
     ConcurrentChange,
     Conflict,
@@ -30,7 +31,7 @@ from invoicing.domain.payment import Payment, PaymentStatus
 from invoicing.domain.statement_import import StatementImport
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
-from invoicing.services.ports import DueBoundary, InvoiceFilter, Page, PriceFilter
+from invoicing.services.ports import ChargeResult, DueBoundary, DueDunning, InvoiceFilter, Page, PriceFilter
 
 D = TypeVar("D", Product, Price, Coupon)
 
@@ -54,6 +55,10 @@ class Store:
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
     payments: dict[tuple[str, str], Payment] = field(default_factory=dict)
     statement_imports: dict[tuple[str, str], StatementImport] = field(default_factory=dict)
+    dunning: dict[tuple[str, str], Dunning] = field(default_factory=dict)
+    dunning_steps: dict[tuple[str, str, str], str | None] = field(default_factory=dict)  # -> outcome
+    notices: set[tuple[str, str, str]] = field(default_factory=set)
+    dunning_watermark: datetime | None = None
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -85,6 +90,7 @@ class FakeUnitOfWork:
         self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
         self.payments = _Payments(self)
         self.statement_imports = _StatementImports(self)
+        self.dunning = _Dunning(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -380,6 +386,90 @@ class _Subscriptions:
         return page, ({"offset": start + limit} if start + limit < len(found) else None)
 
 
+class _Dunning:
+    """The same conditions as the DynamoDB records: a record added once and saved under its version,
+    a step claimed once and given its outcome once, a notice recorded once."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, dunning: Dunning) -> None:
+        store, key = self._uow.store, (dunning.account_id, dunning.invoice_id)
+
+        def check() -> None:
+            if key in store.dunning:
+                raise Conflict("exists", code="resource_already_exists")
+
+        self._uow.register(check, lambda: store.dunning.__setitem__(key, dunning))
+
+    def find(self, account_id: str, invoice_id: str) -> Dunning | None:
+        found = self._uow.store.dunning.get((account_id, invoice_id))
+        if found is not None:
+            self._uow._read[("dunning", invoice_id)] = found.version
+        return found
+
+    def get(self, account_id: str, invoice_id: str) -> Dunning:
+        found = self.find(account_id, invoice_id)
+        if found is None:
+            raise NotFound("no dunning", param="invoice")
+        return found
+
+    def save(self, dunning: Dunning) -> None:
+        store, key = self._uow.store, (dunning.account_id, dunning.invoice_id)
+        loaded = self._uow._read[("dunning", dunning.invoice_id)]
+
+        def check() -> None:
+            if store.dunning[key].version != loaded:
+                raise Conflict("changed concurrently")
+
+        self._uow.register(check, lambda: store.dunning.__setitem__(key, dunning))
+
+    def claim_step(self, dunning: Dunning, step: PlannedStep) -> None:
+        steps, key = self._uow.store.dunning_steps, (dunning.account_id, dunning.invoice_id, step.id)
+
+        def check() -> None:
+            if key in steps:
+                raise Conflict("claimed already")
+
+        self._uow.register(check, lambda: steps.__setitem__(key, None))
+
+    def record_outcome(self, dunning: Dunning, done: StepDone) -> None:
+        steps, key = self._uow.store.dunning_steps, (dunning.account_id, dunning.invoice_id, done.step_id)
+
+        def check() -> None:
+            if key not in steps or steps[key] is not None:
+                raise Conflict("not claimed, or done already")
+
+        self._uow.register(check, lambda: steps.__setitem__(key, done.outcome))
+
+    def notice_sent(self, account_id: str, invoice_id: str, event_id: str) -> bool:
+        return (account_id, invoice_id, event_id) in self._uow.store.notices
+
+    def record_notice(self, account_id: str, invoice_id: str, event_id: str) -> None:
+        notices, key = self._uow.store.notices, (account_id, invoice_id, event_id)
+
+        def check() -> None:
+            if key in notices:
+                raise Conflict("recorded already")
+
+        self._uow.register(check, lambda: notices.add(key))
+
+    def watermark(self) -> datetime | None:
+        return self._uow.store.dunning_watermark
+
+    def set_watermark(self, hour: datetime) -> None:
+        self._uow.register(lambda: None, lambda: setattr(self._uow.store, "dunning_watermark", hour))
+
+    def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
+            cursor: dict[str, Any] | None) -> tuple[list[DueDunning], dict[str, Any] | None]:
+        due = sorted((d.next_at, d.account_id, d.invoice_id, d.next_step.id)
+                     for d in self._uow.store.dunning.values() if d.next_at is not None and d.next_step is not None)
+        found = [DueDunning(a, i, s) for at, a, i, s in due
+                 if at <= until and at.replace(minute=0, second=0, microsecond=0) == hour and shard_ == 0]
+        start = int((cursor or {}).get("offset", 0))
+        return found[start:start + limit], ({"offset": start + limit} if start + limit < len(found) else None)
+
+
 class _Series:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -597,3 +687,43 @@ class FakeStatementFiles:
         if len(body) > max_bytes:
             raise StatementRejected(f"The file is {len(body)} bytes; at most {max_bytes} are read.", param="file")
         return body
+
+
+class FakeNotifier:
+    """Records what the customer would be emailed: (invoice id, step id or event type, language)."""
+
+    def __init__(self) -> None:
+        self.reminders: list[tuple[str, str, str]] = []
+        self.notices: list[tuple[str, str, str]] = []
+        self.fail_next = 0  # how many of the next calls raise (an email service that is down)
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("email service unavailable")
+
+    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> None:
+        self._maybe_fail()
+        self.reminders.append((invoice.id, step.id, language))
+
+    def send_payment_status(self, invoice: Invoice, change: str, language: str) -> None:
+        self._maybe_fail()
+        self.notices.append((invoice.id, change, language))
+
+
+class FakePaymentProvider:
+    """Charges once per idempotency key, as a provider does; `declines` says which attempts fail."""
+
+    def __init__(self, declines: int = 0) -> None:
+        self.charges: dict[str, ChargeResult] = {}
+        self.calls: list[str] = []
+        self.declines = declines
+
+    def charge(self, invoice: Invoice, idempotency_key: str) -> ChargeResult:
+        self.calls.append(idempotency_key)
+        if idempotency_key not in self.charges:
+            if len(self.charges) < self.declines:
+                self.charges[idempotency_key] = ChargeResult("failed", failure_code="card_declined")
+            else:
+                self.charges[idempotency_key] = ChargeResult("succeeded", payment_id=f"py_{len(self.charges)}")
+        return self.charges[idempotency_key]

@@ -28,6 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from invoicing.api.command import Command
 from invoicing.domain.credit_note import CreditLineRequest
+from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
@@ -159,7 +160,7 @@ class CustomerUpdate(Command):
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
     segments: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] | NotNull = Field(
-        default=None, description="Replaces the segments")
+        default=None, description="Replaced as a whole; [] clears them")
 
     _check_segments = field_validator("segments")(classmethod(lambda cls, v: _distinct(v)))
 
@@ -393,6 +394,9 @@ class AccountUpdate(Command):
     review: ReviewSettings | NotNull = Field(default=None, description=(
         "Review before sending: `held_segments` (their billing-run invoices wait as drafts) and "
         "`auto_finalize_after_minutes` (default 60)"))
+    dunning_policies: Annotated[list[DunningPolicy], Field(max_length=MAX_POLICIES)] | NotNull = Field(
+        default=None, description="Dunning per customer segment (docs/dunning.md): replaced as a whole; [] turns "
+                                  "dunning off")
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
+from pydantic import StrictBool
 
 from invoicing.api.catalog_routes import catalog_router
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, ContractResolver, IsoDate, answers
@@ -53,9 +55,10 @@ from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
+from invoicing.services.dunning import DunningService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.payments import PaymentService
-from invoicing.services.ports import InvoiceFilter
+from invoicing.services.ports import InvoiceFilter, overdue_filter
 from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
@@ -86,6 +89,7 @@ class ApiServices:
     billing_runs: BillingRunService
     test_clocks: TestClockService
     sandbox: bool = False  # test clocks allowed (the deployment's SandboxMode)
+    dunning: DunningService | None = None
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -137,8 +141,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=json.dumps(link_view(link)),
                         headers={"Retry-After": str(link.retry_after)})
 
+    def today() -> date:
+        return services.invoices.clock.now().date()
+
     def invoice_ok(view: InvoiceView, status: int = 200) -> Response:
-        return ok(invoice_view(view), status)
+        return ok(invoice_view(view, today()), status)
 
     # --- account ------------------------------------------------------------------------------
     @app.get("/account", tags=["account"], summary="The seller's account: details, branding, numbering",
@@ -194,10 +201,13 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         customer: Annotated[str | None, Query(max_length=64)] = None,
         due_date_gte: Annotated[IsoDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
         due_date_lte: Annotated[IsoDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+        overdue: Annotated[StrictBool | None, Query(description="true: open invoices past their due date")] = None,
     ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
+        if overdue is not None:
+            flt = overdue_filter(flt, overdue, today())
         page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
-        return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, [])), "/invoices"))
+        return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, []), today()), "/invoices"))
 
     @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)",
              responses=answers(200, InvoiceObject, READ))
@@ -294,6 +304,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         return link_ok(services.credit_notes.document_link(account_id(), credit_note_id, format))
 
     from invoicing.api.billing_runs import billing_runs_router, test_clocks_router
+    from invoicing.api.dunning import dunning_router
     from invoicing.api.subscriptions import subscriptions_router
     from invoicing.api.usage import usage_router
 
@@ -306,4 +317,6 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     from invoicing.api.payments import payments_router
 
     app.include_router(payments_router(services.payments, services.statements, account_id))
+    if services.dunning is not None:
+        app.include_router(dunning_router(services.dunning, account_id))
     return app

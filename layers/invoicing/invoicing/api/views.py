@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.api.contract import ValidationIssueObject
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
+from invoicing.domain.dunning import is_overdue
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from invoicing.domain.party import (
@@ -382,7 +383,8 @@ def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
     return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
 
-def invoice_view(view: InvoiceView) -> dict[str, Any]:
+def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]:
+    """`overdue` is derived, never stored (domain.dunning.is_overdue): open, past its due date on `today`."""
     inv: Invoice = view.invoice
     totals = inv.totals
     return {
@@ -390,6 +392,7 @@ def invoice_view(view: InvoiceView) -> dict[str, Any]:
         "object": "invoice",
         "number": inv.number,
         "status": inv.status,
+        "overdue": today is not None and is_overdue(inv.status, inv.due_date, inv.amount_remaining, today),
         "customer": inv.customer_id,
         "currency": inv.currency,
         "collection_method": inv.collection_method,

@@ -9,6 +9,7 @@ import boto3
 
 from invoicing.adapters.bank_statements import parse_statement  # lxml / mt-940 load only when parsing
 from invoicing.adapters.clock import current as clock
+from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.billing_runs import TestClockTime
 from invoicing.adapters.dynamodb.keys import SHARDS
@@ -26,6 +27,7 @@ from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
+from invoicing.services.dunning import DunningService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.payments import PaymentService
 from invoicing.services.statements import StatementService
@@ -53,13 +55,14 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
     payments = PaymentService(uow, clock, ids, retry)
     statements = StatementService(uow, clock, ids, S3StatementFiles(boto3.client("s3"), settings.statements_bucket),
                                   payments, parse_statement)
+    subscriptions = SubscriptionService(uow, clock, ids)
     return ApiServices(
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
         invoices=invoices,
         credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
         usage=usage,
-        subscriptions=SubscriptionService(uow, clock, ids),
+        subscriptions=subscriptions,
         billing=billing,
         catalog=CatalogService(uow, clock, ids),
         billing_runs=runs,
@@ -67,6 +70,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         sandbox=runs_settings.sandbox,
         payments=payments,
         statements=statements,
+        # Reads the dunning history only: the run and the subscriber perform steps (bootstrap/dunning.py).
+        dunning=DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices, subscriptions),
     )
 
 

@@ -22,6 +22,8 @@ EVENT_TYPES = (
     "invoice.updated",
     "invoice.finalized",
     "invoice.paid",
+    "invoice.partially_paid",  # the payments capability emits these two; dunning's subscriber consumes them
+    "invoice.payment_failed",
     "invoice.voided",
     "invoice.marked_uncollectible",
     "invoice.partially_paid",

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from invoicing.domain.dunning import DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
@@ -44,6 +45,8 @@ TAX_ID_VALIDATORS: dict[str, str] = {
 SUPPORTED_LOCALES = ("en", "sv", "de")
 Language = Literal["en", "sv", "de"]
 TextKind = Literal["message", "payment_terms", "footer"]
+
+
 
 
 class Model(BaseModel):
@@ -203,7 +206,7 @@ class Numbering(Model):
         return self
 
 
-Segment = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+Segment = Annotated[str, StringConstraints(pattern=SEGMENT_PATTERN)]  # lower-case letters, digits, _ and -
 MAX_SEGMENTS = 10
 
 
@@ -252,6 +255,8 @@ class Account(Model):
         description="Registered for the EU One-Stop Shop (union scheme): goods and electronic services to private "
                     "persons in other member states are charged the customer's country's VAT (docs/tax.md)")
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    dunning_policies: list[DunningPolicy] = Field(
+        default_factory=list, description="Dunning per customer segment (docs/dunning.md); none: no dunning")
     created: datetime
 
     @field_validator("oss_registered")
@@ -270,6 +275,11 @@ class Account(Model):
             raise ValueError(f"the OSS is declared under the seller's VAT number: give the account an eu_vat tax "
                              f"ID of {country} first")
         return registered
+
+    @field_validator("dunning_policies")
+    @classmethod
+    def _policies(cls, policies: list[DunningPolicy]) -> list[DunningPolicy]:
+        return validate_policies(policies)
 
     def text(self, kind: TextKind, locale: str | None) -> str | None:
         """The seller's message, payment terms or footer for a customer of `locale`: its language's
@@ -327,10 +337,18 @@ class Customer(Model):
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
     metadata: dict[str, str] = Field(default_factory=dict)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
-                                    description="Tags that billing runs and the review list filter on")
+                                    description="Tags that billing runs, the review list and dunning policies "
+                                                "('enterprise') go by")
     test_clock: str | None = Field(default=None, description="The test clock the customer lives on (sandbox)")
     created: datetime
     version: int = 0
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, segments: list[str]) -> list[str]:
+        if len(set(segments)) != len(segments):
+            raise ValueError("each segment may appear once")
+        return segments
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
     events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
 

@@ -61,6 +61,16 @@ def hours_between(start: datetime, end: datetime) -> list[datetime]:
     return hours
 
 
+def hours_to_read(now: datetime, watermark: datetime | None, lookback_hours: int, max_hours: int) -> list[datetime]:
+    """The hours of an hourly index a scheduled run reads: the last `lookback_hours`, or, after a
+    longer downtime, on from the hour the previous run stopped at (`watermark`), at most `max_hours`,
+    oldest first (billing runs, dunning runs)."""
+    start = now - timedelta(hours=lookback_hours)
+    if watermark is not None and watermark < start:
+        start = watermark
+    return hours_between(start, now)[:max_hours]
+
+
 @dataclass(frozen=True)
 class BillingService:
     uow: UnitOfWork
@@ -84,10 +94,7 @@ class BillingService:
         now = self.clock.now()
         with self.uow:
             watermark = self.uow.subscriptions.watermark()
-        start = now - timedelta(hours=lookback_hours)
-        if watermark is not None and watermark < start:
-            start = watermark
-        hours = hours_between(start, now)[:max_hours]
+        hours = hours_to_read(now, watermark, lookback_hours, max_hours)
         with self.uow:
             self.uow.subscriptions.set_watermark(hours[-1] + timedelta(hours=1))
             self.uow.commit()

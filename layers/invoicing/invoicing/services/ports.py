@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from invoicing.domain.catalog import Price, Product
     from invoicing.domain.coupons import Coupon
     from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.dunning import Dunning, PlannedStep, StepDone
     from invoicing.domain.events import DomainEvent
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.numbering import Series
@@ -54,6 +55,20 @@ class InvoiceFilter(BaseModel):
     customer_id: str | None = None
     due_date_gte: date | None = None
     due_date_lte: date | None = None
+
+
+def overdue_filter(flt: InvoiceFilter, overdue: bool, today: date) -> InvoiceFilter:
+    """`overdue=true` as an index query: open invoices due before `today` (the status index, GSI3,
+    read up to yesterday's due dates). Overdue is derived, so only `true` is a filter."""
+    from invoicing.domain.errors import InvalidInput
+
+    if not overdue:
+        raise InvalidInput("overdue=false is not a filter: list by status or due date instead.", param="overdue")
+    if flt.status not in (None, "open"):
+        raise InvalidInput("Only open invoices are overdue: leave out status, or give status=open.", param="status")
+    yesterday = today - timedelta(days=1)
+    latest = min(flt.due_date_lte, yesterday) if flt.due_date_lte else yesterday
+    return flt.model_copy(update={"status": "open", "due_date_lte": latest})
 
 
 class PriceFilter(BaseModel):
@@ -314,6 +329,48 @@ class StatementImports(Protocol):
     def save(self, statement: StatementImport) -> None:
         """The next version of an upload read in this unit of work (else ConcurrentChange at commit)."""
         ...
+@dataclass(frozen=True)
+class DueDunning:
+    """An invoice whose next dunning step is due (a dunning run's unit of work)."""
+
+    account_id: str
+    invoice_id: str
+    step_id: str
+
+
+class DunningRecords(Protocol):
+    """Each invoice's dunning record (its plan, what is done), the step records that let each step
+    happen once, and the cross-account index of next steps by the hour they fall due."""
+
+    def add(self, dunning: Dunning) -> None:
+        """A new record (Conflict at commit if the invoice has one)."""
+        ...
+    def find(self, account_id: str, invoice_id: str) -> Dunning | None: ...
+    def get(self, account_id: str, invoice_id: str) -> Dunning: ...  # raises NotFound
+    def save(self, dunning: Dunning) -> None:
+        """The next version of a record read in this unit of work (else Conflict at commit); its index
+        entry moves to its next step's hour, or leaves the index when nothing is next."""
+        ...
+    def claim_step(self, dunning: Dunning, step: PlannedStep) -> None:
+        """The step's record, written once: a second claim of the same (invoice, step) conflicts."""
+        ...
+    def record_outcome(self, dunning: Dunning, done: StepDone) -> None:
+        """The claimed step's outcome, written once."""
+        ...
+    def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
+            cursor: dict[str, Any] | None) -> tuple[builtins.list[DueDunning], dict[str, Any] | None]:
+        """One page of the records whose next step falls due in `hour` (one of its shards) by `until`."""
+        ...
+    def notice_sent(self, account_id: str, invoice_id: str, event_id: str) -> bool:
+        """Whether the customer was told of the event (a payment-status notice) already."""
+        ...
+    def record_notice(self, account_id: str, invoice_id: str, event_id: str) -> None:
+        """The notice of the event, recorded once (Conflict at commit if it is recorded)."""
+        ...
+    def watermark(self) -> datetime | None:
+        """The hour up to which dunning runs have read the index (None: no run yet)."""
+        ...
+    def set_watermark(self, hour: datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -350,6 +407,8 @@ class UnitOfWork(Protocol):
     def payments(self) -> Payments: ...
     @property
     def statement_imports(self) -> StatementImports: ...
+    @property
+    def dunning(self) -> DunningRecords: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -434,4 +493,33 @@ class StatementFiles(Protocol):
         ...
     def read(self, key: str, *, max_bytes: int) -> bytes:
         """The file; `StatementRejected` when it is larger than `max_bytes` (it is not downloaded)."""
+# --- collecting: reminders and charges (dunning) --------------------------------------------------
+
+class Notifier(Protocol):
+    """Email to the customer (the sending capability implements it with SES and templates per
+    language)."""
+
+    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> None:
+        """A payment reminder for the dunning step `step` (its `day`: before, on or after the due date)."""
+        ...
+    def send_payment_status(self, invoice: Invoice, change: str, language: str) -> None:
+        """The customer is told that the invoice's payment status changed (`change` is the event
+        type: `invoice.paid`, `invoice.partially_paid`, `invoice.payment_failed`, ...)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: Literal["succeeded", "pending", "failed"]
+    payment_id: str | None = None
+    failure_code: str | None = None  # the provider's code (e.g. "card_declined"), never personal data
+
+
+class InvoiceCharger(Protocol):
+    """Dunning's charge retries: charge what remains of an invoice (to be served by the payment
+    provider's `charge` with the customer's saved method; until then a stand-in that declines)."""
+
+    def charge(self, invoice: Invoice, idempotency_key: str) -> ChargeResult:
+        """Charge the customer's saved payment method for what remains of `invoice`. The same
+        `idempotency_key` charges at most once, however often it is called."""
         ...

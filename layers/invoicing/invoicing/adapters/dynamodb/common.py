@@ -92,6 +92,21 @@ def batch_get(client: Any, table: str, keys: list[Item], *, projection: str | No
     return [found[key] for key in ((k["PK"]["S"], k["SK"]["S"]) for k in keys) if key in found]
 
 
+def index_page(client: Any, table: str, index: str, pk: str, *, until: str, limit: int,
+               cursor: dict[str, Any] | None) -> tuple[list[str], dict[str, Any] | None]:
+    """One page of an index partition's sort keys up to `until` (the hourly indexes of what falls due:
+    renewals, dunning steps), with the cursor of the next page."""
+    request: dict[str, Any] = {
+        "TableName": table, "IndexName": index, "Limit": limit,
+        "KeyConditionExpression": f"{index}PK = :pk AND {index}SK <= :until",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":until": {"S": until}},
+    }
+    if cursor:
+        request["ExclusiveStartKey"] = cursor
+    response = client.query(**request)
+    return [str(item[f"{index}SK"]["S"]) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 

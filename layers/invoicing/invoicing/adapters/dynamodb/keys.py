@@ -139,6 +139,20 @@ def review_pk(account_id: str, run_id: str, sort: str, shard_: int) -> str:  # G
 
 def auto_finalize_pk(at: datetime, shard_: int) -> str:  # GSI4: held drafts by the day they auto-finalize
     return f"AUTOFINALIZE#{at.astimezone(UTC):%Y-%m-%d}#{shard_:02d}"
+def dunning_pk(due: datetime, shard_: int) -> str:  # GSI4: next dunning steps, across accounts
+    return f"DUNNING#{due.astimezone(UTC):%Y-%m-%dT%H}#{shard_:02d}"
+
+
+def dunning_key(account_id: str, invoice_id: str) -> Item:  # an invoice's dunning record, beside it
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s("DUNNING")}
+
+
+def dunning_step_key(account_id: str, invoice_id: str, step_id: str) -> Item:  # one per (invoice, step)
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s(f"DUNNING#STEP#{step_id}")}
+
+
+def notice_key(account_id: str, invoice_id: str, event_id: str) -> Item:  # one per payment-status notice
+    return {"PK": s(f"ACCOUNT#{account_id}#INVOICE#{invoice_id}"), "SK": s(f"NOTICE#{event_id}")}
 
 
 def metered_pk(account_id: str, event_name: str, customer_id: str, shard_: int) -> str:  # GSI1: usage

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from invoicing.adapters.dynamodb.codec import load
-from invoicing.adapters.dynamodb.common import batch_get, query_page, sharded_page
+from invoicing.adapters.dynamodb.common import batch_get, index_page, query_page, sharded_page
 from invoicing.adapters.dynamodb.events import with_events
 from invoicing.adapters.dynamodb.keys import (
     GSI1,
@@ -149,16 +149,10 @@ class DynamoSubscriptions:
     def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
             cursor: dict[str, Any] | None) -> tuple[builtins.list[DueBoundary], dict[str, Any] | None]:
         """One page of the boundaries due by `until` in one hour's shard of the renewal index."""
-        request: dict[str, Any] = {
-            "TableName": self._uow.table, "IndexName": GSI4, "Limit": limit,
-            "KeyConditionExpression": "GSI4PK = :pk AND GSI4SK <= :until",
-            "ExpressionAttributeValues": {":pk": s(renewal_pk(hour, shard_)), ":until": s(timestamp(until) + "#~")},
-        }
-        if cursor:
-            request["ExclusiveStartKey"] = cursor
-        response = self._uow.client.query(**request)
+        keys, next_cursor = index_page(self._uow.client, self._uow.table, GSI4, renewal_pk(hour, shard_),
+                                       until=timestamp(until) + "#~", limit=limit, cursor=cursor)
         found: builtins.list[DueBoundary] = []
-        for item in response.get("Items", []):
-            _, account_id, subscription_id, k = str(get_s(item, "GSI4SK")).split("#")
+        for key in keys:
+            _, account_id, subscription_id, k = key.split("#")
             found.append(DueBoundary(account_id=account_id, subscription_id=subscription_id, boundary=int(k)))
-        return found, response.get("LastEvaluatedKey")
+        return found, next_cursor

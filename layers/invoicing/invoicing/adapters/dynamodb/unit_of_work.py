@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
     from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
+    from invoicing.adapters.dynamodb.dunning import DynamoDunning
     from invoicing.adapters.dynamodb.invoices import DynamoInvoices
     from invoicing.adapters.dynamodb.payments import DynamoPayments, DynamoStatementImports
     from invoicing.adapters.dynamodb.series import DynamoNumberSeries
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
                 "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks",
-                "payments", "statement_imports")
+                "payments", "statement_imports", "dunning")
 Explain = Callable[[], Exception]
 
 
@@ -147,6 +148,11 @@ class DynamoUnitOfWork:
     def statement_imports(self) -> DynamoStatementImports:
         from invoicing.adapters.dynamodb.payments import DynamoStatementImports
         return DynamoStatementImports(self)
+
+    @cached_property
+    def dunning(self) -> DynamoDunning:
+        from invoicing.adapters.dynamodb.dunning import DynamoDunning
+        return DynamoDunning(self)
 
     def __enter__(self) -> Self:
         self._reset()

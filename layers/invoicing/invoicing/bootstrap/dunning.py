@@ -1,0 +1,43 @@
+"""The dunning functions' composition root: the run (schedule -> pages of the next-step index ->
+due invoices) and the subscriber of invoice events (the record follows the invoice; payment notices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from invoicing.adapters.clock import current as clock
+from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
+from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
+from invoicing.adapters.dynamodb.keys import SHARDS
+from invoicing.adapters.ids import UlidIds
+from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.sqs import SqsQueue
+from invoicing.config import DunningEventsSettings, DunningSettings
+from invoicing.services.dunning import DunningRuns, DunningService
+from invoicing.services.invoices import InvoiceService
+from invoicing.services.subscriptions import SubscriptionService
+
+
+def dunning_service(settings: DunningSettings | DunningEventsSettings | None = None) -> DunningService:
+    settings = settings or DunningEventsSettings.from_env()
+    uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
+    ids = UlidIds()
+    invoices = InvoiceService(uow, clock, ids, Backoff(budget=30.0),
+                              S3Documents(boto3.client("s3"), settings.documents_bucket))
+    return DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices,
+                          SubscriptionService(uow, clock, ids))
+
+
+def dunning_runs(settings: DunningSettings | None = None) -> DunningRuns:
+    settings = settings or DunningSettings.from_env()
+    return DunningRuns(dunning_service(settings), SqsQueue(boto3.client("sqs"), settings.dunning_queue_url),
+                       shards=SHARDS, lookback_hours=int(settings.lookback_hours))
+
+
+def bus_event(body: str) -> dict[str, Any]:
+    """The domain event in an SQS message from an EventBridge rule (its `detail`), parsed and checked."""
+    from invoicing.api.messages import BusMessage
+
+    return BusMessage.model_validate_json(body).detail.model_dump(mode="json")
