@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from invoicing.domain.dunning import DunningPolicy, validate_policies
+from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
