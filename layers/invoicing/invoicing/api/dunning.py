@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict
 
+from invoicing.api.contract import READ, answers
 from invoicing.api.views import iso
 from invoicing.domain.dunning import Dunning, PlannedStep
 from invoicing.services.dunning import DunningService
@@ -23,7 +24,7 @@ InvoiceId = Annotated[str, Path(max_length=64)]
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class StepView(_View):
@@ -79,9 +80,7 @@ def dunning_router(dunning: DunningService, account_id: Callable[[], str]) -> AP
 
     @router.get("/invoices/<invoice_id>/dunning", tags=["invoices"],
                 summary="An invoice's dunning: steps done (when, outcome), the step in progress, the next step",
-                responses={200: {"description": "The dunning history",
-                                 "content": {"application/json": {"model": DunningObject}}},
-                           404: {"description": "No such invoice: `{\"error\": {type, code, message, param}}`"}})
+                responses=answers(200, DunningObject, READ))
     def invoice_dunning(invoice_id: InvoiceId):
         body = dunning_view(invoice_id, dunning.history(account_id(), invoice_id))
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))

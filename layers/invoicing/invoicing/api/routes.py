@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import Logger
-from pydantic import StrictBool
 
 from invoicing.api.catalog_routes import catalog_router
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, ContractResolver, IsoDate, answers
@@ -201,7 +200,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         customer: Annotated[str | None, Query(max_length=64)] = None,
         due_date_gte: Annotated[IsoDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
         due_date_lte: Annotated[IsoDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
-        overdue: Annotated[StrictBool | None, Query(description="true: open invoices past their due date")] = None,
+        overdue: Annotated[bool | None, Query(description="true: open invoices past their due date")] = None,
     ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
         if overdue is not None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.api.contract import ValidationIssueObject
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
-from invoicing.domain.dunning import is_overdue
+from invoicing.domain.dunning import DunningPolicy, is_overdue
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from invoicing.domain.party import (
@@ -76,6 +76,7 @@ class AccountObject(View):
     default_supply_type: SupplyType
     oss_registered: bool
     review: ReviewSettings
+    dunning_policies: list[DunningPolicy]
     created: datetime
 
 
@@ -192,6 +193,7 @@ class InvoiceObject(View):
     object: Literal["invoice"]
     number: str | None
     status: InvoiceStatus
+    overdue: bool = Field(description="Open, and past its due date today (derived, never stored)")
     customer: str
     currency: str
     collection_method: Literal["send_invoice", "charge_automatically"]
