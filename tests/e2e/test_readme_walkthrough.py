@@ -22,21 +22,36 @@ def walkthrough() -> str:
     return "\n".join(line for line in block.group(1).splitlines() if not line.startswith("make dev"))
 
 
-def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime) -> None:
+def sending_walkthrough() -> str:
+    block = re.search(r"```sh\n(curl -s -X POST localhost:3000/_local/drain.*?)```", README.read_text(), re.S)
+    assert block, "the README's sending walkthrough is missing"
+    return block.group(1)
+
+
+def test_the_readme_walkthrough_works_as_written(stack: LocalRuntime, mail_dir: Path) -> None:
     assert shutil.which("curl"), "the walkthrough needs curl"
     key = bootstrap_account(stack, "README reader")
     host = stack.api_url.removeprefix("http://")
-    script = walkthrough().replace("export KEY=sk_test_...", f"export KEY={key}").replace("localhost:3000", host)
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+    script = (walkthrough() + sending_walkthrough()).replace("export KEY=sk_test_...", f"export KEY={key}") \
+        .replace("localhost:3000", host).replace("ls out/mail/", f"ls {mail_dir}/")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    mails = [line for line in lines if line.endswith(".eml")]
+    answers = [json.loads(line) for line in lines if not line.endswith(".eml")]
     assert [a.get("object") for a in answers] == ["account", "invoice", "file_link", "list", "meter", "usage_event",
-                                                  None]
-    account, invoice, link, events, meter, usage, clock = answers
+                                                  None, None, "invoice", None, "hosted_link", "list"]
+    account, invoice, link, events, meter, usage, clock, drained, sent, drained_again, hosted, review = answers
     assert account["address"]["country"] == "SE"
     assert invoice["number"] == "INV-000001" and invoice["status"] == "open" and invoice["total"] == 296875
     assert link["format"] == "pdf"
-    assert [e["type"] for e in events["data"]] == ["invoice.created", "invoice.finalized"]
+    # Rendering (and the email after it) may already have happened by the time the trail is read.
+    assert [e["type"] for e in events["data"]][:2] == ["invoice.created", "invoice.finalized"]
+    assert drained == drained_again == {"idle": True}
+    assert sent["id"] == invoice["id"]
+    assert len([m for m in mails if invoice["id"] in m]) == 2  # mailed once rendered, and once on request
+    assert hosted["url"].startswith(stack.api_url + "/i/")
+    assert review["data"] == []
     assert meter["event_name"] == "api_calls" and meter["aggregation"] == "sum"
     assert (usage["value"], usage["duplicate"]) == ("25", False)
     assert "now" in clock

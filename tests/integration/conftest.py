@@ -123,6 +123,7 @@ def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], Non
         setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
         setenv("DOCUMENTS_BUCKET", "documents")
         setenv("EVENT_BUS_NAME", "events")
+        setenv("PUBLIC_BASE_URL", "https://billing.example")
         if before_functions:
             before_functions(tables)
         yield HandlerStack(tables, "documents", queue_url)

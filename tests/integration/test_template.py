@@ -58,7 +58,7 @@ def test_document_bucket_is_private_encrypted_and_versioned(resources: dict[str,
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
 
 
-def test_api_routes_require_the_authorizer_except_swagger(resources: dict[str, Any]) -> None:
+def test_api_routes_require_the_authorizer_except_swagger_and_the_hosted_page(resources: dict[str, Any]) -> None:
     api = resources["Api"]["Properties"]
     assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
     open_routes = [
@@ -67,7 +67,9 @@ def test_api_routes_require_the_authorizer_except_swagger(resources: dict[str, A
         for e in resource["Properties"].get("Events", {}).values()
         if e["Type"] == "Api" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     ]
-    assert open_routes == [("DocsFunction", "/swagger")]
+    assert sorted(open_routes) == [("DocsFunction", "/swagger"), ("HostedPageFunction", "/i/{token}"),
+                                   ("HostedPageFunction", "/i/{token}"), ("HostedPageFunction", "/i/{token}/pay"),
+                                   ("HostedPageFunction", "/i/{token}/pdf")]
 
 
 def test_no_application_code_calls_scan() -> None:

@@ -18,9 +18,10 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.sending import AlreadyInReview, ReviewItem
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
-from invoicing.services.ports import DueBoundary, InvoiceFilter, Page, PriceFilter
+from invoicing.services.ports import DueBoundary, InvoiceFilter, OutgoingEmail, Page, PriceFilter
 
 D = TypeVar("D", Product, Price, Coupon)
 
@@ -42,6 +43,7 @@ class Store:
     products: dict[tuple[str, str], Product] = field(default_factory=dict)
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
+    reviews: dict[tuple[str, str], ReviewItem] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -71,6 +73,7 @@ class FakeUnitOfWork:
         self.products = _Catalog[Product](self, "products", "product")
         self.prices = _Prices(self, "prices", "price")
         self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
+        self.reviews = _Reviews(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -99,6 +102,23 @@ class FakeUnitOfWork:
             apply()
         if changes:
             self.store.commits += 1
+
+
+class _Reviews:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, item: ReviewItem) -> None:
+        store, key = self._uow.store, (item.account_id, item.id)
+
+        def check() -> None:
+            if key in store.reviews:
+                raise AlreadyInReview("exists")
+
+        self._uow.register(check, lambda: store.reviews.__setitem__(key, item))
+
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[ReviewItem]:
+        return _page([r for (a, _), r in self._uow.store.reviews.items() if a == account_id], limit, starting_after)
 
 
 class _Accounts:
@@ -489,5 +509,33 @@ class FakeDocuments:
     def exists(self, key: str) -> bool:
         return key in self.objects
 
-    def presigned_url(self, key: str, *, expires_in: int) -> str:
-        return f"https://documents.example/{key}?expires_in={expires_in}"
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        suffix = f"&download={download_name}" if download_name else ""
+        return f"https://documents.example/{key}?expires_in={expires_in}{suffix}"
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key][0]
+
+
+class FakeMailer:
+    """Records what it was given; `fail` makes the next send raise (the provider refused it)."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.fail: Exception | None = None
+
+    def send(self, email: OutgoingEmail) -> str:
+        if self.fail is not None:
+            error, self.fail = self.fail, None
+            raise error
+        self.sent.append(email)
+        return f"msg-{len(self.sent)}"
+
+
+class FakeCheckout:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def checkout_link(self, invoice: Invoice) -> str | None:
+        self.asked.append(invoice.id)
+        return f"https://pay.example/checkout/{invoice.id}"

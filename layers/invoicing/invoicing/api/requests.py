@@ -181,7 +181,7 @@ class CustomerCreate(Command):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
 
@@ -203,7 +203,7 @@ class CustomerUpdate(Command):
     currency: str | None = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] | None = None
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] | None = None
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata | None = Field(default=None, max_length=50)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -47,6 +47,10 @@ from invoicing.services.ports import InvoiceFilter
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
+if TYPE_CHECKING:
+    from invoicing.services.hosted import HostedPageService
+    from invoicing.services.sending import ReviewService, SendRequests
+
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 InvoiceId = Annotated[str, Path(max_length=64)]
@@ -67,6 +71,9 @@ class ApiServices:
     subscriptions: SubscriptionService
     billing: BillingService
     catalog: CatalogService
+    sending: SendRequests
+    hosted: HostedPageService
+    review: ReviewService
 
 
 def build_app(services: ApiServices) -> APIGatewayRestResolver:
@@ -251,4 +258,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
+    from invoicing.api.sending_routes import sending_router
+
+    app.include_router(sending_router(services.sending, services.hosted, services.review, account_id))
     return app

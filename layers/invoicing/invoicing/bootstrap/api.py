@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 
+from invoicing.adapters.checkout import BankTransferOnly
 from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.ids import UlidIds
@@ -20,7 +21,9 @@ from invoicing.services.billing import BillingService
 from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
+from invoicing.services.hosted import HostedPageService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.sending import ReviewService, SendRequests
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.usage import UsageService
 
@@ -43,6 +46,11 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None) -
         subscriptions=SubscriptionService(uow, clock, ids),
         billing=BillingService(uow, clock, ids, usage, invoices),
         catalog=CatalogService(uow, clock, ids),
+        sending=SendRequests(uow, clock),
+        # The API only rotates links here: the page itself is the hosted function's.
+        hosted=HostedPageService(uow, clock, ids, documents, BankTransferOnly(), settings.public_base_url,
+                                 online_payments=False),
+        review=ReviewService(uow),
     )
 
 

@@ -12,7 +12,7 @@ from invoicing.config import ApiSettings
 
 # The routes are declared over the API's services but never called here: the document is all this
 # function answers, and it has no table, bucket or permission to reach them.
-NO_STORAGE = ApiSettings(table_name="-", idempotency_table_name="-", documents_bucket="-")
+NO_STORAGE = ApiSettings(table_name="-", idempotency_table_name="-", documents_bucket="-", public_base_url="")
 
 
 def docs_resolver() -> Callable[[dict[str, Any], Any], dict[str, Any]]:

@@ -20,6 +20,7 @@ from invoicing.domain.payment_reference import creditor_reference, ocr_applies, 
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.document_keys import invoice_key
+from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
 from invoicing.services.ports import Clock, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
 
@@ -249,6 +250,7 @@ class InvoiceService:
                 seller=seller, customer=customer, number=number, now=now, previous_totals=[],
                 payment_reference=creditor_reference(number),
                 ocr_reference=ocr_reference(number) if ocr_applies(seller.country) else None,
+                hosted_secret=new_hosted_secret(),
             )
             uow.invoices.save(invoice)
             if invoice.applied_balance:

@@ -23,6 +23,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
+from invoicing.domain.sending import ReviewItem
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import Meter, UsageEvent
 
@@ -203,6 +204,17 @@ class Subscriptions(Protocol):
     def set_watermark(self, hour: datetime) -> None: ...
 
 
+class Reviews(Protocol):
+    """The review list: what a person should look at (failing addresses, customers' questions)."""
+
+    def add(self, item: ReviewItem) -> None:
+        """Registers the item; the commit raises `AlreadyInReview` if an item of that id exists."""
+        ...
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[ReviewItem]:
+        """Newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only members: each implementation brings its own repositories.
     @property
@@ -227,6 +239,8 @@ class UnitOfWork(Protocol):
     def prices(self) -> Prices: ...
     @property
     def coupons(self) -> Coupons: ...
+    @property
+    def reviews(self) -> Reviews: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -252,4 +266,38 @@ class Documents(Protocol):
         """Write the document unless the key exists (a conditional put); True when written."""
         ...
     def exists(self, key: str) -> bool: ...
-    def presigned_url(self, key: str, *, expires_in: int) -> str: ...
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        """A GET link; with `download_name` the browser saves the file under that name."""
+        ...
+    def get(self, key: str) -> bytes:
+        """The stored document (raises KeyError when the key holds none)."""
+        ...
+
+
+# --- email and payment providers ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One email, complete: the MIME message (RFC 5322 bytes) and who it goes to. `tags` travel with
+    it to the provider and come back in its bounce and complaint notifications."""
+
+    sender: str
+    to: str
+    raw: bytes
+    tags: dict[str, str]
+    name: str  # a file name for it where mail is kept as files (`.eml`)
+
+
+class Mailer(Protocol):
+    def send(self, email: OutgoingEmail) -> str:
+        """Hand the message to the provider; returns its message id. Raises when it was not accepted."""
+        ...
+
+
+class PaymentProvider(Protocol):
+    """The payment provider's side of the hosted page (payments live behind the same port)."""
+
+    def checkout_link(self, invoice: Invoice) -> str | None:
+        """A URL where the customer pays what remains of `invoice` (card, wallets, bank debits, as the
+        provider offers), or None when no provider is configured (the page shows bank transfer only)."""
+        ...

@@ -50,6 +50,7 @@ class DynamoUnitOfWork:
         from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
+        from invoicing.adapters.dynamodb.reviews import DynamoReviews
         from invoicing.adapters.dynamodb.series import DynamoNumberSeries
         from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
         from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
@@ -68,9 +69,10 @@ class DynamoUnitOfWork:
         self.products = DynamoProducts(self)
         self.prices = DynamoPrices(self)
         self.coupons = DynamoCoupons(self)
+        self.reviews = DynamoReviews(self)
         self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
                               self.meters, self.usage_events, self.subscriptions, self.products, self.prices,
-                              self.coupons)
+                              self.coupons, self.reviews)
 
     def __enter__(self) -> Self:
         self._reset()
