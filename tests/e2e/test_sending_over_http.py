@@ -166,7 +166,7 @@ def test_the_hosted_page_in_chromium_at_desktop_and_phone_width(api: ApiClient, 
             assert download.suggested_filename == f"{invoice['number']}.pdf"
             saved = tmp_path / "invoice.pdf"
             download.save_as(saved)
-            text = subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True,
+            text = subprocess.run(["pdftotext", "-layout", str(saved), "-"], capture_output=True, text=True,
                                   check=True).stdout
             assert invoice["number"] in text and "View and pay online" in text
             assert re.sub(r"\s+", "", link) in re.sub(r"\s+", "", text)  # the page's link, printed

@@ -18,7 +18,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.sending import AlreadyInReview, ReviewItem
+from invoicing.domain.sending import AlreadyInReview, InvoiceCorrespondence, ReviewItem
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
 from invoicing.services.ports import DueBoundary, InvoiceFilter, OutgoingEmail, Page, PriceFilter
@@ -44,6 +44,7 @@ class Store:
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
     reviews: dict[tuple[str, str], ReviewItem] = field(default_factory=dict)
+    correspondence: dict[tuple[str, str], InvoiceCorrespondence] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -74,6 +75,7 @@ class FakeUnitOfWork:
         self.prices = _Prices(self, "prices", "price")
         self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
         self.reviews = _Reviews(self)
+        self.correspondence = _Correspondence(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -119,6 +121,36 @@ class _Reviews:
 
     def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[ReviewItem]:
         return _page([r for (a, _), r in self._uow.store.reviews.items() if a == account_id], limit, starting_after)
+
+
+class _Correspondence:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, account_id: str, invoice_id: str) -> InvoiceCorrespondence:
+        found = self._uow.store.correspondence.get((account_id, invoice_id))
+        found = found or InvoiceCorrespondence(account_id=account_id, invoice_id=invoice_id)
+        self._uow._read[("correspondence", invoice_id)] = found.version
+        return found
+
+    def save(self, correspondence: InvoiceCorrespondence) -> None:
+        store, key = self._uow.store, (correspondence.account_id, correspondence.invoice_id)
+        loaded = self._uow._read[("correspondence", correspondence.invoice_id)]
+
+        def check() -> None:
+            current = store.correspondence.get(key)
+            if (current.version if current else 0) != loaded:
+                raise Conflict("changed concurrently")
+
+        def apply() -> None:
+            store.correspondence[key] = correspondence.model_copy(update={"events": ()})
+            store.trails.setdefault(key, []).extend(correspondence.events)
+            store.outbox.extend(correspondence.events)
+
+        self._uow.register(check, apply)
+
+    def events(self, account_id: str, invoice_id: str) -> list[DomainEvent]:
+        return []  # the fake keeps them in the invoice's trail (`store.trails`) already
 
 
 class _Accounts:

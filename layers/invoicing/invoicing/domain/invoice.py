@@ -16,7 +16,6 @@ from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput,
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.sending import MAX_DELIVERIES, MAX_QUESTIONS, Delivery, DeliveryKind, Question
 from invoicing.domain.tax import EXEMPT_NOTE, TaxDecision, TaxRate, decide_tax
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
@@ -168,12 +167,9 @@ class Invoice(_Model):
     seller_snapshot: Account | None = None
     status_transitions: StatusTransitions = Field(default_factory=StatusTransitions)
     metadata: dict[str, str] = Field(default_factory=dict)
-    # Sending (domain/sending.py): the hosted page's secret (set at finalization), when the documents
-    # were rendered, each email sent or being sent, and the customer's questions.
+    # The hosted page's secret (domain/sending.py: the page's token), set at finalization. What was sent
+    # and asked about the invoice is its `InvoiceCorrespondence`, an item of its own.
     hosted_secret: str | None = None
-    rendered_at: datetime | None = None
-    deliveries: tuple[Delivery, ...] = ()
-    questions: tuple[Question, ...] = ()
     created: datetime
     version: int = 0
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
@@ -372,78 +368,15 @@ class Invoice(_Model):
             status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
         )._recorded("invoice.marked_uncollectible", now)
 
-    # --- sending (services/sending.py) ------------------------------------------------------
-    # Delivery bookkeeping changes a finalized invoice's version, as payments do, never its document.
-
-    def _require_issued(self) -> None:
-        if self.status in ("draft", "void"):
-            raise Conflict(f"Invoice {self.number or self.id} is {self.status}: only an issued invoice is sent.",
-                           param="status", code="invoice_not_sendable")
-
-    def _next(self, **changes: Any) -> Invoice:
-        return self.model_copy(update={"version": self.version + 1, **changes})
-
-    def record_rendered(self, at: datetime) -> Invoice:
-        """Its PDF and e-invoices are in the bucket: `invoice.rendered` (what automatic sending waits for).
-        Once: a second call changes nothing."""
-        if self.rendered_at is not None:
-            return self
-        return self._next(rendered_at=at)._recorded("invoice.rendered", at)
-
-    def request_send(self, at: datetime) -> Invoice:
-        """`invoice.send_requested`: the send worker emails it (once for this request)."""
-        self._require_issued()
-        if self.rendered_at is None:
-            raise Conflict(f"Invoice {self.number} is being rendered; send it again in a few seconds.",
-                           param="invoice", code="invoice_not_rendered")
-        return self._next()._recorded("invoice.send_requested", at)
-
-    def delivery(self, send_id: str) -> Delivery | None:
-        return next((d for d in self.deliveries if d.id == send_id), None)
-
-    def _with_delivery(self, delivery: Delivery) -> tuple[Delivery, ...]:
-        kept = tuple(d for d in self.deliveries if d.id != delivery.id)
-        return (*kept, delivery)[-MAX_DELIVERIES:]
-
-    def claim_delivery(self, send_id: str, kind: DeliveryKind, to: str, at: datetime) -> Invoice:
-        """Claim a send before the mail goes: a concurrent worker then loses on the version, and a
-        redelivery finds it claimed (or sent). A claim left by a worker that died expires (CLAIM_LEASE)."""
-        current = self.delivery(send_id)
-        if current is not None and not current.claim_expired(at):
-            raise Conflict(f"Send {send_id} is {current.status}.", param="send", code="send_in_progress")
-        claim = Delivery(id=send_id, kind=kind, status="sending", to=to, claimed_at=at)
-        return self._next(deliveries=self._with_delivery(claim))
-
-    def record_sent(self, send_id: str, message_id: str, attachments: tuple[str, ...], at: datetime) -> Invoice:
-        """The mail of a claimed send was accepted: `invoice.sent` (`invoice.question_forwarded` for a
-        question sent on to the seller). No address in the event: it names the send, not the person."""
-        claim = self.delivery(send_id)
-        if claim is None:
-            raise Conflict(f"Send {send_id} was never claimed.", param="send", code="send_not_claimed")
-        if claim.status == "sent":
-            return self
-        sent = claim.model_copy(update={"status": "sent", "sent_at": at, "message_id": message_id,
-                                        "attachments": attachments})
-        changed = self._next(deliveries=self._with_delivery(sent))
-        event = "invoice.sent" if claim.kind == "invoice" else "invoice.question_forwarded"
-        return changed._recorded(event, at, {**changed.summary(), "delivery": {
-            "id": send_id, "kind": claim.kind, "message_id": message_id, "attachments": list(attachments),
-            "sent_at": at.isoformat()}})
-
-    def ask(self, question: Question) -> Invoice:
-        """A customer's question from the hosted page: kept on the invoice, `invoice.question`."""
-        self._require_issued()
-        if len(self.questions) >= MAX_QUESTIONS:
-            raise Conflict("This invoice has as many questions as it can hold; contact the seller directly.",
-                           param="question", code="too_many_questions")
-        changed = self._next(questions=(*self.questions, question))
-        return changed._recorded("invoice.question", question.asked_at, {
-            **changed.summary(), "question": {"id": question.id, "asked_at": question.asked_at.isoformat()}})
+    # --- the hosted page (services/hosted.py) -----------------------------------------------
 
     def rotate_hosted_secret(self, secret: str, at: datetime) -> Invoice:
         """A new link to the hosted page; the old one answers 404 from now on."""
-        self._require_issued()
-        return self._next(hosted_secret=secret)._recorded("invoice.hosted_link_rotated", at)
+        if self.status in ("draft", "void"):
+            raise Conflict(f"Invoice {self.number or self.id} is {self.status}: it has no page.", param="status",
+                           code="invoice_not_sendable")
+        return self.model_copy(update={"version": self.version + 1, "hosted_secret": secret}
+                               )._recorded("invoice.hosted_link_rotated", at)
 
     def credit_split(self, amount: int) -> tuple[int, int]:
         """How a credit note of `amount` settles, as Stripe's: (pre-payment part, post-payment part).

@@ -11,11 +11,15 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.domain.errors import Conflict
+from invoicing.domain.events import DomainEvent, new_event
+
+if TYPE_CHECKING:
+    from invoicing.domain.invoice import Invoice
 
 CLAIM_LEASE = timedelta(minutes=15)  # a claimed send that has not been recorded by then may be sent again
 MAX_DELIVERIES = 50  # kept on the invoice (the newest); older ones stay in the audit trail
@@ -156,3 +160,90 @@ class AlreadyInReview(Conflict):
     """The review item exists: the same cause (a notification delivered again) is one item."""
 
     code = "already_in_review"
+
+
+class InvoiceCorrespondence(_Value):
+    """What was sent about one invoice and what its customer asked: its own aggregate (its own item,
+    beside the invoice's), so that mail bookkeeping never races the invoice's own changes (a payment,
+    a credit note, a void) on the invoice's version, and a finalized invoice stays as it was issued.
+    Its events are in the invoice's audit trail (`aggregate: invoice`)."""
+
+    account_id: str
+    invoice_id: str
+    version: int = 0  # 0: nothing recorded yet (not stored)
+    rendered_at: datetime | None = None
+    deliveries: tuple[Delivery, ...] = ()
+    questions: tuple[Question, ...] = ()
+    events: tuple[DomainEvent, ...] = Field(default=(), exclude=True)
+
+    def _next(self, **changes: object) -> InvoiceCorrespondence:
+        return self.model_copy(update={"version": self.version + 1, **changes})
+
+    def _recorded(self, type_: str, at: datetime, obj: dict[str, Any]) -> InvoiceCorrespondence:
+        event = new_event(type_, account_id=self.account_id, aggregate="invoice", aggregate_id=self.invoice_id,
+                          version=self.version, at=at, obj=obj)
+        return self.model_copy(update={"events": (*self.events, event)})
+
+    def record_rendered(self, invoice: Invoice, at: datetime) -> InvoiceCorrespondence:
+        """Its PDF and e-invoices are in the bucket: `invoice.rendered` (what automatic sending waits for).
+        Once: a second call changes nothing."""
+        if self.rendered_at is not None:
+            return self
+        return self._next(rendered_at=at)._recorded("invoice.rendered", at, invoice.summary())
+
+    def request_send(self, invoice: Invoice, at: datetime) -> InvoiceCorrespondence:
+        """`invoice.send_requested`: the send worker emails it (once for this request)."""
+        _require_issued(invoice)
+        if self.rendered_at is None:
+            raise Conflict(f"Invoice {invoice.number} is being rendered; send it again in a few seconds.",
+                           param="invoice", code="invoice_not_rendered")
+        return self._next()._recorded("invoice.send_requested", at, invoice.summary())
+
+    def delivery(self, send_id: str) -> Delivery | None:
+        return next((d for d in self.deliveries if d.id == send_id), None)
+
+    def _with_delivery(self, delivery: Delivery) -> tuple[Delivery, ...]:
+        kept = tuple(d for d in self.deliveries if d.id != delivery.id)
+        return (*kept, delivery)[-MAX_DELIVERIES:]
+
+    def claim_delivery(self, send_id: str, kind: DeliveryKind, to: str, at: datetime) -> InvoiceCorrespondence:
+        """Claim a send before the mail goes: a concurrent worker then loses on the version, and a
+        redelivery finds it claimed (or sent). A claim left by a worker that died expires (CLAIM_LEASE)."""
+        current = self.delivery(send_id)
+        if current is not None and not current.claim_expired(at):
+            raise Conflict(f"Send {send_id} is {current.status}.", param="send", code="send_in_progress")
+        claim = Delivery(id=send_id, kind=kind, status="sending", to=to, claimed_at=at)
+        return self._next(deliveries=self._with_delivery(claim))
+
+    def record_sent(self, invoice: Invoice, send_id: str, message_id: str, attachments: tuple[str, ...],
+                    at: datetime) -> InvoiceCorrespondence:
+        """The mail of a claimed send was accepted: `invoice.sent` (`invoice.question_forwarded` for a
+        question sent on to the seller). No address in the event: it names the send, not the person."""
+        claim = self.delivery(send_id)
+        if claim is None:
+            raise Conflict(f"Send {send_id} was never claimed.", param="send", code="send_not_claimed")
+        if claim.status == "sent":
+            return self
+        sent = claim.model_copy(update={"status": "sent", "sent_at": at, "message_id": message_id,
+                                        "attachments": attachments})
+        changed = self._next(deliveries=self._with_delivery(sent))
+        event = "invoice.sent" if claim.kind == "invoice" else "invoice.question_forwarded"
+        return changed._recorded(event, at, {**invoice.summary(), "delivery": {
+            "id": send_id, "kind": claim.kind, "message_id": message_id, "attachments": list(attachments),
+            "sent_at": at.isoformat()}})
+
+    def ask(self, invoice: Invoice, question: Question) -> InvoiceCorrespondence:
+        """A customer's question from the hosted page: kept here, `invoice.question`."""
+        _require_issued(invoice)
+        if len(self.questions) >= MAX_QUESTIONS:
+            raise Conflict("This invoice has as many questions as it can hold; contact the seller directly.",
+                           param="question", code="too_many_questions")
+        changed = self._next(questions=(*self.questions, question))
+        return changed._recorded("invoice.question", question.asked_at, {
+            **invoice.summary(), "question": {"id": question.id, "asked_at": question.asked_at.isoformat()}})
+
+
+def _require_issued(invoice: Invoice) -> None:
+    if invoice.status in ("draft", "void"):
+        raise Conflict(f"Invoice {invoice.number or invoice.id} is {invoice.status}: only an issued invoice is sent.",
+                       param="status", code="invoice_not_sendable")

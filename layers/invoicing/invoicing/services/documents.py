@@ -73,12 +73,13 @@ class DocumentService:
             try:
                 with self.uow:
                     invoice = self.uow.invoices.get(account_id, invoice_id)
-                    rendered = invoice.record_rendered(self.clock.now())
-                    if rendered is not invoice:
-                        self.uow.invoices.save(rendered)
+                    correspondence = self.uow.correspondence.get(account_id, invoice_id)
+                    rendered = correspondence.record_rendered(invoice, self.clock.now())
+                    if rendered is not correspondence:
+                        self.uow.correspondence.save(rendered)
                         self.uow.commit()
                     return
-            except Conflict:  # a concurrent change to the invoice (a payment, a send): read it again
+            except Conflict:  # another delivery of the same event recorded it meanwhile: read it again
                 if attempt == 4:
                     raise
 

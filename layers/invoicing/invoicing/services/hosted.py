@@ -15,6 +15,7 @@ from invoicing.domain.errors import InvalidInput, NotFound
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.sending import (
     QUESTION_MAX_CHARS,
+    InvoiceCorrespondence,
     Question,
     form_token,
     form_token_valid,
@@ -113,7 +114,7 @@ class HostedPageService:
                                code="online_payment_unavailable")
         return url
 
-    def ask(self, token: str, form: str, text: str, email: str | None) -> Invoice:
+    def ask(self, token: str, form: str, text: str, email: str | None) -> InvoiceCorrespondence:
         """A question about the invoice: kept on it, `invoice.question` (the send worker emails the
         seller), and a review item, in one commit."""
         invoice, secret = self._invoice(token)
@@ -129,10 +130,10 @@ class HostedPageService:
             raise InvalidInput("That does not look like an email address.", param="email", code="email_invalid")
         question = Question(id=self.ids.new("q"), text=text, email=email, asked_at=self.clock.now())
         with self.uow:
-            current = self.uow.invoices.get(invoice.account_id, invoice.id)
-            asked = current.ask(question)
-            self.uow.invoices.save(asked)
-            self.uow.reviews.add(question_review(asked, question.id))
+            correspondence = self.uow.correspondence.get(invoice.account_id, invoice.id)
+            asked = correspondence.ask(invoice, question)
+            self.uow.correspondence.save(asked)
+            self.uow.reviews.add(question_review(invoice, question))
             self.uow.commit()
         return asked
 

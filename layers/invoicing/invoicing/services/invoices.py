@@ -169,7 +169,10 @@ class InvoiceService:
     def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
         """The invoice's audit trail, oldest first: every change, as the events the bus carried."""
         with self.uow:
-            return self.uow.invoices.events(account_id, invoice_id)
+            trail = self.uow.invoices.events(account_id, invoice_id)
+            # What was sent and asked about it is recorded beside it (its correspondence, domain/sending.py).
+            sent = self.uow.correspondence.events(account_id, invoice_id)
+        return sorted([*trail, *sent], key=lambda event: event.created) if sent else trail
 
     def _view(self, invoice: Invoice, seller: Account, customer: Customer) -> InvoiceView:
         previous = self.uow.invoices.recent_totals(invoice.account_id, customer.id)

@@ -23,7 +23,7 @@ from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceStatus
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.sending import ReviewItem
+from invoicing.domain.sending import InvoiceCorrespondence, ReviewItem
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import Meter, UsageEvent
 
@@ -215,6 +215,20 @@ class Reviews(Protocol):
         ...
 
 
+class Correspondence(Protocol):
+    """What was sent and asked about each invoice: one item per invoice, beside the invoice's."""
+
+    def get(self, account_id: str, invoice_id: str) -> InvoiceCorrespondence:
+        """The invoice's correspondence; a new one (version 0) when nothing was recorded yet."""
+        ...
+    def save(self, correspondence: InvoiceCorrespondence) -> None:
+        """The next version of one read in this unit of work (else Conflict at commit)."""
+        ...
+    def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
+        """Its events, oldest first (part of the invoice's audit trail)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only members: each implementation brings its own repositories.
     @property
@@ -241,6 +255,8 @@ class UnitOfWork(Protocol):
     def coupons(self) -> Coupons: ...
     @property
     def reviews(self) -> Reviews: ...
+    @property
+    def correspondence(self) -> Correspondence: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...

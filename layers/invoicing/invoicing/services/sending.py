@@ -3,11 +3,11 @@ addresses that bounce; the review list.
 
 A send is keyed by the id of the event that asked for it (`invoice.rendered` for automatic sending of
 `send_invoice` invoices, `invoice.send_requested` for `POST /invoices/{id}/send`, `invoice.question` for
-a question sent on to the seller). It is claimed on the invoice before the mail goes (a commit that a
-concurrent worker loses on the invoice's version) and recorded after (`invoice.sent`): a redelivered
-event finds the send recorded, or claimed, and sends nothing. Only a worker that dies between the
-provider accepting the mail and the record can cause a second mail, after the claim's lease
-(`CLAIM_LEASE`): SES takes no idempotency key, so no design can close that window entirely.
+a question sent on to the seller). It is claimed in the invoice's correspondence before the mail goes (a
+commit that a concurrent worker loses on the correspondence's version) and recorded after
+(`invoice.sent`): a redelivered event finds the send recorded, or claimed, and sends nothing. Only a
+worker that dies between the provider accepting the mail and the record can cause a second mail, after
+the claim's lease (`CLAIM_LEASE`): SES takes no idempotency key, so no design can close that window entirely.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from invoicing.domain.sending import (
     AlreadyInReview,
     DeliveryKind,
     EmailFailure,
+    InvoiceCorrespondence,
     MailFeedback,
+    Question,
     ReviewItem,
     hosted_token,
     review_id,
@@ -83,10 +85,10 @@ class SendRequests:
             if not customer.email:
                 raise Conflict(f"Customer {customer.id} has no email address to send to.", param="customer.email",
                                code="customer_email_missing")
-            requested = invoice.request_send(self.clock.now())
-            self.uow.invoices.save(requested)
+            correspondence = self.uow.correspondence.get(account_id, invoice_id)
+            self.uow.correspondence.save(correspondence.request_send(invoice, self.clock.now()))
             self.uow.commit()
-            return requested
+            return invoice
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ class SendingService:
         now = self.clock.now()
         with self.uow:
             invoice = self.uow.invoices.get(account_id, invoice_id)
-            done = invoice.delivery(send_id)
+            correspondence = self.uow.correspondence.get(account_id, invoice_id)
+            done = correspondence.delivery(send_id)
             if done is not None and done.status == "sent":
                 return "already_sent"
             seller = self.uow.accounts.get(account_id)
@@ -127,15 +130,15 @@ class SendingService:
                 logger.warning("no address to send to", extra={"invoice_id": invoice_id, "send_id": send_id,
                                                                 "kind": kind})
                 return "no_address"
-            self.uow.invoices.save(invoice.claim_delivery(send_id, kind, to, now))
+            self.uow.correspondence.save(correspondence.claim_delivery(send_id, kind, to, now))
             self.uow.commit()
-        email, attached = self._compose(invoice, seller, customer, kind, to, send_id, question_id)
+        email, attached = self._compose(invoice, correspondence, seller, customer, kind, to, send_id, question_id)
         message_id = self.mailer.send(email)
         self._record(account_id, invoice_id, send_id, message_id, attached)
         return "sent"
 
-    def _compose(self, invoice: Invoice, seller: Account, customer: Customer, kind: DeliveryKind, to: str,
-                 send_id: str, question_id: str) -> tuple[OutgoingEmail, tuple[str, ...]]:
+    def _compose(self, invoice: Invoice, correspondence: InvoiceCorrespondence, seller: Account, customer: Customer,
+                 kind: DeliveryKind, to: str, send_id: str, question_id: str) -> tuple[OutgoingEmail, tuple[str, ...]]:
         from invoicing.documents.email import invoice_email, question_email
 
         url = hosted_url(self.base_url, invoice)
@@ -148,7 +151,7 @@ class SendingService:
                                 message_key=send_id, sent_at=self.clock.now())
             names = tuple(f.filename for f in files)
         else:
-            question = next((q for q in invoice.questions if q.id == question_id), None)
+            question = next((q for q in correspondence.questions if q.id == question_id), None)
             if question is None:
                 raise InvalidInput(f"Invoice {invoice.id} has no question {question_id}.", param="question")
             raw = question_email(invoice, seller, customer, question, sender=self.sender, to=to, hosted_url=url,
@@ -163,10 +166,11 @@ class SendingService:
             try:
                 with self.uow:
                     invoice = self.uow.invoices.get(account_id, invoice_id)
-                    sent = invoice.record_sent(send_id, message_id, attached, self.clock.now())
-                    if sent is invoice:
+                    correspondence = self.uow.correspondence.get(account_id, invoice_id)
+                    sent = correspondence.record_sent(invoice, send_id, message_id, attached, self.clock.now())
+                    if sent is correspondence:
                         return
-                    self.uow.invoices.save(sent)
+                    self.uow.correspondence.save(sent)
                     self.uow.commit()
                     return
             except Conflict:
@@ -218,9 +222,8 @@ class ReviewService:
             return self.uow.reviews.list(account_id, limit=limit, starting_after=starting_after)
 
 
-def question_review(invoice: Invoice, question_id: str) -> ReviewItem:
+def question_review(invoice: Invoice, question: Question) -> ReviewItem:
     """The review item a customer's question makes (written in the question's own commit)."""
-    question = next(q for q in invoice.questions if q.id == question_id)
     return ReviewItem(id=review_id(question.asked_at, f"question:{invoice.id}:{question.id}"),
                       account_id=invoice.account_id, reason="invoice_question", invoice_id=invoice.id,
                       customer_id=invoice.customer_id, detail=question.text, created=question.asked_at)

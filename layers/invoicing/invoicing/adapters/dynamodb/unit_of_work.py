@@ -47,6 +47,7 @@ class DynamoUnitOfWork:
     def __init__(self, client: Any, table_name: str) -> None:
         from invoicing.adapters.dynamodb.accounts import DynamoAccounts
         from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
+        from invoicing.adapters.dynamodb.correspondence import DynamoCorrespondence
         from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
         from invoicing.adapters.dynamodb.customers import DynamoCustomers
         from invoicing.adapters.dynamodb.invoices import DynamoInvoices
@@ -70,9 +71,10 @@ class DynamoUnitOfWork:
         self.prices = DynamoPrices(self)
         self.coupons = DynamoCoupons(self)
         self.reviews = DynamoReviews(self)
+        self.correspondence = DynamoCorrespondence(self)
         self._repositories = (self.accounts, self.customers, self.invoices, self.credit_notes, self.series,
                               self.meters, self.usage_events, self.subscriptions, self.products, self.prices,
-                              self.coupons, self.reviews)
+                              self.coupons, self.reviews, self.correspondence)
 
     def __enter__(self) -> Self:
         self._reset()
