@@ -123,6 +123,8 @@ class SendingService:
             done = correspondence.delivery(send_id)
             if done is not None and done.status == "sent":
                 return "already_sent"
+            if kind == "invoice" and invoice.status == "void":
+                return "ignored"  # voided before its mail went: nothing to ask the customer for
             seller = self.uow.accounts.get(account_id)
             customer = self.uow.customers.get(account_id, invoice.customer_id)
             to = customer.email if kind == "invoice" else seller.email
