@@ -295,3 +295,10 @@ def test_the_sending_events_are_what_their_schemas_say(t: Sending) -> None:
     assert {e.type for e in seen} == wanted
     for event in seen:
         jsonschema.validate(event.model_dump(mode="json"), json.loads((schemas / f"{event.type}.json").read_text()))
+
+
+def test_an_invoice_voided_before_its_mail_went_is_not_mailed(t: Sending) -> None:
+    invoice_id = t.issued()
+    t.s.invoices.void(t.s.seller.id, invoice_id)
+    assert t.sending.on_event(t.last_event("invoice.rendered", invoice_id)) == "ignored"
+    assert t.mailer.sent == []
