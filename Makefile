@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY313 := $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3" "$$(PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null)" "$$(command -v python3.13 2>/dev/null)"; do \
             [ -n "$$p" ] && [ -x "$$p" ] && PYENV_VERSION=3.13.0 "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 PYTHON ?= $(if $(PY313),$(PY313),python3)
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils shellcheck
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-inter fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils shellcheck chromium
 PYTEST_ARGS ?=
 # pip's notes about this machine's extra package folders are noise; real errors still show and fail.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0

@@ -66,7 +66,9 @@ def run(out_dir: Path) -> int:
     rows = []
     with progress:
         task = progress.add_task("Starting the local stack (moto server, API emulator)", total=steps)
-        with LocalRuntime(template=ROOT / "template.yaml", api_port=0, parameters={"LogLevel": "WARNING"}) as stack:
+        # Every invoice email is also written to out/mail/ as an .eml file (the template's MailCopyDir).
+        parameters = {"LogLevel": "WARNING", "MailCopyDir": str((out_dir / "mail").resolve())}
+        with LocalRuntime(template=ROOT / "template.yaml", api_port=0, parameters=parameters) as stack:
             progress.advance(task)
             progress.update(task, description="Creating the seller account and an API key")
             api_key = bootstrap_account(stack, DEMO_ACCOUNT["name"])
@@ -84,7 +86,7 @@ def run(out_dir: Path) -> int:
                 invoice = api.post(f"/invoices/{draft['id']}/finalize", {})
                 invoices.append((sample, customer, invoice))
                 progress.advance(task)
-            progress.update(task, description="Rendering PDFs (document function via SQS)")
+            progress.update(task, description="Rendering PDFs (document function via SQS) and emailing them")
             stack.drain(timeout=120)
             progress.advance(task)
             progress.update(task, description="Downloading PDFs and e-invoices, checking them by the CEN rules")
@@ -105,7 +107,9 @@ def run(out_dir: Path) -> int:
                       _money(invoice["total"], invoice["currency"], customer["locale"]),
                       f"{target.name}\n{target.stem}-ubl.xml", verdict)
     console.print(table)
-    console.print(f"[green]Done.[/green] {len(rows)} invoices in {out_dir}: PDFs (Factur-X, CII inside) and UBL XML.  "
+    mails = sorted((out_dir / "mail").glob("*.eml"))
+    console.print(f"[green]Done.[/green] {len(rows)} invoices in {out_dir}: PDFs (Factur-X, CII inside) and UBL XML; "
+                  f"{len(mails)} emails in {out_dir / 'mail'} (.eml files, each with its hosted page's link).  "
                   "Try `make dev` for the API with Swagger UI.")
     return 0
 

@@ -11,6 +11,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from local.stack import LocalRuntime
 
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         template=args.template,
         api_port=args.port,
         stack_name=args.stack_name,
-        parameters=_parameters(args.param),
+        # Every mail is also written to ./out/mail/ as an .eml file, unless --param MailCopyDir=... says elsewhere.
+        parameters={"MailCopyDir": str(Path.cwd() / "out" / "mail"), **_parameters(args.param)},
         access_log=not args.quiet,
     ) as stack:
         api_key = create_local_api_key(stack)

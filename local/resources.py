@@ -28,6 +28,9 @@ NAME_PROPERTIES = {
     "AWS::Serverless::Api": "Name",
     "AWS::IAM::Role": "RoleName",
     "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SES::ConfigurationSet": "Name",
+    "AWS::SES::EmailIdentity": "EmailIdentity",
 }
 
 
@@ -86,6 +89,9 @@ def describe(
         api_id = hashlib.sha256(logical_id.encode()).hexdigest()[:10]
         arn = f"arn:aws:apigateway:{region}::/restapis/{api_id}"
         return PhysicalResource(logical_id, type_, name, arn, ref=api_id, attributes={"RootResourceId": api_id[:6]})
+    if type_ == "AWS::SNS::Topic":
+        arn = f"arn:aws:sns:{prefix}:{name}"
+        return PhysicalResource(logical_id, type_, name, arn, ref=arn, attributes={"TopicArn": arn, "TopicName": name})
     if type_ == "AWS::IAM::Role":
         arn = f"arn:aws:iam::{account_id}:role/{name}"
         return PhysicalResource(logical_id, type_, name, arn, ref=name, attributes={"RoleId": name})

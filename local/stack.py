@@ -12,6 +12,7 @@ the API. Moto's state is global to a process, so one stack runs per process at a
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -91,6 +92,7 @@ class LocalRuntime:
         return self
 
     def _start(self) -> None:
+        self._reserve_public_url()
         self._emulator = MotoEmulator(region=self.region)
         self._emulator.start()
         self._exit.callback(self._emulator.stop)
@@ -147,6 +149,19 @@ class LocalRuntime:
         self._api = ApiServer(gateway, port=self._api_port, access_log=self._access_log)
         self._api.start()
         self._exit.callback(self._api.stop)
+
+    def _reserve_public_url(self) -> None:
+        """Links to hosted pages (PDFs, emails) need the API's URL before the functions start: with the
+        template's `PublicBaseUrl` parameter not given, the API's port is chosen first and the parameter
+        set to the local URL."""
+        declared = Template.load(self.template_path).body.get("Parameters") or {}
+        if "PublicBaseUrl" not in declared or "PublicBaseUrl" in self._parameters:
+            return
+        if self._api_port == 0:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind(("127.0.0.1", 0))
+                self._api_port = probe.getsockname()[1]
+        self._parameters["PublicBaseUrl"] = f"http://127.0.0.1:{self._api_port}"
 
     def stop(self) -> None:
         """Stop serving, let running invocations finish, forget every resource, restore the environment."""

@@ -24,8 +24,15 @@ SELLER = {
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[LocalRuntime]:
-    with LocalRuntime(template=ROOT / "template.yaml", parameters={"LogLevel": "WARNING"}, retry_delay=0.05) as running:
+def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the send worker writes every mail as an `.eml` file (the template's MailCopyDir)."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="package")
+def stack(mail_dir: Path) -> Iterator[LocalRuntime]:
+    parameters = {"LogLevel": "WARNING", "MailCopyDir": str(mail_dir)}
+    with LocalRuntime(template=ROOT / "template.yaml", parameters=parameters, retry_delay=0.05) as running:
         yield running
 
 

@@ -129,6 +129,7 @@ def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], Non
             setenv(env, sqs.create_queue(QueueName=name)["QueueUrl"])
         setenv("BILLING_MAX_RECEIVES", "5")
         setenv("SANDBOX_MODE", "true")
+        setenv("PUBLIC_BASE_URL", "https://billing.example")
         if before_functions:
             before_functions(tables)
         yield HandlerStack(tables, "documents", queue_url)

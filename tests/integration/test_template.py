@@ -58,7 +58,8 @@ def test_document_bucket_is_private_encrypted_and_versioned(resources: dict[str,
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
 
 
-def test_api_routes_require_the_authorizer_except_swagger_and_the_signed_webhook(resources: dict[str, Any]) -> None:
+def test_api_routes_require_the_authorizer_except_swagger_the_signed_webhook_and_the_hosted_page(
+        resources: dict[str, Any]) -> None:
     api = resources["Api"]["Properties"]
     assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
     open_routes = [
@@ -67,8 +68,12 @@ def test_api_routes_require_the_authorizer_except_swagger_and_the_signed_webhook
         for e in resource["Properties"].get("Events", {}).values()
         if e["Type"] == "Api" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     ]
-    # The Stripe webhook verifies Stripe-Signature instead (tests/integration/test_stripe_webhook.py).
-    assert open_routes == [("DocsFunction", "/swagger"), ("StripeWebhookFunction", "/webhooks/stripe")]
+    # The Stripe webhook verifies Stripe-Signature instead (tests/integration/test_stripe_webhook.py); the
+    # hosted page is reached by its unguessable token (docs/sending.md).
+    assert sorted(open_routes) == [("DocsFunction", "/swagger"), ("HostedPageFunction", "/i/{token}"),
+                                   ("HostedPageFunction", "/i/{token}"), ("HostedPageFunction", "/i/{token}/pay"),
+                                   ("HostedPageFunction", "/i/{token}/pdf"),
+                                   ("StripeWebhookFunction", "/webhooks/stripe")]
 
 
 def test_no_application_code_calls_scan() -> None:

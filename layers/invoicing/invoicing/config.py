@@ -21,12 +21,17 @@ def env(name: str) -> Any:
     return field(metadata={"env": name})
 
 
+def optional_env(name: str) -> Any:
+    """A setting that may be empty (its variable is still declared in the template): "" means unset."""
+    return field(metadata={"env": name, "optional": True})
+
+
 @dataclass(frozen=True)
 class Settings:
     @classmethod
     def from_env(cls: type[S]) -> S:
         values = {f.name: os.environ.get(f.metadata["env"], "") for f in fields(cls)}
-        missing = [f.metadata["env"] for f in fields(cls) if not values[f.name]]
+        missing = [f.metadata["env"] for f in fields(cls) if not values[f.name] and not f.metadata.get("optional")]
         if missing:
             raise RuntimeError(f"{cls.__name__}: bad or missing environment variables: {', '.join(missing)}")
         return cls(**values)
@@ -38,6 +43,8 @@ class ApiSettings(Settings):
     idempotency_table_name: str = env("IDEMPOTENCY_TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
     statements_bucket: str = env("STATEMENTS_BUCKET")
+    # Where hosted invoice pages are; "" means the URL the request came to (docs/sending.md).
+    public_base_url: str = optional_env("PUBLIC_BASE_URL")
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class AuthorizerSettings(Settings):
 class DocumentSettings(Settings):
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
+    public_base_url: str = env("PUBLIC_BASE_URL")  # printed on the PDF: the hosted page's link
 
 
 @dataclass(frozen=True)
@@ -121,3 +129,32 @@ class DunningSettings(Settings):
 class DunningEventsSettings(Settings):
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
+
+
+@dataclass(frozen=True)
+class SendingSettings(Settings):
+    """The send worker: invoices and questions by email."""
+
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    public_base_url: str = env("PUBLIC_BASE_URL")
+    sender_email: str = env("SENDER_EMAIL")  # a verified SES identity
+    configuration_set: str = env("SES_CONFIGURATION_SET")  # publishes bounces and complaints to SNS
+    mail_copy_dir: str = optional_env("MAIL_COPY_DIR")  # locally: every mail also as an .eml file here
+
+
+@dataclass(frozen=True)
+class FeedbackSettings(Settings):
+    """The feedback worker: SES bounces and complaints from SNS."""
+
+    table_name: str = env("TABLE_NAME")
+
+
+@dataclass(frozen=True)
+class HostedPageSettings(Settings):
+    """The hosted invoice page (no API key)."""
+
+    table_name: str = env("TABLE_NAME")
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    public_base_url: str = env("PUBLIC_BASE_URL")
+    payment_provider: str = env("PAYMENT_PROVIDER")  # "none": bank transfer only

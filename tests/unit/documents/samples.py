@@ -26,6 +26,9 @@ from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Discount
 
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
+# A hosted invoice page's link as the PDF prints it (its token: a locator and a 256-bit secret).
+HOSTED_URL = ("https://billing.norrsken.example/i/YWNjdF9ub3Jyc2tlbi9pbl8wMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMQ"
+              ".q3Jm0bV8f1xN2pK7cL4sW9eR6tY5uI0oP3aS8dF1gH2")
 
 LOGO_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 220 48" width="220" height="48">'

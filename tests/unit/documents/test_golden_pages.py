@@ -65,9 +65,11 @@ def german_invoice() -> samples.Invoice:
 
 
 DOCUMENTS: dict[str, Callable[[], bytes]] = {
-    "invoice-en": lambda: render_invoice_pdf(english_invoice()),
-    "invoice-sv": lambda: render_invoice_pdf(swedish_invoice()),
-    "invoice-de": lambda: render_invoice_pdf(german_invoice()),
+    # With the hosted page's link: printed under the payment details, and as a QR code where no EPC code
+    # is (SEK: the Swedish invoice).
+    "invoice-en": lambda: render_invoice_pdf(english_invoice(), hosted_url=samples.HOSTED_URL),
+    "invoice-sv": lambda: render_invoice_pdf(swedish_invoice(), hosted_url=samples.HOSTED_URL),
+    "invoice-de": lambda: render_invoice_pdf(german_invoice(), hosted_url=samples.HOSTED_URL),
     "invoice-sv-three-pages": lambda: render_invoice_pdf(samples.long_invoice(60)),
     # Every script (Noto fonts, right to left, emoji) and amounts that need the wide layout.
     "invoice-scripts": lambda: render_invoice_pdf(scripts_invoice()),
@@ -177,7 +179,8 @@ def test_the_tolerance_passes_a_subpixel_shift_and_fails_a_narrower_column() -> 
         golden = stored.convert("RGB")
 
     def page(css: str) -> Image.Image:
-        return page_images("invoice-sv", html_to_pdf(with_style(render_invoice_html(invoice), css)))[0]
+        html = render_invoice_html(invoice, hosted_url=samples.HOSTED_URL)  # as the golden page is rendered
+        return page_images("invoice-sv", html_to_pdf(with_style(html, css)))[0]
 
     for shift in ("body { padding-top: 0.5px }", "body { padding-left: 0.5px }"):
         difference = compare(golden, page(shift))

@@ -28,10 +28,19 @@ from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment import Payment, PaymentStatus
+from invoicing.domain.sending import AlreadyInReview, InvoiceCorrespondence, ReviewItem
 from invoicing.domain.statement_import import StatementImport
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.usage import AlreadyRecorded, Meter, UsageEvent
-from invoicing.services.ports import ChargeResult, DueBoundary, DueDunning, InvoiceFilter, Page, PriceFilter
+from invoicing.services.ports import (
+    ChargeResult,
+    DueBoundary,
+    DueDunning,
+    InvoiceFilter,
+    OutgoingEmail,
+    Page,
+    PriceFilter,
+)
 
 D = TypeVar("D", Product, Price, Coupon)
 
@@ -59,6 +68,8 @@ class Store:
     dunning_steps: dict[tuple[str, str, str], str | None] = field(default_factory=dict)  # -> outcome
     notices: set[tuple[str, str, str]] = field(default_factory=set)
     dunning_watermark: datetime | None = None
+    reviews: dict[tuple[str, str], ReviewItem] = field(default_factory=dict)
+    correspondence: dict[tuple[str, str], InvoiceCorrespondence] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)  # every event committed, in order
     commits: int = 0
 
@@ -91,6 +102,8 @@ class FakeUnitOfWork:
         self.payments = _Payments(self)
         self.statement_imports = _StatementImports(self)
         self.dunning = _Dunning(self)
+        self.review_items = _Reviews(self)
+        self.correspondence = _Correspondence(self)
 
     def __enter__(self) -> Self:
         self._changes, self._read, self._reserved = [], {}, set()
@@ -119,6 +132,53 @@ class FakeUnitOfWork:
             apply()
         if changes:
             self.store.commits += 1
+
+
+class _Reviews:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, item: ReviewItem) -> None:
+        store, key = self._uow.store, (item.account_id, item.id)
+
+        def check() -> None:
+            if key in store.reviews:
+                raise AlreadyInReview("exists")
+
+        self._uow.register(check, lambda: store.reviews.__setitem__(key, item))
+
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[ReviewItem]:
+        return _page([r for (a, _), r in self._uow.store.reviews.items() if a == account_id], limit, starting_after)
+
+
+class _Correspondence:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, account_id: str, invoice_id: str) -> InvoiceCorrespondence:
+        found = self._uow.store.correspondence.get((account_id, invoice_id))
+        found = found or InvoiceCorrespondence(account_id=account_id, invoice_id=invoice_id)
+        self._uow._read[("correspondence", invoice_id)] = found.version
+        return found
+
+    def save(self, correspondence: InvoiceCorrespondence) -> None:
+        store, key = self._uow.store, (correspondence.account_id, correspondence.invoice_id)
+        loaded = self._uow._read[("correspondence", correspondence.invoice_id)]
+
+        def check() -> None:
+            current = store.correspondence.get(key)
+            if (current.version if current else 0) != loaded:
+                raise Conflict("changed concurrently")
+
+        def apply() -> None:
+            store.correspondence[key] = correspondence.model_copy(update={"events": ()})
+            store.trails.setdefault(key, []).extend(correspondence.events)
+            store.outbox.extend(correspondence.events)
+
+        self._uow.register(check, apply)
+
+    def events(self, account_id: str, invoice_id: str) -> list[DomainEvent]:
+        return []  # the fake keeps them in the invoice's trail (`store.trails`) already
 
 
 class _Accounts:
@@ -727,3 +787,33 @@ class FakePaymentProvider:
             else:
                 self.charges[idempotency_key] = ChargeResult("succeeded", payment_id=f"py_{len(self.charges)}")
         return self.charges[idempotency_key]
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        suffix = f"&download={download_name}" if download_name else ""
+        return f"https://documents.example/{key}?expires_in={expires_in}{suffix}"
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key][0]
+
+
+class FakeMailer:
+    """Records what it was given; `fail` makes the next send raise (the provider refused it)."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.fail: Exception | None = None
+
+    def send(self, email: OutgoingEmail) -> str:
+        if self.fail is not None:
+            error, self.fail = self.fail, None
+            raise error
+        self.sent.append(email)
+        return f"msg-{len(self.sent)}"
+
+
+class FakeCheckout:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def checkout_link(self, invoice: Invoice) -> str | None:
+        self.asked.append(invoice.id)
+        return f"https://pay.example/checkout/{invoice.id}"

@@ -61,11 +61,24 @@ class S3Documents:
             raise
         return True
 
-    def presigned_url(self, key: str, *, expires_in: int) -> str:
-        """A SigV4 GET URL valid for `expires_in` seconds (1 to 900)."""
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        """A SigV4 GET URL valid for `expires_in` seconds (1 to 900); with `download_name`, S3 answers
+        with `Content-Disposition: attachment` so the browser saves the file under that name."""
         if not 1 <= expires_in <= MAX_URL_EXPIRY:
             raise ValueError(f"presigned URLs expire within 1 to {MAX_URL_EXPIRY} seconds, got {expires_in}")
-        url: str = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
-        )
+        params = {"Bucket": self._bucket, "Key": key}
+        if download_name:
+            safe = "".join(c for c in download_name if c.isalnum() or c in "-_.") or "document"
+            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        url: str = self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         return url
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(key) from None
+            raise
+        body: bytes = response["Body"].read()
+        return body

@@ -126,7 +126,7 @@ class CustomerCreate(Command):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
@@ -156,7 +156,7 @@ class CustomerUpdate(Command):
     currency: str | NotNull = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
-    einvoice_format: Literal["pdf", "facturx", "ubl"] | NotNull = None
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] | NotNull = None
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
     segments: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] | NotNull = Field(

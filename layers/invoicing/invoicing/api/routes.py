@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -63,6 +63,10 @@ from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
 from invoicing.services.usage import UsageService
 
+if TYPE_CHECKING:
+    from invoicing.services.hosted import HostedPageService
+    from invoicing.services.sending import ReviewService, SendRequests
+
 Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)")]
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 InvoiceId = Annotated[str, Path(max_length=64)]
@@ -87,6 +91,9 @@ class ApiServices:
     statements: StatementService
     billing_runs: BillingRunService
     test_clocks: TestClockService
+    sending: SendRequests
+    hosted: HostedPageService
+    review: ReviewService
     sandbox: bool = False  # test clocks allowed (the deployment's SandboxMode)
     dunning: DunningService | None = None
 
@@ -318,4 +325,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(payments_router(services.payments, services.statements, account_id))
     if services.dunning is not None:
         app.include_router(dunning_router(services.dunning, account_id))
+    from invoicing.api.sending_routes import sending_router
+
+    app.include_router(sending_router(services.sending, services.hosted, services.review, account_id))
     return app

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from invoicing.adapters.bank_statements import parse_statement  # lxml / mt-940 load only when parsing
+from invoicing.adapters.checkout import BankTransferOnly
 from invoicing.adapters.clock import current as clock
 from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
@@ -28,8 +29,10 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.dunning import DunningService
+from invoicing.services.hosted import HostedPageService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.payments import PaymentService
+from invoicing.services.sending import ReviewService, SendRequests
 from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
@@ -72,6 +75,11 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         statements=statements,
         # Reads the dunning history only: the run and the subscriber perform steps (bootstrap/dunning.py).
         dunning=DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices, subscriptions),
+        sending=SendRequests(uow, clock),
+        # The API only rotates links here: the page itself is the hosted function's.
+        hosted=HostedPageService(uow, clock, ids, documents, BankTransferOnly(), settings.public_base_url,
+                                 online_payments=False),
+        review=ReviewService(uow),
     )
 
 

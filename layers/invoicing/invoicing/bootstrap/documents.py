@@ -13,8 +13,11 @@ from invoicing.services.documents import DocumentService
 
 def document_service(settings: DocumentSettings | None = None) -> DocumentService:
     settings = settings or DocumentSettings.from_env()
+    from invoicing.adapters.clock import current as clock
+
     return DocumentService(DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name),
-                           S3Documents(boto3.client("s3"), settings.documents_bucket))
+                           S3Documents(boto3.client("s3"), settings.documents_bucket),
+                           clock=clock, base_url=settings.public_base_url)
 
 
 def warm_up() -> None:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
+from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
@@ -198,6 +198,9 @@ class Invoice(_Model):
     seller_snapshot: Account | None = None
     status_transitions: StatusTransitions = Field(default_factory=StatusTransitions)
     metadata: dict[str, str] = Field(default_factory=dict)
+    # The hosted page's secret (domain/sending.py: the page's token), set at finalization. What was sent
+    # and asked about the invoice is its `InvoiceCorrespondence`, an item of its own.
+    hosted_secret: str | None = None
     created: datetime
     version: int = 0
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
@@ -348,6 +351,7 @@ class Invoice(_Model):
         previous_totals: list[int],
         payment_reference: str | None = None,
         ocr_reference: str | None = None,
+        hosted_secret: str | None = None,
     ) -> Invoice:
         """Number, price and freeze the draft. Blocking validation issues stop it (409). The payment
         references (`domain.payment_reference`) are frozen with it."""
@@ -373,6 +377,7 @@ class Invoice(_Model):
             seller_snapshot=seller,
             payment_reference=payment_reference,
             ocr_reference=ocr_reference,
+            hosted_secret=hosted_secret,
             applied_balance=applied,
             amount_due=priced.totals.total - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
@@ -445,6 +450,16 @@ class Invoice(_Model):
             "uncollectible",
             status_transitions=self.status_transitions.model_copy(update={"marked_uncollectible_at": now}),
         )._recorded("invoice.marked_uncollectible", now)
+
+    # --- the hosted page (services/hosted.py) -----------------------------------------------
+
+    def rotate_hosted_secret(self, secret: str, at: datetime) -> Invoice:
+        """A new link to the hosted page; the old one answers 404 from now on."""
+        if self.status in ("draft", "void"):
+            raise Conflict(f"Invoice {self.number or self.id} is {self.status}: it has no page.", param="status",
+                           code="invoice_not_sendable")
+        return self.model_copy(update={"version": self.version + 1, "hosted_secret": secret}
+                               )._recorded("invoice.hosted_link_rotated", at)
 
     def credit_split(self, amount: int) -> tuple[int, int]:
         """How a credit note of `amount` settles, as Stripe's: (pre-payment part, post-payment part).

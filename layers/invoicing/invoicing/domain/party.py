@@ -28,6 +28,7 @@ from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_po
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.money import normalize_currency
+from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
 
 # Tax ID type (Stripe's names) -> the python-stdnum module that validates it.
@@ -333,7 +334,9 @@ class Customer(Model):
     default_payment_method: str | None = None
     # What the customer receives by email: a plain PDF, a Factur-X PDF (PDF with CII XML inside),
     # or the PDF plus a Peppol UBL invoice.
-    einvoice_format: Literal["pdf", "facturx", "ubl"] = "facturx"
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
+    # Set when SES reports a permanent bounce or a complaint for `email`; cleared when the email changes.
+    email_failure: EmailFailure | None = None
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
     metadata: dict[str, str] = Field(default_factory=dict)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
@@ -384,6 +387,8 @@ class Customer(Model):
     def changed(self, changes: dict[str, Any], at: datetime) -> Customer:
         """The customer with `changes` applied (validated as a whole), as its next version."""
         data = {**self.model_dump(), **changes, "version": self.version + 1}
+        if "email" in changes and changes["email"] != self.email:
+            data["email_failure"] = None  # a new address has not failed yet
         try:
             updated = Customer.model_validate(data).model_copy(update={"events": self.events})
         except ValidationError as error:
@@ -393,6 +398,15 @@ class Customer(Model):
     @property
     def vat_id(self) -> TaxId | None:
         return next((t for t in self.tax_ids if t.type == "eu_vat"), None)
+
+    def email_failed(self, failure: EmailFailure) -> Customer:
+        """SES says mail to `failure.address` fails. Only the current address is marked (a bounce of an
+        address the customer has since replaced changes nothing); the first report is kept."""
+        if self.email is None or self.email.strip().lower() != failure.address.strip().lower() \
+                or self.email_failure is not None:
+            return self
+        changed = self.model_copy(update={"email_failure": failure, "version": self.version + 1})
+        return changed._recorded("customer.updated", failure.at)
 
 
 Branding.model_rebuild()

@@ -80,7 +80,7 @@ def validation_issues(
         if obstacle is not None and not any(i.blocking and i.field == obstacle.field for i in issues):
             # A customer who asked for UBL e-invoices would get none: that stops the invoice, while a
             # Factur-X or PDF customer receives a plain PDF.
-            wants_xml = customer.einvoice_format == "ubl"
+            wants_xml = customer.einvoice_format in ("ubl", "cii")
             add(obstacle.code, f"No e-invoice possible: {obstacle.message}"
                 + (f" Customer {customer.id} receives UBL e-invoices." if wants_xml else ""),
                 obstacle.field, wants_xml)

@@ -10,9 +10,11 @@ from typing import Literal
 
 from aws_lambda_powertools import Logger
 
+from invoicing.domain.errors import Conflict
 from invoicing.domain.events import DomainEvent
 from invoicing.services.document_keys import credit_note_key, invoice_key
-from invoicing.services.ports import Documents, UnitOfWork
+from invoicing.services.ports import Clock, Documents, UnitOfWork
+from invoicing.services.sending import hosted_url
 
 logger = Logger(child=True)
 Outcome = Literal["rendered", "exists", "draft", "ignored"]
@@ -24,6 +26,8 @@ RENDERED_ON = ("invoice.finalized", "credit_note.created")  # the bus rule that 
 class DocumentService:
     uow: UnitOfWork
     documents: Documents
+    clock: Clock | None = None  # with it, a rendered invoice records `invoice.rendered` (sending follows it)
+    base_url: str = ""  # the hosted pages' base URL, printed on the PDF with a QR code where no EPC code is
 
     def on_event(self, event: DomainEvent) -> Outcome:
         """Render what a finalizing event asks for. Redelivered or replayed events find the documents
@@ -54,9 +58,30 @@ class DocumentService:
         if cii is not None:
             self._put_once(invoice_key(invoice, "cii"), lambda: cii, XML)
             self._put_once(invoice_key(invoice, "ubl"), lambda: invoice_to_ubl(invoice), XML)
-        written = self._put_once(invoice_key(invoice, "pdf"), lambda: render_invoice_pdf(invoice, facturx_xml=cii),
+        page = hosted_url(self.base_url, invoice) if self.base_url else None
+        written = self._put_once(invoice_key(invoice, "pdf"),
+                                 lambda: render_invoice_pdf(invoice, facturx_xml=cii, hosted_url=page),
                                  "application/pdf")
+        self._record_rendered(account_id, invoice_id)
         return "rendered" if written else "exists"
+
+    def _record_rendered(self, account_id: str, invoice_id: str) -> None:
+        """`invoice.rendered`, once (a redelivery after the PDF was written records it if it is missing)."""
+        if self.clock is None:
+            return
+        for attempt in range(5):
+            try:
+                with self.uow:
+                    invoice = self.uow.invoices.get(account_id, invoice_id)
+                    correspondence = self.uow.correspondence.get(account_id, invoice_id)
+                    rendered = correspondence.record_rendered(invoice, self.clock.now())
+                    if rendered is not correspondence:
+                        self.uow.correspondence.save(rendered)
+                        self.uow.commit()
+                    return
+            except Conflict:  # another delivery of the same event recorded it meanwhile: read it again
+                if attempt == 4:
+                    raise
 
     def render_credit_note(self, account_id: str, credit_note_id: str) -> Outcome:
         with self.uow:

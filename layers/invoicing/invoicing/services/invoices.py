@@ -21,6 +21,7 @@ from invoicing.domain.payment_reference import creditor_reference, ocr_applies, 
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.document_keys import invoice_key
+from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
 from invoicing.services.ports import Clock, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
 
@@ -171,7 +172,10 @@ class InvoiceService:
     def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
         """The invoice's audit trail, oldest first: every change, as the events the bus carried."""
         with self.uow:
-            return self.uow.invoices.events(account_id, invoice_id)
+            trail = self.uow.invoices.events(account_id, invoice_id)
+            # What was sent and asked about it is recorded beside it (its correspondence, domain/sending.py).
+            sent = self.uow.correspondence.events(account_id, invoice_id)
+        return sorted([*trail, *sent], key=lambda event: event.created) if sent else trail
 
     def _view(self, invoice: Invoice, seller: Account, customer: Customer) -> InvoiceView:
         previous = self.uow.invoices.recent_totals(invoice.account_id, customer.id)
@@ -252,6 +256,7 @@ class InvoiceService:
                 seller=seller, customer=customer, number=number, now=now, previous_totals=[],
                 payment_reference=creditor_reference(number),
                 ocr_reference=ocr_reference(number) if ocr_applies(seller.country) else None,
+                hosted_secret=new_hosted_secret(),
             )
             uow.invoices.save(invoice)
             if invoice.applied_balance:

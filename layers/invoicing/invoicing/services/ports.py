@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from invoicing.domain.numbering import Series
     from invoicing.domain.party import Account, Customer
     from invoicing.domain.payment import Payment, PaymentStatus
+    from invoicing.domain.sending import InvoiceCorrespondence, ReviewItem
     from invoicing.domain.statement_import import StatementImport
     from invoicing.domain.subscription import Subscription
     from invoicing.domain.test_clock import TestClock
@@ -371,6 +372,29 @@ class DunningRecords(Protocol):
         """The hour up to which dunning runs have read the index (None: no run yet)."""
         ...
     def set_watermark(self, hour: datetime) -> None: ...
+class ReviewItems(Protocol):
+    """The review list: what a person should look at (failing addresses, customers' questions)."""
+
+    def add(self, item: ReviewItem) -> None:
+        """Registers the item; the commit raises `AlreadyInReview` if an item of that id exists."""
+        ...
+    def list(self, account_id: str, *, limit: int, starting_after: str | None) -> Page[ReviewItem]:
+        """Newest first."""
+        ...
+
+
+class Correspondence(Protocol):
+    """What was sent and asked about each invoice: one item per invoice, beside the invoice's."""
+
+    def get(self, account_id: str, invoice_id: str) -> InvoiceCorrespondence:
+        """The invoice's correspondence; a new one (version 0) when nothing was recorded yet."""
+        ...
+    def save(self, correspondence: InvoiceCorrespondence) -> None:
+        """The next version of one read in this unit of work (else Conflict at commit)."""
+        ...
+    def events(self, account_id: str, invoice_id: str) -> builtins.list[DomainEvent]:
+        """Its events, oldest first (part of the invoice's audit trail)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -409,6 +433,10 @@ class UnitOfWork(Protocol):
     def statement_imports(self) -> StatementImports: ...
     @property
     def dunning(self) -> DunningRecords: ...
+    @property
+    def review_items(self) -> ReviewItems: ...
+    @property
+    def correspondence(self) -> Correspondence: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc_info: object) -> None: ...
@@ -434,7 +462,12 @@ class Documents(Protocol):
         """Write the document unless the key exists (a conditional put); True when written."""
         ...
     def exists(self, key: str) -> bool: ...
-    def presigned_url(self, key: str, *, expires_in: int) -> str: ...
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        """A GET link; with `download_name` the browser saves the file under that name."""
+        ...
+    def get(self, key: str) -> bytes:
+        """The stored document (raises KeyError when the key holds none)."""
+        ...
 
 
 # --- payment providers and bank files -----------------------------------------------------------
@@ -522,4 +555,34 @@ class InvoiceCharger(Protocol):
     def charge(self, invoice: Invoice, idempotency_key: str) -> ChargeResult:
         """Charge the customer's saved payment method for what remains of `invoice`. The same
         `idempotency_key` charges at most once, however often it is called."""
+        ...
+
+
+# --- email and payment providers ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One email, complete: the MIME message (RFC 5322 bytes) and who it goes to. `tags` travel with
+    it to the provider and come back in its bounce and complaint notifications."""
+
+    sender: str
+    to: str
+    raw: bytes
+    tags: dict[str, str]
+    name: str  # a file name for it where mail is kept as files (`.eml`)
+
+
+class Mailer(Protocol):
+    def send(self, email: OutgoingEmail) -> str:
+        """Hand the message to the provider; returns its message id. Raises when it was not accepted."""
+        ...
+
+
+class CheckoutLinks(Protocol):
+    """The payment provider's side of the hosted page (to be served by the payment provider's
+    `create_checkout_link`; until then bank transfer only)."""
+
+    def checkout_link(self, invoice: Invoice) -> str | None:
+        """A URL where the customer pays what remains of `invoice` (card, wallets, bank debits, as the
+        provider offers), or None when no provider is configured (the page shows bank transfer only)."""
         ...

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.accounts import DynamoAccounts
     from invoicing.adapters.dynamodb.billing_runs import DynamoBillingRuns, DynamoReviews, DynamoTestClocks
     from invoicing.adapters.dynamodb.catalog import DynamoCoupons, DynamoPrices, DynamoProducts
+    from invoicing.adapters.dynamodb.correspondence import DynamoCorrespondence
     from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
     from invoicing.adapters.dynamodb.dunning import DynamoDunning
     from invoicing.adapters.dynamodb.invoices import DynamoInvoices
     from invoicing.adapters.dynamodb.payments import DynamoPayments, DynamoStatementImports
+    from invoicing.adapters.dynamodb.reviews import DynamoReviewItems
     from invoicing.adapters.dynamodb.series import DynamoNumberSeries
     from invoicing.adapters.dynamodb.subscriptions import DynamoSubscriptions
     from invoicing.adapters.dynamodb.usage import DynamoMeters, DynamoUsageEvents
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
 MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
                 "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks",
-                "payments", "statement_imports", "dunning")
+                "payments", "statement_imports", "dunning",
+                "review_items", "correspondence")
 Explain = Callable[[], Exception]
 
 
@@ -153,6 +156,16 @@ class DynamoUnitOfWork:
     def dunning(self) -> DynamoDunning:
         from invoicing.adapters.dynamodb.dunning import DynamoDunning
         return DynamoDunning(self)
+
+    @cached_property
+    def review_items(self) -> DynamoReviewItems:
+        from invoicing.adapters.dynamodb.reviews import DynamoReviewItems
+        return DynamoReviewItems(self)
+
+    @cached_property
+    def correspondence(self) -> DynamoCorrespondence:
+        from invoicing.adapters.dynamodb.correspondence import DynamoCorrespondence
+        return DynamoCorrespondence(self)
 
     def __enter__(self) -> Self:
         self._reset()

@@ -31,12 +31,13 @@ __all__ = [
 ]
 
 
-def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None) -> bytes:
+def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None, hosted_url: str | None = None) -> bytes:
     """The finalized invoice as an A4 PDF, in its customer's language, fetching nothing.
 
     With `facturx_xml` (the invoice as CII XML) the PDF is a Factur-X / ZUGFeRD e-invoice:
-    PDF/A-3b with the XML embedded as `factur-x.xml` and declared in the XMP metadata."""
-    html = render_invoice_html(invoice)
+    PDF/A-3b with the XML embedded as `factur-x.xml` and declared in the XMP metadata. With
+    `hosted_url` the page's link is printed, with a QR code to it where no EPC payment code is."""
+    html = render_invoice_html(invoice, hosted_url=hosted_url)
     return html_to_pdf(html, None if facturx_xml is None else facturx_options(facturx_xml, finalized_at(invoice)))
 
 

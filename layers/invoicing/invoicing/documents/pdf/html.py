@@ -47,9 +47,9 @@ def _tight(html: str) -> str:
     return _BETWEEN_TAGS.sub("><", html)
 
 
-def render_invoice_html(invoice: Invoice) -> str:
+def render_invoice_html(invoice: Invoice, *, hosted_url: str | None = None) -> str:
     """The finalized invoice as an HTML document (the PDF's source; also usable for previews)."""
-    return _tight(_INVOICE_TEMPLATE.render(invoice_view(invoice)))
+    return _tight(_INVOICE_TEMPLATE.render(invoice_view(invoice, hosted_url=hosted_url)))
 
 
 def render_credit_note_html(credit_note: CreditNote, invoice: Invoice) -> str:

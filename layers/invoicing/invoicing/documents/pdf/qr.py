@@ -53,3 +53,12 @@ def _epc_qr_svg_uri(name: str, iban: str, amount: Decimal, bic: str, reference: 
     return str(qr.svg_data_uri(scale=1, border=4, omitsize=True, dark="#000", nl=False))
 
 
+
+
+@lru_cache(maxsize=256)
+def hosted_qr_uri(url: str) -> str:
+    """A QR code of the invoice's hosted page (where it is paid) as an SVG data: URI."""
+    import segno
+
+    qr = segno.make_qr(url, error="m")
+    return str(qr.svg_data_uri(scale=1, border=4, omitsize=True, dark="#000", nl=False))

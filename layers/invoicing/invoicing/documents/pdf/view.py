@@ -36,7 +36,7 @@ from invoicing.documents.formatting import (
     tax_labels,
 )
 from invoicing.documents.pdf.fetcher import logger
-from invoicing.documents.pdf.qr import payment_qr_uri
+from invoicing.documents.pdf.qr import hosted_qr_uri, payment_qr_uri
 from invoicing.domain.errors import Conflict
 from invoicing.domain.money import round_minor
 from invoicing.domain.totals import Charge, Discount, LineAmounts
@@ -99,8 +99,9 @@ def require_finalized(invoice: Invoice) -> tuple[Account, Customer]:
     return invoice.seller_snapshot, invoice.customer_snapshot
 
 
-def invoice_view(invoice: Invoice) -> dict[str, Any]:
-    """The invoice template's context."""
+def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str, Any]:
+    """The invoice template's context. With `hosted_url`, the invoice's page: its link is printed,
+    and where no EPC payment code is, a QR code to it (paying is one scan from the paper)."""
     seller, customer = require_finalized(invoice)
     assert invoice.totals is not None and invoice.issue_date is not None
     locale = resolve_locale(customer.locale)
@@ -199,9 +200,15 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
-        "payment_qr": payment_qr_uri(invoice, seller),
+        **_hosted_context(invoice, seller, hosted_url),
         "footer_notes": [],
     }
+
+
+def _hosted_context(invoice: Invoice, seller: Account, hosted_url: str | None) -> dict[str, Any]:
+    epc = payment_qr_uri(invoice, seller)
+    return {"payment_qr": epc, "hosted_url": hosted_url,
+            "hosted_qr": hosted_qr_uri(hosted_url) if hosted_url and epc is None else None}
 
 
 def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any]:
