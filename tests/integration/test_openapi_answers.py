@@ -172,6 +172,9 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("POST", f"/subscriptions/{sub['id']}/resume")
     api.ok("POST", f"/subscriptions/{sub['id']}/cancel", {"at_period_end": True})
 
+    api.ok("POST", f"/invoices/{finalized['id']}/send")
+    api.ok("POST", f"/invoices/{finalized['id']}/hosted_link/rotate")
+    api.ok("GET", "/review")
     api.ok("GET", f"/invoices/{finalized['id']}/dunning")
     api.ok("GET", "/invoices", query={"overdue": "true"})
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from invoicing.api.views import invoice_view, iso, list_view
-from invoicing.domain.sending import ReviewItem
+from invoicing.api.contract import CHANGE, LIST, answers
+from invoicing.api.views import InvoiceObject, ListOf, View, invoice_view, iso, list_view
+from invoicing.domain.sending import ReviewItem, ReviewReason
 from invoicing.services.hosted import HostedPageService
 from invoicing.services.invoices import InvoiceView
 from invoicing.services.sending import ReviewService, SendRequests
@@ -27,15 +28,24 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Objects per page (1-100)
 StartingAfter = Annotated[str | None, Query(max_length=64, description="Cursor: the last id of the previous page")]
 
 
-def _error(description: str) -> OpenAPIResponse:
-    return {"description": description + ": `{\"error\": {type, code, message, param}}`"}
+class HostedLinkObject(View):
+    object: Literal["hosted_link"]
+    invoice: str
+    url: str
 
 
-def _json(description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {}}}
+class ReviewItemObject(View):
+    id: str
+    object: Literal["review_item"]
+    reason: ReviewReason
+    invoice: str | None
+    customer: str | None
+    detail: str | None
+    created: datetime
 
 
-ERRORS: dict[int, OpenAPIResponse] = {400: _error("Bad input"), 404: _error("No such invoice in this account")}
+class ReviewItemList(ListOf[ReviewItemObject]):
+    pass
 
 
 def review_item_view(item: ReviewItem) -> dict[str, Any]:
@@ -61,15 +71,13 @@ def sending_router(sending: SendRequests, hosted: HostedPageService, review: Rev
 
     @router.post("/invoices/<invoice_id>/send", tags=["invoices"],
                  summary="Email the invoice to its customer (its PDF or chosen e-invoice, and the hosted page's link)",
-                 responses={202: _json("The invoice; the send worker emails it once for this request"), **ERRORS,
-                            409: _error("A draft or void invoice, one still being rendered (retry in a few "
-                                        "seconds), or a customer without an email address")})
+                 responses=answers(202, InvoiceObject, CHANGE))
     def send_invoice(invoice_id: InvoiceId):
         return ok(invoice_view(InvoiceView(sending.request_send(account_id(), invoice_id), [])), 202)
 
     @router.post("/invoices/<invoice_id>/hosted_link/rotate", tags=["invoices"],
                  summary="A new link to the invoice's hosted page; the old link answers 404 from now on",
-                 responses={200: _json("The new link"), **ERRORS, 409: _error("A draft or void invoice")})
+                 responses=answers(200, HostedLinkObject, CHANGE))
     def rotate_hosted_link(invoice_id: InvoiceId):
         token = hosted.rotate(account_id(), invoice_id)
         url = f"{hosted_base(router.current_event, hosted.base_url)}/i/{token}"
@@ -77,7 +85,7 @@ def sending_router(sending: SendRequests, hosted: HostedPageService, review: Rev
 
     @router.get("/review", tags=["review"],
                 summary="The review list, newest first: failing customer addresses and customers' questions",
-                responses={200: _json("A page of review items"), 400: _error("Bad input")})
+                responses=answers(200, ReviewItemList, LIST))
     def list_review(limit: Limit = 10, starting_after: StartingAfter = None):
         page = review.list(account_id(), limit=limit, starting_after=starting_after)
         return ok(list_view(page, review_item_view, "/review"))

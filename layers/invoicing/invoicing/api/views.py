@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from invoicing.api.contract import ValidationIssueObject
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
 from invoicing.domain.dunning import DunningPolicy, is_overdue
+from invoicing.domain.sending import EmailFailure
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from invoicing.domain.party import (
@@ -98,6 +99,7 @@ class CustomerObject(View):
     credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
     segments: list[str]
     test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")
+    email_failure: EmailFailure | None = Field(description="Why mail to `email` fails (a bounce or complaint)")
     metadata: Metadata
     created: datetime
 
