@@ -22,11 +22,10 @@ EVENT_TYPES = (
     "invoice.updated",
     "invoice.finalized",
     "invoice.paid",
-    "invoice.partially_paid",  # the payments capability emits these two; dunning's subscriber consumes them
+    "invoice.partially_paid",  # emitted by payments; dunning's subscriber consumes them and payment_failed
     "invoice.payment_failed",
     "invoice.voided",
     "invoice.marked_uncollectible",
-    "invoice.partially_paid",
     "invoice.reopened",
     "invoice.rendered",
     "invoice.send_requested",
