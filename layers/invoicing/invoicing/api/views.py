@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from invoicing.api.contract import ValidationIssueObject
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
 from invoicing.domain.dunning import DunningPolicy, is_overdue
-from invoicing.domain.sending import EmailFailure
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from invoicing.domain.party import (
@@ -25,6 +24,7 @@ from invoicing.domain.party import (
     SellerTexts,
     TaxId,
 )
+from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxCategory, TaxRate, TaxType, exemption_reason_code
 from invoicing.domain.totals import Charge, Discount, TaxBehavior
