@@ -731,8 +731,12 @@ class FakeDocuments:
     def exists(self, key: str) -> bool:
         return key in self.objects
 
-    def presigned_url(self, key: str, *, expires_in: int) -> str:
-        return f"https://documents.example/{key}?expires_in={expires_in}"
+    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
+        suffix = f"&download={download_name}" if download_name else ""
+        return f"https://documents.example/{key}?expires_in={expires_in}{suffix}"
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key][0]
 
 
 class FakeStatementFiles:
@@ -787,12 +791,6 @@ class FakePaymentProvider:
             else:
                 self.charges[idempotency_key] = ChargeResult("succeeded", payment_id=f"py_{len(self.charges)}")
         return self.charges[idempotency_key]
-    def presigned_url(self, key: str, *, expires_in: int, download_name: str | None = None) -> str:
-        suffix = f"&download={download_name}" if download_name else ""
-        return f"https://documents.example/{key}?expires_in={expires_in}{suffix}"
-
-    def get(self, key: str) -> bytes:
-        return self.objects[key][0]
 
 
 class FakeMailer:

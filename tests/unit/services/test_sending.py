@@ -17,9 +17,10 @@ from invoicing.domain.sending import MailFeedback, form_token, parse_hosted_toke
 from invoicing.services.commands import Changes
 from invoicing.services.document_keys import invoice_key
 from invoicing.services.hosted import HostedPageService
+from invoicing.services.payments import PaymentService
 from invoicing.services.sending import FeedbackService, ReviewService, SendingService, SendRequests
 from tests.unit.services.conftest import Services
-from tests.unit.services.fakes import FakeCheckout, FakeDocuments, FakeIds, FakeMailer
+from tests.unit.services.fakes import FakeCheckout, FakeDocuments, FakeIds, FakeMailer, FakeRetry
 from tests.unit.services.test_services import draft
 
 BASE = "https://billing.example"
@@ -191,7 +192,7 @@ def test_the_pay_button_asks_the_provider_for_a_checkout_only_when_followed(t: S
     t.pages.page(token)
     assert t.checkout.asked == []
     assert t.pages.checkout(token) == f"https://pay.example/checkout/{invoice_id}"
-    t.s.invoices.pay(t.s.seller.id, invoice_id)
+    PaymentService(t.s.uow, t.s.clock, FakeIds(), FakeRetry()).pay_invoice(t.s.seller.id, invoice_id)
     with pytest.raises(InvalidInput):
         t.pages.checkout(token)
 
