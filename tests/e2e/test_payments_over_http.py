@@ -61,8 +61,9 @@ def test_a_statement_uploaded_three_times_pays_each_invoice_once(stack: LocalRun
         assert put(created["upload"]["url"], body) == 200
         uploads.append(created["id"])
     done = [settled(stack, api, f"/bank_statements/{u}", lambda s: s["status"] == "reconciled") for u in uploads]
-    assert [d["counts"]["applied"] for d in done] == [1, 0, 0]
-    assert [d["counts"]["duplicates"] for d in done] == [0, 1, 1]
+    # The three files are processed in whatever order their S3 notifications arrive: whichever goes
+    # first applies the entry, the other two find it recorded.
+    assert sorted((d["counts"]["applied"], d["counts"]["duplicates"]) for d in done) == [(0, 1), (0, 1), (1, 0)]
     after = api.get(f"/invoices/{invoice['id']}")
     assert (after["status"], after["amount_paid"], after["amount_remaining"]) == ("open", 10_000, 2_500)
 
