@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,8 +23,24 @@ START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 SCHEDULED = {"source": "aws.events", "detail-type": "Scheduled Event"}
 
 
+SENDER = "invoices@billing.example"
+
+
 @pytest.fixture
-def dunning_queue(stack: HandlerStack, monkeypatch: pytest.MonkeyPatch) -> str:
+def mail_dir(stack: HandlerStack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """moto's SES with the stack's sender identity and configuration set, as provisioning leaves them; every
+    mail the dunning functions send is also kept as an `.eml` file here (the template's MailCopyDir)."""
+    ses = boto3.client("ses", region_name=REGION)
+    ses.verify_email_identity(EmailAddress=SENDER)
+    ses.create_configuration_set(ConfigurationSet={"Name": "mail"})
+    for name, value in {"SENDER_EMAIL": SENDER, "SES_CONFIGURATION_SET": "mail", "MAIL_COPY_DIR": str(tmp_path),
+                        "PAYMENT_PROVIDER": "none", "STRIPE_API_KEY_PARAMETER": "/invoicing/stripe/api-key"}.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.fixture
+def dunning_queue(stack: HandlerStack, monkeypatch: pytest.MonkeyPatch, mail_dir: Path) -> str:
     url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="dunning")["QueueUrl"]
     monkeypatch.setenv("DUNNING_QUEUE_URL", url)
     monkeypatch.setenv("DUNNING_LOOKBACK_HOURS", "1")  # the watermark does the catching up

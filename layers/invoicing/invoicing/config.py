@@ -118,17 +118,30 @@ class StatementSettings(Settings):
 
 
 @dataclass(frozen=True)
-class DunningSettings(Settings):
+class CustomerMailSettings(Settings):
+    """Mail to customers through SES, as the send worker sends it (the dunning functions' reminders and
+    payment-status notices)."""
+
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
-    dunning_queue_url: str = env("DUNNING_QUEUE_URL")
-    lookback_hours: str = env("DUNNING_LOOKBACK_HOURS")  # how far back a run looks for steps left due
+    public_base_url: str = env("PUBLIC_BASE_URL")  # the hosted page's link in every mail
+    sender_email: str = env("SENDER_EMAIL")  # a verified SES identity
+    configuration_set: str = env("SES_CONFIGURATION_SET")  # publishes bounces and complaints to SNS
+    mail_copy_dir: str = optional_env("MAIL_COPY_DIR")  # locally: every mail also as an .eml file here
 
 
 @dataclass(frozen=True)
-class DunningEventsSettings(Settings):
-    table_name: str = env("TABLE_NAME")
-    documents_bucket: str = env("DOCUMENTS_BUCKET")
+class DunningSettings(CustomerMailSettings):
+    dunning_queue_url: str = env("DUNNING_QUEUE_URL")
+    lookback_hours: str = env("DUNNING_LOOKBACK_HOURS")  # how far back a run looks for steps left due
+    payment_provider: str = env("PAYMENT_PROVIDER")  # who takes charge retries: "none" or "stripe"
+    # The SecureString holding the Stripe secret key (sk_...), read when PAYMENT_PROVIDER is "stripe".
+    stripe_api_key_parameter: str = optional_env("STRIPE_API_KEY_PARAMETER")
+
+
+@dataclass(frozen=True)
+class DunningEventsSettings(CustomerMailSettings):
+    """The dunning subscriber: the record follows the invoice; payment-status notices by email."""
 
 
 @dataclass(frozen=True)
@@ -157,4 +170,5 @@ class HostedPageSettings(Settings):
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
     public_base_url: str = env("PUBLIC_BASE_URL")
-    payment_provider: str = env("PAYMENT_PROVIDER")  # "none": bank transfer only
+    payment_provider: str = env("PAYMENT_PROVIDER")  # "none": bank transfer only; "stripe": Stripe Checkout
+    stripe_api_key_parameter: str = optional_env("STRIPE_API_KEY_PARAMETER")  # read when it is "stripe"

@@ -766,13 +766,16 @@ class FakeNotifier:
             self.fail_next -= 1
             raise ConnectionError("email service unavailable")
 
-    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> None:
+    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> bool:
         self._maybe_fail()
         self.reminders.append((invoice.id, step.id, language))
+        return True
 
-    def send_payment_status(self, invoice: Invoice, change: str, language: str) -> None:
+    def send_payment_status(self, invoice: Invoice, change: str, language: str, *, event_id: str,
+                            amount: int | None = None) -> bool:
         self._maybe_fail()
         self.notices.append((invoice.id, change, language))
+        return True
 
 
 class FakePaymentProvider:

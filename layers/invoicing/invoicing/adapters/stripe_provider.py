@@ -14,7 +14,7 @@ webhook signature verification, and the webhook events that end in the reconcili
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -47,13 +47,24 @@ def _metadata(invoice: Invoice) -> dict[str, str]:
     return {"account_id": invoice.account_id, "invoice_id": invoice.id, "invoice_number": invoice.number or ""}
 
 
+def client_for_key(api_key: Callable[[], str], **options: Any) -> Callable[[], stripe.StripeClient]:
+    """A `StripeClient` per call with the key `api_key()` gives (the composition root reads it from SSM
+    through Powertools Parameters, which caches it per container: a rotated key is used within its
+    max age, without a redeploy). `options` are the client's own (`base_addresses`, `http_client`)."""
+    return lambda: stripe.StripeClient(api_key(), **options)
+
+
 class StripeProvider:
-    """The `PaymentProvider` port on Stripe."""
+    """The `PaymentProvider` port on Stripe: a client, or a function giving one per call (`client_for_key`)."""
 
     name = "stripe"
 
-    def __init__(self, client: stripe.StripeClient) -> None:
-        self._client = client
+    def __init__(self, client: stripe.StripeClient | Callable[[], stripe.StripeClient]) -> None:
+        self._clients = client if callable(client) else (lambda: client)
+
+    @property
+    def _client(self) -> stripe.StripeClient:
+        return self._clients()
 
     def charge(self, invoice: Invoice, *, payment_method: str, customer_reference: str | None,
                idempotency_key: str) -> Charge:
@@ -70,11 +81,18 @@ class StripeProvider:
         except stripe.CardError as error:
             # A declined card: the attempt exists (its payment_intent.payment_failed event follows).
             failed = getattr(error.error, "payment_intent", None) if error.error else None
-            return Charge(reference=str(getattr(failed, "id", "") or ""), status="failed",
+            failed_status = getattr(failed, "status", None)
+            return Charge(reference=str(getattr(failed, "id", "") or ""),
+                          status="requires_action" if failed_status == "requires_action" else "failed",
                           amount=invoice.amount_remaining, currency=invoice.currency,
-                          failure_message=error.user_message)
+                          failure_message=error.user_message, failure_code=error.code or "card_error")
+        except stripe.InvalidRequestError as error:
+            # The saved method cannot be charged (detached, another customer's, missing): no retry helps.
+            return Charge(reference="", status="failed", amount=invoice.amount_remaining, currency=invoice.currency,
+                          failure_message=error.user_message, failure_code=error.code or "invalid_request")
+        last_error = intent.last_payment_error
         return Charge(reference=intent.id, status=intent.status, amount=intent.amount,
-                      currency=intent.currency.upper())
+                      currency=intent.currency.upper(), failure_code=last_error.code if last_error else None)
 
     def checkout_link(self, invoice: Invoice, *, success_url: str, cancel_url: str,
                       idempotency_key: str) -> CheckoutLink:

@@ -126,6 +126,10 @@ class CustomerCreate(Command):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
+    stripe_customer_id: str | None = Field(
+        default=None, max_length=100, pattern=r"^cus_[A-Za-z0-9]+$",
+        description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
+                    "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
@@ -156,6 +160,10 @@ class CustomerUpdate(Command):
     currency: str | NotNull = None
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = Field(default=None, max_length=100)
+    stripe_customer_id: str | None = Field(
+        default=None, max_length=100, pattern=r"^cus_[A-Za-z0-9]+$",
+        description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
+                    "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] | NotNull = None
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None

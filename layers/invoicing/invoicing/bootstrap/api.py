@@ -10,7 +10,6 @@ import boto3
 from invoicing.adapters.bank_statements import parse_statement  # lxml / mt-940 load only when parsing
 from invoicing.adapters.checkout import BankTransferOnly
 from invoicing.adapters.clock import current as clock
-from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.billing_runs import TestClockTime
 from invoicing.adapters.dynamodb.keys import SHARDS
@@ -26,6 +25,7 @@ from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
 from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
+from invoicing.services.collection import StepsRunElsewhere
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.dunning import DunningService
@@ -74,7 +74,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         payments=payments,
         statements=statements,
         # Reads the dunning history only: the run and the subscriber perform steps (bootstrap/dunning.py).
-        dunning=DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices, subscriptions),
+        dunning=DunningService(uow, clock, ids, StepsRunElsewhere(), StepsRunElsewhere(), invoices, subscriptions),
         sending=SendRequests(uow, clock),
         # The API only rotates links here: the page itself is the hosted function's.
         hosted=HostedPageService(uow, clock, ids, documents, BankTransferOnly(), settings.public_base_url,

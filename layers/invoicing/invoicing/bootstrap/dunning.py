@@ -1,5 +1,7 @@
 """The dunning functions' composition root: the run (schedule -> pages of the next-step index ->
-due invoices) and the subscriber of invoice events (the record follows the invoice; payment notices)."""
+due invoices) and the subscriber of invoice events (the record follows the invoice; payment notices).
+Both mail the customer through the send worker's mailer (SES; `.eml` copies locally); the run charges
+through the configured payment provider (bootstrap/providers.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,18 @@ from typing import Any
 import boto3
 
 from invoicing.adapters.clock import current as clock
-from invoicing.adapters.collection_stand_ins import LoggedNotifier, NoPaymentProvider
 from invoicing.adapters.dynamodb import Backoff, DynamoUnitOfWork
 from invoicing.adapters.dynamodb.keys import SHARDS
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
 from invoicing.adapters.sqs import SqsQueue
+from invoicing.bootstrap.providers import payment_provider
+from invoicing.bootstrap.sending import mailer
 from invoicing.config import DunningEventsSettings, DunningSettings
+from invoicing.services.collection import EmailNotifier, ProviderCharger, StepsRunElsewhere
 from invoicing.services.dunning import DunningRuns, DunningService
 from invoicing.services.invoices import InvoiceService
+from invoicing.services.sending import SendingService
 from invoicing.services.subscriptions import SubscriptionService
 
 
@@ -24,10 +29,14 @@ def dunning_service(settings: DunningSettings | DunningEventsSettings | None = N
     settings = settings or DunningEventsSettings.from_env()
     uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
     ids = UlidIds()
-    invoices = InvoiceService(uow, clock, ids, Backoff(budget=30.0),
-                              S3Documents(boto3.client("s3"), settings.documents_bucket))
-    return DunningService(uow, clock, ids, LoggedNotifier(), NoPaymentProvider(), invoices,
-                          SubscriptionService(uow, clock, ids))
+    documents = S3Documents(boto3.client("s3"), settings.documents_bucket)
+    invoices = InvoiceService(uow, clock, ids, Backoff(budget=30.0), documents)
+    notifier = EmailNotifier(SendingService(uow, clock, documents, mailer(settings), base_url=settings.public_base_url,
+                                            sender=settings.sender_email))
+    # The run charges; the subscriber only schedules, stops and tells (a charge there would be a wiring bug).
+    charger = ProviderCharger(uow, payment_provider(settings.payment_provider, settings.stripe_api_key_parameter)) \
+        if isinstance(settings, DunningSettings) else StepsRunElsewhere()
+    return DunningService(uow, clock, ids, notifier, charger, invoices, SubscriptionService(uow, clock, ids))
 
 
 def dunning_runs(settings: DunningSettings | None = None) -> DunningRuns:

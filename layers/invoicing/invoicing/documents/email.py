@@ -16,6 +16,8 @@ from invoicing.documents.formatting import format_date, format_money, format_pay
 from invoicing.documents.web import ENV, words_for
 
 if TYPE_CHECKING:
+    from jinja2 import Template
+
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.party import Account, Customer
     from invoicing.domain.sending import Question
@@ -84,17 +86,26 @@ def invoice_email(invoice: Invoice, seller: Account, customer: Customer, *, send
                    seller_snapshot.name, sender, context["customer"], to, seller_snapshot.email, message_key)
     if sent_at is not None:
         msg["Date"] = format_datetime(sent_at)
-    msg.set_content(_INVOICE_TEXT.render(context))
-    logo = _logo(seller_snapshot)
+    return branded_body(msg, _INVOICE_TEXT, _INVOICE_HTML, context, seller_snapshot, attachments)
+
+
+def branded_body(msg: EmailMessage, text: Template, html: Template, context: dict[str, Any], seller: Account,
+                 attachments: list[tuple[str, str, bytes]], language: str | None = None) -> bytes:
+    """The message with its text and HTML parts (the seller's PNG logo inline as `cid:logo`) and
+    `attachments` as (filename, content type, body), as bytes; `language` as its Content-Language."""
+    msg.set_content(text.render(context))
+    logo = _logo(seller)
     if logo is not None:
         context["logo"] = "cid:logo"
-    msg.add_alternative(_INVOICE_HTML.render(context), subtype="html")
+    msg.add_alternative(html.render(context), subtype="html")
     html_part = msg.get_body(preferencelist=("html",))
     if logo is not None and isinstance(html_part, MIMEPart):
         html_part.add_related(logo, maintype="image", subtype="png", cid="<logo>", filename="logo.png")
     for filename, content_type, body in attachments:
         maintype, _, subtype = content_type.partition("/")
         msg.add_attachment(body, maintype=maintype, subtype=subtype, filename=filename)
+    if language:
+        msg["Content-Language"] = language  # set last: setting the content replaces Content-* headers
     return msg.as_bytes()
 
 

@@ -163,8 +163,8 @@ def step_moment(due_date: date, day: int, hour_utc: int) -> datetime:
     return datetime.combine(due_date + timedelta(days=day), time(hour_utc), tzinfo=UTC)
 
 
-StepOutcome = Literal["sent", "charged", "charge_failed", "invoiced", "not_invoiced", "marked_uncollectible",
-                      "subscription_canceled", "left_open"]
+StepOutcome = Literal["sent", "not_sent", "charged", "charge_failed", "invoiced", "not_invoiced",
+                      "marked_uncollectible", "subscription_canceled", "left_open"]
 
 
 class StepDone(_Model):

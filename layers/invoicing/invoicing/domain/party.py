@@ -332,6 +332,8 @@ class Customer(Model):
     currency: str = "EUR"
     invoice_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,11}$")
     default_payment_method: str | None = None
+    # The customer at Stripe (cus_...) its saved payment method belongs to: dunning's charge retries name it.
+    stripe_customer_id: str | None = None
     # What the customer receives by email: a plain PDF, a Factur-X PDF (PDF with CII XML inside),
     # or the PDF plus a Peppol UBL invoice.
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"

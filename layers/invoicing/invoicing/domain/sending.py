@@ -25,7 +25,9 @@ CLAIM_LEASE = timedelta(minutes=15)  # a claimed send that has not been recorded
 MAX_DELIVERIES = 50  # kept on the invoice (the newest); older ones stay in the audit trail
 MAX_QUESTIONS = 20  # questions kept on an invoice: a page cannot grow the item without bound
 QUESTION_MAX_CHARS = 2000
-DeliveryKind = Literal["invoice", "question"]  # the invoice to its customer; a customer's question to the seller
+# The invoice to its customer; a customer's question to the seller; a dunning reminder, or a notice that
+# the invoice's payment status changed, to its customer.
+DeliveryKind = Literal["invoice", "question", "reminder", "payment_notice"]
 EmailFailureKind = Literal["bounce", "complaint"]
 ReviewReason = Literal["email_bounced", "email_complained", "invoice_question"]
 
@@ -49,6 +51,18 @@ class Delivery(_Value):
 
     def claim_expired(self, now: datetime) -> bool:
         return self.status == "sending" and now >= self.claimed_at + CLAIM_LEASE
+
+
+class Notice(_Value):
+    """What a reminder or a payment-status notice tells the customer beyond the invoice itself: the
+    dunning step's day (relative to the due date), or the change (its event type) and the amount it
+    moved (applied, failed, given back), in minor units of the invoice's currency."""
+
+    kind: Literal["reminder", "payment_notice"]
+    day: int = 0
+    change: str = ""
+    amount: int | None = None
+    language: str | None = None  # None: the customer's
 
 
 class Question(_Value):
@@ -218,7 +232,8 @@ class InvoiceCorrespondence(_Value):
     def record_sent(self, invoice: Invoice, send_id: str, message_id: str, attachments: tuple[str, ...],
                     at: datetime) -> InvoiceCorrespondence:
         """The mail of a claimed send was accepted: `invoice.sent` (`invoice.question_forwarded` for a
-        question sent on to the seller). No address in the event: it names the send, not the person."""
+        question sent on to the seller; a reminder or payment notice is an `invoice.sent` whose
+        `delivery.kind` says so). No address in the event: it names the send, not the person."""
         claim = self.delivery(send_id)
         if claim is None:
             raise Conflict(f"Send {send_id} was never claimed.", param="send", code="send_not_claimed")
@@ -227,7 +242,7 @@ class InvoiceCorrespondence(_Value):
         sent = claim.model_copy(update={"status": "sent", "sent_at": at, "message_id": message_id,
                                         "attachments": attachments})
         changed = self._next(deliveries=self._with_delivery(sent))
-        event = "invoice.sent" if claim.kind == "invoice" else "invoice.question_forwarded"
+        event = "invoice.question_forwarded" if claim.kind == "question" else "invoice.sent"
         return changed._recorded(event, at, {**invoice.summary(), "delivery": {
             "id": send_id, "kind": claim.kind, "message_id": message_id, "attachments": list(attachments),
             "sent_at": at.isoformat()}})

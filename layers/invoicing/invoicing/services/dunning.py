@@ -10,8 +10,8 @@ each step once per (invoice, step), in order, on a schedule (docs/dunning.md).
   from the watermark after a longer downtime), `due_page` one page of one partition, and `perform_due`
   (the worker) the due steps of one invoice, oldest first: claim (a step record written once, the
   record's version checked), perform, complete.
-- `notify_payment_status` (on `invoice.paid`, `invoice.partially_paid`, `invoice.payment_failed`):
-  the customer is told by email, once per event.
+- `notify_payment_status` (on `invoice.paid`, `invoice.partially_paid`, `payment.failed`,
+  `invoice.reopened`): the customer is told by email, once per (invoice, event).
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ PAGE_SIZE = 500
 MAX_STEPS_PER_MESSAGE = 25  # a policy has fewer: one message catches up on all of an invoice's due steps
 STOPPING_EVENTS = {"invoice.paid": "paid", "invoice.voided": "void", "invoice.marked_uncollectible": "uncollectible",
                    "credit_note.created": "credited"}
-PAYMENT_STATUS_EVENTS = frozenset({"invoice.paid", "invoice.partially_paid", "invoice.payment_failed"})
+# A failed attempt is the payment's event (nothing changed on the invoice); a refund or reversal reopens it.
+PAYMENT_STATUS_EVENTS = frozenset({"invoice.paid", "invoice.partially_paid", "invoice.payment_failed",
+                                   "payment.failed", "invoice.reopened"})
+MOVED = {"invoice.paid": "amount_applied", "invoice.partially_paid": "amount_applied", "payment.failed": "amount",
+         "invoice.reopened": "amount_reversed"}  # the field of the event's object holding what the change moved
 LATE_FEE_NOTE = "Not subject to VAT: late-payment interest and compensation (Directive 2011/7/EU)"
 
 
@@ -134,6 +138,8 @@ class DunningService:
             if result is None:
                 break
             results.append(result)
+            if result.outcome == "charged":
+                break  # its payment arrives by webhook: the next run finds the invoice paid, not overdue
         return results
 
     def _perform_next(self, account_id: str, invoice_id: str) -> StepResult | None:
@@ -174,8 +180,9 @@ class DunningService:
     def _perform(self, dunning: Dunning, step: PlannedStep, invoice: Invoice) -> tuple[StepOutcome, str | None]:
         if step.kind == "reminder":
             customer = invoice.customer_snapshot
-            self.notifier.send_reminder(invoice, step, language_of(customer.locale if customer else None))
-            return "sent", None
+            if self.notifier.send_reminder(invoice, step, language_of(customer.locale if customer else None)):
+                return "sent", None
+            return "not_sent", "customer_email_missing"
         if step.kind == "charge":
             result = self.payments.charge(invoice, idempotency_key=f"dunning:{invoice.id}:{step.id}")
             if result.status == "failed":
@@ -258,16 +265,23 @@ class DunningService:
 
     # --- payment-status notices --------------------------------------------------------------------
     def notify_payment_status(self, event: Mapping[str, Any]) -> bool:
-        """Email the customer that the invoice's payment status changed, once per event: True when sent."""
+        """Email the customer that the invoice's payment status changed, once per (invoice, event): True
+        when this call handled it (sent, or nothing to send to: no address, no invoice named)."""
         obj = event.get("data", {}).get("object", {})
-        account_id, invoice_id, event_id = str(event["account_id"]), str(obj.get("id", "")), str(event["id"])
+        type_ = str(event["type"])
+        named = obj.get("invoice") if type_ == "payment.failed" else obj.get("id")
+        if not named:
+            return False  # a failed payment that named no invoice: there is no invoice to tell of
+        account_id, invoice_id, event_id = str(event["account_id"]), str(named), str(event["id"])
         with self.uow:
             if self.uow.dunning.notice_sent(account_id, invoice_id, event_id):
                 return False
             invoice = self.uow.invoices.get(account_id, invoice_id)
         customer = invoice.customer_snapshot
         language = language_of(customer.locale if customer else None)
-        self.notifier.send_payment_status(invoice, str(event["type"]), language)
+        moved = obj.get(MOVED.get(type_, ""))
+        self.notifier.send_payment_status(invoice, type_, language, event_id=event_id,
+                                          amount=int(moved) if isinstance(moved, int) else None)
         with self.uow:
             self.uow.dunning.record_notice(account_id, invoice_id, event_id)
             try:

@@ -480,7 +480,8 @@ class Charge:
     status: str  # "succeeded" | "processing" | "requires_action" | "failed"
     amount: int
     currency: str
-    failure_message: str | None = None
+    failure_message: str | None = None  # for the customer (the provider's words): never logged
+    failure_code: str | None = None  # the provider's code ("card_declined", "authentication_required")
 
 
 @dataclass(frozen=True)
@@ -529,15 +530,19 @@ class StatementFiles(Protocol):
 # --- collecting: reminders and charges (dunning) --------------------------------------------------
 
 class Notifier(Protocol):
-    """Email to the customer (the sending capability implements it with SES and templates per
-    language)."""
+    """Email to the customer (`services/collection.py`'s `EmailNotifier`: the sending capability's
+    SES mailer and templates per language), each mail once per key. Both return False when the
+    customer has no email address (nothing was sent), True when the mail was sent (or had been)."""
 
-    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> None:
-        """A payment reminder for the dunning step `step` (its `day`: before, on or after the due date)."""
+    def send_reminder(self, invoice: Invoice, step: PlannedStep, language: str) -> bool:
+        """A payment reminder for the dunning step `step` (its `day`: before, on or after the due date),
+        once per (invoice, step)."""
         ...
-    def send_payment_status(self, invoice: Invoice, change: str, language: str) -> None:
+    def send_payment_status(self, invoice: Invoice, change: str, language: str, *, event_id: str,
+                            amount: int | None = None) -> bool:
         """The customer is told that the invoice's payment status changed (`change` is the event
-        type: `invoice.paid`, `invoice.partially_paid`, `invoice.payment_failed`, ...)."""
+        type: `invoice.paid`, `invoice.partially_paid`, `payment.failed`, `invoice.reopened`), once per
+        (invoice, event); `amount` is what the change moved."""
         ...
 
 
@@ -549,8 +554,8 @@ class ChargeResult:
 
 
 class InvoiceCharger(Protocol):
-    """Dunning's charge retries: charge what remains of an invoice (to be served by the payment
-    provider's `charge` with the customer's saved method; until then a stand-in that declines)."""
+    """Dunning's charge retries: charge what remains of an invoice (`services/collection.py`'s
+    `ProviderCharger`: the payment provider's `charge` with the customer's saved method)."""
 
     def charge(self, invoice: Invoice, idempotency_key: str) -> ChargeResult:
         """Charge the customer's saved payment method for what remains of `invoice`. The same
@@ -579,8 +584,8 @@ class Mailer(Protocol):
 
 
 class CheckoutLinks(Protocol):
-    """The payment provider's side of the hosted page (to be served by the payment provider's
-    `create_checkout_link`; until then bank transfer only)."""
+    """The payment provider's side of the hosted page (`services/collection.py`'s `ProviderCheckout`
+    over the provider's `checkout_link`, or `adapters/checkout.py`'s `BankTransferOnly`)."""
 
     def checkout_link(self, invoice: Invoice) -> str | None:
         """A URL where the customer pays what remains of `invoice` (card, wallets, bank debits, as the

@@ -27,6 +27,7 @@ from invoicing.domain.sending import (
     EmailFailure,
     InvoiceCorrespondence,
     MailFeedback,
+    Notice,
     Question,
     ReviewItem,
     hosted_token,
@@ -114,8 +115,9 @@ class SendingService:
         return "ignored"
 
     def deliver(self, account_id: str, invoice_id: str, send_id: str, kind: DeliveryKind, *,
-                question_id: str = "") -> SendOutcome:
-        """Send one email for `send_id`, at most once (see the module's docstring)."""
+                question_id: str = "", notice: Notice | None = None) -> SendOutcome:
+        """Send one email for `send_id`, at most once (see the module's docstring). A `reminder` or a
+        `payment_notice` says what `notice` holds."""
         now = self.clock.now()
         with self.uow:
             invoice = self.uow.invoices.get(account_id, invoice_id)
@@ -123,24 +125,26 @@ class SendingService:
             done = correspondence.delivery(send_id)
             if done is not None and done.status == "sent":
                 return "already_sent"
-            if kind == "invoice" and invoice.status == "void":
+            if kind != "question" and invoice.status == "void":
                 return "ignored"  # voided before its mail went: nothing to ask the customer for
             seller = self.uow.accounts.get(account_id)
             customer = self.uow.customers.get(account_id, invoice.customer_id)
-            to = customer.email if kind == "invoice" else seller.email
+            to = seller.email if kind == "question" else customer.email
             if not to:
                 logger.warning("no address to send to", extra={"invoice_id": invoice_id, "send_id": send_id,
                                                                 "kind": kind})
                 return "no_address"
             self.uow.correspondence.save(correspondence.claim_delivery(send_id, kind, to, now))
             self.uow.commit()
-        email, attached = self._compose(invoice, correspondence, seller, customer, kind, to, send_id, question_id)
+        email, attached = self._compose(invoice, correspondence, seller, customer, kind, to, send_id, question_id,
+                                        notice)
         message_id = self.mailer.send(email)
         self._record(account_id, invoice_id, send_id, message_id, attached)
         return "sent"
 
     def _compose(self, invoice: Invoice, correspondence: InvoiceCorrespondence, seller: Account, customer: Customer,
-                 kind: DeliveryKind, to: str, send_id: str, question_id: str) -> tuple[OutgoingEmail, tuple[str, ...]]:
+                 kind: DeliveryKind, to: str, send_id: str, question_id: str,
+                 notice: Notice | None = None) -> tuple[OutgoingEmail, tuple[str, ...]]:
         from invoicing.documents.email import invoice_email, question_email
 
         url = hosted_url(self.base_url, invoice)
@@ -151,6 +155,19 @@ class SendingService:
             raw = invoice_email(invoice, seller, customer, sender=self.sender, to=to, hosted_url=url,
                                 attachments=[(f.filename, f.content_type, f.body) for f in files],
                                 message_key=send_id, sent_at=self.clock.now())
+            names = tuple(f.filename for f in files)
+        elif kind in ("reminder", "payment_notice"):
+            from invoicing.documents.notices import notice_email
+
+            if notice is None:
+                raise InvalidInput(f"A {kind} needs what it tells the customer.", param="notice")
+            # A reminder carries the invoice again (the PDF, when rendered); a payment notice only the link.
+            pdf = invoice_key(invoice, "pdf")
+            files = [Attachment(f"{invoice.number or invoice.id}.pdf", "application/pdf", self.documents.get(pdf))] \
+                if kind == "reminder" and self.documents.exists(pdf) else []
+            raw = notice_email(invoice, seller, customer, notice, sender=self.sender, to=to, hosted_url=url,
+                               attachments=[(f.filename, f.content_type, f.body) for f in files],
+                               message_key=send_id, sent_at=self.clock.now())
             names = tuple(f.filename for f in files)
         else:
             question = next((q for q in correspondence.questions if q.id == question_id), None)

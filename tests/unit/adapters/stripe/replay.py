@@ -48,6 +48,7 @@ class Seen:
 class Replay:
     exchanges: list[dict[str, Any]]
     seen: list[Seen] = field(default_factory=list)
+    url: str = ""  # where it listens (a client of one's own points its `base_addresses` here)
 
     def client(self, url: str) -> stripe.StripeClient:
         return stripe.StripeClient("sk_test_replay", base_addresses={"api": url}, http_client=stripe.UrllibClient(),
@@ -80,8 +81,9 @@ def replaying(*exchanges: dict[str, Any]) -> Iterator[tuple[Replay, stripe.Strip
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    replay.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield replay, replay.client(f"http://127.0.0.1:{server.server_address[1]}")
+        yield replay, replay.client(replay.url)
     finally:
         server.shutdown()
         server.server_close()
