@@ -18,8 +18,7 @@ from invoicing.domain.errors import InvalidInput
 from invoicing.services.discount_rules import DiscountRuleService
 from tests.unit.domain.builders import customer
 from tests.unit.services.fakes import FakeIds
-from tests.unit.services.test_subscription_items import JAN_1, NOV_1, Items, lines
-from tests.unit.services.test_subscription_items import env, uow  # noqa: F401,F811 - the fixtures
+from tests.unit.services.test_subscription_items import JAN_1, NOV_1, Items, env, lines, uow  # noqa: F401 - the fixtures
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "docs" / "events"
 
