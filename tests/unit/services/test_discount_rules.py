@@ -17,8 +17,14 @@ from invoicing.domain.coupons import Coupon
 from invoicing.domain.errors import InvalidInput
 from invoicing.services.discount_rules import DiscountRuleService
 from tests.unit.domain.builders import customer
-from tests.unit.services.fakes import FakeIds
-from tests.unit.services.test_subscription_items import JAN_1, NOV_1, Items, env, lines, uow  # noqa: F401 - the fixtures
+from tests.unit.services.fakes import FakeIds, FakeUnitOfWork
+from tests.unit.services.test_subscription_items import JAN_1, NOV_1, Items, lines, make_env
+
+
+@pytest.fixture
+def env() -> Items:
+    return make_env(FakeUnitOfWork())
+
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "docs" / "events"
 

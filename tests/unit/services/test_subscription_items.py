@@ -90,6 +90,10 @@ def uow() -> Any:
 
 @pytest.fixture
 def env(uow: Any) -> Items:
+    return make_env(uow)
+
+
+def make_env(uow: Any) -> Items:
     clock, ids = FakeClock(NOV_1), FakeIds()
     for write in (lambda: uow.accounts.save(seller("SE")),
                   lambda: uow.customers.add(customer("SE", id="cus_eur")),
