@@ -168,6 +168,13 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("GET", f"/subscriptions/{sub['id']}")
     api.ok("GET", "/subscriptions", query={"customer": customer["id"]})
     api.ok("POST", f"/subscriptions/{sub['id']}/items/{sub['items'][0]['id']}", {"quantity": 3})
+    added = api.ok("POST", f"/subscriptions/{sub['id']}/items", {"price": seats["id"], "quantity": 1})
+    api.ok("POST", f"/subscriptions/{sub['id']}/items/{added['items'][-1]['id']}",
+           {"deleted": True, "proration_behavior": "none"})  # no credit: later payments here match exactly
+    rule = api.ok("POST", "/discount_rules", {"name": "Volume", "min_quantity": "100", "percent_off": "5"})
+    api.ok("GET", f"/discount_rules/{rule['id']}")
+    api.ok("GET", "/discount_rules")
+    api.ok("POST", f"/discount_rules/{rule['id']}/deactivate")
     api.ok("POST", f"/subscriptions/{sub['id']}/pause")
     api.ok("POST", f"/subscriptions/{sub['id']}/resume")
     api.ok("POST", f"/subscriptions/{sub['id']}/cancel", {"at_period_end": True})

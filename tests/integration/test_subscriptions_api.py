@@ -103,3 +103,35 @@ def test_a_trial_bills_nothing_until_it_ends(stack: HandlerStack, plan: dict) ->
                                               "items": [{"price": plan["seats"], "quantity": 2}]})
     assert (sub["status"], sub["latest_invoice"], sub["trial_end"]) == ("trialing", None, "2026-11-15T09:00:00Z")
     assert sub["next_billing_at"] == "2026-11-15T09:00:00Z"
+
+
+def test_items_are_added_changed_and_removed_and_always_invoice_retried_makes_one_invoice(
+        stack: HandlerStack, plan: dict, clock: At) -> None:
+    pro = stack.ok("POST", "/prices", {"product": stack.ok("GET", f"/prices/{plan['seats']}")["product"],
+                                       "currency": "eur", "unit_amount": 2000, "nickname": "Pro seats",
+                                       "recurring": {"interval": "month"}})
+    sub = stack.ok("POST", "/subscriptions", {"customer": plan["customer"],
+                                              "items": [{"price": plan["seats"], "quantity": 1}]})
+    clock.current = START + timedelta(days=15)  # halfway through November's 30 days
+    item = sub["items"][0]["id"]
+    path = f"/subscriptions/{sub['id']}/items/{item}"
+    body = {"price": pro["id"], "proration_behavior": "always_invoice"}
+    answers = [stack.call("POST", path, body, idempotency_key="upgrade-1") for _ in range(3)]
+    assert [status for status, _ in answers] == [200, 200, 200]
+    changed = answers[0][1]
+    assert changed["items"][0]["price"] == pro["id"] and changed["pending_prorations"] == []
+    invoices = stack.ok("GET", "/invoices", query={"customer": plan["customer"]})["data"]
+    assert len(invoices) == 2  # the first period's, and one for the upgrade: −5.00 + 10.00
+    upgrade = next(i for i in invoices if i["id"] != sub["latest_invoice"])
+    assert (upgrade["status"], upgrade["subtotal"], upgrade["total"]) == ("open", 500, 625)
+    added = stack.ok("POST", f"/subscriptions/{sub['id']}/items", {"price": plan["seats"], "quantity": 2})
+    assert [(i["price"], i["quantity"]) for i in added["items"]] == [(pro["id"], 1), (plan["seats"], 2)]
+    assert [p["amount"] for p in added["pending_prorations"]] == [1000]  # 2 × 10.00 for half the period
+    removed = stack.ok("POST", f"/subscriptions/{sub['id']}/items/{added['items'][1]['id']}",
+                       {"deleted": True, "proration_behavior": "none"})
+    assert [i["price"] for i in removed["items"]] == [pro["id"]]
+    for bad, expected in (({}, 400), ({"deleted": True, "quantity": 1}, 400), ({"quantity": 2, "proration_basis":
+                                                                              "hours"}, 400)):
+        assert stack.call("POST", path, bad)[0] == expected, bad
+    assert stack.call("POST", f"/subscriptions/{sub['id']}/items/si_missing", {"quantity": 2})[0] == 404
+    assert stack.call("POST", path, {"deleted": True})[0] == 400  # the last item: cancel instead

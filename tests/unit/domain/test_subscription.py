@@ -115,7 +115,9 @@ def test_an_upgrade_mid_period_waits_as_a_pending_line_and_a_downgrade_is_credit
     upgraded, credit = sub.change_quantity("si_seats", 5, at=halfway)
     # 3 -> 5 seats at 10.00 halfway: -15.00 + 25.00 = +10.00, on the next invoice.
     assert credit == 0 and [p.amount for p in upgraded.pending_lines] == [1000]
-    assert upgraded.lines_at(1, {})[-1].unit_amount_decimal == 1000
+    # On the invoice: the charge for the remaining time, less the credit for the unused time.
+    proration = upgraded.lines_at(1, {})[-1]
+    assert (proration.unit_amount_decimal, [d.amount_off for d in proration.discounts]) == (2500, [1500])
     downgraded, credit = sub.change_quantity("si_seats", 1, at=halfway)
     assert credit == 1000 and downgraded.pending_lines == ()
     assert upgraded.billed(1, "in_2", halfway).pending_lines == ()

@@ -14,6 +14,7 @@ from invoicing.domain.bank_statement import StatementRejected
 from invoicing.domain.catalog import Price, Product
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.discount_rules import DiscountRule
 from invoicing.domain.dunning import Dunning, PlannedStep, StepDone
 from invoicing.domain.errors import (
     ConcurrentChange,
@@ -42,7 +43,7 @@ from invoicing.services.ports import (
     PriceFilter,
 )
 
-D = TypeVar("D", Product, Price, Coupon)
+D = TypeVar("D", Product, Price, Coupon, DiscountRule)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Store:
     products: dict[tuple[str, str], Product] = field(default_factory=dict)
     prices: dict[tuple[str, str], Price] = field(default_factory=dict)
     coupons: dict[tuple[str, str], Coupon] = field(default_factory=dict)
+    discount_rules: dict[tuple[str, str], DiscountRule] = field(default_factory=dict)
     payments: dict[tuple[str, str], Payment] = field(default_factory=dict)
     statement_imports: dict[tuple[str, str], StatementImport] = field(default_factory=dict)
     dunning: dict[tuple[str, str], Dunning] = field(default_factory=dict)
@@ -99,6 +101,7 @@ class FakeUnitOfWork:
         self.products = _Catalog[Product](self, "products", "product")
         self.prices = _Prices(self, "prices", "price")
         self.coupons = _Catalog[Coupon](self, "coupons", "coupon")
+        self.discount_rules = _DiscountRules(self, "discount_rules", "discount_rule")
         self.payments = _Payments(self)
         self.statement_imports = _StatementImports(self)
         self.dunning = _Dunning(self)
@@ -607,6 +610,29 @@ class _Prices(_Catalog[Price]):
         found = [p for (a, _), p in self._items.items() if a == account_id
                  and (flt.product_id is None or p.product_id == flt.product_id)
                  and (flt.active is None or p.active == flt.active)]
+        return _page(found, limit, starting_after)
+
+
+class _DiscountRules(_Catalog[DiscountRule]):
+    def save(self, rule: DiscountRule) -> None:
+        key, loaded = (rule.account_id, rule.id), self._uow._read[("discount_rule", rule.id)]
+
+        def check() -> None:
+            if self._items[key].version != loaded:
+                raise Conflict("changed concurrently")
+
+        def apply() -> None:
+            self._items[key] = rule.model_copy(update={"events": ()})
+            self._uow.store.outbox.extend(rule.events)
+
+        self._uow.register(check, apply)
+
+    def active(self, account_id: str) -> list[DiscountRule]:
+        return [r for (a, _), r in sorted(self._items.items(), reverse=True) if a == account_id and r.active]
+
+    def list(self, account_id: str, *, active: bool = True, limit: int,  # type: ignore[override]
+             starting_after: str | None) -> Page[DiscountRule]:
+        found = [r for (a, _), r in self._items.items() if a == account_id and r.active == active]
         return _page(found, limit, starting_after)
 
 

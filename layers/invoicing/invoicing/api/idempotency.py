@@ -61,6 +61,7 @@ READ_BACK = {
     "product": "/products/{id}",
     "price": "/prices/{id}",
     "coupon": "/coupons/{id}",
+    "discount_rule": "/discount_rules/{id}",
     "billing_run": "/billing_runs/{id}",
     "test_clock": "/test_clocks/{id}",
 }

@@ -318,6 +318,11 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     app.include_router(subscriptions_router(services.subscriptions, services.billing, account_id,
                                             services.invoices.clock.now))
     app.include_router(catalog_router(services.catalog))  # products, prices, coupons
+    from invoicing.api.discount_rules import discount_rules_router
+    from invoicing.services.discount_rules import DiscountRuleService
+
+    app.include_router(discount_rules_router(DiscountRuleService(services.catalog.uow, services.catalog.clock,
+                                                                 services.catalog.ids), account_id))
     app.include_router(billing_runs_router(services.billing_runs, account_id))
     app.include_router(test_clocks_router(services.test_clocks, account_id, services.sandbox))
     from invoicing.api.payments import payments_router

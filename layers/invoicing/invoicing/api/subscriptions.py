@@ -3,7 +3,8 @@
     POST /subscriptions                          create (its first period is billed at once)
     GET  /subscriptions                          list, newest first (?customer=)
     GET  /subscriptions/{id}                     retrieve
-    POST /subscriptions/{id}/items/{item_id}     change a quantity, with proration
+    POST /subscriptions/{id}/items               add an item, with proration
+    POST /subscriptions/{id}/items/{item_id}     change an item's price or quantity, or remove it, with proration
     POST /subscriptions/{id}/cancel              now, or at the end of the period
     POST /subscriptions/{id}/pause               no invoices until resumed
     POST /subscriptions/{id}/resume
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,7 @@ from invoicing.api.requests import Command
 from invoicing.api.views import ListOf, View, iso, list_view
 from invoicing.domain.subscription import MAX_ITEMS, Subscription, SubscriptionStatus
 from invoicing.services.billing import BillingService
+from invoicing.services.subscription_items import SubscriptionItems
 from invoicing.services.subscriptions import NewItem, NewSubscription, SubscriptionService
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -67,10 +70,30 @@ class SubscriptionCreate(Command):
                                metadata=dict(self.metadata))
 
 
-class ItemUpdate(Command):
-    quantity: StrictInt = Field(ge=0, le=10**7)
-    proration_behavior: Literal["create_prorations", "none", "always_invoice"] = "create_prorations"
+class Proration(Command):
+    proration_behavior: Literal["create_prorations", "none", "always_invoice"] = Field(
+        default="create_prorations", description="always_invoice: the prorations are invoiced now, on one invoice")
     proration_basis: Literal["seconds", "days"] = "seconds"
+
+
+class ItemAdd(Proration):
+    price: Id
+    quantity: StrictInt = Field(default=1, ge=0, le=10**7)
+    meter: str | None = Field(default=None, max_length=100, description="A metered price's meter (its event_name)")
+
+
+class ItemUpdate(Proration):
+    price: Id | None = Field(default=None, description="The item's new price (same interval and usage type)")
+    quantity: StrictInt | None = Field(default=None, ge=0, le=10**7)
+    deleted: StrictBool = Field(default=False, description="Remove the item (its unused time is credited)")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ItemUpdate:
+        if self.deleted and (self.price is not None or self.quantity is not None):
+            raise ValueError("a deleted item takes no price or quantity")
+        if not self.deleted and self.price is None and self.quantity is None:
+            raise ValueError("give the item's new price or quantity, or deleted: true")
+        return self
 
 
 class CancelBody(Command):
@@ -167,14 +190,38 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
     def get_subscription(subscription_id: SubscriptionId):
         return ok(subscription_view(subscriptions.get(account_id(), subscription_id)))
 
+    items = SubscriptionItems(subscriptions, billing)
+
+    def change_id() -> str | None:
+        """The change's id, for a retry of the same request with the same Idempotency-Key (docs/subscriptions.md)."""
+        event = router.current_event
+        key = next((v for k, v in (event.headers or {}).items() if k.lower() == "idempotency-key"), None)
+        if not key:
+            return None
+        request = json.dumps([key, event.path, json.loads(event.body or "null")], sort_keys=True)
+        return "chg_" + hashlib.sha256(request.encode()).hexdigest()[:32]
+
+    @router.post("/subscriptions/<subscription_id>/items", tags=["subscriptions"],
+                 summary="Add an item from now, with proration",
+                 responses=answers(200, SubscriptionObject, CHANGE))
+    def add_item(subscription_id: SubscriptionId, body: Annotated[ItemAdd, Body()]):
+        result = items.add(account_id(), subscription_id, price_id=body.price, quantity=body.quantity,
+                           meter=body.meter, behavior=body.proration_behavior, basis=body.proration_basis,
+                           change_id=change_id())
+        return ok(subscription_view(subscriptions.get(account_id(), result.subscription.id)))
+
     @router.post("/subscriptions/<subscription_id>/items/<item_id>", tags=["subscriptions"],
-                 summary="Change an item's quantity from now, with proration",
-                responses=answers(200, SubscriptionObject, CHANGE))
+                 summary="Change an item's price or quantity from now, or remove it, with proration",
+                 responses=answers(200, SubscriptionObject, CHANGE))
     def update_item(subscription_id: SubscriptionId, item_id: ItemId,
                     body: Annotated[ItemUpdate, Body()]):
-        sub = subscriptions.change_quantity(account_id(), subscription_id, item_id, body.quantity,
-                                            behavior=body.proration_behavior, basis=body.proration_basis)
-        return ok(subscription_view(sub))
+        how: dict[str, Any] = {"behavior": body.proration_behavior, "basis": body.proration_basis,
+                               "change_id": change_id()}
+        if body.deleted:
+            items.remove(account_id(), subscription_id, item_id, **how)
+        else:
+            items.update(account_id(), subscription_id, item_id, price_id=body.price, quantity=body.quantity, **how)
+        return ok(subscription_view(subscriptions.get(account_id(), subscription_id)))
 
     @router.post("/subscriptions/<subscription_id>/cancel", tags=["subscriptions"],
                  summary="Cancel now, or at the end of the current period",

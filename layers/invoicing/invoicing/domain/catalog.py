@@ -71,6 +71,15 @@ class Recurring(Model):
         days = self.interval_count * index * (7 if self.interval == "week" else 1)
         return anchor + timedelta(days=days)
 
+    def periods_between(self, anchor: datetime, at: datetime) -> int:
+        """Whole periods from `anchor` to `at`, by arithmetic (no walk): exact for days and weeks, and
+        for months and years at most one off where a boundary's day is clamped to a month's end (the
+        caller settles it on `boundary`)."""
+        if self.interval in ("month", "year"):
+            months = (at.year - anchor.year) * 12 + at.month - anchor.month
+            return months // (self.interval_count * (12 if self.interval == "year" else 1))
+        return (at - anchor) // timedelta(days=self.interval_count * (7 if self.interval == "week" else 1))
+
 
 class CurrencyOption(Model):
     """A price's amounts in one more currency (Stripe's `currency_options[currency]`)."""

@@ -41,6 +41,8 @@ EVENT_TYPES = (
     "price.created",
     "price.updated",
     "coupon.created",
+    "discount_rule.created",
+    "discount_rule.updated",
     "subscription.created",
     "subscription.updated",
     "subscription.renewed",

@@ -31,16 +31,18 @@ from pydantic import Field, ValidationError, model_validator
 
 from invoicing.domain.catalog import Price, add_months
 from invoicing.domain.coupons import Coupon
-from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition, invalid_input
+from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition, NotFound, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.invoice import TaxCode
 from invoicing.domain.party import Model
-from invoicing.domain.proration import Item, ProrationBasis, ProrationBehavior, prorate
+from invoicing.domain.proration import Item, Proration, ProrationBasis, ProrationBehavior, prorate
 from invoicing.domain.supply import SupplyType
+from invoicing.domain.totals import Discount
 from invoicing.domain.usage import Adjustment, Period, PeriodUsage
 
 SubscriptionStatus = Literal["trialing", "active", "paused", "canceled"]
 MAX_ITEMS = 20
+MAX_APPLIED_CHANGES = 20
 
 
 class SubscriptionItem(Model):
@@ -65,11 +67,34 @@ class PendingLine(Model):
     of the period (a net credit goes to the customer's balance at the change instead)."""
 
     description: str
-    amount: int = Field(ge=0)
+    amount: int = Field(ge=0)  # what the line nets to: the charge less `credit`
+    credit: int = Field(default=0, ge=0)  # the credit for the unused time, shown as the line's discount
+    credit_description: str | None = None
     tax_code: TaxCode = "standard"
     supply_type: SupplyType | None = None
     period_start: datetime
     period_end: datetime
+
+    @property
+    def charge(self) -> int:
+        return self.amount + self.credit
+
+
+class AppliedChange(Model):
+    """An item change already applied (its id: the request's, e.g. derived from its Idempotency-Key),
+    and the invoice `always_invoice` made for it: a retry of the change finds it here."""
+
+    id: str = Field(min_length=1, max_length=100)
+    invoice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """What an item change does beyond the subscription: the credit it gives the customer's balance
+    (minor units, ≥ 0) and the proration lines to invoice now (`always_invoice`; else none)."""
+
+    credit: int = 0
+    invoice_now: tuple[PendingLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +108,10 @@ class PlannedLine:
     period: Period
     item_id: str | None = None
     supply_type: SupplyType | None = None  # the price's (its product's); None: the account's default
+    discounts: tuple[Discount, ...] = ()  # a proration's credit; automatic discount rules (domain/discount_rules.py)
+    units: Decimal | None = None  # an item's quantity or usage for the period billed (None: prorations, late usage)
+    product_id: str | None = None
+    price_id: str | None = None
 
 
 class Subscription(Model):
@@ -105,6 +134,7 @@ class Subscription(Model):
     billed_through: int = -1  # the last boundary billed (-1: none yet)
     latest_invoice: str | None = None
     pending_lines: tuple[PendingLine, ...] = ()
+    applied_changes: tuple[AppliedChange, ...] = ()  # the last MAX_APPLIED_CHANGES item changes, newest last
     usage_grace_seconds: int = Field(default=0, ge=0)  # the longest grace period of its meters
     test_clock: str | None = None  # lives on a test clock's time (sandbox), not on real time
     metadata: dict[str, str] = Field(default_factory=dict)
@@ -144,8 +174,13 @@ class Subscription(Model):
         """The period `at` falls in (-1 before the anchor, in a trial)."""
         if at < self.billing_cycle_anchor:
             return -1
-        k = 0
-        while self.boundary(k + 1) <= at:  # periods are at most three years: a short walk from a guess
+        recurring = self.items[0].price.recurring
+        assert recurring is not None
+        k = max(0, recurring.periods_between(self.billing_cycle_anchor, at))
+        # The guess is exact or one off (a month's day clamped to its end): settle it on the boundaries.
+        while k > 0 and self.boundary(k) > at:
+            k -= 1
+        while self.boundary(k + 1) <= at:
             k += 1
         return k
 
@@ -182,11 +217,7 @@ class Subscription(Model):
                         # A negative adjustment (`last` went down) needs a negative line (issue 12): skipped.
                         if adjustment.quantity > 0:
                             lines.append(self._late_line(item, adjustment))
-        for pending in self.pending_lines:
-            lines.append(PlannedLine(description=pending.description, quantity=Decimal(1),
-                                     unit_amount_decimal=Decimal(pending.amount), tax_code=pending.tax_code,
-                                     period=Period(pending.period_start, pending.period_end),
-                                     supply_type=pending.supply_type))
+        lines.extend(proration_line(pending) for pending in self.pending_lines)
         return lines
 
     def _late_line(self, item: SubscriptionItem, adjustment: Adjustment) -> PlannedLine:
@@ -204,13 +235,14 @@ class Subscription(Model):
         price = item.price
         what = f"{price.nickname or price.product_id} × {quantity.normalize():f}"
         terms = price.terms(self.currency)
+        named = {"units": quantity, "product_id": price.product_id, "price_id": price.id}
         if price.billing_scheme == "per_unit" and price.transform_quantity is None:
             return PlannedLine(what, quantity, terms.unit_amount_decimal or Decimal(0), price.tax_code, period, item.id,
-                               price.supply_type)
+                               price.supply_type, **named)
         # Tiers and packages: the line is the price's exact amount for the quantity, rounded once as a
         # line total (domain/pricing.py); the quantity is named in the description.
         return PlannedLine(what, Decimal(1), price.exact_amount(quantity, self.currency), price.tax_code, period,
-                           item.id, price.supply_type)
+                           item.id, price.supply_type, **named)
 
     def coupon_applies(self, k: int) -> bool:
         if self.coupon is None or k < self.coupon_start:
@@ -262,33 +294,93 @@ class Subscription(Model):
     def change_quantity(self, item_id: str, quantity: int, *, at: datetime,
                         behavior: ProrationBehavior = "create_prorations",
                         basis: ProrationBasis = "seconds") -> tuple[Subscription, int]:
-        """The subscription with the item's new quantity, and the credit (minor units, ≥ 0) its net
-        proration gives the customer when the change lowers the price. An upgrade's net proration
-        waits for the next invoice as a pending line."""
-        if self.status == "canceled":
-            raise InvalidStateTransition("A canceled subscription cannot change.", param="subscription")
+        """The subscription with the item's new quantity, and the credit its proration gives the
+        customer's balance (`update_item`)."""
+        changed, effect = self.update_item(item_id, quantity=quantity, at=at, behavior=behavior, basis=basis)
+        return changed, effect.credit
+
+    def add_item(self, item: SubscriptionItem, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
+                 basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+        """A new item from `at`: the remaining time of the current period is charged (prorated)."""
+        self._changeable()
+        if any(i.id == item.id for i in self.items):
+            raise Conflict(f"Subscription '{self.id}' has an item '{item.id}' already.", param="items")
+        return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis)
+
+    def remove_item(self, item_id: str, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
+                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+        """The item ends at `at`: the unused time of the current period is credited. A metered item is
+        not removed mid-period (its usage so far would go unbilled): cancel, or set its price."""
+        self._changeable()
+        item = self.item(item_id)
+        if item.price.metered:
+            raise InvalidInput("A metered item bills its period's usage at the period's end: it cannot be removed "
+                               "mid-period.", param="deleted", code="metered_item_not_removable")
+        if len(self.items) == 1:
+            raise InvalidInput("A subscription keeps at least one item: cancel it instead.", param="deleted",
+                               code="last_item")
+        items = tuple(i for i in self.items if i.id != item_id)
+        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis)
+
+    def update_item(self, item_id: str, *, at: datetime, price: Price | None = None, quantity: int | None = None,
+                    behavior: ProrationBehavior = "create_prorations",
+                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+        """The item's new price and/or quantity from `at`: the unused time on the old item credited, the
+        remaining time on the new one charged. A metered item's quantity is its usage: only its price changes
+        (the period's usage is billed at the price of its end, as in Stripe)."""
+        self._changeable()
+        item = self.item(item_id)
+        if item.price.metered and quantity is not None:
+            raise InvalidInput("A metered item bills its usage: it has no quantity.", param="quantity")
+        changes: dict[str, Any] = {}
+        if price is not None:
+            changes["price"] = price
+        if quantity is not None:
+            changes["quantity"] = quantity
+        try:
+            new = SubscriptionItem.model_validate({**item.model_dump(), **changes})
+        except ValidationError as error:
+            raise invalid_input(error) from None
+        items = tuple(new if i.id == item_id else i for i in self.items)
+        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis)
+
+    def item(self, item_id: str) -> SubscriptionItem:
         item = next((i for i in self.items if i.id == item_id), None)
         if item is None:
-            raise InvalidInput(f"No item '{item_id}' on subscription '{self.id}'.", param="items")
-        if item.price.metered:
-            raise InvalidInput("A metered item bills its usage: it has no quantity.", param="quantity")
-        items = tuple(i.model_copy(update={"quantity": quantity}) if i.id == item_id else i for i in self.items)
+            raise NotFound(f"No item '{item_id}' on subscription '{self.id}'.", param="item")
+        return item
+
+    def applied_change(self, change_id: str) -> AppliedChange | None:
+        return next((c for c in self.applied_changes if c.id == change_id), None)
+
+    def with_applied_change(self, change_id: str, invoice_id: str | None) -> Subscription:
+        """Remembers the change (the last MAX_APPLIED_CHANGES), in the same commit as the change."""
+        kept = (*self.applied_changes, AppliedChange(id=change_id, invoice_id=invoice_id))[-MAX_APPLIED_CHANGES:]
+        return self.model_copy(update={"applied_changes": kept})
+
+    def _changeable(self) -> None:
+        if self.status == "canceled":
+            raise InvalidStateTransition("A canceled subscription cannot change.", param="subscription")
+
+    def _item_changed(self, items: tuple[SubscriptionItem, ...], old: SubscriptionItem | None,
+                      new: SubscriptionItem | None, *, at: datetime, behavior: ProrationBehavior,
+                      basis: ProrationBasis) -> tuple[Subscription, ItemChange]:
+        """The subscription with `items`, and the proration of `old` → `new` (None: added or removed)
+        within the current period (a change outside it, in a trial or before the boundary is billed,
+        prorates nothing: the next boundary bills the items as they are)."""
         pending, credit = self.pending_lines, 0
         period = self.current_period
         if period is not None and period.start <= at < period.end:
-            proration = prorate(Item(price=item.price, quantity=Decimal(item.quantity)),
-                                Item(price=item.price, quantity=Decimal(quantity)), currency=self.currency,
-                                period_start=period.start, period_end=period.end, change_at=at,
-                                behavior=behavior, basis=basis)
-            net = proration.net
-            if net > 0:
-                names = "; ".join(line.description for line in proration.lines)
-                pending = (*pending, PendingLine(description=f"Proration: {names}", amount=net,
-                                                 tax_code=item.price.tax_code,
-                                                 supply_type=item.price.supply_type, period_start=at,
-                                                 period_end=period.end))
-            credit = max(0, -net)
-        return self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at), credit
+            proration = prorate(_as_item(old), _as_item(new), currency=self.currency, period_start=period.start,
+                                period_end=period.end, change_at=at, behavior=behavior, basis=basis)
+            lines, credit = prorated_lines(proration, old, new)
+            pending = (*pending, *lines)
+        changed = self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at)
+        if behavior == "always_invoice" and changed.pending_lines:
+            # Invoiced now, every pending proration of the subscription with it (Stripe's brand new
+            # invoice); nothing waits for the next boundary.
+            return changed.model_copy(update={"pending_lines": ()}), ItemChange(credit, changed.pending_lines)
+        return changed, ItemChange(credit)
 
     def _changed(self, changes: dict[str, Any], event_type: str, at: datetime) -> Subscription:
         try:
@@ -310,3 +402,48 @@ class Subscription(Model):
         event = new_event(type_, account_id=self.account_id, aggregate="subscription", aggregate_id=self.id,
                           version=self.version, at=at, obj=self.summary())
         return self.model_copy(update={"events": (*self.events, event)})
+
+
+def _as_item(item: SubscriptionItem | None) -> Item | None:
+    return None if item is None else Item(price=item.price, quantity=Decimal(item.quantity))
+
+
+def prorated_lines(proration: Proration, old: SubscriptionItem | None,
+                   new: SubscriptionItem | None) -> tuple[tuple[PendingLine, ...], int]:
+    """The proration as pending lines, and the credit it gives the customer's balance.
+
+    Until an invoice can hold a negative line (issue 12), the credit for the unused time is shown as the
+    discount of the charge for the remaining time when both carry the same tax and the charge covers it
+    (a line's discount is taxed at the line's rate, so the tax is exact): Stripe's upgrade halfway from
+    10.00 to 20.00 is one line of +10.00 less 5.00. A credit that is larger (a downgrade) nets the charge
+    and goes, net, to the balance; a credit of another tax code, or with nothing to charge (an item
+    removed), goes to the balance whole, and the charge waits on its own."""
+    credit = next((line for line in proration.lines if line.kind == "credit"), None)
+    charge = next((line for line in proration.lines if line.kind == "charge"), None)
+    credit_amount = -credit.amount if credit else 0
+    if charge is None or charge.amount == 0 or new is None:
+        return (), credit_amount
+    same_tax = old is not None and (old.price.tax_code, old.price.supply_type) == (new.price.tax_code,
+                                                                                  new.price.supply_type)
+    line = PendingLine(description=f"Proration: {charge.description}", amount=charge.amount,
+                       tax_code=new.price.tax_code, supply_type=new.price.supply_type,
+                       period_start=charge.period_start, period_end=charge.period_end)
+    if credit is None or credit_amount == 0:
+        return (line,), 0
+    if not same_tax:
+        return (line,), credit_amount
+    if credit_amount >= charge.amount:
+        return (), credit_amount - charge.amount
+    return (line.model_copy(update={"amount": charge.amount - credit_amount, "credit": credit_amount,
+                                    "credit_description": f"Proration: {credit.description}"}),), 0
+
+
+def proration_line(pending: PendingLine) -> PlannedLine:
+    """A pending proration as the line an invoice bills: the charge, less the credit as its discount,
+    for the part of the period it covers."""
+    discounts = (Discount(description=pending.credit_description or "Proration: unused time",
+                          amount_off=pending.credit),) if pending.credit else ()
+    return PlannedLine(description=pending.description, quantity=Decimal(1),
+                       unit_amount_decimal=Decimal(pending.charge), tax_code=pending.tax_code,
+                       period=Period(pending.period_start, pending.period_end), supply_type=pending.supply_type,
+                       discounts=discounts)

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, amount_unusual, usage_spike
+from invoicing.domain.discount_rules import with_rule_discounts
 from invoicing.domain.errors import Conflict
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
-from invoicing.domain.subscription import Subscription
+from invoicing.domain.subscription import PendingLine, PlannedLine, Subscription, proration_line
 from invoicing.domain.usage import PeriodUsage
 from invoicing.services.invoices import BatchOutcome, InvoiceService
 from invoicing.services.ports import Clock, Clocks, DueBoundary, Ids, Queue, UnitOfWork
@@ -250,21 +251,42 @@ class BillingService:
         planned = [line for line in sub.lines_at(k, usage) if line.quantity > 0 and line.unit_amount_decimal >= 0]
         if not planned:
             return None
-        lines = tuple(InvoiceLine(id=self.ids.new("il"), description=p.description, quantity=p.quantity,
-                                  unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
-                                  supply_type=p.supply_type,
-                                  period_start=p.period.start.date(),
-                                  period_end=(p.period.end - timedelta(microseconds=1)).date())
-                      for p in planned)
-        draft = Invoice(id=self.ids.new("in"), account_id=sub.account_id, customer_id=sub.customer_id,
-                        currency=sub.currency, collection_method=sub.collection_method,
-                        days_until_due=sub.days_until_due, lines=lines, created=now,
-                        description=None, metadata={"subscription": sub.id, "subscription_boundary": str(k)})
+        planned = with_rule_discounts(planned, self.uow.discount_rules.active(sub.account_id), customer,
+                                      sub.currency)
+        draft = self._draft(sub, planned, now, {"subscription": sub.id, "subscription_boundary": str(k)})
         priced = draft.priced(seller, customer, now.date())
         if sub.coupon_applies(k) and sub.coupon is not None and priced.totals is not None:
             discount = sub.coupon.invoice_discount(priced.totals.subtotal, sub.currency)
             priced = draft.model_copy(update={"discounts": (discount,)}).priced(seller, customer, now.date())
         return priced.record_created(now)
+
+    def _draft(self, sub: Subscription, planned: Sequence[PlannedLine], now: datetime,
+               metadata: dict[str, str]) -> Invoice:
+        lines = tuple(InvoiceLine(id=self.ids.new("il"), description=p.description, quantity=p.quantity,
+                                  unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
+                                  supply_type=p.supply_type, discounts=p.discounts,
+                                  period_start=p.period.start.date(),
+                                  period_end=(p.period.end - timedelta(microseconds=1)).date())
+                      for p in planned)
+        return Invoice(id=self.ids.new("in"), account_id=sub.account_id, customer_id=sub.customer_id,
+                       currency=sub.currency, collection_method=sub.collection_method,
+                       days_until_due=sub.days_until_due, lines=lines, created=now, description=None,
+                       metadata=metadata)
+
+    def proration_invoice(self, sub: Subscription, prorations: Sequence[PendingLine], now: datetime,
+                          change_id: str) -> Invoice | None:
+        """The invoice `always_invoice` makes now: the prorations' lines, each with its period (no coupon
+        and no discount rule: as in Stripe, prorations are not discountable; their amounts already are the
+        prices' own). Added in the caller's unit of work, in the commit of the change."""
+        planned = [proration_line(p) for p in prorations if p.charge > 0]
+        if not planned:
+            return None
+        seller = self.uow.accounts.get(sub.account_id)
+        customer = self.uow.customers.get(sub.account_id, sub.customer_id)
+        draft = self._draft(sub, planned, now, {"subscription": sub.id, "subscription_change": change_id})
+        invoice = draft.priced(seller, customer, now.date()).record_created(now)
+        self.uow.invoices.add(invoice)
+        return invoice
 
     def finalize(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
         """The drafts of a worker's batch, numbered together; a draft with a blocking validation issue

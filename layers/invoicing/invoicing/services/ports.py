@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from invoicing.domain.catalog import Price, Product
     from invoicing.domain.coupons import Coupon
     from invoicing.domain.credit_note import CreditNote
+    from invoicing.domain.discount_rules import DiscountRule
     from invoicing.domain.dunning import Dunning, PlannedStep, StepDone
     from invoicing.domain.events import DomainEvent
     from invoicing.domain.invoice import Invoice
@@ -198,6 +199,15 @@ class Prices(Protocol):
 class Coupons(Protocol):
     def add(self, coupon: Coupon) -> None: ...
     def get(self, account_id: str, coupon_id: str) -> Coupon: ...  # raises NotFound
+
+
+class DiscountRules(Protocol):
+    def add(self, rule: DiscountRule) -> None: ...
+    def get(self, account_id: str, rule_id: str) -> DiscountRule: ...  # raises NotFound
+    def save(self, rule: DiscountRule) -> None: ...  # a deactivation, if its version is still the one read
+    def active(self, account_id: str) -> list[DiscountRule]: ...  # what billing applies (bounded)
+    def list(self, account_id: str, *, active: bool, limit: int,
+             starting_after: str | None) -> Page[DiscountRule]: ...
 
 
 class NumberSeries(Protocol):
@@ -421,6 +431,8 @@ class UnitOfWork(Protocol):
     def prices(self) -> Prices: ...
     @property
     def coupons(self) -> Coupons: ...
+    @property
+    def discount_rules(self) -> DiscountRules: ...
     @property
     def billing_runs(self) -> BillingRunRecords: ...
     @property

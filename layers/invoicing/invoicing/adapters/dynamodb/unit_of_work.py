@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.correspondence import DynamoCorrespondence
     from invoicing.adapters.dynamodb.credit_notes import DynamoCreditNotes
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
+    from invoicing.adapters.dynamodb.discount_rules import DynamoDiscountRules
     from invoicing.adapters.dynamodb.dunning import DynamoDunning
     from invoicing.adapters.dynamodb.invoices import DynamoInvoices
     from invoicing.adapters.dynamodb.payments import DynamoPayments, DynamoStatementImports
@@ -42,7 +43,7 @@ MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
                 "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks",
                 "payments", "statement_imports", "dunning",
-                "review_items", "correspondence")
+                "review_items", "correspondence", "discount_rules")
 Explain = Callable[[], Exception]
 
 
@@ -126,6 +127,11 @@ class DynamoUnitOfWork:
     def coupons(self) -> DynamoCoupons:
         from invoicing.adapters.dynamodb.catalog import DynamoCoupons
         return DynamoCoupons(self)
+
+    @cached_property
+    def discount_rules(self) -> DynamoDiscountRules:
+        from invoicing.adapters.dynamodb.discount_rules import DynamoDiscountRules
+        return DynamoDiscountRules(self)
 
     @cached_property
     def billing_runs(self) -> DynamoBillingRuns:

@@ -1,0 +1,20 @@
+"""The item-change and discount-rule use cases' unit tests again, on the DynamoDB unit of work (moto):
+the change id, the always_invoice draft and the subscription in one transaction, and the rules'
+active/inactive items."""
+
+from tests.unit.services.test_discount_rules import (  # noqa: F401 - the tests, on this package's `uow`
+    test_a_deactivated_rule_no_longer_applies_and_prorations_are_never_discounted,
+    test_a_quantity_rule_applies_from_its_minimum,
+    test_a_segment_rule_discounts_the_line_and_the_coupon_takes_its_share_of_the_rest,
+    test_the_rule_that_takes_most_applies_alone_and_only_to_its_product,
+)
+from tests.unit.services.test_subscription_items import (  # noqa: F401 - the fixture and the tests
+    env,
+    test_a_downgrade_halfway_credits_the_net_to_the_balance,
+    test_a_removed_item_credits_the_unused_time_to_the_balance,
+    test_always_invoice_retried_three_times_makes_one_invoice,
+    test_an_item_added_on_day_9_of_31_is_charged_23_days,
+    test_days_basis_in_yen_is_whole_yen,
+    test_refusals,
+    test_stripe_upgrade_halfway_credits_5_and_charges_10_on_the_next_invoice,
+)
