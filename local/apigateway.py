@@ -33,7 +33,7 @@ from local.intrinsics import TemplateError
 from local.template import IMPLICIT_API, StackTemplate
 
 STAGE = "local"
-ALL_METHODS = "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+ALL_METHODS = "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"  # what a REST API method can be; ANY means these
 BODY_TIMEOUT_SECONDS = 5.0  # how long a request body may take to arrive in full
 _TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "graphql")
 
@@ -303,17 +303,19 @@ class ApiGateway:
         return _proxy_response(route.function, result, event["requestContext"]["requestId"])
 
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        candidates = []
-        for route in self.routes:
-            if route.method not in (method, "ANY"):
-                continue
-            parameters = route.match(path)
-            if parameters is not None:
-                candidates.append((route.rank, route.method != "ANY", route, parameters))
-        if not candidates:
+        """As API Gateway routes: first the resource (the most specific one the path fits), then on it
+        the request's own method, else the resource's ANY (which covers API Gateway's methods only).
+        A resource that has neither is a missing route, even where a less specific one would fit."""
+        fitting = [(route, parameters) for route in self.routes if (parameters := route.match(path)) is not None]
+        if not fitting:
             return None
-        _, _, route, parameters = max(candidates, key=lambda candidate: (candidate[0], candidate[1]))
-        return route, parameters
+        best = max(route.rank for route, _ in fitting)
+        on_resource = [(route, parameters) for route, parameters in fitting if route.rank == best]
+        for wanted in (method, "ANY" if method in ALL_METHODS.split(",") else None):
+            for route, parameters in on_resource:
+                if route.method == wanted:
+                    return route, parameters
+        return None
 
     def _preflight(self, method: str, path: str) -> HttpResponse | None:
         if method != "OPTIONS":

@@ -39,10 +39,12 @@ class LambdaContext:
 
 
 def api_event(method: str, path: str, *, account_id: str, body: Any = None, raw_body: str | None = None,
-              query: dict[str, str] | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
-    """A REST API proxy event shaped like events/api/*.json, for any route."""
+              query: dict[str, str] | None = None, idempotency_key: str | None = None,
+              resource: str | None = None) -> dict[str, Any]:
+    """A REST API proxy event shaped like events/api/*.json, for any route (`resource`: the template's
+    path, `/invoices/{invoice_id}`, where API Gateway matched one; the path itself by default)."""
     event = sample_event("api/list_invoices.json")
-    event.update(httpMethod=method, path=path, resource=path, pathParameters=None,
+    event.update(httpMethod=method, path=path, resource=resource or path, pathParameters=None,
                  queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in query.items()}
                  if query else None)
     event["body"] = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)

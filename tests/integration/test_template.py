@@ -70,9 +70,13 @@ def test_api_routes_require_the_authorizer_except_swagger_the_signed_webhook_and
     ]
     # The Stripe webhook verifies Stripe-Signature instead (tests/integration/test_stripe_webhook.py); the
     # hosted page is reached by its unguessable token (docs/sending.md).
-    assert sorted(open_routes) == [("DocsFunction", "/swagger"), ("HostedPageFunction", "/i/{token}"),
+    # Each resource also has its ANY (a method it lacks is the function's 405), open as its methods are.
+    assert sorted(open_routes) == [("DocsFunction", "/swagger"), ("DocsFunction", "/swagger"),
+                                   ("HostedPageFunction", "/i/{token}"), ("HostedPageFunction", "/i/{token}"),
                                    ("HostedPageFunction", "/i/{token}"), ("HostedPageFunction", "/i/{token}/pay"),
+                                   ("HostedPageFunction", "/i/{token}/pay"), ("HostedPageFunction", "/i/{token}/pdf"),
                                    ("HostedPageFunction", "/i/{token}/pdf"),
+                                   ("StripeWebhookFunction", "/webhooks/stripe"),
                                    ("StripeWebhookFunction", "/webhooks/stripe")]
 
 

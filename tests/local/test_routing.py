@@ -59,6 +59,24 @@ def test_literal_beats_parameter_beats_greedy_and_a_method_beats_any() -> None:
     assert _get(gateway, "/items/7/")[1]["function"] == "Param"  # a trailing slash is the same resource
 
 
+def test_the_resource_is_chosen_before_the_method_and_any_covers_api_gateways_methods() -> None:
+    gateway, _ = _gateway(
+        ("GET", "/notes/{id}", "Read"),
+        ("ANY", "/notes/{id}", "Other"),
+        ("POST", "/notes/preview", "Preview"),
+    )
+    missing = (403, {"message": "Missing Authentication Token"})
+
+    assert _get(gateway, "/notes/7")[1]["function"] == "Read"  # the resource's own method before its ANY
+    assert _get(gateway, "/notes/7", "DELETE")[1]["function"] == "Other"
+    assert _get(gateway, "/notes/7", "OPTIONS")[1]["function"] == "Other"
+    # /notes/preview is the resource, and it has no GET: not GET /notes/{id} with id "preview".
+    assert _get(gateway, "/notes/preview") == missing
+    assert _get(gateway, "/notes/preview", "POST")[1]["function"] == "Preview"
+    # ANY is DELETE, GET, HEAD, OPTIONS, PATCH, POST and PUT, the methods a REST API method can have.
+    assert _get(gateway, "/notes/7", "TRACE") == missing
+
+
 def test_a_url_with_the_stage_in_front_reaches_the_same_route() -> None:
     gateway, _ = _gateway(("GET", "/items/{id}", "Param"))
 

@@ -22,9 +22,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from invoicing.api.methods import MethodsResolver
 
 # The statuses that every route may answer, whatever it does: API Gateway's own (a missing or refused
 # API key, the stage's or the per-key throttle).
@@ -164,9 +165,9 @@ def contract(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-class ContractResolver(APIGatewayRestResolver):
+class ContractResolver(MethodsResolver):
     """The API's resolver. Its OpenAPI document (what `/swagger` serves) is Powertools', through
-    `contract`."""
+    `contract`; a method a resource lacks is a 405 (invoicing.api.methods)."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         from aws_lambda_powertools.event_handler.openapi.models import OpenAPI

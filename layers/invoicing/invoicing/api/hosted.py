@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import Logger
 
+from invoicing.api.methods import MethodsResolver
 from invoicing.domain.errors import InvalidInput, NotFound
 from invoicing.services.hosted import HostedPageService
 
@@ -74,7 +75,7 @@ def _form(event: Any) -> dict[str, str] | None:
 def hosted_app(pages: HostedPageService, today: Callable[[], date]) -> APIGatewayRestResolver:
     from invoicing.documents.hosted_page import render_hosted_page
 
-    app = APIGatewayRestResolver()
+    app = MethodsResolver()
 
     def page(token: str, status: int = 200, **form: Any) -> Response:
         view = pages.page(token)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import Logger
 
+from invoicing.api.methods import MethodsResolver
+
 if TYPE_CHECKING:  # the webhook's cold start loads no domain (nor pydantic): it verifies and queues
     from invoicing.services.ports import Queue
 
@@ -31,7 +33,7 @@ def raw_body(event: Any) -> bytes:
 
 
 def webhook_app(verify: Verify, queue: Queue) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver()
+    app = MethodsResolver()
 
     def error(status: int, code: str, message: str, param: str | None) -> Response:
         body = {"error": {"type": "invalid_request_error", "code": code, "message": message, "param": param}}
