@@ -14,15 +14,16 @@ import pytest
 from lxml import etree
 
 from invoicing.documents.einvoice.cii import invoice_to_cii
-from invoicing.documents.einvoice.ubl import invoice_to_ubl
+from invoicing.documents.einvoice.ubl import credit_note_to_ubl, invoice_to_ubl
 from invoicing.documents.einvoice.validation import validate
 from invoicing.domain.corrective import PrecedingInvoice
+from invoicing.domain.credit_note import CreditRequest, issue_credit_note
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.totals import Charge, Discount
 from tests.unit.documents.samples import line
 
-from .cases import finalized, vat
+from .cases import CREDITED, credit_note_for, custom_line, finalized, invoice_line, vat
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
@@ -178,3 +179,28 @@ def test_a_negative_line_carries_no_discounts() -> None:
         finalized([line("Service", "1", "100000", 1),
                    line("Returned", "-1", "20000", 2, discounts=(Discount(percent_off=Decimal(10)),))])
     assert refused.value.code == "negative_line_adjustment"
+
+
+def test_a_charge_at_a_rate_no_line_carries_is_credited_by_a_custom_line() -> None:
+    invoice = finalized([line("Book", "2", "25000", 1, tax_rate=vat("6"))],
+                        charges=(Charge(description="Freight", amount=9900, tax_rate=vat("25")),))
+    note = credit_note_for(invoice, (invoice_line("il_1"), custom_line("Freight", 9900, vat("25"))))
+    assert note.amount == invoice.totals.total == 65375  # type: ignore[union-attr]
+    assert [(g.percent, g.taxable_amount, g.tax_amount) for g in note.tax_groups] == [
+        (Decimal(6), 50000, 3000), (Decimal(25), 9900, 2475)]
+    report = validate(credit_note_to_ubl(note, invoice))
+    assert report.xsd_errors == [] and report.fatal == [], str(report)
+    # Crediting "everything" line by line would leave the freight out: refused, saying what to do.
+    with pytest.raises(InvalidInput) as refused:
+        issue_credit_note(invoice, CreditRequest(), credit_note_id="cn_2", number="CN-000002", now=CREDITED)
+    assert refused.value.code == "credit_lines_required"
+
+
+def test_an_invoice_with_a_return_is_credited_by_its_lines() -> None:
+    invoice = mixed_rates_with_return_and_freight()
+    with pytest.raises(InvalidInput) as refused:
+        issue_credit_note(invoice, CreditRequest(), credit_note_id="cn_1", number="CN-000001", now=CREDITED)
+    assert refused.value.code == "credit_lines_required"
+    note = credit_note_for(invoice, (invoice_line("il_2", quantity="2"),))
+    # 2 of the 14 lunches: 2 x 145.50 = 291.00, less their 5 % rebate share (14.55) = 276.45; VAT 12 % 33.17.
+    assert [(g.percent, g.taxable_amount, g.tax_amount) for g in note.tax_groups] == [(Decimal(12), 27645, 3317)]
