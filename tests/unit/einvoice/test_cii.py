@@ -176,9 +176,10 @@ def test_document_allowances_carry_their_vat_category_and_line_ones_do_not() -> 
     lines = parse(cii(case("line-allowances-charges")))
 
     document_level = allowances.xpath(SETTLEMENT + "ram:SpecifiedTradeAllowanceCharge", namespaces=NS)
-    assert len(document_level) == 4
+    # Each of the two discounts and the charge in each of the two VAT groups it is spread over.
+    assert len(document_level) == 6
     assert texts(allowances, SETTLEMENT + "ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax/"
-                                          "ram:RateApplicablePercent") == ["25", "25", "6", "6"]
+                                          "ram:RateApplicablePercent") == ["25", "25", "25", "6", "6", "6"]
     assert texts(lines, LINES + "[1]//ram:SpecifiedTradeAllowanceCharge/ram:ActualAmount") == ["1375.00", "2062.50"]
     assert lines.xpath(LINES + "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax", namespaces=NS) == []
 

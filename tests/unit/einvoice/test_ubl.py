@@ -263,16 +263,17 @@ def test_export_exempt_and_zero_rated_carry_the_reason_each_category_needs() -> 
     assert zero.xpath(category + "/cbc:TaxExemptionReason", namespaces=NS) == []  # BR-Z-10
 
 
-def test_document_allowances_and_charges_are_one_per_vat_group_and_add_up() -> None:
+def test_document_allowances_and_charges_are_one_per_discount_and_vat_group_and_add_up() -> None:
     c = case("document-allowance-charge")
     root = parse(ubl(c))
     assert c.invoice.totals is not None
 
     allowances = root.xpath("cac:AllowanceCharge[cbc:ChargeIndicator='false']", namespaces=NS)
     charges = root.xpath("cac:AllowanceCharge[cbc:ChargeIndicator='true']", namespaces=NS)
-    assert [text(a, "cac:TaxCategory/cbc:Percent") for a in allowances] == ["25", "6"]
+    # Each discount is its own allowance in each group it is spread over, with its own reason.
+    assert [text(a, "cac:TaxCategory/cbc:Percent") for a in allowances] == ["25", "25", "6", "6"]
     assert [text(a, "cac:TaxCategory/cbc:Percent") for a in charges] == ["25", "6"]
-    assert {text(a, "cbc:AllowanceChargeReason") for a in allowances} == {"Loyalty discount; Discount"}
+    assert [text(a, "cbc:AllowanceChargeReason") for a in allowances] == ["Loyalty discount", "Discount"] * 2
     assert {text(a, "cbc:AllowanceChargeReasonCode") for a in allowances} == {"95"}
     assert {text(a, "cbc:AllowanceChargeReason") for a in charges} == {"Shipping and handling"}
     assert sum(amounts(root, "cac:AllowanceCharge[cbc:ChargeIndicator='false']/cbc:Amount")) == Decimal(

@@ -27,6 +27,15 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from invoicing.api.command import Command
+from invoicing.api.line_requests import (
+    AllowanceReasonCode,
+    ChargeReasonCode,
+    ItemIn,
+    ObjectIdIn,
+    PrecedingInvoiceIn,
+    line_references,
+)
+from invoicing.domain.corrective import COMMERCIAL_INVOICE, CORRECTIVE_INVOICE, InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
@@ -182,6 +191,7 @@ class DiscountIn(Command):
     description: str | None = Field(default=None, max_length=200)
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=4)
     amount_off: MinorUnits | None = None
+    reason_code: AllowanceReasonCode = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> DiscountIn:
@@ -196,6 +206,7 @@ class ChargeIn(Command):
     description: str = Field(min_length=1, max_length=200)
     percent: DecimalText | None = Field(default=None, gt=0, le=1000, decimal_places=4)
     amount: MinorUnits | None = None
+    reason_code: ChargeReasonCode = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> ChargeIn:
@@ -231,6 +242,31 @@ def _tax_rates(rates: list[TaxRateIn] | None) -> tuple[TaxRate, ...]:
     return tuple(rate.rate() for rate in rates or ())
 
 
+# --- invoice-level discounts and charges at a VAT rate (BT-95/BT-96, BT-102/BT-103) -----------------
+
+_ADJUSTMENT_RATE = ("The VAT rate it is at (BT-95/BT-96, BT-102/BT-103): a percentage is computed on that rate's "
+                    "lines. Left out: spread over the invoice's rates in proportion to their net amounts "
+                    "(docs/api.md, \"Invoice discounts and charges\")")
+
+
+def _vat_only(rate: TaxRateIn | None) -> TaxRateIn | None:
+    if rate is not None and (rate.tax_type != "vat" or rate.compound):
+        raise ValueError("an invoice discount or charge is at a VAT rate: tax_type vat, not compound")
+    return rate
+
+
+class InvoiceDiscountIn(DiscountIn):
+    tax_rate: TaxRateIn | None = Field(default=None, description=_ADJUSTMENT_RATE)
+
+    _check_rate = field_validator("tax_rate")(classmethod(lambda cls, v: _vat_only(v)))
+
+
+class InvoiceChargeIn(ChargeIn):
+    tax_rate: TaxRateIn | None = Field(default=None, description=_ADJUSTMENT_RATE)
+
+    _check_rate = field_validator("tax_rate")(classmethod(lambda cls, v: _vat_only(v)))
+
+
 class PeriodIn(Command):
     start: date
     end: date
@@ -249,7 +285,10 @@ def _check_supply(supply_date: date | None, period: PeriodIn | None) -> None:
 
 class LineIn(Command):
     description: str = Field(min_length=1, max_length=500)
-    quantity: DecimalText = Field(default=Decimal(1), gt=0, le=10**9, decimal_places=6)
+    quantity: DecimalText = Field(
+        default=Decimal(1), ge=-10**9, le=10**9, decimal_places=6,
+        description="Not 0; negative for a return, a deposit taken back or a correction (the unit price stays "
+                    "positive): such a line counts at its own tax rate")
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: DecimalText | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, decimal_places=12,
@@ -272,12 +311,22 @@ class LineIn(Command):
     charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
     supply_date: date | None = Field(default=None, description="When this line was supplied (or give `period`)")
     period: PeriodIn | None = Field(default=None, description="The service period this line covers")
+    # Item information and the line's references (api/line_requests.py; docs/api.md, "Item and references").
+    item: ItemIn | None = Field(default=None, description="Item ids, classification, origin, attributes (BG-31)")
+    note: str | None = Field(default=None, min_length=1, max_length=500, description="Line note (BT-127)")
+    order_line_reference: str | None = Field(default=None, min_length=1, max_length=100,
+                                             description="The buyer's purchase-order line (BT-132)")
+    object_id: ObjectIdIn | None = Field(default=None, description="What the line invoices (BT-128)")
+    accounting_reference: str | None = Field(default=None, min_length=1, max_length=100,
+                                             description="The buyer's accounting reference for the line (BT-133)")
 
     @model_validator(mode="after")
     def _one_price(self) -> LineIn:
         if (self.unit_amount is None) == (self.unit_amount_decimal is None):
             raise ValueError("give exactly one of unit_amount (integer minor units) or unit_amount_decimal")
-        if round_minor(self.quantity * self.unit_price) > MAX_AMOUNT:
+        if self.quantity == 0:
+            raise ValueError("quantity must not be 0 (a negative quantity is a return or a deduction)")
+        if abs(round_minor(self.quantity * self.unit_price)) > MAX_AMOUNT:
             raise ValueError(f"quantity x unit price comes to more than {MAX_AMOUNT} minor units, the most an "
                              "amount may be")
         _check_supply(self.supply_date, self.period)
@@ -306,15 +355,22 @@ class InvoiceCreate(Command):
     buyer_reference: str | None = Field(default=None, max_length=100)
     purchase_order: str | None = Field(default=None, max_length=100)
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
-    discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
-    charges: list[ChargeIn] = Field(default_factory=list, max_length=5)
+    discounts: list[InvoiceDiscountIn] = Field(default_factory=list, max_length=5)
+    charges: list[InvoiceChargeIn] = Field(default_factory=list, max_length=5)
     metadata: Metadata = Field(default_factory=dict, max_length=50)
+    # A corrective invoice (BT-3 384) and the invoice it corrects (BG-3): domain/corrective.py.
+    type_code: InvoiceTypeCode = Field(
+        default=COMMERCIAL_INVOICE, description="380 commercial invoice; 384 corrective invoice, which names the "
+                                                "preceding_invoice it corrects and may come to less than zero")
+    preceding_invoice: PrecedingInvoiceIn | None = Field(default=None, description="The invoice corrected (BG-3)")
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
     @model_validator(mode="after")
     def _supply_once(self) -> InvoiceCreate:
         _check_supply(self.supply_date, self.period)
+        if self.type_code == CORRECTIVE_INVOICE and self.preceding_invoice is None:
+            raise ValueError("a corrective invoice (type_code 384) names the preceding_invoice it corrects (BG-3)")
         return self
 
 
@@ -415,11 +471,23 @@ class AccountUpdate(Command):
 # --- bodies -> commands ---------------------------------------------------------------------------
 
 def _discount(d: DiscountIn) -> Discount:
-    return Discount(description=d.description, percent_off=d.percent_off, amount_off=d.amount_off)
+    rate = getattr(d, "tax_rate", None)  # invoice-level discounts only
+    return Discount(description=d.description, percent_off=d.percent_off, amount_off=d.amount_off,
+                    reason_code=d.reason_code, tax_rate=_vat_rate(rate))
 
 
 def _charge(c: ChargeIn) -> Charge:
-    return Charge(description=c.description, percent=c.percent, amount=c.amount)
+    rate = getattr(c, "tax_rate", None)  # invoice-level charges only
+    return Charge(description=c.description, percent=c.percent, amount=c.amount, reason_code=c.reason_code,
+                  tax_rate=_vat_rate(rate))
+
+
+def _vat_rate(rate: TaxRateIn | None) -> TaxRate | None:
+    """An invoice discount's or charge's VAT rate: its category and percentage (the same tax as the
+    lines' of that category and rate, whatever name they give it)."""
+    if rate is None:
+        return None
+    return TaxRate(category=rate.category, percent=rate.percent, exemption_reason=rate.exemption_reason)
 
 
 def new_line(line: LineIn) -> NewLine:
@@ -430,6 +498,8 @@ def new_line(line: LineIn) -> NewLine:
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
         supply_date=line.supply_date, supply_type=line.supply_type,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
+        item=line.item.item() if line.item else None,
+        references=line_references(line.note, line.order_line_reference, line.object_id, line.accounting_reference),
     )
 
 
@@ -444,6 +514,8 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         buyer_reference=body.buyer_reference, purchase_order=body.purchase_order,
         discounts=tuple(_discount(d) for d in body.discounts), charges=tuple(_charge(c) for c in body.charges),
         metadata=body.metadata,
+        type_code=body.type_code,
+        preceding_invoice=body.preceding_invoice.reference() if body.preceding_invoice else None,
     )
 
 

@@ -9,6 +9,15 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoicing.api.contract import ValidationIssueObject
+from invoicing.api.line_views import (
+    ItemObject,
+    ObjectIdObject,
+    PrecedingInvoiceObject,
+    item_view,
+    preceding_invoice_view,
+    references_view,
+)
+from invoicing.domain.corrective import InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
 from invoicing.domain.dunning import DunningPolicy, is_overdue
 from invoicing.domain.events import DomainEvent
@@ -113,12 +122,18 @@ class DiscountObject(View):
     description: str | None
     percent_off: DecimalText | None
     amount_off: int | None
+    reason_code: str | None = Field(description="UNCL 5189 (BT-98 / BT-140); null: 95")
+    tax_rate: TaxRateObject | None = Field(description="Invoice-level: the VAT rate it is at; null: "
+                                                                     "spread over the rates in proportion")
 
 
 class ChargeObject(View):
     description: str | None
     percent: DecimalText | None
     amount: int | None
+    reason_code: str | None = Field(description="UNCL 7161 (BT-105 / BT-145)")
+    tax_rate: TaxRateObject | None = Field(description="Invoice-level: the VAT rate it is at; null: "
+                                                                     "spread over the rates in proportion")
 
 
 class PeriodObject(View):
@@ -136,7 +151,7 @@ class TaxRateObject(View):
     compound: bool
     legal_note: str | None = Field(description="The legal note's id in the tax data (docs/tax.md)")
     country: str | None = Field(description="The member state whose VAT this is")
-    exemption_reason_code: str | None = Field(default=None, description="VATEX code (a line's `tax`)")
+    exemption_reason_code: str | None = Field(description="VATEX code (a line's `tax`)")
     inclusive: bool | None = Field(default=None, description="In `tax_rates`: the invoice's tax_behavior")
 
 
@@ -159,6 +174,11 @@ class LineObject(View):
     discount_amount: int | None
     charge_amount: int | None
     net_amount: int | None
+    item: ItemObject | None = Field(description="Item information (BG-31, BG-32)")
+    note: str | None = Field(description="BT-127")
+    order_line_reference: str | None = Field(description="BT-132")
+    object_id: ObjectIdObject | None = Field(description="BT-128")
+    accounting_reference: str | None = Field(description="BT-133")
 
 
 class LineList(View):
@@ -233,6 +253,8 @@ class InvoiceObject(View):
     status_transitions: StatusTransitionsObject
     metadata: Metadata
     created: datetime
+    type_code: InvoiceTypeCode = Field(description="380 commercial, 384 corrective invoice")
+    preceding_invoice: PrecedingInvoiceObject | None = Field(description="BG-3: what it corrects")
 
 
 class InvoiceList(ListOf[InvoiceObject]):
@@ -342,11 +364,13 @@ def customer_view(customer: Customer) -> dict[str, Any]:
 
 
 def _discount(d: Discount) -> dict[str, Any]:
-    return {"description": d.description, "percent_off": decimal_text(d.percent_off), "amount_off": d.amount_off}
+    return {"description": d.description, "percent_off": decimal_text(d.percent_off), "amount_off": d.amount_off,
+            "reason_code": d.reason_code, "tax_rate": _tax_rate(d.tax_rate) if d.tax_rate else None}
 
 
 def _charge(c: Charge) -> dict[str, Any]:
-    return {"description": c.description, "percent": decimal_text(c.percent), "amount": c.amount}
+    return {"description": c.description, "percent": decimal_text(c.percent), "amount": c.amount,
+            "reason_code": c.reason_code, "tax_rate": _tax_rate(c.tax_rate) if c.tax_rate else None}
 
 
 def _iso_date(value: date | None) -> str | None:
@@ -379,6 +403,8 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "discount_amount": line.discount_amount,
         "charge_amount": line.charge_amount,
         "net_amount": line.net_amount,
+        "item": item_view(line.item),
+        **references_view(line.references),
     }
 
 
@@ -451,6 +477,8 @@ def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]
         "status_transitions": {k: iso(v) for k, v in inv.status_transitions.model_dump().items()},
         "metadata": inv.metadata,
         "created": iso(inv.created),
+        "type_code": inv.type_code,
+        "preceding_invoice": preceding_invoice_view(inv.preceding_invoice),
     }
 
 

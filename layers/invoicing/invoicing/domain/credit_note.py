@@ -284,6 +284,7 @@ def plan_credit(invoice: Invoice, request: CreditRequest, *, credit_note_id: str
         return _amount_only(invoice, request.amount, credit_note_id)
     # Neither: everything that can still be credited, line by line.
     _require_ledger(invoice)
+    _require_lines_for_every_group(invoice)
     terms = _line_terms(invoice)
     remaining = [CreditLineRequest(type="invoice_line_item", invoice_line_item=line.id) for line in invoice.lines
                  if terms[line.id][0] > invoice.credit_ledger.line(line.id).amount]
@@ -300,6 +301,27 @@ def plan_credit(invoice: Invoice, request: CreditRequest, *, credit_note_id: str
         # (Customer credit applied to the invoice is not credited back: the rest of what is due is.)
         return _amount_only(invoice, invoice.creditable_amount, credit_note_id)
     return plan
+
+
+def _require_lines_for_every_group(invoice: Invoice) -> None:
+    """Crediting everything goes line by line over the positive lines: a negative line, or a VAT group
+    with no line (a charge at a rate no line carries), would be left out, so it is refused with what to
+    do instead."""
+    totals = invoice.totals
+    assert totals is not None
+    carried = {rate.group_key for line in invoice.lines for rate in line.applied_taxes}
+    lineless = [g for g in totals.tax_groups if g.key not in carried and g.taxable_amount]
+    if any(amounts.net_amount < 0 for amounts in totals.lines):
+        raise InvalidInput(
+            f"Invoice {invoice.number} has negative lines (returns, deductions), which a credit note does not "
+            "credit: credit its other lines by quantity or amount, or the whole by custom lines at its rates.",
+            param="lines", code="credit_lines_required")
+    if lineless:
+        group = lineless[0]
+        raise InvalidInput(
+            f"Invoice {invoice.number} has a charge at {group.category} {_decimal_text(group.percent)} %, which none "
+            "of its lines carries: credit its lines and that charge as a custom_line_item at that rate.",
+            param="lines", code="credit_lines_required")
 
 
 def _require_ledger(invoice: Invoice) -> None:
@@ -458,6 +480,10 @@ def _invoice_rates(invoice: Invoice) -> dict[TaxKey, TaxRate]:
     for line in invoice.lines:
         for rate in line.applied_taxes:
             rates.setdefault(rate.group_key, rate)
+    # A charge at a rate no line carries (freight at 25 % on books at 6 %) is credited by a custom line.
+    for adjustment in (*invoice.discounts, *invoice.charges):
+        if adjustment.tax_rate is not None:
+            rates.setdefault(adjustment.tax_rate.group_key, adjustment.tax_rate)
     return rates
 
 

@@ -12,8 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from invoicing.domain.corrective import COMMERCIAL_INVOICE, InvoiceTypeCode, PrecedingInvoice, require_allowed_total
 from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.events import DomainEvent, new_event
+from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.statuses import InvoiceStatus
@@ -66,6 +68,9 @@ class InvoiceLine(_Model):
     discount_amount: int | None = None
     charge_amount: int | None = None
     net_amount: int | None = None
+    # Item information and the line's references (domain/line_item.py: BT-127 … BT-133, BG-31, BG-32).
+    item: LineItem | None = None
+    references: LineReferences | None = None
 
     @property
     def applied_taxes(self) -> tuple[TaxRate, ...]:
@@ -201,6 +206,10 @@ class Invoice(_Model):
     # The hosted page's secret (domain/sending.py: the page's token), set at finalization. What was sent
     # and asked about the invoice is its `InvoiceCorrespondence`, an item of its own.
     hosted_secret: str | None = None
+    # BT-3 and BG-3 (domain/corrective.py): a corrective invoice (384) names the invoice it corrects and
+    # may come to less than zero.
+    type_code: InvoiceTypeCode = COMMERCIAL_INVOICE
+    preceding_invoice: PrecedingInvoice | None = None
     created: datetime
     version: int = 0
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
@@ -307,6 +316,7 @@ class Invoice(_Model):
             self.charges,
         )
         _require_within_cap(totals)
+        require_allowed_total(totals.total, self.type_code, self.preceding_invoice)
         lines = tuple(
             line.model_copy(update={"tax": tax[0] if tax else None, "taxes": tax if len(tax) > 1 else (),
                                     "amount": amounts.amount,
@@ -367,7 +377,8 @@ class Invoice(_Model):
             )
         assert priced.totals is not None
         days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
-        applied = min(customer.credit_balance, priced.totals.total) if customer.currency == self.currency else 0
+        applied = min(customer.credit_balance, max(priced.totals.total, 0)) if customer.currency == self.currency \
+            else 0
         finalized = priced._transition(
             "open",
             number=number,
@@ -524,14 +535,14 @@ def _require_within_cap(totals: Totals) -> None:
     """No line and no total of an invoice above `MAX_AMOUNT` (docs/api.md, "Limits"): refused as bad
     input before anything is stored, whichever amount crosses it first."""
     for i, line in enumerate(totals.lines):
-        largest = max(line.amount, line.amount - line.discount_amount + line.charge_amount)
+        largest = max(abs(line.amount), abs(line.amount - line.discount_amount + line.charge_amount))
         if largest > MAX_AMOUNT:
             raise InvalidInput(
                 f"Line {i + 1} comes to {largest} minor units; an amount may be at most {MAX_AMOUNT}.",
                 param=f"lines[{i}]", code="amount_too_large")
     for name, amount in (("subtotal", totals.subtotal), ("total_excluding_tax", totals.total_excluding_tax),
                          ("tax", totals.tax), ("total", totals.total)):
-        if amount > MAX_AMOUNT:
+        if abs(amount) > MAX_AMOUNT:
             raise InvalidInput(
                 f"The invoice's {name.replace('_', ' ')} would be {amount} minor units; an invoice may come "
                 f"to at most {MAX_AMOUNT}.", param="lines", code="amount_too_large")

@@ -7,6 +7,7 @@ half up, which is the commercial rounding EN 16931 expects.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -72,7 +73,9 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     sign = -1 if total < 0 else 1
     magnitude = abs(total)
     exact = [Decimal(magnitude) * w / base for w in weights]
-    parts = [int(x) for x in exact]  # floor: all values are non-negative
+    # Floor, not truncation: with weights of both signs (a return line among its rate's lines) every part
+    # then loses less than one unit and what is left to hand out lies in [0, len(weights)).
+    parts = [math.floor(x) for x in exact]
     rest = magnitude - sum(parts)
     by_remainder = sorted(range(len(weights)), key=lambda i: (exact[i] - parts[i], -i), reverse=True)
     for i in by_remainder[:rest]:

@@ -4,8 +4,10 @@ Order: lines -> line discounts -> invoice discounts -> tax -> totals. Each line'
 rounded to the minor unit (quantity x unit amount keeps every decimal until then); tax is
 computed once per (category, rate) over the sum of that group's nets, rounded half up
 (BR-CO-17). Invoice-level discounts are document allowances, spread over the tax groups in
-proportion to their nets so that every part adds up to the whole. Tax-inclusive prices are
-split the same way: the group's gross amount is rounded once into tax and net.
+proportion to their nets so that every part adds up to the whole, unless one names its VAT rate
+(BT-95/BT-96, BT-102/BT-103): then all of it is at that rate, computed on that rate's lines.
+Tax-inclusive prices are split the same way: the group's gross amount is rounded once into tax and
+net. A line may be negative (a return, a deposit taken back): it counts at its own rate like any other.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ class Discount(_Frozen):
     description: str | None = None
     percent_off: Decimal | None = Field(default=None, ge=0, le=100)
     amount_off: int | None = Field(default=None, ge=0)
+    # EN 16931 BT-98 / BT-140: a UNCL 5189 code (domain/adjustment_codes.py); None is written as 95, "Discount".
+    reason_code: str | None = None
+    # Invoice-level only (BT-95, BT-96): the VAT rate the discount is at, computed on that rate's lines;
+    # None: spread over the invoice's rates in proportion to their nets (`compute_totals`).
+    tax_rate: TaxRate | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Discount:
@@ -53,6 +60,11 @@ class Charge(_Frozen):
     description: str | None = None
     percent: Decimal | None = Field(default=None, gt=0, le=1000)
     amount: int | None = Field(default=None, ge=0)
+    # EN 16931 BT-105 / BT-145: a UNCL 7161 code (domain/adjustment_codes.py); None: no code, the text alone.
+    reason_code: str | None = None
+    # Invoice-level only (BT-102, BT-103): the VAT rate the charge is at (freight taxed at 25 % whatever
+    # the goods); None: spread over the invoice's rates in proportion to their nets (`compute_totals`).
+    tax_rate: TaxRate | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Charge:
@@ -149,6 +161,12 @@ class Totals(_Frozen):
     # before they were recorded.
     discount_amounts: tuple[int, ...] = ()
     charge_amounts: tuple[int, ...] = ()
+    # Each invoice-level discount's and charge's part in each tax group (in `tax_groups`' order), excluding
+    # tax: a group's parts add up to its discount_amount and charge_amount; a discount at a rate has one
+    # part. The e-invoice writes one allowance or charge per part (BG-20, BG-21). Empty on totals stored
+    # before they were recorded.
+    discount_breakdown: tuple[tuple[int, ...], ...] = ()
+    charge_breakdown: tuple[tuple[int, ...], ...] = ()
 
 
 def _line_gross(line: PricedLine, index: int) -> tuple[int, list[int], list[int]]:
@@ -157,9 +175,13 @@ def _line_gross(line: PricedLine, index: int) -> tuple[int, list[int], list[int]
     with localcontext(prec=60):
         exact = line.quantity * line.unit_amount
     amount = round_minor(exact)
+    if amount < 0 and (line.discounts or line.charges):
+        raise InvalidInput(
+            f"Line {index + 1} is negative (a return, a deduction): it carries no discounts or charges; give "
+            "its unit price net of them.", param=f"lines[{index}].discounts", code="negative_line_adjustment")
     discounts = [d.amount_on(amount) for d in line.discounts]
     discount = sum(discounts)
-    if discount > amount:
+    if discount > max(amount, 0):
         raise InvalidInput(
             f"Line {index + 1}: its discounts ({discount}) exceed its amount ({amount}).",
             param=f"lines[{index}].discounts",
@@ -184,21 +206,30 @@ def compute_totals(
     after_line_discounts = [amount - discount + charge for amount, discount, charge in grosses]
 
     rates, sets = _tax_sets(lines, tax_behavior)
+    placed_discounts = _placed(invoice_discounts, rates, sets, "discounts")
+    placed_charges = _placed(invoice_charges, rates, sets, "charges")
     set_sums = [sum(after_line_discounts[i] for i in members) for _, members in sets]
 
     base = sum(set_sums)
-    discounts_on_base = [d.amount_on(base) for d in invoice_discounts]
-    charges_on_base = [c.amount_on(base) for c in invoice_charges]
+    discounts_on_base = [d.amount_on(base if j is None else set_sums[j])
+                         for d, j in zip(invoice_discounts, placed_discounts, strict=True)]
+    charges_on_base = [c.amount_on(base if j is None else set_sums[j])
+                       for c, j in zip(invoice_charges, placed_charges, strict=True)]
     discount_total = sum(discounts_on_base)
-    if discount_total > base:
+    if discount_total > max(base, 0):
         raise InvalidInput(
             f"The invoice's discounts ({discount_total}) exceed the sum of its lines ({base}).",
             param="discounts",
         )
-    # Spread the discounts' sum once: allocating each discount on its own lets rounding pile up on
-    # one group, which can then be discounted below zero while another keeps a taxable amount.
-    set_discounts = allocate(discount_total, set_sums)
-    set_charges = allocate(sum(charges_on_base), set_sums)
+    discount_parts = _spread(discounts_on_base, placed_discounts, set_sums, "discounts")
+    charge_parts = _spread(charges_on_base, placed_charges, set_sums, "charges")
+    set_discounts = [sum(parts[j] for parts in discount_parts) for j in range(len(sets))]
+    set_charges = [sum(parts[j] for parts in charge_parts) for j in range(len(sets))]
+    for (keys, _), set_sum, set_discount in zip(sets, set_sums, set_discounts, strict=True):
+        if set_discount > max(set_sum, 0):
+            raise InvalidInput(
+                f"The discounts at {rates[keys[0]].name} {rates[keys[0]].percent.normalize()} % ({set_discount}) "
+                f"exceed the lines at that rate ({set_sum}).", param="discounts", code="discount_exceeds_rate")
 
     net_amounts = list(after_line_discounts)
     base_amounts = list(after_line_discounts)
@@ -211,17 +242,30 @@ def compute_totals(
     # prices (one tax per set), the set's tax.
     figures: list[tuple[int, int, int, int]] = []
     inclusive_tax: list[int] = []
-    for (keys, members), set_sum, set_discount, set_charge in zip(sets, set_sums, set_discounts, set_charges,
-                                                                  strict=True):
+    # Per set, each discount's and charge's part excluding tax (with tax-inclusive prices, net of the rate).
+    discount_nets: list[list[int]] = []
+    charge_nets: list[list[int]] = []
+    for j, ((keys, members), set_sum, set_discount, set_charge) in enumerate(
+            zip(sets, set_sums, set_discounts, set_charges, strict=True)):
         if tax_behavior == "exclusive":
             figures.append((set_sum, set_discount, set_charge, set_sum - set_discount + set_charge))
+            discount_nets.append([parts[j] for parts in discount_parts])
+            charge_nets.append([parts[j] for parts in charge_parts])
             continue
         rate = rates[keys[0]]
         gross = set_sum - set_discount + set_charge
         tax = round_minor(Decimal(gross) * rate.percent / (HUNDRED + rate.percent))
         taxable = gross - tax
-        discount_net = round_minor(Decimal(set_discount) * HUNDRED / (HUNDRED + rate.percent))
-        charge_net = round_minor(Decimal(set_charge) * HUNDRED / (HUNDRED + rate.percent))
+        factor = HUNDRED / (HUNDRED + rate.percent)
+        discount_nets.append(_net_parts([parts[j] for parts in discount_parts], factor))
+        charge_nets.append(_net_parts([parts[j] for parts in charge_parts], factor))
+        discount_net, charge_net = sum(discount_nets[j]), sum(charge_nets[j])
+        if not members and charge_net != taxable:
+            # Charges at a rate no line carries: their net is the whole taxable amount (no line takes the
+            # rounding), so the last of them takes the unit that rounding each way can leave.
+            last = max(k for k, part in enumerate(charge_nets[j]) if part)
+            charge_nets[j][last] += taxable - charge_net
+            charge_net = taxable
         lines_net = taxable + discount_net - charge_net
         for i, part in zip(members, allocate(lines_net, [after_line_discounts[i] for i in members]), strict=True):
             net_amounts[i] = part
@@ -278,9 +322,86 @@ def compute_totals(
                                                                 strict=True)
         ),
         # The totals' amounts (net of tax when prices include it) split over the discounts and charges.
-        discount_amounts=tuple(allocate(discount_amount, discounts_on_base)),
-        charge_amounts=tuple(allocate(charge_amount, charges_on_base)),
+        discount_amounts=tuple(sum(nets[k] for nets in discount_nets) for k in range(len(invoice_discounts))),
+        charge_amounts=tuple(sum(nets[k] for nets in charge_nets) for k in range(len(invoice_charges))),
+        discount_breakdown=_by_group(discount_nets, len(invoice_discounts), rates, sets),
+        charge_breakdown=_by_group(charge_nets, len(invoice_charges), rates, sets),
     )
+
+
+def _placed(adjustments: Sequence[Discount | Charge], rates: dict[TaxKey, TaxRate], sets: list[_TaxSet],
+            param: str) -> list[int | None]:
+    """The tax set each invoice-level discount or charge that names its rate is computed on: the set of
+    the lines that carry that rate alone. A rate no line carries gets a set of its own, without lines
+    (freight at 25 % on an invoice of books at 6 %). None: spread over every set."""
+    placed: list[int | None] = []
+    for k, adjustment in enumerate(adjustments):
+        rate = adjustment.tax_rate
+        if rate is None:
+            placed.append(None)
+            continue
+        key = rate.group_key
+        index = next((j for j, (keys, _) in enumerate(sets) if keys == (key,)), None)
+        if index is None:
+            if key in rates:
+                raise InvalidInput(
+                    f"{param.capitalize()[:-1]} {k + 1} is at {rate.name} {rate.percent.normalize()} %, which the "
+                    "lines carry only stacked with other taxes: give it no tax_rate, to spread it.",
+                    param=f"{param}[{k}].tax_rate", code="adjustment_rate_stacked")
+            rates[key] = rate
+            sets.append(((key,), []))
+            index = len(sets) - 1
+        placed.append(index)
+    return placed
+
+
+def _spread(amounts: Sequence[int], placed: Sequence[int | None], set_sums: Sequence[int],
+            param: str) -> list[list[int]]:
+    """Each invoice-level discount's (or charge's) part in each tax set: all of it in the set of its
+    rate, or, when it names none, its proportional share. Proportional spreading follows the largest
+    remainder method (`money.allocate`) over the sets' sums of line nets, applied to the running sum of
+    the spread amounts (each one's part is the difference of two allocations): so each one's parts add
+    up to it, and each set's parts to that set's share of all of them, rounded once, whatever their
+    number (allocating each on its own would let rounding pile up on one set)."""
+    parts: list[list[int]] = []
+    spread, before = 0, [0] * len(set_sums)
+    for k, (amount, j) in enumerate(zip(amounts, placed, strict=True)):
+        row = [0] * len(set_sums)
+        if j is not None:
+            row[j] = amount
+        elif amount:
+            if any(s < 0 for s in set_sums):
+                raise InvalidInput(
+                    f"The lines at one of the invoice's rates come to less than zero, so {param} {k + 1} cannot be "
+                    "spread over the rates in proportion: give it the tax_rate it is at.",
+                    param=f"{param}[{k}].tax_rate", code="proportional_spread_negative")
+            spread += amount
+            now = allocate(spread, list(set_sums))
+            row = [a - b for a, b in zip(now, before, strict=True)]
+            before = now
+        parts.append(row)
+    return parts
+
+
+def _net_parts(gross_parts: Sequence[int], factor: Decimal) -> list[int]:
+    """Tax-inclusive parts net of their rate, rounded once on their running sum so that they add up to
+    the net of their sum."""
+    nets: list[int] = []
+    running, before = 0, 0
+    for part in gross_parts:
+        running += part
+        now = round_minor(Decimal(running) * factor)
+        nets.append(now - before)
+        before = now
+    return nets
+
+
+def _by_group(nets: Sequence[Sequence[int]], count: int, rates: dict[TaxKey, TaxRate],
+              sets: Sequence[_TaxSet]) -> tuple[tuple[int, ...], ...]:
+    """Per discount (or charge), its parts per tax group: the sum of its parts in the sets of that group."""
+    keys = list(rates)
+    return tuple(tuple(sum(nets[j][k] for j, (set_keys, _) in enumerate(sets) if key in set_keys) for key in keys)
+                 for k in range(count))
 
 
 _TaxSet = tuple[tuple[TaxKey, ...], list[int]]

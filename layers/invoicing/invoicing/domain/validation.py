@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from invoicing.domain.corrective import CORRECTIVE_INVOICE
 from invoicing.domain.einvoice import VAT_ID_TYPES, einvoice_obstacle
 from invoicing.domain.tax import wants_reverse_charge_without_vat_id
 
@@ -85,7 +86,9 @@ def validation_issues(
                 + (f" Customer {customer.id} receives UBL e-invoices." if wants_xml else ""),
                 obstacle.field, wants_xml)
     total = invoice.totals.total if invoice.totals else 0
-    if invoice.lines and total <= 0:
+    # A corrective invoice (domain/corrective.py) may come to less than zero: it names what it corrects.
+    corrective = invoice.type_code == CORRECTIVE_INVOICE and invoice.preceding_invoice is not None and total < 0
+    if invoice.lines and total <= 0 and not corrective:
         add("total_not_positive", "The invoice's total is zero or less.", "total", True)
     if total > 0 and len(previous_totals) >= 3:
         usual = median(previous_totals)

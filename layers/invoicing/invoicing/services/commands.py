@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from invoicing.domain.corrective import COMMERCIAL_INVOICE, InvoiceTypeCode, PrecedingInvoice
 from invoicing.domain.credit_note import CreditLineRequest, CreditRequest
+from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
@@ -29,6 +31,8 @@ class NewLine:
     supply_date: date | None = None
     period_start: date | None = None
     period_end: date | None = None
+    item: LineItem | None = None
+    references: LineReferences | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class NewInvoice:
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
+    type_code: InvoiceTypeCode = COMMERCIAL_INVOICE
+    preceding_invoice: PrecedingInvoice | None = None
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
         unit_amount_decimal=line.unit_amount_decimal, unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate, tax_rates=line.tax_rates, discounts=line.discounts, charges=line.charges,
         supply_date=line.supply_date, period_start=line.period_start, period_end=line.period_end,
-        supply_type=line.supply_type,
+        supply_type=line.supply_type, item=line.item, references=line.references,
     )
 
 
@@ -126,6 +126,7 @@ class InvoiceService:
                 buyer_reference=cmd.buyer_reference, purchase_order=cmd.purchase_order,
                 lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
+                type_code=cmd.type_code, preceding_invoice=cmd.preceding_invoice,
             )
             priced = draft.priced(seller, customer, now.date()).record_created(now)
             self.uow.invoices.add(priced)

@@ -124,8 +124,9 @@ def to_cii(doc: Document) -> bytes:
         number, issued = doc.preceding_invoice
         reference = _sub(settlement, "InvoiceReferencedDocument")
         _text(reference, "IssuerAssignedID", number)
-        formatted = _sub(reference, "FormattedIssueDateTime")
-        _text(formatted, "DateTimeString", issued.strftime("%Y%m%d"), QDT, format="102")
+        if issued:
+            formatted = _sub(reference, "FormattedIssueDateTime")
+            _text(formatted, "DateTimeString", issued.strftime("%Y%m%d"), QDT, format="102")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -212,8 +213,12 @@ def _line(transaction: etree._Element, line: Line) -> None:
     _text(document, "LineID", line.number)
     if line.note:
         _text(_sub(document, "IncludedNote"), "Content", line.note)
-    _text(_sub(item, "SpecifiedTradeProduct"), "Name", line.name)
-    price = _sub(_sub(item, "SpecifiedLineTradeAgreement"), "NetPriceProductTradePrice")
+    _product(_sub(item, "SpecifiedTradeProduct"), line)
+    references = line.references
+    agreement = _sub(item, "SpecifiedLineTradeAgreement")
+    if references and references.order_line_reference:  # BT-132
+        _text(_sub(agreement, "BuyerOrderReferencedDocument"), "LineID", references.order_line_reference)
+    price = _sub(agreement, "NetPriceProductTradePrice")
     _amount(price, "ChargeAmount", line.net_price)
     if line.price_base_quantity is not None:
         _text(price, "BasisQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
@@ -228,3 +233,32 @@ def _line(transaction: etree._Element, line: Line) -> None:
     for adjustment in line.allowances_charges:
         _allowance_charge(settlement, adjustment)
     _amount(_sub(settlement, "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount", line.net_amount)
+    if references and references.object_id:  # BT-128: a referenced document of type 130
+        document = _sub(settlement, "AdditionalReferencedDocument")
+        _text(document, "IssuerAssignedID", references.object_id.value)
+        _text(document, "TypeCode", "130")
+        _text(document, "ReferenceTypeCode", references.object_id.scheme)
+    if references and references.accounting_reference:  # BT-133
+        _text(_sub(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID", references.accounting_reference)
+
+
+def _product(product: etree._Element, line: Line) -> None:
+    """BG-31 and BG-32 in the order of the Factur-X EN 16931 schema's SpecifiedTradeProduct."""
+    details = line.item
+    if details and details.standard_id:  # BT-157
+        _text(product, "GlobalID", details.standard_id.value, schemeID=details.standard_id.scheme)
+    _text(product, "SellerAssignedID", details.seller_item_id if details else None)  # BT-155
+    _text(product, "BuyerAssignedID", details.buyer_item_id if details else None)  # BT-156
+    _text(product, "Name", line.name)
+    _text(product, "Description", details.description if details else None)  # BT-154
+    for attribute in details.attributes if details else ():  # BG-32
+        characteristic = _sub(product, "ApplicableProductCharacteristic")
+        _text(characteristic, "Description", attribute.name)
+        _text(characteristic, "Value", attribute.value)
+    for classification in details.classifications if details else ():  # BT-158
+        attributes = {"listID": classification.list_id}
+        if classification.list_version:
+            attributes["listVersionID"] = classification.list_version
+        _text(_sub(product, "DesignatedProductClassification"), "ClassCode", classification.code, **attributes)
+    if details and details.origin_country:  # BT-159
+        _text(_sub(product, "OriginTradeCountry"), "ID", details.origin_country)

@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Literal
 
+from invoicing.domain.code_lists import DEFAULT_ALLOWANCE_REASON_CODE, allowance_reason
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.einvoice import (
     EInvoiceObstacle,
@@ -33,6 +34,7 @@ from invoicing.domain.einvoice import (
 )
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import exponent, round_minor, to_major
 from invoicing.domain.party import Account, Address, Customer, ElectronicAddress, TaxId, language_of
 from invoicing.domain.tax import (
@@ -45,9 +47,9 @@ from invoicing.domain.tax import (
     legal_note,
     legal_note_by_text,
 )
-from invoicing.domain.totals import Charge, Discount
+from invoicing.domain.totals import Charge, Discount, Totals
 
-DISCOUNT_REASON_CODE = "95"  # UNCL 5189 "Discount"
+DISCOUNT_REASON_CODE = DEFAULT_ALLOWANCE_REASON_CODE  # UNCL 5189 "Discount"
 _HUNDRED = Decimal(100)
 _PRICE_MAX_DECIMALS = 10  # a unit price that needs more becomes a price per the line's whole quantity
 _PRICE_SLACK = Decimal("0.01")  # how far quantity x price may be from the line amount (Peppol allows 0.02)
@@ -133,7 +135,7 @@ class AllowanceCharge:
     is_charge: bool
     amount: Decimal  # BT-92 / BT-99 / BT-136 / BT-141
     reason: str  # BT-97 / BT-104 / BT-139 / BT-144
-    reason_code: str | None = None  # BT-98 / BT-140 (UNCL 5189)
+    reason_code: str | None = None  # BT-98 / BT-140 (UNCL 5189), BT-105 / BT-145 (UNCL 7161)
     vat: VatCategory | None = None  # document level only
 
 
@@ -153,6 +155,8 @@ class Line:
     period_start: date | None = None  # BT-134
     period_end: date | None = None  # BT-135
     note: str | None = None  # BT-127: on a credit note, the invoice line it credits
+    item: LineItem | None = None  # BT-154 … BT-159, BG-32 (domain/line_item.py)
+    references: LineReferences | None = None  # BT-128, BT-132, BT-133 (its note is `note`)
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,7 @@ class Document:
     due_date: date | None  # BT-9
     buyer_reference: str  # BT-10
     purchase_order: str | None  # BT-13
-    preceding_invoice: tuple[str, date] | None  # BG-3: BT-25, BT-26
+    preceding_invoice: tuple[str, date | None] | None  # BG-3: BT-25, BT-26
     period_start: date | None  # BT-73
     period_end: date | None  # BT-74
     seller: Party
@@ -251,10 +255,19 @@ def invoice_document(invoice: Invoice) -> Document:
     allowances_charges: list[AllowanceCharge] = []
     breakdown: list[VatBreakdown] = []
     language = language_of(customer.locale)
-    for group in totals.tax_groups:
+    itemized = _itemized_adjustments(invoice, totals)
+    for index, group in enumerate(totals.tax_groups):
         vat = vat_category(group.category, group.percent, group.exemption_reason, group.legal_note, language)
-        # One document level allowance and charge per VAT group, so that each group's taxable amount
-        # is its lines minus its allowance plus its charge (BR-S-08 and its siblings), exactly.
+        if itemized:
+            # Each discount and charge its own allowance or charge in each VAT group it has a part in,
+            # with its reason and code: a group's parts add up to its share (BR-S-08 and its siblings).
+            for adjustment, parts in itemized:
+                if parts[index]:
+                    allowances_charges.append(_document_adjustment(adjustment, major(parts[index]), vat))
+            breakdown.append(VatBreakdown(major(group.taxable_amount), major(group.tax_amount), vat))
+            continue
+        # Totals stored before they itemized: one document level allowance and charge per VAT group, so
+        # that each group's taxable amount is its lines minus its allowance plus its charge, exactly.
         if group.discount_amount:
             reason = _reasons(invoice.discounts, "Discount")
             allowances_charges.append(
@@ -287,13 +300,14 @@ def invoice_document(invoice: Invoice) -> Document:
         kind="invoice",
         number=invoice.number,
         issue_date=invoice.issue_date,
-        type_code="380",
+        type_code=invoice.type_code,
         currency=currency,
         note=_document_note(invoice.description, [g.legal_note for g in totals.tax_groups], language),
         due_date=due_date,
         buyer_reference=buyer_reference(invoice),
         purchase_order=_text(invoice.purchase_order),
-        preceding_invoice=None,
+        preceding_invoice=(invoice.preceding_invoice.number, invoice.preceding_invoice.issue_date)
+        if invoice.preceding_invoice else None,
         period_start=period_start,
         period_end=period_end,
         seller=seller_party,
@@ -477,8 +491,9 @@ def _document_note(memo: str | None, note_ids: Iterable[str | None], language: s
 def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str) -> Line:
     assert line.tax is not None and line.amount is not None and line.net_amount is not None
     vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason, line.tax.legal_note)
-    allowances = [(d.amount_on(line.amount), _reason(d)) for d in line.discounts]
-    charges = [(c.amount_on(line.amount), _reason(c)) for c in line.charges]
+    allowances = [(d.amount_on(line.amount), _reason(d), d.reason_code or DISCOUNT_REASON_CODE)
+                  for d in line.discounts]
+    charges = [(c.amount_on(line.amount), _reason(c), c.reason_code) for c in line.charges]
     decimals = exponent(currency)
     if invoice.tax_behavior == "exclusive":
         quantity = line.quantity
@@ -495,21 +510,25 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         # once, and the net price is whatever makes quantity x price - allowances + charges equal the
         # net amount exactly.
         factor = _HUNDRED / (_HUNDRED + line.tax.percent)
-        allowances = [(round_minor(amount * factor), reason) for amount, reason in allowances]
-        charges = [(round_minor(amount * factor), reason) for amount, reason in charges]
-        base = line.net_amount + sum(a for a, _ in allowances) - sum(c for c, _ in charges)
+        allowances = [(round_minor(amount * factor), reason, code) for amount, reason, code in allowances]
+        charges = [(round_minor(amount * factor), reason, code) for amount, reason, code in charges]
+        base = line.net_amount + sum(a for a, _, _ in allowances) - sum(c for c, _, _ in charges)
         if line.quantity == 0 and base:
             # Nothing to put a price on: the rounding residue stays with the line's adjustments.
-            (charges if base > 0 else allowances).append((abs(base), "Rounding of tax-inclusive amounts"))
+            if base > 0:
+                charges.append((base, "Rounding of tax-inclusive amounts", None))
+            else:
+                allowances.append((-base, "Rounding of tax-inclusive amounts", DISCOUNT_REASON_CODE))
             base = 0
         quantity = line.quantity
         price, base_quantity = _price_for_amount(base, line.quantity, decimals)
     if price < 0:  # BR-27: the price is never negative; the quantity carries the sign
         price, quantity = -price, -quantity
     adjustments = tuple(
-        AllowanceCharge(False, to_major(amount, currency), reason, DISCOUNT_REASON_CODE)
-        for amount, reason in allowances if amount
-    ) + tuple(AllowanceCharge(True, to_major(amount, currency), reason) for amount, reason in charges if amount)
+        AllowanceCharge(False, to_major(amount, currency), reason, code)
+        for amount, reason, code in allowances if amount
+    ) + tuple(AllowanceCharge(True, to_major(amount, currency), reason, code) for amount, reason, code in charges
+              if amount)
     return Line(
         number=str(index + 1),
         name=_text(line.description) or f"Line {index + 1}",
@@ -523,6 +542,9 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         # BG-26 as given: the line's period, or its date of supply as a period of that one day.
         period_start=line.period_start or line.supply_date,
         period_end=line.period_end or line.supply_date,
+        note=_text(line.references.note) if line.references else None,
+        item=line.item,
+        references=line.references,
     )
 
 
@@ -571,9 +593,29 @@ def _reason(adjustment: Discount | Charge) -> str:
     described = _text(adjustment.description)
     if described:
         return described
+    if isinstance(adjustment, Discount) and adjustment.reason_code:
+        return allowance_reason(adjustment.reason_code)  # BR-CO-21: the text its code stands for
     kind, percent = ("Discount", adjustment.percent_off) if isinstance(adjustment, Discount) else (
         "Charge", adjustment.percent)
     return f"{kind} {quantity_text(percent)} %" if percent else kind
+
+
+def _itemized_adjustments(invoice: Invoice, totals: Totals) -> list[tuple[Discount | Charge, tuple[int, ...]]]:
+    """Each invoice-level discount and charge with its part per tax group, when the totals recorded
+    them (`Totals.discount_breakdown`); empty for totals stored before, which are written per group."""
+    if len(totals.discount_breakdown) != len(invoice.discounts) or \
+            len(totals.charge_breakdown) != len(invoice.charges):
+        return []
+    return [*zip(invoice.discounts, totals.discount_breakdown, strict=True),
+            *zip(invoice.charges, totals.charge_breakdown, strict=True)]
+
+
+def _document_adjustment(adjustment: Discount | Charge, amount: Decimal, vat: VatCategory) -> AllowanceCharge:
+    """BG-20 / BG-21: the amount of one discount or charge in one VAT group, its reason and code."""
+    if isinstance(adjustment, Discount):
+        return AllowanceCharge(False, amount, _reason(adjustment), adjustment.reason_code or DISCOUNT_REASON_CODE,
+                               vat)
+    return AllowanceCharge(True, amount, _reason(adjustment), adjustment.reason_code, vat)
 
 
 def _reasons(adjustments: Iterable[Discount | Charge], default: str) -> str:

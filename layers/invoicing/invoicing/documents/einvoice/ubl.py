@@ -72,7 +72,7 @@ def to_ubl(doc: Document) -> bytes:
         number, issued = doc.preceding_invoice
         reference = writer.cac(writer.cac(root, "BillingReference"), "InvoiceDocumentReference")
         cbc(reference, "ID", number)
-        cbc(reference, "IssueDate", issued.isoformat())
+        cbc(reference, "IssueDate", issued.isoformat() if issued else None)
     writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
     writer.party(writer.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
     if doc.delivery:
@@ -180,6 +180,30 @@ class _Writer:
         if adjustment.vat:
             self.tax_category(element, "TaxCategory", adjustment.vat)
 
+    def item(self, item: etree._Element, line: Line) -> None:
+        """BG-31 and BG-32 in the UBL 2.1 order of cac:Item (Description before Name, properties last)."""
+        details = line.item
+        self.cbc(item, "Description", details.description if details else None)  # BT-154
+        self.cbc(item, "Name", line.name)
+        if details and details.buyer_item_id:  # BT-156
+            self.cbc(self.cac(item, "BuyersItemIdentification"), "ID", details.buyer_item_id)
+        if details and details.seller_item_id:  # BT-155
+            self.cbc(self.cac(item, "SellersItemIdentification"), "ID", details.seller_item_id)
+        if details and details.standard_id:  # BT-157
+            self.cbc(self.cac(item, "StandardItemIdentification"), "ID", details.standard_id.value,
+                     schemeID=details.standard_id.scheme)
+        if details and details.origin_country:  # BT-159
+            self.cbc(self.cac(item, "OriginCountry"), "IdentificationCode", details.origin_country)
+        for classification in details.classifications if details else ():  # BT-158
+            version = {"listVersionID": classification.list_version} if classification.list_version else {}
+            self.cbc(self.cac(item, "CommodityClassification"), "ItemClassificationCode", classification.code,
+                     listID=classification.list_id, **version)
+        self.tax_category(item, "ClassifiedTaxCategory", line.vat)
+        for attribute in details.attributes if details else ():  # BG-32
+            prop = self.cac(item, "AdditionalItemProperty")
+            self.cbc(prop, "Name", attribute.name)
+            self.cbc(prop, "Value", attribute.value)
+
     def tax_total(self, parent: etree._Element, doc: Document) -> None:
         total = self.cac(parent, "TaxTotal")
         self.amount(total, "TaxAmount", doc.totals.tax_total)
@@ -207,12 +231,20 @@ class _Writer:
         self.cbc(element, "InvoicedQuantity" if invoice else "CreditedQuantity", quantity_text(line.quantity),
                  unitCode=line.unit_code)
         self.amount(element, "LineExtensionAmount", line.net_amount)
+        references = line.references
+        self.cbc(element, "AccountingCost", references.accounting_reference if references else None)  # BT-133
         self.period(element, line.period_start, line.period_end)
+        if references and references.order_line_reference:  # BT-132
+            self.cbc(self.cac(element, "OrderLineReference"), "LineID", references.order_line_reference)
+        if references and references.object_id:  # BT-128: a document reference of type 130
+            document = self.cac(element, "DocumentReference")
+            scheme = {"schemeID": references.object_id.scheme} if references.object_id.scheme else {}
+            self.cbc(document, "ID", references.object_id.value, **scheme)
+            self.cbc(document, "DocumentTypeCode", "130")
         for adjustment in line.allowances_charges:
             self.allowance_charge(element, adjustment)
         item = self.cac(element, "Item")
-        self.cbc(item, "Name", line.name)
-        self.tax_category(item, "ClassifiedTaxCategory", line.vat)
+        self.item(item, line)
         price = self.cac(element, "Price")
         self.amount(price, "PriceAmount", line.net_price)
         if line.price_base_quantity is not None:

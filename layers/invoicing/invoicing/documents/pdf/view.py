@@ -35,6 +35,7 @@ from invoicing.documents.formatting import (
     resolve_locale,
     tax_labels,
 )
+from invoicing.documents.pdf import line_details
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import hosted_qr_uri, payment_qr_uri
 from invoicing.domain.errors import Conflict
@@ -120,6 +121,10 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         facts.append((words["your_reference"], invoice.buyer_reference))
     if invoice.purchase_order:
         facts.append((words["purchase_order"], invoice.purchase_order))
+    corrected = invoice.preceding_invoice
+    if corrected is not None:  # BG-3: the invoice this one corrects
+        facts.append((line_details.words(locale)["corrects"], corrected.number + (
+            f" ({fmt.date(corrected.issue_date)})" if corrected.issue_date else "")))
     facts += [(f.name, f.value) for f in seller.branding.custom_fields]
 
     headline = None
@@ -183,8 +188,9 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if seller.bic:
         payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
 
+    heading = line_details.words(locale)["corrective_invoice"] if invoice.type_code == "384" else words["invoice"]
     return {
-        **_common_context(seller, customer, locale, words, words["invoice"], invoice.number or "",
+        **_common_context(seller, customer, locale, words, heading, invoice.number or "",
                           footer=invoice.footer or seller.text("footer", customer.locale)),
         "line_columns": _line_columns(lines),
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
@@ -365,10 +371,12 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
     charges = [f"{label}: +{fmt.money(part)}" for label, part in _itemized(
         line.charges, amounts.charge_amounts, amounts.charge_amount,
         lambda c: _charge_label(c, fmt, words["line_charge"]), words["line_charge"])]
+    quantity = line_details.signed(quantity)
     return {
         "description": line.description,
         "period_label": supplied[0] if supplied else None,
         "period": supplied[1] if supplied else None,
+        "details": line_details.line_details(line, fmt.locale),
         "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
         "tax_rate": _rates_text(line.applied_taxes, fmt),
@@ -453,7 +461,7 @@ def _invoice_discounts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> li
     assert invoice.totals is not None
     totals = invoice.totals
     return _itemized(invoice.discounts, totals.discount_amounts, totals.discount_amount,
-                     lambda d: _discount_label(d, fmt, words["discount"]), words["discount"])
+                     lambda d: _at_rate(_discount_label(d, fmt, words["discount"]), d, fmt, words), words["discount"])
 
 
 def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, int]]:
@@ -462,7 +470,13 @@ def _invoice_charges(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list
     assert invoice.totals is not None
     totals = invoice.totals
     return _itemized(invoice.charges, totals.charge_amounts, totals.charge_amount,
-                     lambda c: _charge_label(c, fmt, words["charge"]), words["charge"])
+                     lambda c: _at_rate(_charge_label(c, fmt, words["charge"]), c, fmt, words), words["charge"])
+
+
+def _at_rate(label: str, adjustment: Discount | Charge, fmt: _Fmt, words: dict[str, str]) -> str:
+    """An invoice-level discount or charge at one VAT rate says which: `Freight · VAT 25%`."""
+    rate = adjustment.tax_rate
+    return f"{label} · {_tax_name(rate.name, words)} {fmt.percent(rate.percent)}" if rate else label
 
 
 def _supply(supply_date: date | None, start: date | None, end: date | None, fmt: _Fmt,
