@@ -411,7 +411,7 @@ class AccountUpdate(Command):
     iban: str | None = Field(default=None, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
     bankgiro: str | None = Field(default=None, max_length=12, description="Bankgiro number, e.g. 5402-9681")
-    plusgiro: str | None = Field(default=None, max_length=14, description="Plusgiro number, e.g. 4 78 12-2")
+    plusgiro: str | None = Field(default=None, max_length=14, description="Plusgiro number, e.g. 4 78 12-3")
     remittance_reference: Literal["rf", "ocr"] | NotNull = Field(
         default=None, description="What invoices give the payer to quote (BT-83): rf (default) or ocr")
     legal_registration_id: str | None = Field(default=None, max_length=100,

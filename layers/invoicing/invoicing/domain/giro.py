@@ -2,7 +2,7 @@
 
 Neither is an IBAN: a Bankgiro number is 7 or 8 digits (written `NNN-NNNN` or `NNNN-NNNN`), a
 Plusgiro number 2 to 8 digits (written with the last digit after a hyphen, the others in pairs
-from the right: `90 01 22-2`). Both end in a check digit by the 10-modulus (Luhn) over the whole
+from the right: `90 01 22-3`). Both end in a check digit by the 10-modulus (Luhn) over the whole
 number (Bankgirot, "Bankgironummer: kontrollsiffra"; Plusgirot, "Kontrollsiffra för PlusGiro-
 nummer"); python-stdnum has no module for either, so its `luhn` checks the digit.
 
@@ -32,7 +32,7 @@ def compact_giro(kind: GiroType, value: str) -> str:
     name = "A Bankgiro" if kind == "bankgiro" else "A Plusgiro"
     if not digits.isascii() or not digits.isdigit():
         raise ValueError(f"{name} number has digits only (with an optional hyphen), e.g. "
-                         f"{'5402-9681' if kind == 'bankgiro' else '90 01 22-2'}")
+                         f"{'5402-9681' if kind == 'bankgiro' else '90 01 22-3'}")
     if not low <= len(digits) <= high:
         raise ValueError(f"{name} number has {low} to {high} digits, not {len(digits)}")
     if not luhn.is_valid(digits):
@@ -41,7 +41,7 @@ def compact_giro(kind: GiroType, value: str) -> str:
 
 
 def format_giro(kind: GiroType, digits: str) -> str:
-    """As Swedes write it: Bankgiro `991-2346` / `5402-9681`, Plusgiro `90 01 22-2`."""
+    """As Swedes write it: Bankgiro `991-2346` / `5402-9681`, Plusgiro `90 01 22-3`."""
     if kind == "bankgiro":
         return f"{digits[:-4]}-{digits[-4:]}"
     body, check = digits[:-1], digits[-1]

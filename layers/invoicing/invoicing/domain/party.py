@@ -245,7 +245,7 @@ class Account(Model):
     bankgiro: str | None = Field(default=None, description="Bankgiro number (7 or 8 digits with their check "
                                                            "digit), e.g. 5402-9681; stored as digits")
     plusgiro: str | None = Field(default=None, description="Plusgiro number (2 to 8 digits with their check "
-                                                           "digit), e.g. 4 78 12-2; stored as digits")
+                                                           "digit), e.g. 4 78 12-3; stored as digits")
     remittance_reference: Literal["rf", "ocr"] = Field(
         default="rf", description="What the e-invoice gives the payer to quote (BT-83) unless an invoice says: "
                                   "rf, the RF creditor reference; ocr, the OCR number (Swedish sellers; else RF)")

@@ -85,10 +85,11 @@ def to_cii(doc: Document) -> bytes:
         _text(settlement, "PaymentReference", doc.payments[0].remittance_information)
     _text(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     _text(settlement, "InvoiceCurrencyCode", doc.currency)
-    for payment in doc.payments:
+    for i, payment in enumerate(doc.payments):
         means = _sub(settlement, "SpecifiedTradeSettlementPaymentMeans")
         _text(means, "TypeCode", payment.means_code)
-        _text(means, "Information", payment.means_text)
+        if i == 0:  # BT-82 is the document's one text, as in UBL (CII-SR-468, UBL-SR-46)
+            _text(means, "Information", payment.means_text)
         if payment.iban or payment.proprietary_id:
             account = _sub(means, "PayeePartyCreditorFinancialAccount")
             _text(account, "IBANID", payment.iban)

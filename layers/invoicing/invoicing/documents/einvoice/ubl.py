@@ -84,9 +84,10 @@ def to_ubl(doc: Document) -> bytes:
             cbc(delivery, "ActualDeliveryDate", doc.delivery.date.isoformat())
         if doc.delivery.address:
             writer.address(writer.cac(writer.cac(delivery, "DeliveryLocation"), "Address"), doc.delivery.address)
-    for payment in doc.payments:
+    for i, payment in enumerate(doc.payments):
         means = writer.cac(root, "PaymentMeans")
-        cbc(means, "PaymentMeansCode", payment.means_code, name=payment.means_text)
+        # BT-82 occurs once in the document (UBL-SR-46): on the first payment means only.
+        cbc(means, "PaymentMeansCode", payment.means_code, **({"name": payment.means_text} if i == 0 else {}))
         cbc(means, "PaymentID", payment.remittance_information)
         account_id = payment.iban or payment.proprietary_id
         if account_id:

@@ -207,6 +207,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         "tax_groups": tax_groups,
         "exemption_notes": _exemption_notes([(g.exemption_reason, g.legal_note) for g in groups], locale),
         "tax_currency_note": _tax_currency_note(invoice, fmt, words),
+        "long_heading": invoice.prepayment,
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
@@ -239,7 +240,8 @@ def _tax_currency_note(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> st
     if rate is None or converted is None:
         return None
     rate_text = words["tax_rate_of"].format(from_currency=invoice.currency, to_currency=rate.currency,
-                                            rate=format_decimal(rate.rate.normalize(), locale=fmt.locale))
+                                            rate=format_decimal(rate.rate.normalize(), locale=fmt.locale,
+                                                                 decimal_quantization=False))
     source = ", ".join(p for p in (rate.source, fmt.date(rate.rate_date) if rate.rate_date else None) if p)
     return words["tax_in_currency"].format(currency=rate.currency, rate=rate_text,
                                            amount=format_money(converted, rate.currency, fmt.locale),
