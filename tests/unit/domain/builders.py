@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Customer, TaxId, validated_tax_id
 from invoicing.domain.tax import TaxRate
+from invoicing.domain.tax_currency import TaxCurrencyRate
 from invoicing.domain.totals import Discount, PricedLine
 
 CREATED = datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
@@ -96,3 +97,8 @@ def pct(percent: str | int) -> Discount:
 
 def off(amount: int) -> Discount:
     return Discount(amount_off=amount)
+
+
+# An EUR invoice of a Swedish seller states its VAT in SEK too (Art. 230): the rate it is stated at.
+SEK_RATE = TaxCurrencyRate(currency="SEK", rate=Decimal("11.4523"), source="ECB reference rate",
+                           rate_date=date(2026, 3, 13))

@@ -12,7 +12,7 @@ from invoicing.domain.invoice import TRANSITIONS, Invoice
 from invoicing.domain.party import validated_tax_id
 from invoicing.domain.tax import EXEMPT_NOTE
 
-from .builders import NOW, customer, draft, line, pct, seller, vat
+from .builders import NOW, SEK_RATE, customer, draft, line, pct, seller, vat
 
 LATER = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
@@ -230,7 +230,8 @@ def test_no_email_does_not_block_automatic_collection() -> None:
     buyer = customer("SE", email=None, default_payment_method="pm_card")
     invoice = finalized(three_lines().edited(collection_method="charge_automatically"), customer=buyer)
     assert invoice.status == "open"
-    issues = three_lines().edited(collection_method="charge_automatically").priced(
+    automatic = three_lines().edited(collection_method="charge_automatically")
+    issues = automatic.model_copy(update={"tax_currency_rate": SEK_RATE}).priced(
         seller("SE"), buyer, NOW.date()).validation_issues(seller("SE"), buyer, [])
     assert [(i.code, i.blocking) for i in issues] == [("customer_email_missing", False)]
 
@@ -279,7 +280,9 @@ def test_all_blocking_issues_are_listed_together() -> None:
 def test_currency_different_from_the_customers_is_a_warning() -> None:
     buyer = customer("SE", currency="SEK")
     issues = three_lines().priced(seller("SE"), buyer, NOW.date()).validation_issues(seller("SE"), buyer, [])
-    assert [(i.code, i.blocking) for i in issues] == [("currency_differs_from_customer", False)]
+    # A Swedish seller's EUR invoice also states its VAT in SEK (Art. 230): without a rate, a warning.
+    assert [(i.code, i.blocking) for i in issues] == [("currency_differs_from_customer", False),
+                                                      ("tax_currency_rate_missing", False)]
     assert finalized(customer=buyer).status == "open"
 
 

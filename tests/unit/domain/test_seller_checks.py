@@ -14,7 +14,7 @@ from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import Account, LanguageTexts, SellerTexts, validated_tax_id
 from invoicing.domain.tax import TaxRate
 
-from .builders import NOW, customer, draft, line, seller, vat
+from .builders import NOW, SEK_RATE, customer, draft, line, seller, vat
 
 
 def issues(invoice: Invoice, account: Account | None = None, **buyer: object) -> list[tuple[str, bool]]:
@@ -65,7 +65,7 @@ def test_no_bank_details_is_a_warning_for_send_invoice_only() -> None:
 
 
 def test_a_complete_seller_has_no_issue() -> None:
-    assert issues(draft(line(1000))) == []
+    assert issues(draft(line(1000), tax_currency_rate=SEK_RATE)) == []
 
 
 def test_a_line_outside_the_invoices_period_blocks() -> None:
@@ -73,7 +73,7 @@ def test_a_line_outside_the_invoices_period_blocks() -> None:
                     period_end=date(2025, 2, 28))
     assert ("line_period_outside_invoice_period", True) in issues(invoice)
     inside = draft(line(1000, period_start=date(2025, 2, 3), period_end=date(2025, 2, 28)),
-                   period_start=date(2025, 2, 1), period_end=date(2025, 2, 28))
+                   period_start=date(2025, 2, 1), period_end=date(2025, 2, 28), tax_currency_rate=SEK_RATE)
     assert issues(inside) == []
 
 

@@ -109,8 +109,21 @@ def peppol_findings(root: etree._Element) -> list[str]:
     if len(root.xpath("cac:TaxTotal[cac:TaxSubtotal]", namespaces=NS)) != 1:
         found.append("R053")
     currency = text(root, "cbc:DocumentCurrencyCode")
-    if any(e.get("currencyID") != currency for e in root.xpath("//*[@currencyID]")):
+    # R051's one exception: the VAT total in the VAT accounting currency (BT-111 in BT-6).
+    tax_currency = texts(root, "cbc:TaxCurrencyCode")
+    in_tax_currency = root.xpath("cac:TaxTotal[not(cac:TaxSubtotal)]/cbc:TaxAmount", namespaces=NS)
+    if any(e.get("currencyID") != currency and not (e in in_tax_currency and [e.get("currencyID")] == tax_currency)
+           for e in root.xpath("//*[@currencyID]")):
         found.append("R051")
+    # SE-R-007 .. SE-R-010: a Swedish supplier's Bankgiro (7-8 digits) and Plusgiro (2-8 digits) accounts.
+    swedish = texts(root, "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode")
+    for means in root.xpath("cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '30']", namespaces=NS):
+        institution = texts(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")
+        account = texts(means, "cac:PayeeFinancialAccount/cbc:ID")
+        lengths = {"SE:BANKGIRO": (7, 8), "SE:PLUSGIRO": (2, 8)}.get(institution[0] if institution else "")
+        if swedish == ["SE"] and lengths and not (account and account[0].isdigit()
+                                                 and lengths[0] <= len(account[0]) <= lengths[1]):
+            found.append("SE-R-008/010")
     for element in root.xpath("//*[@schemeID='0007']"):
         if not (re.fullmatch(r"\d{10}", element.text) and _luhn_ok(element.text)):
             found.append("COMMON-R049")

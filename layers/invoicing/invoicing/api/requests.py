@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     StrictInt,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -39,6 +40,7 @@ from invoicing.domain.corrective import COMMERCIAL_INVOICE, CORRECTIVE_INVOICE, 
 from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
+from invoicing.domain.invoice import TaxPointDateCode
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
     EAS_CODES,
@@ -55,7 +57,7 @@ from invoicing.domain.party import (
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
-from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
+from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, PaymentVatDetails, TaxIdInput
 from invoicing.services.invoices import MAX_LINES
 
 
@@ -363,6 +365,22 @@ class InvoiceCreate(Command):
         default=COMMERCIAL_INVOICE, description="380 commercial invoice; 384 corrective invoice, which names the "
                                                 "preceding_invoice it corrects and may come to less than zero")
     preceding_invoice: PrecedingInvoiceIn | None = Field(default=None, description="The invoice corrected (BG-3)")
+    # --- payment and VAT details (docs/einvoicing.md "Payment", "VAT details") ---
+    payment_terms: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = \
+        Field(default=None, description="BT-20 of this invoice, in place of the account's payment terms")
+    remittance_information: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                             max_length=140)] | None = Field(
+        default=None, description="What the payer quotes (BT-83), in place of the RF reference (or the OCR number)")
+    tax_point_date: date | None = Field(
+        default=None, description="BT-7: the date VAT became chargeable, where it is not the issue date")
+    tax_point_date_code: TaxPointDateCode | None = Field(
+        default=None, description="BT-8 (UNCL 2005), instead of tax_point_date: VAT is due on the invoice date "
+                                  "(3), the delivery date (35) or payment (432)")
+    tax_currency_rate: TaxCurrencyRateIn | None = Field(
+        default=None, description="For an invoice not in the seller's national currency: the rate its VAT is also "
+                                  "stated at in that currency (BT-6, Directive 2006/112/EC Art. 230)")
+    prepayment: bool = Field(default=False, description="A prepayment invoice (BT-3 386): VAT on the advance")
+    # --- end of the payment and VAT details ---
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
@@ -371,7 +389,25 @@ class InvoiceCreate(Command):
         _check_supply(self.supply_date, self.period)
         if self.type_code == CORRECTIVE_INVOICE and self.preceding_invoice is None:
             raise ValueError("a corrective invoice (type_code 384) names the preceding_invoice it corrects (BG-3)")
+        if self.tax_point_date is not None and self.tax_point_date_code is not None:
+            raise ValueError("give tax_point_date or tax_point_date_code, not both (EN 16931 BR-CO-03)")
         return self
+
+
+class TaxCurrencyRateIn(Command):
+    """The exchange rate into the seller's national currency, as the seller took it (Art. 91(2): the
+    member state's representative market rate or the ECB's, when VAT became chargeable)."""
+
+    rate: DecimalText = Field(gt=0, le=10**9, decimal_places=12,
+                              description="Units of `currency` for one unit of the invoice's currency, as a "
+                                          "decimal string (\"11.4523\")")
+    currency: str | None = Field(default=None, description="The national currency (BT-6); default the "
+                                                           "currency of the account's country")
+    source: str | None = Field(default=None, min_length=1, max_length=100,
+                               description="Where the rate is from, printed beside it (\"ECB reference rate\")")
+    rate_date: date | None = Field(default=None, description="The date the rate is of")
+
+    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
 
 class InvoiceLinesAdd(Command):
@@ -438,6 +474,10 @@ class AccountUpdate(Command):
     tax_ids: Annotated[list[TaxIdIn], Field(max_length=5)] | NotNull = None
     iban: str | None = Field(default=None, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
+    bankgiro: str | None = Field(default=None, max_length=12, description="Bankgiro number, e.g. 5402-9681")
+    plusgiro: str | None = Field(default=None, max_length=14, description="Plusgiro number, e.g. 4 78 12-3")
+    remittance_reference: Literal["rf", "ocr"] | NotNull = Field(
+        default=None, description="What invoices give the payer to quote (BT-83): rf (default) or ocr")
     legal_registration_id: str | None = Field(default=None, max_length=100,
                                               description="Company registration number (EN 16931 BT-30)")
     electronic_address: ElectronicAddress | None = None
@@ -516,7 +556,18 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         metadata=body.metadata,
         type_code=body.type_code,
         preceding_invoice=body.preceding_invoice.reference() if body.preceding_invoice else None,
+        payment_vat=_payment_vat(body),
     )
+
+
+def _payment_vat(body: InvoiceCreate) -> PaymentVatDetails:
+    rate = body.tax_currency_rate
+    return PaymentVatDetails(
+        payment_terms=body.payment_terms, remittance_information=body.remittance_information,
+        tax_point_date=body.tax_point_date, tax_point_date_code=body.tax_point_date_code,
+        tax_currency_rate=rate.rate if rate else None, tax_currency=rate.currency if rate else None,
+        tax_currency_source=rate.source if rate else None, tax_currency_date=rate.rate_date if rate else None,
+        prepayment=body.prepayment)
 
 
 def new_lines(body: InvoiceLinesAdd) -> list[NewLine]:

@@ -76,6 +76,9 @@ class AccountObject(View):
     electronic_address: ElectronicAddress | None
     iban: str | None
     bic: str | None
+    bankgiro: str | None = Field(description="Bankgiro number, digits only")
+    plusgiro: str | None = Field(description="Plusgiro number, digits only")
+    remittance_reference: Literal["rf", "ocr"] = Field(description="What invoices give the payer to quote (BT-83)")
     default_currency: str
     default_locale: str
     days_until_due: int
@@ -255,6 +258,22 @@ class InvoiceObject(View):
     created: datetime
     type_code: InvoiceTypeCode = Field(description="380 commercial, 384 corrective invoice")
     preceding_invoice: PrecedingInvoiceObject | None = Field(description="BG-3: what it corrects")
+    # --- payment and VAT details (docs/einvoicing.md) ---
+    payment_terms: str | None = Field(description="BT-20 of this invoice (null: the account's)")
+    remittance_information: str | None = Field(description="BT-83 as given (null: the RF reference or OCR number)")
+    tax_point_date: date | None = Field(description="BT-7")
+    tax_point_date_code: Literal["3", "35", "432"] | None = Field(description="BT-8 (UNCL 2005)")
+    tax_currency_rate: TaxCurrencyRateObject | None
+    tax_in_tax_currency: int | None = Field(description="The VAT total in tax_currency_rate.currency's minor units "
+                                                        "(the second BT-111)")
+    prepayment: bool = Field(description="A prepayment invoice (BT-3 386)")
+
+
+class TaxCurrencyRateObject(View):
+    currency: str = Field(description="The national currency (BT-6)")
+    rate: DecimalText
+    source: str | None
+    rate_date: date | None
 
 
 class InvoiceList(ListOf[InvoiceObject]):
@@ -479,6 +498,18 @@ def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]
         "created": iso(inv.created),
         "type_code": inv.type_code,
         "preceding_invoice": preceding_invoice_view(inv.preceding_invoice),
+        **_payment_vat(inv),
+    }
+
+
+def _payment_vat(inv: Invoice) -> dict[str, Any]:
+    rate = inv.tax_currency_rate
+    return {
+        "payment_terms": inv.payment_terms, "remittance_information": inv.remittance_information,
+        "tax_point_date": _iso_date(inv.tax_point_date), "tax_point_date_code": inv.tax_point_date_code,
+        "tax_currency_rate": {"currency": rate.currency, "rate": decimal_text(rate.rate), "source": rate.source,
+                              "rate_date": _iso_date(rate.rate_date)} if rate else None,
+        "tax_in_tax_currency": inv.tax_in_tax_currency, "prepayment": inv.prepayment,
     }
 
 

@@ -270,6 +270,31 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# --- the words of the payment and VAT details (giro accounts, tax point, VAT in the national currency,
+# prepayment invoices); kept apart, merged into LABELS so every language has every word.
+PAYMENT_VAT_LABELS: dict[str, dict[str, str]] = {
+    "en": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "VAT date",
+           "tax_point_code": "VAT due", "tax_point_3": "on the invoice date", "tax_point_35": "on the delivery date",
+           "tax_point_432": "on payment", "prepayment_invoice": "Prepayment invoice",
+           "tax_in_currency": "VAT in {currency}: {amount} ({rate}{source})",
+           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
+    "sv": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "Momsdatum",
+           "tax_point_code": "Momsen förfaller", "tax_point_3": "på fakturadatumet",
+           "tax_point_35": "på leveransdatumet", "tax_point_432": "vid betalning",
+           "prepayment_invoice": "Förskottsfaktura",
+           "tax_in_currency": "Moms i {currency}: {amount} ({rate}{source})",
+           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
+    "de": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "Steuerdatum",
+           "tax_point_code": "Umsatzsteuer fällig", "tax_point_3": "zum Rechnungsdatum",
+           "tax_point_35": "zum Lieferdatum", "tax_point_432": "bei Zahlung",
+           "prepayment_invoice": "Anzahlungsrechnung",
+           "tax_in_currency": "Umsatzsteuer in {currency}: {amount} ({rate}{source})",
+           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
+}
+for _language, _words in PAYMENT_VAT_LABELS.items():
+    LABELS[_language].update(_words)
+# --- end of the payment and VAT words ---
+
 # UN/ECE Recommendation 20 unit codes printed after a quantity; "C62" (one) and unknown codes print none.
 UNITS: dict[str, dict[str, str]] = {
     "en": {"HUR": "h", "DAY": "days", "WEE": "weeks", "MON": "months", "ANN": "years", "H87": "pcs",

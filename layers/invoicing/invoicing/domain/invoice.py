@@ -21,6 +21,7 @@ from invoicing.domain.party import Account, Customer
 from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxDecision, TaxKey, TaxRate, decide_tax
+from invoicing.domain.tax_currency import TaxCurrencyRate, tax_in_tax_currency
 from invoicing.domain.totals import Charge, Discount, PricedLine, TaxBehavior, TaxGroup, Totals, compute_totals
 from invoicing.domain.validation import ValidationIssue, validation_issues
 
@@ -32,6 +33,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "paid": frozenset(),
     "void": frozenset(),
 }
+
+
+# BT-8, the UNCL 2005 codes EN 16931 allows: VAT is due on the invoice's issue date (3), on the actual
+# delivery date (35), or on the date it is paid (432).
+TaxPointDateCode = Literal["3", "35", "432"]
 
 
 DRAFT_EDITABLE = frozenset({
@@ -210,6 +216,14 @@ class Invoice(_Model):
     # may come to less than zero.
     type_code: InvoiceTypeCode = COMMERCIAL_INVOICE
     preceding_invoice: PrecedingInvoice | None = None
+    # --- payment and VAT details (EN 16931 BT-20, BT-83, BT-7, BT-8, BT-6; docs/einvoicing.md) ---
+    payment_terms: str | None = None  # BT-20 of this invoice, in place of the account's terms
+    remittance_information: str | None = None  # BT-83 as the seller gives it; None: the account's choice
+    tax_point_date: date | None = None  # BT-7: when VAT became chargeable, where not the issue date
+    tax_point_date_code: TaxPointDateCode | None = None  # BT-8 (UNCL 2005), never with BT-7 (BR-CO-03)
+    tax_currency_rate: TaxCurrencyRate | None = None  # VAT also in the national currency (Art. 230)
+    prepayment: bool = False  # a prepayment invoice (BT-3 386): VAT on the advance (Art. 65)
+    # --- end of the payment and VAT details ---
     created: datetime
     version: int = 0
     # What happened in this unit of work (never part of the stored document: see domain/events.py).
@@ -218,6 +232,13 @@ class Invoice(_Model):
     @property
     def amount_remaining(self) -> int:
         return self.amount_due - self.amount_paid
+
+    @property
+    def tax_in_tax_currency(self) -> int | None:
+        """The VAT total in the national currency (the second BT-111), at `tax_currency_rate`."""
+        if self.tax_currency_rate is None or self.totals is None:
+            return None
+        return tax_in_tax_currency(self.totals.tax, self.currency, self.tax_currency_rate)
 
     @property
     def creditable_amount(self) -> int:

@@ -27,6 +27,7 @@ from pydantic import (
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
+from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
@@ -239,6 +240,16 @@ class Account(Model):
     )
     iban: str | None = None
     bic: str | None = None
+    # --- Swedish giro accounts and the remittance reference (domain/giro.py, docs/einvoicing.md) ---
+    # Each account the seller has is its own payment means on the invoice (BG-16), the IBAN's first.
+    bankgiro: str | None = Field(default=None, description="Bankgiro number (7 or 8 digits with their check "
+                                                           "digit), e.g. 5402-9681; stored as digits")
+    plusgiro: str | None = Field(default=None, description="Plusgiro number (2 to 8 digits with their check "
+                                                           "digit), e.g. 4 78 12-3; stored as digits")
+    remittance_reference: Literal["rf", "ocr"] = Field(
+        default="rf", description="What the e-invoice gives the payer to quote (BT-83) unless an invoice says: "
+                                  "rf, the RF creditor reference; ocr, the OCR number (Swedish sellers; else RF)")
+    # --- end of the giro accounts ---
     default_currency: str = "EUR"
     default_locale: str = "en"
     days_until_due: int = Field(default=30, ge=0, le=365)
@@ -281,6 +292,12 @@ class Account(Model):
     @classmethod
     def _policies(cls, policies: list[DunningPolicy]) -> list[DunningPolicy]:
         return validate_policies(policies)
+
+    @field_validator("bankgiro", "plusgiro")
+    @classmethod
+    def _giro(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Checked (length, 10-modulus check digit) and kept as bare digits, as the e-invoice writes it."""
+        return None if value is None else compact_giro(info.field_name, value)  # type: ignore[arg-type]
 
     def text(self, kind: TextKind, locale: str | None) -> str | None:
         """The seller's message, payment terms or footer for a customer of `locale`: its language's

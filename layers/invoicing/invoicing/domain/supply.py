@@ -23,8 +23,10 @@ SupplyType = Literal["goods", "services", "electronic_services", "professional_s
 SUPPLY_TYPES: tuple[SupplyType, ...] = ("goods", "services", "electronic_services", "professional_services")
 
 # A line's tax code: a rate tier looked up in the dated rate file (data/eu_vat_rates.json) in the
-# country whose VAT applies, or a category that needs no rate (zero-rated Z, exempt E).
-TaxCode = Literal["standard", "reduced", "second_reduced", "super_reduced", "parking", "zero_rated", "exempt"]
+# country whose VAT applies, or a category that needs no rate (zero-rated Z, exempt E), or a domestic
+# reverse charge (AE: the buyer accounts for the VAT, Art. 199/199a; Swedish construction services).
+TaxCode = Literal["standard", "reduced", "second_reduced", "super_reduced", "parking", "zero_rated", "exempt",
+                  "reverse_charge"]
 RATE_CODES = frozenset({"standard", "reduced", "second_reduced", "super_reduced", "parking"})
 
 CustomerType = Literal["business", "individual"]

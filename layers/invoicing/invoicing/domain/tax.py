@@ -31,7 +31,7 @@ __all__ = [
     "EU_COUNTRIES", "EXEMPT_NOTE", "EXPORT_NOTE", "INTRA_COMMUNITY_NOTE", "OUTSIDE_SCOPE_NOTE",
     "REVERSE_CHARGE_NOTE", "LegalNote", "SupplyType", "TaxCategory", "TaxCode", "TaxDecision", "TaxRate",
     "buyer_has_valid_eu_vat_id", "buyer_is_business", "decide_tax", "eu_rate", "eu_standard_rate",
-    "exemption_reason_code", "legal_note",
+    "exemption_reason_code", "is_domestic_reverse_charge_wanted", "legal_note",
     "legal_note_by_text", "wants_reverse_charge_without_vat_id",
 ]
 
@@ -220,6 +220,8 @@ def decide_tax(
     """EU VAT by the place of supply (docs/tax.md has the table with each article):
 
     - zero-rated and exempt tax codes, and exempt customers: Z and E wherever the buyer is;
+    - a domestic reverse charge (tax code `reverse_charge`, or a customer marked `reverse`, in the seller's
+      own member state, a business): AE (Art. 199, 199a; `_domestic_reverse_charge`);
     - a seller outside the EU: no automatic tax (O), unless lines carry a manual rate;
     - the same country: its rate of the line's tax code;
     - a business in another member state (its own VAT ID): goods K (Art. 138), services AE (Art. 44, 196);
@@ -230,6 +232,13 @@ def decide_tax(
       (Art. 45)."""
     if code == "zero_rated":
         return TaxDecision(rate=TaxRate(category="Z", percent=Decimal(0)))
+    domestic_reverse = _domestic_reverse_charge(seller, buyer, code)
+    if domestic_reverse is not None:
+        return domestic_reverse
+    if code == "reverse_charge":
+        # Not a domestic reverse charge: the place-of-supply rules decide, at the standard rate where
+        # they charge VAT (a warning says so: domain/validation.py, reverse_charge_not_applicable).
+        code = "standard"
     if code == "exempt" or buyer.tax_exempt == "exempt":
         return TaxDecision(rate=_noted("exempt"))
     seller_country = seller.country
@@ -257,6 +266,31 @@ def decide_tax(
     if supply in ("electronic_services", "professional_services"):
         return TaxDecision(rate=_noted("services_outside_eu_consumer"))
     return TaxDecision(rate=_vat(seller_country, on, code))  # Art. 45: where the supplier is established
+
+
+# --- domestic reverse charge ----------------------------------------------------------------------
+
+
+def _domestic_reverse_charge(seller: Account, buyer: Customer, code: TaxCode) -> TaxDecision | None:
+    """A reverse charge within the seller's own EU member state (Art. 199 and 199a: construction work,
+    scrap, emission allowances, ...; in Sweden ML 16 kap., "omvänd betalningsskyldighet"): category AE
+    with its legal note, for a line with tax code `reverse_charge` or any line of a customer marked
+    `tax_exempt: reverse`, when the business buyer is in the seller's country. A private person never
+    accounts for VAT: such a buyer is charged the rate (and warned about: domain/validation.py)."""
+    if code != "reverse_charge" and buyer.tax_exempt != "reverse":
+        return None
+    country = seller.country
+    if country is None or country not in EU_COUNTRIES or buyer.country != country:
+        return None
+    if buyer.customer_type == "individual":
+        return None
+    return TaxDecision(rate=_noted("domestic_reverse_charge"))
+
+
+def is_domestic_reverse_charge_wanted(seller: Account, buyer: Customer, codes: list[TaxCode]) -> bool:
+    """A reverse charge is asked for (tax code or customer) on a sale within one member state."""
+    wanted = buyer.tax_exempt == "reverse" or "reverse_charge" in codes
+    return wanted and seller.country in EU_COUNTRIES and buyer.country == seller.country
 
 
 def buyer_has_valid_eu_vat_id(buyer: Customer) -> bool:

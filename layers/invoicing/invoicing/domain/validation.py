@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict
 
 from invoicing.domain.corrective import CORRECTIVE_INVOICE
 from invoicing.domain.einvoice import VAT_ID_TYPES, einvoice_obstacle
-from invoicing.domain.tax import wants_reverse_charge_without_vat_id
+from invoicing.domain.supply import EU_COUNTRIES
+from invoicing.domain.tax import is_domestic_reverse_charge_wanted, wants_reverse_charge_without_vat_id
+from invoicing.domain.tax_currency import national_currency
 
 if TYPE_CHECKING:
     from invoicing.domain.invoice import Invoice
@@ -57,9 +59,9 @@ def validation_issues(
     if _charges_vat(invoice) and not any(t.type in VAT_ID_TYPES for t in seller.tax_ids):
         add("seller_tax_id_missing", "The invoice charges VAT (or reverses it to the buyer) but the account has "
             "no VAT number (Directive 2006/112/EC Art. 226(3)).", "account.tax_ids", True)
-    if invoice.collection_method == "send_invoice" and not seller.iban:
-        add("seller_payment_details_missing", "The account has no bank details (iban): the invoice states no way "
-            "to pay it.", "account.iban", False)
+    if invoice.collection_method == "send_invoice" and not (seller.iban or seller.bankgiro or seller.plusgiro):
+        add("seller_payment_details_missing", "The account has no bank details (iban, bankgiro or plusgiro): the "
+            "invoice states no way to pay it.", "account.iban", False)
     if wants_reverse_charge_without_vat_id(seller, customer):
         add("customer_tax_id_missing",
             f"Customer {customer.id} is set to reverse charge but has no valid VAT ID of its own country.",
@@ -76,6 +78,7 @@ def validation_issues(
                               invoice.period_start, invoice.period_end):
             add("line_period_outside_invoice_period",
                 f"Line {line.id} is supplied outside the invoice's period.", "lines.period", True)
+    issues += payment_and_vat_issues(invoice, seller, customer)
     if invoice.tax_missing is None and invoice.lines:
         obstacle = einvoice_obstacle(invoice, seller, customer)
         if obstacle is not None and not any(i.blocking and i.field == obstacle.field for i in issues):
@@ -111,3 +114,40 @@ def _within_period(start: date | None, end: date | None, period_start: date | No
     if period_start is None or period_end is None:
         return True
     return all(period_start <= day <= period_end for day in (start, end) if day is not None)
+
+
+# --- payment and VAT details (docs/tax.md "Domestic reverse charge", "VAT in the national currency") ---
+
+
+def payment_and_vat_issues(invoice: Invoice, seller: Account, customer: Customer) -> list[ValidationIssue]:
+    """A reverse charge asked for that the law does not give, a domestic reverse charge without the
+    buyer's VAT number (Art. 226(4); BR-AE-02), and VAT not stated in the national currency (Art. 230)."""
+    issues: list[ValidationIssue] = []
+    codes = [line.tax_code for line in invoice.lines]
+    taxes = [t for line in invoice.lines for t in line.applied_taxes]
+    domestic = [t for t in taxes if t.legal_note == "domestic_reverse_charge"]
+    if is_domestic_reverse_charge_wanted(seller, customer, codes) and not domestic and customer.customer_type \
+            == "individual":
+        issues.append(ValidationIssue(
+            code="reverse_charge_private_buyer", field="customer.customer_type", blocking=False,
+            message=f"Customer {customer.id} is a private person: a domestic reverse charge applies only to "
+                    "business buyers, so VAT is charged."))
+    elif "reverse_charge" in codes and not domestic and not any(t.category == "AE" for t in taxes):
+        issues.append(ValidationIssue(
+            code="reverse_charge_not_applicable", field="lines.tax_code", blocking=False,
+            message="A line has tax code reverse_charge, but the sale is not within the seller's own member "
+                    "state, so the place-of-supply rules decided its VAT."))
+    if domestic and not any(t.type == "eu_vat" and t.country == customer.country for t in customer.tax_ids):
+        issues.append(ValidationIssue(
+            code="customer_tax_id_missing", field="customer.tax_ids", blocking=True,
+            message=f"Customer {customer.id} accounts for the VAT (domestic reverse charge) but has no VAT number "
+                    "of its country: the invoice must state it (Directive 2006/112/EC Art. 226(4))."))
+    national = national_currency(seller.country, invoice.issue_date or invoice.created.date())
+    tax = invoice.totals.tax if invoice.totals else 0
+    if seller.country in EU_COUNTRIES and national and invoice.currency != national and tax \
+            and invoice.tax_currency_rate is None:
+        issues.append(ValidationIssue(
+            code="tax_currency_rate_missing", field="tax_currency_rate", blocking=False,
+            message=f"The invoice is in {invoice.currency}: its VAT must also be stated in {national} "
+                    "(Directive 2006/112/EC Art. 230). Give tax_currency_rate."))
+    return issues

@@ -36,6 +36,22 @@ class NewLine:
 
 
 @dataclass(frozen=True)
+class PaymentVatDetails:
+    """A new invoice's payment terms (BT-20), remittance information (BT-83), tax point (BT-7 / BT-8),
+    national-currency rate (BT-6) and whether it is a prepayment invoice (BT-3 386)."""
+
+    payment_terms: str | None = None
+    remittance_information: str | None = None
+    tax_point_date: date | None = None
+    tax_point_date_code: str | None = None
+    tax_currency_rate: Decimal | None = None
+    tax_currency: str | None = None
+    tax_currency_source: str | None = None
+    tax_currency_date: date | None = None
+    prepayment: bool = False
+
+
+@dataclass(frozen=True)
 class NewInvoice:
     customer_id: str
     lines: tuple[NewLine, ...] = ()
@@ -57,6 +73,7 @@ class NewInvoice:
     metadata: dict[str, str] = field(default_factory=dict)
     type_code: InvoiceTypeCode = COMMERCIAL_INVOICE
     preceding_invoice: PrecedingInvoice | None = None
+    payment_vat: PaymentVatDetails = field(default_factory=PaymentVatDetails)
 
 
 @dataclass(frozen=True)

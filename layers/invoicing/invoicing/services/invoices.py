@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from invoicing.domain.einvoice import EInvoiceObstacle, einvoice_obstacle
 from invoicing.domain.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -18,8 +18,9 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
+from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.validation import ValidationIssue
-from invoicing.services.commands import NewInvoice, NewLine
+from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
 from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
@@ -97,6 +98,24 @@ def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
     )
 
 
+def payment_vat_fields(details: PaymentVatDetails, seller: Account, currency: str, now: datetime) -> dict[str, Any]:
+    """A new invoice's payment and VAT details; the rate's currency defaults to the seller's national one."""
+    rate = None
+    if details.tax_currency_rate is not None:
+        tax_currency = details.tax_currency or national_currency(seller.country, now.date())
+        if tax_currency is None:
+            raise InvalidInput("The account has no address, so its national currency is unknown: give "
+                               "tax_currency_rate.currency.", param="tax_currency_rate.currency")
+        if tax_currency == currency:
+            raise InvalidInput(f"The invoice is in {currency} already: a tax_currency_rate is for an invoice in "
+                               "another currency than the national one.", param="tax_currency_rate.currency")
+        rate = TaxCurrencyRate(currency=tax_currency, rate=details.tax_currency_rate,
+                               source=details.tax_currency_source, rate_date=details.tax_currency_date)
+    return {"payment_terms": details.payment_terms, "remittance_information": details.remittance_information,
+            "tax_point_date": details.tax_point_date, "tax_point_date_code": details.tax_point_date_code,
+            "tax_currency_rate": rate, "prepayment": details.prepayment}
+
+
 @dataclass(frozen=True)
 class InvoiceService:
     uow: UnitOfWork
@@ -127,6 +146,7 @@ class InvoiceService:
                 lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
                 type_code=cmd.type_code, preceding_invoice=cmd.preceding_invoice,
+                **payment_vat_fields(cmd.payment_vat, seller, cmd.currency or customer.currency, now),
             )
             priced = draft.priced(seller, customer, now.date()).record_created(now)
             self.uow.invoices.add(priced)

@@ -34,6 +34,8 @@ RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationE
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 _NSMAP = {"rsm": RSM, "ram": RAM, "qdt": QDT, "udt": UDT}
+# BT-8 in CII is a UNCL 2475 code (EN 16931's CII binding): the UNCL 2005 code UBL writes -> its twin.
+_TAX_POINT_CODES = {"3": "5", "35": "29", "432": "72"}
 
 
 def invoice_to_cii(invoice: Invoice) -> bytes:
@@ -79,18 +81,20 @@ def to_cii(doc: Document) -> bytes:
             _date(_sub(delivery, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", doc.delivery.date)
 
     settlement = _sub(transaction, "ApplicableHeaderTradeSettlement")
-    if doc.payment:
-        _text(settlement, "PaymentReference", doc.payment.remittance_information)
+    if doc.payments:  # BT-83: one for the document in CII (every payment means quotes the same)
+        _text(settlement, "PaymentReference", doc.payments[0].remittance_information)
+    _text(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     _text(settlement, "InvoiceCurrencyCode", doc.currency)
-    if doc.payment:
-        payment = doc.payment
+    for i, payment in enumerate(doc.payments):
         means = _sub(settlement, "SpecifiedTradeSettlementPaymentMeans")
         _text(means, "TypeCode", payment.means_code)
-        _text(means, "Information", payment.means_text)
-        if payment.iban:
+        if i == 0:  # BT-82 is the document's one text, as in UBL (CII-SR-468, UBL-SR-46)
+            _text(means, "Information", payment.means_text)
+        if payment.iban or payment.proprietary_id:
             account = _sub(means, "PayeePartyCreditorFinancialAccount")
             _text(account, "IBANID", payment.iban)
             _text(account, "AccountName", payment.account_name)
+            _text(account, "ProprietaryID", payment.proprietary_id)
             if payment.bic:
                 _text(_sub(means, "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", payment.bic)
     for group in doc.vat_breakdown:
@@ -101,6 +105,9 @@ def to_cii(doc: Document) -> bytes:
         _amount(tax, "BasisAmount", group.taxable_amount)
         _text(tax, "CategoryCode", group.category.code)
         _text(tax, "ExemptionReasonCode", group.category.exemption_code)
+        if doc.tax_point_date:  # BT-7
+            _text(_sub(tax, "TaxPointDate"), "DateString", doc.tax_point_date.strftime("%Y%m%d"), UDT, format="102")
+        _text(tax, "DueDateTypeCode", _TAX_POINT_CODES.get(doc.tax_point_date_code or ""))  # BT-8
         _percent(tax, group.category)
     _period(settlement, doc.period_start, doc.period_end)
     for adjustment in doc.allowances_charges:
@@ -117,6 +124,8 @@ def to_cii(doc: Document) -> bytes:
     _amount(summation, "AllowanceTotalAmount", totals.allowance_total)
     _amount(summation, "TaxBasisTotalAmount", totals.tax_exclusive)
     _text(summation, "TaxTotalAmount", decimal_text(totals.tax_total), currencyID=doc.currency)
+    if doc.tax_currency and doc.tax_total_in_tax_currency is not None:  # the second BT-111
+        _text(summation, "TaxTotalAmount", decimal_text(doc.tax_total_in_tax_currency), currencyID=doc.tax_currency)
     _amount(summation, "GrandTotalAmount", totals.tax_inclusive)
     _amount(summation, "TotalPrepaidAmount", totals.prepaid)
     _amount(summation, "DuePayableAmount", totals.payable)

@@ -33,6 +33,7 @@ from invoicing.domain.einvoice import (
     vat_category_obstacle,
 )
 from invoicing.domain.errors import InvalidInput
+from invoicing.domain.giro import INSTITUTION as GIRO_INSTITUTION
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import exponent, round_minor, to_major
@@ -184,14 +185,15 @@ class DocumentTotals:
 
 @dataclass(frozen=True)
 class PaymentInstructions:
-    """BG-16 with one credit transfer (BG-17)."""
+    """BG-16 with one credit transfer (BG-17); an invoice has one per account it may be paid to."""
 
     means_code: str  # BT-81, UNCL 4461
     means_text: str  # BT-82
     remittance_information: str | None  # BT-83
-    iban: str | None  # BT-84
+    iban: str | None  # BT-84, an IBAN
     account_name: str | None  # BT-85
-    bic: str | None  # BT-86
+    bic: str | None  # BT-86: a BIC, or SE:BANKGIRO / SE:PLUSGIRO (Swedish Peppol practice)
+    proprietary_id: str | None = None  # BT-84 that is not an IBAN: a Bankgiro or Plusgiro number
 
 
 @dataclass(frozen=True)
@@ -219,12 +221,18 @@ class Document:
     seller: Party
     buyer: Party
     delivery: Delivery | None
-    payment: PaymentInstructions | None
+    payments: tuple[PaymentInstructions, ...]  # BG-16, one per account (the first is the main one)
     payment_terms: str | None  # BT-20
     allowances_charges: tuple[AllowanceCharge, ...]
     vat_breakdown: tuple[VatBreakdown, ...]
     totals: DocumentTotals
     lines: tuple[Line, ...]
+    # --- VAT details (docs/einvoicing.md "VAT in the national currency", "Tax point") ---
+    tax_currency: str | None = None  # BT-6
+    tax_total_in_tax_currency: Decimal | None = None  # BT-111, in BT-6
+    tax_point_date: date | None = None  # BT-7
+    tax_point_date_code: str | None = None  # BT-8 (UNCL 2005; CII writes its UNCL 2475 twin)
+    # --- end of the VAT details ---
 
 
 def decimal_text(value: Decimal) -> str:
@@ -300,7 +308,7 @@ def invoice_document(invoice: Invoice) -> Document:
         kind="invoice",
         number=invoice.number,
         issue_date=invoice.issue_date,
-        type_code=invoice.type_code,
+        type_code="386" if invoice.prepayment else invoice.type_code,
         currency=currency,
         note=_document_note(invoice.description, [g.legal_note for g in totals.tax_groups], language),
         due_date=due_date,
@@ -313,12 +321,14 @@ def invoice_document(invoice: Invoice) -> Document:
         seller=seller_party,
         buyer=buyer_party,
         delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
-        payment=_payment(invoice, seller),
-        payment_terms=_payment_terms(seller, customer.locale, invoice.issue_date, due_date),
+        payments=_payments(invoice, seller),
+        payment_terms=_text(invoice.payment_terms) or _payment_terms(seller, customer.locale, invoice.issue_date,
+                                                                     due_date),
         allowances_charges=tuple(allowances_charges),
         vat_breakdown=tuple(breakdown),
         totals=document_totals,
         lines=lines,
+        **_vat_details(invoice),
     )
 
 
@@ -371,7 +381,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         seller=seller_party,
         buyer=buyer_party,
         delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
-        payment=None,
+        payments=(),
         payment_terms=terms,
         allowances_charges=(),
         vat_breakdown=tuple(breakdown),
@@ -720,21 +730,57 @@ def _buyer_electronic_address(customer: Customer) -> Identifier | None:
 # --- payment ------------------------------------------------------------------------------------------
 
 
-def _payment(invoice: Invoice, seller: Account) -> PaymentInstructions:
-    """Credit transfer to the account's IBAN (SEPA when in euro), quoting the RF creditor reference."""
-    reference = _text(invoice.payment_reference) or invoice.number
+def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, ...]:
+    """One credit transfer per account of the seller's: its IBAN (SEPA when in euro), then its Bankgiro
+    and Plusgiro numbers (code 30, the digits as the account id, SE:BANKGIRO / SE:PLUSGIRO as the
+    institution: Peppol BIS national rules SE-R-007 to SE-R-010), each quoting the same remittance
+    information (`remittance_information`). No account at all: "instrument not defined"."""
+    reference = remittance_information(invoice, seller)
+    payments: list[PaymentInstructions] = []
     iban = "".join((seller.iban or "").split()).upper()
-    if not iban:
-        return PaymentInstructions("1", "Instrument not defined", reference, None, None, None)
-    sepa = invoice.currency == "EUR"
-    return PaymentInstructions(
-        means_code="58" if sepa else "30",
-        means_text="SEPA credit transfer" if sepa else "Credit transfer",
-        remittance_information=reference,
-        iban=iban,
-        account_name=_text(seller.name),
-        bic=_text(seller.bic),
-    )
+    if iban:
+        sepa = invoice.currency == "EUR"
+        payments.append(PaymentInstructions(
+            means_code="58" if sepa else "30",
+            means_text="SEPA credit transfer" if sepa else "Credit transfer",
+            remittance_information=reference,
+            iban=iban,
+            account_name=_text(seller.name),
+            bic=_text(seller.bic),
+        ))
+    for kind, number in (("bankgiro", seller.bankgiro), ("plusgiro", seller.plusgiro)):
+        if number:
+            payments.append(PaymentInstructions(
+                means_code="30", means_text="Bankgiro" if kind == "bankgiro" else "Plusgiro",
+                remittance_information=reference, iban=None, account_name=_text(seller.name),
+                bic=GIRO_INSTITUTION[kind], proprietary_id=number))  # type: ignore[index]
+    if not payments:
+        payments.append(PaymentInstructions("1", "Instrument not defined", reference, None, None, None))
+    return tuple(payments)
+
+
+def remittance_information(invoice: Invoice, seller: Account) -> str | None:
+    """BT-83: the invoice's own text as the seller gave it; else the OCR number where the account chose
+    it (and the invoice has one); else the RF creditor reference; else the invoice number."""
+    given = _text(invoice.remittance_information)
+    if given:
+        return given
+    if seller.remittance_reference == "ocr" and invoice.ocr_reference:
+        return invoice.ocr_reference
+    return _text(invoice.payment_reference) or invoice.number
+
+
+def _vat_details(invoice: Invoice) -> dict[str, object]:
+    """BT-6 with the VAT total converted (Art. 230: `Invoice.tax_in_tax_currency`), BT-7 and BT-8."""
+    rate = invoice.tax_currency_rate
+    converted = invoice.tax_in_tax_currency
+    return {
+        "tax_currency": rate.currency if rate is not None else None,
+        "tax_total_in_tax_currency": to_major(converted, rate.currency)
+        if rate is not None and converted is not None else None,
+        "tax_point_date": invoice.tax_point_date,
+        "tax_point_date_code": invoice.tax_point_date_code,
+    }
 
 
 def _payment_terms(seller: Account, locale: str, issue_date: date, due_date: date) -> str:

@@ -63,9 +63,12 @@ def to_ubl(doc: Document) -> bytes:
         cbc(root, "DueDate", doc.due_date.isoformat())
     cbc(root, "InvoiceTypeCode" if invoice else "CreditNoteTypeCode", doc.type_code)
     cbc(root, "Note", doc.note)
+    if doc.tax_point_date:
+        cbc(root, "TaxPointDate", doc.tax_point_date.isoformat())  # BT-7
     cbc(root, "DocumentCurrencyCode", doc.currency)
+    cbc(root, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     cbc(root, "BuyerReference", doc.buyer_reference)
-    writer.period(root, doc.period_start, doc.period_end)
+    writer.period(root, doc.period_start, doc.period_end, doc.tax_point_date_code)
     if doc.purchase_order:
         cbc(writer.cac(root, "OrderReference"), "ID", doc.purchase_order)
     if doc.preceding_invoice:
@@ -81,14 +84,15 @@ def to_ubl(doc: Document) -> bytes:
             cbc(delivery, "ActualDeliveryDate", doc.delivery.date.isoformat())
         if doc.delivery.address:
             writer.address(writer.cac(writer.cac(delivery, "DeliveryLocation"), "Address"), doc.delivery.address)
-    if doc.payment:
-        payment = doc.payment
+    for i, payment in enumerate(doc.payments):
         means = writer.cac(root, "PaymentMeans")
-        cbc(means, "PaymentMeansCode", payment.means_code, name=payment.means_text)
+        # BT-82 occurs once in the document (UBL-SR-46): on the first payment means only.
+        cbc(means, "PaymentMeansCode", payment.means_code, **({"name": payment.means_text} if i == 0 else {}))
         cbc(means, "PaymentID", payment.remittance_information)
-        if payment.iban:
+        account_id = payment.iban or payment.proprietary_id
+        if account_id:
             account = writer.cac(means, "PayeeFinancialAccount")
-            cbc(account, "ID", payment.iban)
+            cbc(account, "ID", account_id)
             cbc(account, "Name", payment.account_name)
             if payment.bic:
                 cbc(writer.cac(account, "FinancialInstitutionBranch"), "ID", payment.bic)
@@ -126,13 +130,15 @@ class _Writer:
         if value is not None:
             self.cbc(parent, name, decimal_text(value), currencyID=self.currency)
 
-    def period(self, parent: etree._Element, start: date | None, end: date | None) -> None:
-        if start is None and end is None:
+    def period(self, parent: etree._Element, start: date | None, end: date | None,
+               tax_point_code: str | None = None) -> None:
+        if start is None and end is None and tax_point_code is None:
             return
         period = self.cac(parent, "InvoicePeriod")
         for name, value in (("StartDate", start), ("EndDate", end)):
             if value is not None:
                 self.cbc(period, name, value.isoformat())
+        self.cbc(period, "DescriptionCode", tax_point_code)  # BT-8
 
     def address(self, parent: etree._Element, address: PostalAddress) -> None:
         self.cbc(parent, "StreetName", address.line1)
@@ -212,6 +218,10 @@ class _Writer:
             self.amount(subtotal, "TaxableAmount", group.taxable_amount)
             self.amount(subtotal, "TaxAmount", group.tax_amount)
             self.tax_category(subtotal, "TaxCategory", group.category, breakdown=True)
+        if doc.tax_currency and doc.tax_total_in_tax_currency is not None:
+            # The second BT-111: the VAT total in the VAT accounting currency, with no breakdown.
+            converted = self.cac(parent, "TaxTotal")
+            self.cbc(converted, "TaxAmount", decimal_text(doc.tax_total_in_tax_currency), currencyID=doc.tax_currency)
 
     def monetary_total(self, parent: etree._Element, doc: Document) -> None:
         totals = doc.totals

@@ -18,6 +18,7 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from babel import Locale
+from babel.numbers import format_decimal
 from markupsafe import Markup
 from stdnum.se import orgnr as stdnum_orgnr
 
@@ -39,6 +40,7 @@ from invoicing.documents.pdf import line_details
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import hosted_qr_uri, payment_qr_uri
 from invoicing.domain.errors import Conflict
+from invoicing.domain.giro import format_giro
 from invoicing.domain.money import round_minor
 from invoicing.domain.totals import Charge, Discount, LineAmounts
 
@@ -117,6 +119,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     supplied = _supply(invoice.supply_date, invoice.period_start, invoice.period_end, fmt, words)
     if supplied:
         facts.append(supplied)
+    facts += _tax_point_facts(invoice, fmt, words)
     if invoice.buyer_reference:
         facts.append((words["your_reference"], invoice.buyer_reference))
     if invoice.purchase_order:
@@ -173,10 +176,14 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         row(words["amount_remaining"], fmt.money(invoice.amount_remaining), "total")
 
     days = (due_date - invoice.issue_date).days
-    terms = seller.text("payment_terms", customer.locale) or (
+    terms = invoice.payment_terms or seller.text("payment_terms", customer.locale) or (
         words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
     payment_details = []
-    if invoice.payment_reference:
+    if invoice.remittance_information:
+        # The seller's own remittance information (BT-83) is what the payer quotes.
+        payment_details.append({"label": words["payment_reference"], "kind": "reference",
+                                "value": invoice.remittance_information})
+    elif invoice.payment_reference:
         # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
         payment_details.append({"label": words["payment_reference"], "kind": "reference",
                                 "value": format_payment_reference(invoice.payment_reference)})
@@ -187,8 +194,10 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(seller.iban)})
     if seller.bic:
         payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
+    payment_details += _giro_details(seller, words)
 
-    heading = line_details.words(locale)["corrective_invoice"] if invoice.type_code == "384" else words["invoice"]
+    heading = (line_details.words(locale)["corrective_invoice"] if invoice.type_code == "384"
+               else words["prepayment_invoice"] if invoice.prepayment else words["invoice"])
     return {
         **_common_context(seller, customer, locale, words, heading, invoice.number or "",
                           footer=invoice.footer or seller.text("footer", customer.locale)),
@@ -203,12 +212,46 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         "lines": lines,
         "tax_groups": tax_groups,
         "exemption_notes": _exemption_notes([(g.exemption_reason, g.legal_note) for g in groups], locale),
+        "tax_currency_note": _tax_currency_note(invoice, fmt, words),
+        "long_heading": invoice.prepayment,
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
         **_hosted_context(invoice, seller, hosted_url),
         "footer_notes": [],
     }
+
+
+# --- payment and VAT details (giro accounts, tax point, VAT in the national currency) -----------------
+
+
+def _giro_details(seller: Account, words: dict[str, str]) -> list[dict[str, str]]:
+    """The seller's Bankgiro and Plusgiro numbers, written as Swedes write them."""
+    return [{"label": words[kind], "kind": "", "value": format_giro(kind, number)}  # type: ignore[arg-type]
+            for kind, number in (("bankgiro", seller.bankgiro), ("plusgiro", seller.plusgiro)) if number]
+
+
+def _tax_point_facts(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> list[tuple[str, str]]:
+    """BT-7 (the date VAT became chargeable) or BT-8 (on which date it does), when the invoice gives one."""
+    if invoice.tax_point_date:
+        return [(words["tax_point_date"], fmt.date(invoice.tax_point_date))]
+    if invoice.tax_point_date_code:
+        return [(words["tax_point_code"], words[f"tax_point_{invoice.tax_point_date_code}"])]
+    return []
+
+
+def _tax_currency_note(invoice: Invoice, fmt: _Fmt, words: dict[str, str]) -> str | None:
+    """"VAT in SEK: 2 345,67 kr (1 EUR = 11,4523 SEK, ECB 2026-03-13)": Art. 230, at the invoice's rate."""
+    rate, converted = invoice.tax_currency_rate, invoice.tax_in_tax_currency
+    if rate is None or converted is None:
+        return None
+    rate_text = words["tax_rate_of"].format(from_currency=invoice.currency, to_currency=rate.currency,
+                                            rate=format_decimal(rate.rate.normalize(), locale=fmt.locale,
+                                                                 decimal_quantization=False))
+    source = ", ".join(p for p in (rate.source, fmt.date(rate.rate_date) if rate.rate_date else None) if p)
+    return words["tax_in_currency"].format(currency=rate.currency, rate=rate_text,
+                                           amount=format_money(converted, rate.currency, fmt.locale),
+                                           source=f", {source}" if source else "")
 
 
 def _hosted_context(invoice: Invoice, seller: Account, hosted_url: str | None) -> dict[str, Any]:
