@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from invoicing.domain.credit_note import CreditLineRequest, CreditRequest
+from invoicing.domain.party import Contact, Delivery, Payee
+from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
@@ -51,6 +53,12 @@ class NewInvoice:
     discounts: tuple[Discount, ...] = ()
     charges: tuple[Charge, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
+    # EN 16931 details (issue 12).
+    references: DocumentReferences | None = None
+    supporting_documents: tuple[SupportingDocument, ...] = ()
+    delivery: Delivery | None = None
+    buyer_contact: Contact | None = None
+    payee: Payee | None = None
 
 
 @dataclass(frozen=True)

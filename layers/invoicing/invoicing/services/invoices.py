@@ -18,6 +18,7 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
+from invoicing.domain.references import DocumentReferences
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.document_keys import invoice_key
@@ -126,6 +127,8 @@ class InvoiceService:
                 buyer_reference=cmd.buyer_reference, purchase_order=cmd.purchase_order,
                 lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
+                references=cmd.references or DocumentReferences(), supporting_documents=cmd.supporting_documents,
+                delivery=cmd.delivery, buyer_contact=cmd.buyer_contact, payee=cmd.payee,
             )
             priced = draft.priced(seller, customer, now.date()).record_created(now)
             self.uow.invoices.add(priced)
