@@ -44,15 +44,27 @@ from invoicing.domain.invoice import TaxPointDateCode
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
     EAS_CODES,
+    MAX_IDENTIFIERS,
     MAX_SEGMENTS,
     SUPPORTED_LOCALES,
     Address,
     Branding,
+    Contact,
+    Delivery,
     ElectronicAddress,
     Numbering,
+    PartyIdentifier,
+    Payee,
     ReviewSettings,
     Segment,
     SellerTexts,
+    TaxRepresentative,
+)
+from invoicing.domain.references import (
+    MAX_SUPPORTING_DOCUMENTS,
+    DocumentReferences,
+    SupportingDocument,
+    check_supporting_documents,
 )
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
@@ -125,7 +137,18 @@ class TaxIdIn(Command):
     value: str = Field(min_length=2, max_length=40)
 
 
-class CustomerCreate(Command):
+class BuyerDetailsIn(Command):
+    """The EN 16931 buyer details of a customer (issue 12); on an update, null clears one."""
+
+    contact: Contact | None = Field(default=None, description="BG-9: the buyer's contact")
+    identifier: PartyIdentifier | None = Field(default=None, description="BT-46 with its ISO/IEC 6523 scheme")
+    trading_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(default=None, description="BT-45")
+    legal_registration_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="BT-47")
+    delivery: Delivery | None = Field(default=None, description="BG-13: where its supplies go by default")
+
+
+class CustomerCreate(BuyerDetailsIn):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     address: Address | None = None
@@ -157,7 +180,7 @@ class CustomerCreate(Command):
     _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
 
 
-class CustomerUpdate(Command):
+class CustomerUpdate(BuyerDetailsIn):
     """Only the fields present are changed."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
@@ -381,8 +404,20 @@ class InvoiceCreate(Command):
                                   "stated at in that currency (BT-6, Directive 2006/112/EC Art. 230)")
     prepayment: bool = Field(default=False, description="A prepayment invoice (BT-3 386): VAT on the advance")
     # --- end of the payment and VAT details ---
+    # EN 16931 details (issue 12; docs/einvoicing.md, "References and supporting documents").
+    references: DocumentReferences | None = Field(
+        default=None, description="Documents the invoice refers to: project, contract, sales order, advices, "
+                                  "tender, invoiced object, the buyer's accounting reference (BT-11 .. BT-19)")
+    supporting_documents: list[SupportingDocument] = Field(
+        default_factory=list, max_length=MAX_SUPPORTING_DOCUMENTS,
+        description="BG-24: references with a description, URLs, or small files (docs/einvoicing.md)")
+    delivery: Delivery | None = Field(default=None, description="BG-13; default the customer's delivery")
+    buyer_contact: Contact | None = Field(default=None, description="BG-9; default the customer's contact")
+    payee: Payee | None = Field(default=None, description="BG-10; default the account's payee (none: the seller)")
 
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _check_documents = field_validator("supporting_documents")(
+        classmethod(lambda cls, v: check_supporting_documents(v)))
 
     @model_validator(mode="after")
     def _supply_once(self) -> InvoiceCreate:
@@ -501,6 +536,15 @@ class AccountUpdate(Command):
     dunning_policies: Annotated[list[DunningPolicy], Field(max_length=MAX_POLICIES)] | NotNull = Field(
         default=None, description="Dunning per customer segment (docs/dunning.md): replaced as a whole; [] turns "
                                   "dunning off")
+    # EN 16931 seller details (issue 12); null clears one.
+    contact: Contact | None = Field(default=None, description="BG-6: the seller's contact (name, phone, email)")
+    identifiers: Annotated[list[PartyIdentifier], Field(max_length=MAX_IDENTIFIERS)] | NotNull = Field(
+        default=None, description="BT-29: seller identifiers with their ISO/IEC 6523 scheme; replaced as a whole")
+    trading_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(default=None, description="BT-28")
+    additional_legal_info: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None, description="BT-33, printed on the PDF too: \"Godkänd för F-skatt\", a Handelsregister entry")
+    tax_representative: TaxRepresentative | None = Field(default=None, description="BG-11")
+    payee: Payee | None = Field(default=None, description="BG-10: who is paid, when not the seller")
 
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
@@ -557,6 +601,8 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         type_code=body.type_code,
         preceding_invoice=body.preceding_invoice.reference() if body.preceding_invoice else None,
         payment_vat=_payment_vat(body),
+        references=body.references, supporting_documents=tuple(body.supporting_documents),
+        delivery=body.delivery, buyer_contact=body.buyer_contact, payee=body.payee,
     )
 
 

@@ -26,13 +26,19 @@ from invoicing.domain.party import (
     Account,
     Address,
     Branding,
+    Contact,
     Customer,
+    Delivery,
     ElectronicAddress,
     Numbering,
+    PartyIdentifier,
+    Payee,
     ReviewSettings,
     SellerTexts,
     TaxId,
+    TaxRepresentative,
 )
+from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxCategory, TaxRate, TaxType, exemption_reason_code
@@ -90,6 +96,13 @@ class AccountObject(View):
     oss_registered: bool
     review: ReviewSettings
     dunning_policies: list[DunningPolicy]
+    # EN 16931 seller details (issue 12).
+    contact: Contact | None
+    identifiers: list[PartyIdentifier]
+    trading_name: str | None
+    additional_legal_info: str | None
+    tax_representative: TaxRepresentative | None
+    payee: Payee | None
     created: datetime
 
 
@@ -114,6 +127,12 @@ class CustomerObject(View):
     test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")
     email_failure: EmailFailure | None = Field(description="Why mail to `email` fails (a bounce or complaint)")
     metadata: Metadata
+    # EN 16931 buyer details (issue 12).
+    contact: Contact | None
+    identifier: PartyIdentifier | None
+    trading_name: str | None
+    legal_registration_id: str | None
+    delivery: Delivery | None
     created: datetime
 
 
@@ -228,6 +247,12 @@ class InvoiceObject(View):
     footer: str | None
     buyer_reference: str | None
     purchase_order: str | None
+    # EN 16931 details (issue 12): as given on the invoice (the customer's and account's apply where null).
+    references: DocumentReferences
+    supporting_documents: list[SupportingDocument]
+    delivery: Delivery | None
+    buyer_contact: Contact | None
+    payee: Payee | None
     payment_reference: str | None
     ocr_reference: str | None
     issue_date: date | None
@@ -433,6 +458,17 @@ def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
     return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
 
+def _en16931_details(inv: Invoice) -> dict[str, Any]:
+    """The invoice's references, supporting documents, delivery, buyer contact and payee (issue 12)."""
+    return {
+        "references": inv.references.model_dump(mode="json"),
+        "supporting_documents": [d.model_dump(mode="json") for d in inv.supporting_documents],
+        **{name: value.model_dump(mode="json") if value is not None else None
+           for name, value in (("delivery", inv.delivery), ("buyer_contact", inv.buyer_contact),
+                               ("payee", inv.payee))},
+    }
+
+
 def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]:
     """`overdue` is derived, never stored (domain.dunning.is_overdue): open, past its due date on `today`."""
     inv: Invoice = view.invoice
@@ -452,6 +488,7 @@ def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]
         "footer": inv.footer,
         "buyer_reference": inv.buyer_reference,
         "purchase_order": inv.purchase_order,
+        **_en16931_details(inv),
         "payment_reference": inv.payment_reference,
         "ocr_reference": inv.ocr_reference,
         "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,

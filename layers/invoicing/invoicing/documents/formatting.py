@@ -343,6 +343,38 @@ TAX_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# The words of the EN 16931 details (issue 12): references, contacts, identifiers, delivery, payee, tax
+# representative, supporting documents. Kept apart and merged into LABELS, one entry per language.
+DETAIL_LABELS: dict[str, dict[str, str]] = {
+    "en": {"contract": "Contract", "project": "Project", "sales_order": "Sales order",
+           "receiving_advice": "Receiving advice", "despatch_advice": "Despatch advice",
+           "tender_or_lot": "Tender or lot", "invoiced_object": "Invoiced object",
+           "buyer_accounting_reference": "Your accounting reference", "attention": "Attn.",
+           "trading_as": "Trading as", "buyer_registration_id": "Company reg. no.", "identifier": "ID",
+           "deliver_to": "Deliver to", "location_id": "Location", "payee": "Payee",
+           "tax_representative": "Tax representative", "supporting_documents": "Supporting documents",
+           "contact_person": "Contact"},
+    "sv": {"contract": "Avtal", "project": "Projekt", "sales_order": "Ordernummer",
+           "receiving_advice": "Mottagningsbesked", "despatch_advice": "Följesedel",
+           "tender_or_lot": "Upphandling/anbud", "invoiced_object": "Fakturerat objekt",
+           "buyer_accounting_reference": "Er konteringsreferens", "attention": "Att.",
+           "trading_as": "Handelsnamn", "buyer_registration_id": "Org.nr", "identifier": "ID",
+           "deliver_to": "Leveransadress", "location_id": "Plats", "payee": "Betalningsmottagare",
+           "tax_representative": "Skatteombud", "supporting_documents": "Bifogade underlag",
+           "contact_person": "Kontaktperson"},
+    "de": {"contract": "Vertrag", "project": "Projekt", "sales_order": "Auftragsnummer",
+           "receiving_advice": "Wareneingangsmeldung", "despatch_advice": "Lieferschein",
+           "tender_or_lot": "Vergabe/Los", "invoiced_object": "Abrechnungsobjekt",
+           "buyer_accounting_reference": "Ihre Kontierung", "attention": "z. Hd.",
+           "trading_as": "Handelsname", "buyer_registration_id": "Registernummer", "identifier": "ID",
+           "deliver_to": "Lieferanschrift", "location_id": "Lieferort", "payee": "Zahlungsempfänger",
+           "tax_representative": "Steuervertreter", "supporting_documents": "Rechnungsbegründende Unterlagen",
+           "contact_person": "Ansprechpartner"},
+}
+for _language, _words in DETAIL_LABELS.items():
+    LABELS[_language].update(_words)
+
+
 def tax_labels(locale: LocaleLike) -> dict[str, str]:
     """The document's words when its taxes are not all VAT (`TAX_LABELS` over `labels`)."""
     language = resolve_locale(locale).language

@@ -17,7 +17,8 @@ from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput,
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import MAX_AMOUNT
-from invoicing.domain.party import Account, Customer
+from invoicing.domain.party import Account, Contact, Customer, Delivery, Payee
+from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxDecision, TaxKey, TaxRate, decide_tax
@@ -45,6 +46,9 @@ DRAFT_EDITABLE = frozenset({
     "due_date", "tax_behavior", "discounts", "charges", "metadata", "version",
     "supply_date", "period_start", "period_end", "supply_type",
 })
+# EN 16931 details an invoice names itself (issue 12): references, supporting documents, delivery,
+# buyer contact, payee.
+DRAFT_EDITABLE = DRAFT_EDITABLE | {"references", "supporting_documents", "delivery", "buyer_contact", "payee"}
 
 
 class _Model(BaseModel):
@@ -192,6 +196,15 @@ class Invoice(_Model):
     footer: str | None = None  # replaces the seller's footer on this invoice
     buyer_reference: str | None = None
     purchase_order: str | None = None
+    # EN 16931 details (issue 12; docs/einvoicing.md): the documents referred to (BT-11 .. BT-19) and
+    # supporting documents (BG-24); and where the invoice's own delivery (BG-13), buyer contact (BG-9)
+    # and payee (BG-10) replace the customer's and the account's (`delivered_to`, `buyer_contact_point`,
+    # `paid_to`).
+    references: DocumentReferences = Field(default_factory=DocumentReferences)
+    supporting_documents: tuple[SupportingDocument, ...] = ()
+    delivery: Delivery | None = None
+    buyer_contact: Contact | None = None
+    payee: Payee | None = None
     payment_reference: str | None = None  # the RF creditor reference (ISO 11649)
     ocr_reference: str | None = None  # the Swedish OCR number, for a Swedish seller (Bankgirot)
     lines: tuple[InvoiceLine, ...] = ()
@@ -248,6 +261,26 @@ class Invoice(_Model):
             return 0
         remaining = self.amount_remaining if self.status != "paid" else 0
         return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+
+    # --- EN 16931 details: the invoice's own, else its customer's or seller's (snapshots once final) ---
+
+    @property
+    def delivered_to(self) -> Delivery | None:
+        """BG-13: the invoice's delivery, else its customer's default."""
+        customer = self.customer_snapshot
+        return self.delivery or (customer.delivery if customer is not None else None)
+
+    @property
+    def buyer_contact_point(self) -> Contact | None:
+        """BG-9: the invoice's buyer contact, else its customer's."""
+        customer = self.customer_snapshot
+        return self.buyer_contact or (customer.contact if customer is not None else None)
+
+    @property
+    def paid_to(self) -> Payee | None:
+        """BG-10: the invoice's payee, else the account's; None: the seller is paid."""
+        seller = self.seller_snapshot
+        return self.payee or (seller.payee if seller is not None else None)
 
     # --- events ------------------------------------------------------------------------------
 

@@ -126,6 +126,127 @@ class ElectronicAddress(Model):
     value: str = Field(min_length=1, max_length=100, pattern=r"^\S(?:.*\S)?$", examples=["5567321707"])
 
 
+# --- EN 16931 party details (issue 12): contacts, identifiers with a scheme, payee, tax representative,
+# delivery. The seller's live on the account, the buyer's on the customer; an invoice may name its own
+# buyer contact, payee and delivery (docs/einvoicing.md, "Parties and delivery"). Identifiers whose
+# scheme has check digits are checked with python-stdnum: a GLN (0088), a Swedish (0007), Norwegian
+# (0192) or Danish (0184) organisation number.
+
+# ISO/IEC 6523 International Code Designators whose values python-stdnum checks: the code -> (the
+# module, what the value is). GLN has no module of its own: it is a GS1 number of 13 digits with the
+# EAN check digit.
+ICD_VALIDATORS: dict[str, tuple[str, str]] = {
+    "0088": ("stdnum.ean", "GLN (13 digits)"),
+    "0007": ("stdnum.se.orgnr", "Swedish organisation number"),
+    "0192": ("stdnum.no.orgnr", "Norwegian organisation number"),
+    "0184": ("stdnum.dk.cvr", "Danish CVR number"),
+}
+ICD_PATTERN = r"^[0-9]{4}$"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_Stripped = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class PartyIdentifier(Model):
+    """An identifier of a party or a place, and the ISO/IEC 6523 scheme it belongs to (ICD code):
+    `0088` GLN, `0007` Swedish organisation number, `0060` DUNS, `0192` Norwegian organisation number."""
+
+    value: Annotated[_Stripped, StringConstraints(max_length=100)] = Field(examples=["7300010000001"])
+    scheme: str | None = Field(default=None, pattern=ICD_PATTERN,
+                               description="ISO/IEC 6523 ICD code; null: an identifier of the seller's own",
+                               examples=["0088"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_digits(cls, data: Any) -> Any:
+        """A value of a scheme with check digits is checked and kept in its compact form."""
+        if not isinstance(data, dict) or data.get("scheme") not in ICD_VALIDATORS \
+                or not isinstance(data.get("value"), str):
+            return data
+        module_name, what = ICD_VALIDATORS[data["scheme"]]
+        module = importlib.import_module(module_name)
+        try:
+            compact = str(module.validate(data["value"]))
+        except Exception as exc:  # stdnum raises ValidationError subclasses
+            raise ValueError(f"{data['value']!r} is not a valid {what} (scheme {data['scheme']}): {exc}") from None
+        if data["scheme"] == "0088" and len(compact) != 13:
+            raise ValueError(f"{data['value']!r} is not a valid GLN: a GLN has 13 digits")
+        return {**data, "value": compact}
+
+
+class Contact(Model):
+    """A contact point of the seller (BG-6) or the buyer (BG-9): a person or a department."""
+
+    name: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="BT-41 / BT-56: a person or department (XRechnung requires the seller's)")
+    phone: Annotated[_Stripped, StringConstraints(max_length=40)] | None = Field(default=None,
+                                                                             description="BT-42 / BT-57")
+    email: Annotated[_Stripped, StringConstraints(max_length=254)] | None = Field(default=None,
+                                                                              description="BT-43 / BT-58")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("must be an email address such as billing@example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> Contact:
+        if not (self.name or self.phone or self.email):
+            raise ValueError("give at least one of name, phone or email")
+        return self
+
+
+class Payee(Model):
+    """Who is paid when it is not the seller (BG-10): a factoring company, a collecting parent."""
+
+    name: Annotated[_Stripped, StringConstraints(max_length=200)] = Field(description="BT-59")
+    identifier: PartyIdentifier | None = Field(default=None, description="BT-60 with its scheme")
+    legal_registration_id: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="BT-61: the payee's company registration number")
+
+
+class TaxRepresentative(Model):
+    """The seller's tax representative (BG-11): who accounts for the seller's VAT in the buyer's
+    country. Its VAT number (BT-63) is checked with python-stdnum; its address (BG-12) names at least
+    the country (BR-20)."""
+
+    name: Annotated[_Stripped, StringConstraints(max_length=200)] = Field(description="BT-62")
+    vat_id: Annotated[_Stripped, StringConstraints(max_length=40)] = Field(
+        description="BT-63: an EU VAT number with its country prefix", examples=["DE136695976"])
+    address: Address = Field(description="BG-12")
+
+    @field_validator("vat_id")
+    @classmethod
+    def _vat(cls, value: str) -> str:
+        from stdnum.eu import vat
+
+        try:
+            return str(vat.compact(vat.validate(value)))
+        except Exception as exc:  # stdnum raises ValidationError subclasses
+            raise ValueError(f"{value!r} is not a valid EU VAT number: {exc}") from None
+
+
+class Delivery(Model):
+    """Where the goods or services went (BG-13): the deliver-to party's name (BT-70), the place's
+    identifier (BT-71, a GLN say) and address (BG-15). When it was is the invoice's `supply_date`
+    (BT-72), stated only when given."""
+
+    name: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(default=None, description="BT-70")
+    location_id: PartyIdentifier | None = Field(default=None, description="BT-71 with its scheme")
+    address: Address | None = Field(default=None, description="BG-15 (BT-75 .. BT-80)")
+
+    @model_validator(mode="after")
+    def _something(self) -> Delivery:
+        if self.name is None and self.location_id is None and self.address is None:
+            raise ValueError("give at least one of name, location_id or address")
+        return self
+
+
+MAX_IDENTIFIERS = 5
+
+
 class Branding(Model):
     # Logos are copied onto every finalized invoice (a DynamoDB item holds 400 KB): keep them small.
     logo_svg: str | None = Field(default=None, max_length=60_000, description="An SVG document (at most 60 kB)")
@@ -269,6 +390,18 @@ class Account(Model):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     dunning_policies: list[DunningPolicy] = Field(
         default_factory=list, description="Dunning per customer segment (docs/dunning.md); none: no dunning")
+    # EN 16931 seller details (issue 12; docs/einvoicing.md, "Parties and delivery").
+    contact: Contact | None = Field(default=None, description="BG-6: the seller's contact; phone and email "
+                                                              "default to the account's")
+    identifiers: list[PartyIdentifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS,
+                                               description="BT-29: seller identifiers with their scheme (a GLN)")
+    trading_name: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="BT-28: the name the seller trades under, if not its legal name")
+    additional_legal_info: Annotated[_Stripped, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="BT-33, printed on the PDF too: \"Godkänd för F-skatt\", a Handelsregister entry")
+    tax_representative: TaxRepresentative | None = Field(default=None, description="BG-11")
+    payee: Payee | None = Field(default=None, description="BG-10: who is paid, when not the seller; an invoice "
+                                                          "may name its own")
     created: datetime
 
     @field_validator("oss_registered")
@@ -362,6 +495,17 @@ class Customer(Model):
                                     description="Tags that billing runs, the review list and dunning policies "
                                                 "('enterprise') go by")
     test_clock: str | None = Field(default=None, description="The test clock the customer lives on (sandbox)")
+    # EN 16931 buyer details (issue 12; docs/einvoicing.md, "Parties and delivery").
+    contact: Contact | None = Field(default=None, description="BG-9: the buyer's contact; an invoice may name "
+                                                              "its own")
+    identifier: PartyIdentifier | None = Field(default=None, description="BT-46: the buyer's identifier with "
+                                                                         "its scheme (a GLN)")
+    trading_name: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="BT-45: the name the buyer trades under")
+    legal_registration_id: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="BT-47: the buyer's company registration number")
+    delivery: Delivery | None = Field(default=None, description="BG-13: where its supplies go by default; an "
+                                                                "invoice may name its own")
     created: datetime
     version: int = 0
 

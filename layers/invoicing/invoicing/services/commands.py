@@ -11,6 +11,8 @@ from typing import Any, Literal
 from invoicing.domain.corrective import COMMERCIAL_INVOICE, InvoiceTypeCode, PrecedingInvoice
 from invoicing.domain.credit_note import CreditLineRequest, CreditRequest
 from invoicing.domain.line_item import LineItem, LineReferences
+from invoicing.domain.party import Contact, Delivery, Payee
+from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.supply import SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
@@ -74,6 +76,12 @@ class NewInvoice:
     type_code: InvoiceTypeCode = COMMERCIAL_INVOICE
     preceding_invoice: PrecedingInvoice | None = None
     payment_vat: PaymentVatDetails = field(default_factory=PaymentVatDetails)
+    # EN 16931 details (issue 12).
+    references: DocumentReferences | None = None
+    supporting_documents: tuple[SupportingDocument, ...] = ()
+    delivery: Delivery | None = None
+    buyer_contact: Contact | None = None
+    payee: Payee | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
 from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
+from invoicing.domain.references import DocumentReferences
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
@@ -147,6 +148,8 @@ class InvoiceService:
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
                 type_code=cmd.type_code, preceding_invoice=cmd.preceding_invoice,
                 **payment_vat_fields(cmd.payment_vat, seller, cmd.currency or customer.currency, now),
+                references=cmd.references or DocumentReferences(), supporting_documents=cmd.supporting_documents,
+                delivery=cmd.delivery, buyer_contact=cmd.buyer_contact, payee=cmd.payee,
             )
             priced = draft.priced(seller, customer, now.date()).record_created(now)
             self.uow.invoices.add(priced)

@@ -15,9 +15,11 @@ from lxml import etree
 
 from invoicing.documents.einvoice.semantic import (
     AllowanceCharge,
+    Delivery,
     Document,
     Line,
     Party,
+    PartyId,
     PostalAddress,
     VatCategory,
     credit_note_document,
@@ -70,21 +72,26 @@ def to_cii(doc: Document) -> bytes:
     _text(agreement, "BuyerReference", doc.buyer_reference)
     _party(_sub(agreement, "SellerTradeParty"), doc.seller)
     _party(_sub(agreement, "BuyerTradeParty"), doc.buyer)
+    _tax_representative(agreement, doc)
+    if doc.references.sales_order:
+        _text(_sub(agreement, "SellerOrderReferencedDocument"), "IssuerAssignedID", doc.references.sales_order)
     if doc.purchase_order:
         _text(_sub(agreement, "BuyerOrderReferencedDocument"), "IssuerAssignedID", doc.purchase_order)
+    _agreement_references(agreement, doc)
 
     delivery = _sub(transaction, "ApplicableHeaderTradeDelivery")
     if doc.delivery:
-        if doc.delivery.address:
-            _address(_sub(_sub(delivery, "ShipToTradeParty"), "PostalTradeAddress"), doc.delivery.address)
+        _ship_to(delivery, doc.delivery)
         if doc.delivery.date:
             _date(_sub(delivery, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", doc.delivery.date)
+    _delivery_references(delivery, doc)
 
     settlement = _sub(transaction, "ApplicableHeaderTradeSettlement")
     if doc.payments:  # BT-83: one for the document in CII (every payment means quotes the same)
         _text(settlement, "PaymentReference", doc.payments[0].remittance_information)
     _text(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
     _text(settlement, "InvoiceCurrencyCode", doc.currency)
+    _payee(settlement, doc)
     for i, payment in enumerate(doc.payments):
         means = _sub(settlement, "SpecifiedTradeSettlementPaymentMeans")
         _text(means, "TypeCode", payment.means_code)
@@ -136,6 +143,9 @@ def to_cii(doc: Document) -> bytes:
         if issued:
             formatted = _sub(reference, "FormattedIssueDateTime")
             _text(formatted, "DateTimeString", issued.strftime("%Y%m%d"), QDT, format="102")
+    if doc.references.buyer_accounting_reference:
+        _text(_sub(settlement, "ReceivableSpecifiedTradeAccountingAccount"), "ID",
+              doc.references.buyer_accounting_reference)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -185,11 +195,16 @@ def _address(parent: etree._Element, address: PostalAddress) -> None:
 
 
 def _party(element: etree._Element, party: Party) -> None:
+    _identifiers(element, party.identifiers)
     _text(element, "Name", party.name)
-    if party.legal_registration_id:
-        _text(_sub(element, "SpecifiedLegalOrganization"), "ID", party.legal_registration_id)
-    if party.phone or party.email:
+    _text(element, "Description", party.additional_legal_info)
+    if party.legal_registration_id or party.trading_name:
+        organization = _sub(element, "SpecifiedLegalOrganization")
+        _text(organization, "ID", party.legal_registration_id)
+        _text(organization, "TradingBusinessName", party.trading_name)
+    if party.contact_name or party.phone or party.email:
         contact = _sub(element, "DefinedTradeContact")
+        _text(contact, "PersonName", party.contact_name)
         if party.phone:
             _text(_sub(contact, "TelephoneUniversalCommunication"), "CompleteNumber", party.phone)
         if party.email:
@@ -271,3 +286,88 @@ def _product(product: etree._Element, line: Line) -> None:
         _text(_sub(product, "DesignatedProductClassification"), "ClassCode", classification.code, **attributes)
     if details and details.origin_country:  # BT-159
         _text(_sub(product, "OriginTradeCountry"), "ID", details.origin_country)
+
+
+# --- issue 12: identifiers, references, supporting documents, payee, tax representative, ship-to ----------
+
+
+def _identifiers(element: etree._Element, identifiers: tuple[PartyId, ...]) -> None:
+    """BT-29 / BT-46 / BT-60 / BT-71: ram:ID without a scheme, ram:GlobalID with one (IDs first)."""
+    for identifier in identifiers:
+        if not identifier.scheme:
+            _text(element, "ID", identifier.value)
+    for identifier in identifiers:
+        if identifier.scheme:
+            _text(element, "GlobalID", identifier.value, schemeID=identifier.scheme)
+
+
+def _tax_representative(agreement: etree._Element, doc: Document) -> None:
+    representative = doc.tax_representative
+    if representative is None:
+        return
+    element = _sub(agreement, "SellerTaxRepresentativeTradeParty")
+    _text(element, "Name", representative.name)
+    _address(_sub(element, "PostalTradeAddress"), representative.address)
+    _text(_sub(element, "SpecifiedTaxRegistration"), "ID", representative.vat_id, schemeID="VA")
+
+
+def _agreement_references(agreement: etree._Element, doc: Document) -> None:
+    """BT-12, BG-24, BT-17 (type 50), BT-18 (type 130) and BT-11, in the CII element order."""
+    refs = doc.references
+    if refs.contract:
+        _text(_sub(agreement, "ContractReferencedDocument"), "IssuerAssignedID", refs.contract)
+    for document in doc.supporting_documents:
+        element = _sub(agreement, "AdditionalReferencedDocument")
+        _text(element, "IssuerAssignedID", document.id)
+        _text(element, "URIID", document.url)
+        _text(element, "TypeCode", "916")
+        _text(element, "Name", document.description)
+        if document.content_base64 and document.mime_code and document.filename:
+            _text(element, "AttachmentBinaryObject", document.content_base64, mimeCode=document.mime_code,
+                  filename=document.filename)
+    if refs.tender_or_lot:
+        element = _sub(agreement, "AdditionalReferencedDocument")
+        _text(element, "IssuerAssignedID", refs.tender_or_lot)
+        _text(element, "TypeCode", "50")
+    if refs.invoiced_object:
+        element = _sub(agreement, "AdditionalReferencedDocument")
+        _text(element, "IssuerAssignedID", refs.invoiced_object.value)
+        _text(element, "TypeCode", "130")
+        _text(element, "ReferenceTypeCode", refs.invoiced_object.scheme)
+    if refs.project:
+        project = _sub(agreement, "SpecifiedProcuringProject")
+        _text(project, "ID", refs.project)
+        _text(project, "Name", "Project reference")  # mandatory in CII; EN 16931 has no project name
+
+
+def _ship_to(delivery: etree._Element, given: Delivery) -> None:
+    """BG-13's party: BT-71, BT-70 and BG-15 (ShipToTradeParty)."""
+    if not (given.address or given.name or given.location_id):
+        return
+    party = _sub(delivery, "ShipToTradeParty")
+    if given.location_id:
+        _identifiers(party, (given.location_id,))
+    _text(party, "Name", given.name)
+    if given.address:
+        _address(_sub(party, "PostalTradeAddress"), given.address)
+
+
+def _delivery_references(delivery: etree._Element, doc: Document) -> None:
+    """BT-16 and BT-15."""
+    if doc.references.despatch_advice:
+        _text(_sub(delivery, "DespatchAdviceReferencedDocument"), "IssuerAssignedID", doc.references.despatch_advice)
+    if doc.references.receiving_advice:
+        _text(_sub(delivery, "ReceivingAdviceReferencedDocument"), "IssuerAssignedID",
+              doc.references.receiving_advice)
+
+
+def _payee(settlement: etree._Element, doc: Document) -> None:
+    payee = doc.payee
+    if payee is None:
+        return
+    element = _sub(settlement, "PayeeTradeParty")
+    if payee.identifier:
+        _identifiers(element, (payee.identifier,))
+    _text(element, "Name", payee.name)
+    if payee.legal_registration_id:
+        _text(_sub(element, "SpecifiedLegalOrganization"), "ID", payee.legal_registration_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, localcontext
 from typing import Literal
@@ -37,7 +37,17 @@ from invoicing.domain.giro import INSTITUTION as GIRO_INSTITUTION
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import exponent, round_minor, to_major
-from invoicing.domain.party import Account, Address, Customer, ElectronicAddress, TaxId, language_of
+from invoicing.domain.party import (
+    Account,
+    Address,
+    Contact,
+    Customer,
+    ElectronicAddress,
+    PartyIdentifier,
+    TaxId,
+    language_of,
+)
+from invoicing.domain.party import Delivery as DeliveryDetails
 from invoicing.domain.tax import (
     EXEMPT_NOTE,
     EXPORT_NOTE,
@@ -96,6 +106,14 @@ class Identifier:
 
 
 @dataclass(frozen=True)
+class PartyId:
+    """A party's or a place's identifier (BT-29, BT-46, BT-60, BT-71) and its ISO/IEC 6523 scheme."""
+
+    value: str
+    scheme: str | None
+
+
+@dataclass(frozen=True)
 class PostalAddress:
     """BG-5 (seller), BG-8 (buyer), BG-15 (deliver to)."""
 
@@ -119,6 +137,11 @@ class Party:
     electronic_address: Identifier | None  # BT-34 / BT-49
     phone: str | None  # BT-42 / BT-57
     email: str | None  # BT-43 / BT-58
+    # Issue 12: identifiers with their scheme, trading name, contact name, additional legal information.
+    identifiers: tuple[PartyId, ...] = ()  # BT-29 / BT-46 (the buyer has at most one)
+    trading_name: str | None = None  # BT-28 / BT-45
+    contact_name: str | None = None  # BT-41 / BT-56
+    additional_legal_info: str | None = None  # BT-33 (seller only)
 
 
 @dataclass(frozen=True)
@@ -200,8 +223,10 @@ class PaymentInstructions:
 class Delivery:
     """BG-13 with the deliver-to address (BG-15)."""
 
-    address: PostalAddress | None  # deliver-to: only for an intra-community supply
+    address: PostalAddress | None  # deliver-to: as given, else the buyer's for an intra-community supply
     date: date | None  # BT-72
+    name: str | None = None  # BT-70
+    location_id: PartyId | None = None  # BT-71
 
 
 @dataclass(frozen=True)
@@ -233,6 +258,11 @@ class Document:
     tax_point_date: date | None = None  # BT-7
     tax_point_date_code: str | None = None  # BT-8 (UNCL 2005; CII writes its UNCL 2475 twin)
     # --- end of the VAT details ---
+    # Issue 12: the documents referred to, supporting documents, payee and tax representative.
+    references: References = field(default_factory=lambda: References())
+    supporting_documents: tuple[SupportingReference, ...] = ()
+    payee: PayeeParty | None = None  # BG-10
+    tax_representative: TaxRepresentativeParty | None = None  # BG-11
 
 
 def decimal_text(value: Decimal) -> str:
@@ -303,6 +333,8 @@ def invoice_document(invoice: Invoice) -> Document:
     period_start, period_end = invoice.period_start, invoice.period_end
     categories = {line.vat.code for line in lines} | {b.category.code for b in breakdown}
     seller_party, buyer_party = _parties(seller, customer, categories)
+    seller_party, buyer_party = _detailed_parties(seller_party, buyer_party, seller, customer,
+                                                  invoice.buyer_contact_point)
     due_date = invoice.due_date or invoice.issue_date
     return Document(
         kind="invoice",
@@ -320,7 +352,8 @@ def invoice_document(invoice: Invoice) -> Document:
         period_end=period_end,
         seller=seller_party,
         buyer=buyer_party,
-        delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
+        delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
+                            invoice.delivered_to),
         payments=_payments(invoice, seller),
         payment_terms=_text(invoice.payment_terms) or _payment_terms(seller, customer.locale, invoice.issue_date,
                                                                      due_date),
@@ -329,6 +362,10 @@ def invoice_document(invoice: Invoice) -> Document:
         totals=document_totals,
         lines=lines,
         **_vat_details(invoice),
+        references=_references(invoice),
+        supporting_documents=_supporting_documents(invoice),
+        payee=_payee(invoice),
+        tax_representative=_tax_representative(seller, categories),
     )
 
 
@@ -363,6 +400,8 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
 
     categories = {line.vat.code for line in lines}
     seller_party, buyer_party = _parties(seller, customer, categories)
+    seller_party, buyer_party = _detailed_parties(seller_party, buyer_party, seller, customer,
+                                                  invoice.buyer_contact_point)
     period_start, period_end = invoice.period_start, invoice.period_end  # what the credited invoice covered
     terms = _credit_terms(note, major)
     return Document(
@@ -380,7 +419,8 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         period_end=period_end,
         seller=seller_party,
         buyer=buyer_party,
-        delivery=_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
+        delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
+                            invoice.delivered_to),
         payments=(),
         payment_terms=terms,
         allowances_charges=(),
@@ -396,6 +436,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
             payable=major(note.amount),
         ),
         lines=tuple(lines),
+        tax_representative=_tax_representative(seller, categories),
     )
 
 
@@ -725,6 +766,140 @@ def _buyer_electronic_address(customer: Customer) -> Identifier | None:
         return Identifier(customer.electronic_address.value, customer.electronic_address.scheme)
     text = _text(customer.email)
     return Identifier(text, EMAIL_SCHEME) if text else None
+
+
+# --- issue 12: the parties' details, delivery, references, supporting documents -------------------------
+
+
+@dataclass(frozen=True)
+class References:
+    """The documents an invoice refers to (BT-11 .. BT-19, without BT-10 and BT-13)."""
+
+    project: str | None = None  # BT-11
+    contract: str | None = None  # BT-12
+    sales_order: str | None = None  # BT-14
+    receiving_advice: str | None = None  # BT-15
+    despatch_advice: str | None = None  # BT-16
+    tender_or_lot: str | None = None  # BT-17
+    invoiced_object: PartyId | None = None  # BT-18 with its scheme (BT-18-1)
+    buyer_accounting_reference: str | None = None  # BT-19
+
+
+@dataclass(frozen=True)
+class SupportingReference:
+    """BG-24."""
+
+    id: str  # BT-122
+    description: str | None  # BT-123
+    url: str | None  # BT-124
+    mime_code: str | None = None  # BT-125-1
+    filename: str | None = None  # BT-125-2
+    content_base64: str | None = None  # BT-125
+
+
+@dataclass(frozen=True)
+class PayeeParty:
+    """BG-10."""
+
+    name: str  # BT-59
+    identifier: PartyId | None  # BT-60
+    legal_registration_id: str | None  # BT-61
+
+
+@dataclass(frozen=True)
+class TaxRepresentativeParty:
+    """BG-11."""
+
+    name: str  # BT-62
+    vat_id: str  # BT-63
+    address: PostalAddress  # BG-12
+
+
+def _party_ids(identifiers: Iterable[PartyIdentifier]) -> tuple[PartyId, ...]:
+    return tuple(PartyId(value, i.scheme) for i in identifiers if (value := _text(i.value)))
+
+
+def _detailed_parties(seller_party: Party, buyer_party: Party, seller: Account, customer: Customer,
+                      buyer_contact: Contact | None) -> tuple[Party, Party]:
+    """The parties with their identifiers, trading names and contacts. The seller's contact (BG-6)
+    gives the name, and the phone and email where it has them (else the account's); the buyer's is the
+    invoice's own contact, else the customer's (BG-9), its email else the customer's billing email."""
+    contact = seller.contact
+    detailed_seller = replace(
+        seller_party,
+        identifiers=_party_ids(seller.identifiers),
+        trading_name=_text(seller.trading_name),
+        contact_name=_text(contact.name) if contact else None,
+        phone=_text(contact.phone) if contact and contact.phone else seller_party.phone,
+        email=_text(contact.email) if contact and contact.email else seller_party.email,
+        additional_legal_info=_text(seller.additional_legal_info),
+    )
+    detailed_buyer = replace(
+        buyer_party,
+        identifiers=_party_ids([customer.identifier] if customer.identifier else []),
+        trading_name=_text(customer.trading_name),
+        legal_registration_id=_text(customer.legal_registration_id),
+        contact_name=_text(buyer_contact.name) if buyer_contact else None,
+        phone=_text(buyer_contact.phone) if buyer_contact else None,
+        email=_text(buyer_contact.email) if buyer_contact and buyer_contact.email else buyer_party.email,
+    )
+    return detailed_seller, detailed_buyer
+
+
+def _delivered(decided: Delivery | None, given: DeliveryDetails | None) -> Delivery | None:
+    """BG-13: the invoice's (or its customer's) deliver-to party, place and address, with the date
+    and the intra-community address `_delivery` decided (a given address replaces the buyer's)."""
+    if given is None:
+        return decided
+    location = given.location_id
+    return Delivery(
+        address=_address(given.address) if given.address else (decided.address if decided else None),
+        date=decided.date if decided else None,
+        name=_text(given.name),
+        location_id=PartyId(location.value, location.scheme) if location else None,
+    )
+
+
+def _references(invoice: Invoice) -> References:
+    given = invoice.references
+    invoiced = _text(given.invoiced_object)
+    return References(
+        project=_text(given.project), contract=_text(given.contract), sales_order=_text(given.sales_order),
+        receiving_advice=_text(given.receiving_advice), despatch_advice=_text(given.despatch_advice),
+        tender_or_lot=_text(given.tender_or_lot),
+        invoiced_object=PartyId(invoiced, given.invoiced_object_scheme) if invoiced else None,
+        buyer_accounting_reference=_text(given.buyer_accounting_reference),
+    )
+
+
+def _supporting_documents(invoice: Invoice) -> tuple[SupportingReference, ...]:
+    documents = []
+    for d in invoice.supporting_documents:
+        file = d.attachment
+        documents.append(SupportingReference(
+            id=_required(d.id, "supporting_documents.id"), description=_text(d.description), url=_text(d.url),
+            mime_code=file.mime_code if file else None, filename=_text(file.filename) if file else None,
+            content_base64=file.content_base64 if file else None))
+    return tuple(documents)
+
+
+def _payee(invoice: Invoice) -> PayeeParty | None:
+    payee = invoice.paid_to
+    if payee is None:
+        return None
+    identifier = payee.identifier
+    return PayeeParty(name=_required(payee.name, "payee.name"),
+                      identifier=PartyId(identifier.value, identifier.scheme) if identifier else None,
+                      legal_registration_id=_text(payee.legal_registration_id))
+
+
+def _tax_representative(seller: Account, categories: set[str]) -> TaxRepresentativeParty | None:
+    """BG-11, except on an invoice not subject to VAT, which names no VAT identifier (BR-O-04)."""
+    representative = seller.tax_representative
+    if representative is None or "O" in categories:
+        return None
+    return TaxRepresentativeParty(name=_required(representative.name, "account.tax_representative.name"),
+                                  vat_id=representative.vat_id, address=_address(representative.address))
 
 
 # --- payment ------------------------------------------------------------------------------------------

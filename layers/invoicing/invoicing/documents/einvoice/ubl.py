@@ -14,9 +14,11 @@ from lxml import etree
 
 from invoicing.documents.einvoice.semantic import (
     AllowanceCharge,
+    Delivery,
     Document,
     Line,
     Party,
+    PartyId,
     PostalAddress,
     VatCategory,
     credit_note_document,
@@ -67,23 +69,24 @@ def to_ubl(doc: Document) -> bytes:
         cbc(root, "TaxPointDate", doc.tax_point_date.isoformat())  # BT-7
     cbc(root, "DocumentCurrencyCode", doc.currency)
     cbc(root, "TaxCurrencyCode", doc.tax_currency)  # BT-6
+    cbc(root, "AccountingCost", doc.references.buyer_accounting_reference)
     cbc(root, "BuyerReference", doc.buyer_reference)
     writer.period(root, doc.period_start, doc.period_end, doc.tax_point_date_code)
-    if doc.purchase_order:
-        cbc(writer.cac(root, "OrderReference"), "ID", doc.purchase_order)
+    writer.order_reference(root, doc)
     if doc.preceding_invoice:
         number, issued = doc.preceding_invoice
         reference = writer.cac(writer.cac(root, "BillingReference"), "InvoiceDocumentReference")
         cbc(reference, "ID", number)
         cbc(reference, "IssueDate", issued.isoformat() if issued else None)
+    writer.document_references(root, doc, invoice=invoice)
     writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
     writer.party(writer.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
+    writer.payee_and_tax_representative(root, doc)
     if doc.delivery:
         delivery = writer.cac(root, "Delivery")
         if doc.delivery.date:
             cbc(delivery, "ActualDeliveryDate", doc.delivery.date.isoformat())
-        if doc.delivery.address:
-            writer.address(writer.cac(writer.cac(delivery, "DeliveryLocation"), "Address"), doc.delivery.address)
+        writer.delivery_place(delivery, doc.delivery)
     for i, payment in enumerate(doc.payments):
         means = writer.cac(root, "PaymentMeans")
         # BT-82 occurs once in the document (UBL-SR-46): on the first payment means only.
@@ -153,6 +156,9 @@ class _Writer:
         if party.electronic_address:
             endpoint = party.electronic_address
             self.cbc(element, "EndpointID", endpoint.value, schemeID=endpoint.scheme)
+        self.party_identification(element, party.identifiers)
+        if party.trading_name:
+            self.cbc(self.cac(element, "PartyName"), "Name", party.trading_name)
         self.address(self.cac(element, "PostalAddress"), party.address)
         for company_id, scheme in ((party.vat_id, "VAT"), (party.tax_registration_id, "TAX")):
             if company_id:
@@ -162,8 +168,10 @@ class _Writer:
         legal = self.cac(element, "PartyLegalEntity")
         self.cbc(legal, "RegistrationName", party.name)
         self.cbc(legal, "CompanyID", party.legal_registration_id)
-        if party.phone or party.email:
+        self.cbc(legal, "CompanyLegalForm", party.additional_legal_info if seller else None)
+        if party.contact_name or party.phone or party.email:
             contact = self.cac(element, "Contact")
+            self.cbc(contact, "Name", party.contact_name)
             self.cbc(contact, "Telephone", party.phone)
             self.cbc(contact, "ElectronicMail", party.email)
 
@@ -259,3 +267,75 @@ class _Writer:
         self.amount(price, "PriceAmount", line.net_price)
         if line.price_base_quantity is not None:
             self.cbc(price, "BaseQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+
+    # --- issue 12: references, supporting documents, payee, tax representative, delivery place ---------
+
+    def party_identification(self, parent: etree._Element, identifiers: tuple[PartyId, ...]) -> None:
+        for identifier in identifiers:
+            attributes = {"schemeID": identifier.scheme} if identifier.scheme else {}
+            self.cbc(self.cac(parent, "PartyIdentification"), "ID", identifier.value, **attributes)
+
+    def order_reference(self, parent: etree._Element, doc: Document) -> None:
+        """BT-13 and BT-14: the order's ID is mandatory in UBL, so a sales order without a purchase
+        order states "NA" for it (Peppol BIS Billing 3.0)."""
+        sales_order = doc.references.sales_order
+        if doc.purchase_order or sales_order:
+            order = self.cac(parent, "OrderReference")
+            self.cbc(order, "ID", doc.purchase_order or "NA")
+            self.cbc(order, "SalesOrderID", sales_order)
+
+    def document_references(self, parent: etree._Element, doc: Document, *, invoice: bool) -> None:
+        """BT-16, BT-15, BT-17, BT-12, BG-24 and BT-18, BT-11 in the UBL 2.1 element order."""
+        refs = doc.references
+        for name, value in (("DespatchDocumentReference", refs.despatch_advice),
+                            ("ReceiptDocumentReference", refs.receiving_advice),
+                            ("OriginatorDocumentReference", refs.tender_or_lot if invoice else None),
+                            ("ContractDocumentReference", refs.contract)):
+            if value:
+                self.cbc(self.cac(parent, name), "ID", value)
+        if invoice and refs.invoiced_object:
+            reference = self.cac(parent, "AdditionalDocumentReference")
+            obj = refs.invoiced_object
+            self.cbc(reference, "ID", obj.value, **({"schemeID": obj.scheme} if obj.scheme else {}))
+            self.cbc(reference, "DocumentTypeCode", "130")
+        for document in doc.supporting_documents:
+            reference = self.cac(parent, "AdditionalDocumentReference")
+            self.cbc(reference, "ID", document.id)
+            self.cbc(reference, "DocumentDescription", document.description)
+            if document.content_base64 or document.url:
+                attachment = self.cac(reference, "Attachment")
+                if document.content_base64 and document.mime_code and document.filename:
+                    self.cbc(attachment, "EmbeddedDocumentBinaryObject", document.content_base64,
+                             mimeCode=document.mime_code, filename=document.filename)
+                if document.url:
+                    self.cbc(self.cac(attachment, "ExternalReference"), "URI", document.url)
+        if invoice and refs.project:
+            self.cbc(self.cac(parent, "ProjectReference"), "ID", refs.project)
+
+    def payee_and_tax_representative(self, parent: etree._Element, doc: Document) -> None:
+        if doc.payee:
+            payee = self.cac(parent, "PayeeParty")
+            if doc.payee.identifier:
+                self.party_identification(payee, (doc.payee.identifier,))
+            self.cbc(self.cac(payee, "PartyName"), "Name", doc.payee.name)
+            if doc.payee.legal_registration_id:
+                self.cbc(self.cac(payee, "PartyLegalEntity"), "CompanyID", doc.payee.legal_registration_id)
+        if doc.tax_representative:
+            representative = self.cac(parent, "TaxRepresentativeParty")
+            self.cbc(self.cac(representative, "PartyName"), "Name", doc.tax_representative.name)
+            self.address(self.cac(representative, "PostalAddress"), doc.tax_representative.address)
+            tax_scheme = self.cac(representative, "PartyTaxScheme")
+            self.cbc(tax_scheme, "CompanyID", doc.tax_representative.vat_id)
+            self.cbc(self.cac(tax_scheme, "TaxScheme"), "ID", "VAT")
+
+    def delivery_place(self, delivery: etree._Element, given: Delivery) -> None:
+        """BT-71 and BG-15 (DeliveryLocation), then BT-70 (DeliveryParty)."""
+        if given.location_id or given.address:
+            location = self.cac(delivery, "DeliveryLocation")
+            if given.location_id:
+                scheme = given.location_id.scheme
+                self.cbc(location, "ID", given.location_id.value, **({"schemeID": scheme} if scheme else {}))
+            if given.address:
+                self.address(self.cac(location, "Address"), given.address)
+        if given.name:
+            self.cbc(self.cac(self.cac(delivery, "DeliveryParty"), "PartyName"), "Name", given.name)

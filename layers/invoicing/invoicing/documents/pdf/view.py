@@ -47,7 +47,8 @@ from invoicing.domain.totals import Charge, Discount, LineAmounts
 if TYPE_CHECKING:
     from invoicing.domain.credit_note import CreditNote, CreditNoteLine
     from invoicing.domain.invoice import Invoice, InvoiceLine
-    from invoicing.domain.party import Account, Address, Customer, TaxId
+    from invoicing.domain.party import Account, Address, Contact, Customer, Delivery, PartyIdentifier, TaxId
+    from invoicing.domain.references import DocumentReferences, SupportingDocument
     from invoicing.domain.tax import TaxRate
 
 DEFAULT_COLOR = "#1F3A5F"
@@ -128,6 +129,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if corrected is not None:  # BG-3: the invoice this one corrects
         facts.append((line_details.words(locale)["corrects"], corrected.number + (
             f" ({fmt.date(corrected.issue_date)})" if corrected.issue_date else "")))
+    facts += _reference_facts(invoice.references, words)
     facts += [(f.name, f.value) for f in seller.branding.custom_fields]
 
     headline = None
@@ -195,12 +197,18 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if seller.bic:
         payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
     payment_details += _giro_details(seller, words)
+    payee = invoice.paid_to
+    if payee is not None:  # BG-10: someone other than the seller is paid
+        payment_details.append({"label": words["payee"], "kind": "", "value": payee.name})
 
     heading = (line_details.words(locale)["corrective_invoice"] if invoice.type_code == "384"
                else words["prepayment_invoice"] if invoice.prepayment else words["invoice"])
     return {
         **_common_context(seller, customer, locale, words, heading, invoice.number or "",
-                          footer=invoice.footer or seller.text("footer", customer.locale)),
+                          footer=invoice.footer or seller.text("footer", customer.locale),
+                          buyer_contact=invoice.buyer_contact_point),
+        "delivery": _delivery_view(invoice.delivered_to, locale, words),
+        "supporting_documents": _supporting_documents_view(invoice.supporting_documents),
         "line_columns": _line_columns(lines),
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
         "facts": facts,
@@ -318,7 +326,7 @@ def credit_note_view(credit_note: CreditNote, invoice: Invoice) -> dict[str, Any
 
 def _common_context(
     seller: Account, customer: Customer, locale: Locale, words: dict[str, str], heading: str, number: str,
-    *, footer: str | None,
+    *, footer: str | None, buyer_contact: Contact | None = None,
 ) -> dict[str, Any]:
     """What every document shows of its parties; `footer` (the seller's text in the customer's
     language, or the invoice's own) replaces the page footer's name, address and IDs."""
@@ -350,12 +358,14 @@ def _common_context(
             "address": _address_lines(seller.address, locale),
             "tax_ids": [*seller_vat, *registration],
             "contact": [c for c in (seller.email, seller.phone, seller.website) if c],
+            "details": _seller_details(seller, words),
         },
         "buyer": {
             "name": customer.name,
             "address": _address_lines(customer.address, locale),
             "tax_ids": _tax_ids(customer.tax_ids, words),
             "email": customer.email,
+            "details": _buyer_details(customer, buyer_contact or customer.contact, words),
         },
         "contact": words["questions"].format(contact=" · ".join(contact)) if contact else None,
         "page_label": {"before": before, "between": between, "after": after},
@@ -729,6 +739,85 @@ def _logo_uri(seller: Account) -> str | None:
             return None
         return "data:image/png;base64," + compact
     return None
+
+
+# --- issue 12: references, the parties' details, delivery, supporting documents ---------------------------
+
+_SCHEME_LABELS = {"0088": "GLN", "0060": "DUNS", "0007": "Org.nr", "0192": "Org.nr", "0184": "CVR"}
+
+
+def _reference_facts(references: DocumentReferences, words: dict[str, str]) -> list[tuple[str, str]]:
+    """BT-11 .. BT-19 as given, each under its word, in the order of EN 16931."""
+    facts = [(words[name], value) for name in ("project", "contract", "sales_order", "receiving_advice",
+                                                "despatch_advice", "tender_or_lot")
+             if (value := getattr(references, name))]
+    if references.invoiced_object:
+        facts.append((words["invoiced_object"], references.invoiced_object))
+    if references.buyer_accounting_reference:
+        facts.append((words["buyer_accounting_reference"], references.buyer_accounting_reference))
+    return facts
+
+
+def _identifier_text(identifier: PartyIdentifier, words: dict[str, str]) -> str:
+    label = _SCHEME_LABELS.get(identifier.scheme or "", words["identifier"])
+    return f"{label}: {identifier.value}"
+
+
+def _seller_details(seller: Account, words: dict[str, str]) -> list[dict[str, str]]:
+    """Under the seller's name, address and tax IDs: its trading name, identifiers, contact person,
+    additional legal information (BT-33: "Godkänd för F-skatt") and tax representative."""
+    details = []
+    if seller.trading_name:
+        details.append({"kind": "", "text": f"{words['trading_as']}: {seller.trading_name}"})
+    details += [{"kind": "tax-id", "text": _identifier_text(i, words)} for i in seller.identifiers]
+    if seller.additional_legal_info:
+        details.append({"kind": "legal-info", "text": seller.additional_legal_info})
+    if seller.contact and seller.contact.name:
+        details.append({"kind": "muted", "text": f"{words['contact_person']}: {seller.contact.name}"})
+    representative = seller.tax_representative
+    if representative is not None:
+        details.append({"kind": "tax-id", "text": f"{words['tax_representative']}: {representative.name}, "
+                                                  f"{words['vat_id']} {representative.vat_id}"})
+    return details
+
+
+def _buyer_details(customer: Customer, contact: Contact | None, words: dict[str, str]) -> list[dict[str, str]]:
+    """Under the buyer's name: its trading name, identifier, registration number and contact."""
+    details = []
+    if customer.trading_name:
+        details.append({"kind": "", "text": f"{words['trading_as']}: {customer.trading_name}"})
+    if customer.identifier:
+        details.append({"kind": "tax-id", "text": _identifier_text(customer.identifier, words)})
+    if customer.legal_registration_id:
+        details.append({"kind": "tax-id",
+                        "text": f"{words['buyer_registration_id']}: {customer.legal_registration_id}"})
+    if contact is not None:
+        reach = " · ".join(c for c in (contact.phone, contact.email) if c)
+        who = f"{words['attention']} {contact.name}" if contact.name else ""
+        details.append({"kind": "muted", "text": " · ".join(t for t in (who, reach) if t)})
+    return details
+
+
+def _delivery_view(delivery: Delivery | None, locale: Locale, words: dict[str, str]) -> dict[str, Any] | None:
+    """BG-13: where the supply went, as given (the invoice's, else its customer's)."""
+    if delivery is None:
+        return None
+    lines = [delivery.name] if delivery.name else []
+    lines += _address_lines(delivery.address, locale)
+    if delivery.location_id:
+        scheme = _SCHEME_LABELS.get(delivery.location_id.scheme or "")
+        value = f"{scheme} {delivery.location_id.value}" if scheme else delivery.location_id.value
+        lines.append(f"{words['location_id']}: {value}")
+    return {"lines": lines}
+
+
+def _supporting_documents_view(documents: Sequence[SupportingDocument]) -> list[str]:
+    """BG-24, one line each: its reference, description, and URL or attached file's name."""
+    shown = []
+    for d in documents:
+        where = d.url or (d.attachment.filename if d.attachment else None)
+        shown.append(" – ".join(part for part in (d.id, d.description, where) if part))
+    return shown
 
 
 def finalized_at(invoice: Invoice) -> datetime | date:
