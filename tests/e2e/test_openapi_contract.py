@@ -4,8 +4,9 @@ The document is the one `/swagger` serves (the docs function); the requests go t
 emulator, the authorizer and the API function to moto's server, with a valid API key of a seller
 that is ready to finalize. Every check is on (server errors, status codes, response schemas and
 headers, content types, negative data rejected, authentication not ignored, a method a path lacks
-answered 405 with `Allow`, …), configured as tests/e2e/schemathesis.toml says and why. All phases run: the document's examples,
-the coverage of its constraints, fuzzing, and stateful sequences over the links schemathesis infers
+answered 405 with `Allow`, …), configured as tests/e2e/schemathesis.toml says and why. All phases
+run: the document's examples, the coverage of its constraints, fuzzing, and stateful sequences over the links
+schemathesis infers
 (create, then read and change what was created).
 
 Bounded to fit CI (about 2–3 minutes): a few examples per operation and a time budget. A fixed seed

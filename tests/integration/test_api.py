@@ -69,7 +69,7 @@ def test_three_lines_at_ten_percent(stack: HandlerStack, seller: dict) -> None:
     ("body", "raw", "param", "code"),
     [
         (None, '{"customer": "cus_x", "lines": [', None, "invalid_json"),
-        ({"lines": [{"description": "x", "quantity": "-1", "unit_amount": 100}]}, None, "lines[0].quantity",
+        ({"lines": [{"description": "x", "quantity": "abc", "unit_amount": 100}]}, None, "lines[0].quantity",
          "invalid_field"),
         ({"currency": "XYZ"}, None, "currency", "invalid_field"),
         ({"lines": [{"description": "x", "quantity": 1, "unit_amount": 10.5}]}, None, "lines[0].unit_amount",

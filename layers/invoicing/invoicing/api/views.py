@@ -454,7 +454,8 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
 
 def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
     """A tax rate; in a line's `tax_rates` with Stripe's `inclusive` (the invoice's tax_behavior)."""
-    shown = {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent)}
+    shown = {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent),
+             "exemption_reason_code": rate.exemption_reason_code}
     return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
 

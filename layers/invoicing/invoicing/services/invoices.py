@@ -18,8 +18,8 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
-from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.references import DocumentReferences
+from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
