@@ -23,15 +23,16 @@ class BankTransferProvider:
                       idempotency_key: str) -> CheckoutLink:
         """No page: the instructions (the seller's account, the amount, the reference to quote)."""
         seller = invoice.seller_snapshot
-        if seller is None or not seller.iban:
-            raise Conflict("The seller has no IBAN: bank transfers cannot be offered.", param="iban",
-                           code="bank_details_missing")
+        if seller is None or not (seller.iban or seller.bankgiro or seller.plusgiro):
+            raise Conflict("The seller has no IBAN, Bankgiro or Plusgiro number: bank transfers cannot be offered.",
+                           param="iban", code="bank_details_missing")
         # The OCR number where the seller is Swedish (Bankgirot), else the RF reference, in print groups of four.
         rf = invoice.payment_reference
         reference = invoice.ocr_reference or (" ".join(rf[i:i + 4] for i in range(0, len(rf), 4)) if rf
                                               else invoice.number)
         return CheckoutLink(url=None, reference=None, instructions={
-            "beneficiary": seller.name, "iban": seller.iban, "bic": seller.bic, "amount": invoice.amount_remaining,
+            "beneficiary": seller.name, "iban": seller.iban, "bic": seller.bic, "bankgiro": seller.bankgiro,
+            "plusgiro": seller.plusgiro, "amount": invoice.amount_remaining,
             "currency": invoice.currency, "reference": reference, "invoice_number": invoice.number,
         })
 

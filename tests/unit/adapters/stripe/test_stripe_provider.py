@@ -82,3 +82,24 @@ def test_the_bank_transfer_provider_gives_instructions_and_charges_nothing() -> 
         provider.charge(invoice, payment_method="-", customer_reference=None, idempotency_key="-")
     with pytest.raises(Conflict):
         provider.refund("-", amount=None, idempotency_key="-")
+
+
+def test_a_bankgiro_only_seller_can_offer_bank_transfer() -> None:
+    invoice = draft(line(10_000)).finalize(seller=seller("SE", iban=None, bic=None, bankgiro="5050-1055"),
+                                           customer=customer("SE"), number="INV-000043", now=NOW,
+                                           previous_totals=[], payment_reference="RF29INV000042",
+                                           ocr_reference="4300000000436")
+    link = BankTransferProvider().checkout_link(invoice, success_url="-", cancel_url="-", idempotency_key="-")
+    assert link.instructions is not None
+    assert link.instructions["iban"] is None
+    assert link.instructions["bankgiro"] == invoice.seller_snapshot.bankgiro
+    assert link.instructions["reference"] == "4300000000436"  # the OCR number, for Bankgirot
+
+
+def test_a_seller_without_any_account_cannot_offer_bank_transfer() -> None:
+    invoice = draft(line(10_000)).finalize(seller=seller("SE", iban=None, bic=None), customer=customer("SE"),
+                                           number="INV-000044", now=NOW, previous_totals=[],
+                                           payment_reference="RF29INV000042")
+    with pytest.raises(Conflict) as refused:
+        BankTransferProvider().checkout_link(invoice, success_url="-", cancel_url="-", idempotency_key="-")
+    assert refused.value.code == "bank_details_missing"
