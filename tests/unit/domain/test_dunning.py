@@ -185,6 +185,7 @@ def test_reference_rates_are_the_half_years_ecb_rates_and_the_statutory_rate_add
     assert reference_rate(date(2024, 3, 1)) == Decimal("4.50")
     assert reference_rate(date(2024, 7, 1)) == Decimal("4.25")
     assert reference_rate(date(2025, 12, 31)) == Decimal("2.15")
+    assert reference_rate(date(2026, 6, 30)) == Decimal("2.15")  # held on 18 December 2025
     assert statutory_rate(date(2025, 2, 10)) == Decimal("11.15")  # 3.15 + 8
     assert reference_rate(date(2030, 1, 1)) is None  # not in the data yet: no statutory rate
     assert statutory_rate(date(2030, 1, 1)) is None
