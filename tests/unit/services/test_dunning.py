@@ -255,9 +255,10 @@ def test_late_fees_are_an_extra_invoice_with_statutory_interest_and_compensation
     assert [(x.step_id, x.outcome) for x in record.done] == [("reminder+7", "sent"), ("late_fees+30", "invoiced")]
     fees = d.uow.store.invoices[("acct_1", record.late_fee_invoice)]
     assert fees.status == "open" and fees.metadata == {"late_fees_for": invoice.id, "dunning_step": "late_fees+30"}
-    # 2026-H1 has no ECB rate in the data: no statutory interest; the EUR 40 compensation stands.
-    assert [line.net_amount for line in fees.lines] == [4000]
-    assert fees.amount_due == 4000  # not subject to VAT
+    # Statutory interest: the ECB rate of 2026-H1 (2.15 %) + 8 points on the 125,000 due, 30 days late:
+    # 125,000 x 10.15 % x 30 / 365 = 1,042.81 -> 1,043; and the EUR 40 compensation.
+    assert [line.net_amount for line in fees.lines] == [1043, 4000]
+    assert fees.amount_due == 5043  # not subject to VAT
     late = [i for i in d.uow.store.invoices.values() if "late_fees_for" in i.metadata]
     assert len(late) == 1  # performed once, though the message came twice
     assert d.deliver_events()[-1] == "no_dunning"  # no late fees on late fees
