@@ -367,7 +367,9 @@ def test_idempotency_key_replays_the_first_result(stack: HandlerStack) -> None:
     assert again["id"] == first["id"]
     assert len(stack.ok("GET", "/customers")["data"]) == 1
     status, payload = stack.call("POST", "/customers", {"name": "Other AB"}, idempotency_key="k-1")
-    assert status == 400 and payload["error"]["type"] == "idempotency_error"
+    assert status == 409 and payload["error"]["type"] == "idempotency_error"
+    assert payload["error"]["code"] == "idempotency_key_reused" and payload["error"]["param"] == "Idempotency-Key"
+    assert len(stack.ok("GET", "/customers")["data"]) == 1  # refused: nothing written
     reordered = json.dumps({"currency": "SEK", "name": "Once AB"}, indent=4)  # the same JSON, other form
     assert stack.ok("POST", "/customers", raw_body=reordered, idempotency_key="k-1")["id"] == first["id"]
     # Keys are per account: another account's same key is a new request.

@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from invoicing.api.command import at_most_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
 from invoicing.api.views import iso
@@ -48,6 +49,8 @@ class View(BaseModel):
 
 # --- requests --------------------------------------------------------------------------------------
 class BillingRunCreate(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [at_most_one("segment", "customer")]})
+
     segment: Segment | None = Field(default=None, description="Bill only the customers of this segment")
     customer: Id | None = Field(default=None, description="Bill only this customer")
     review: bool = Field(default=False, description="Leave every invoice of the run as a draft for review")
@@ -64,6 +67,9 @@ class BillingRunCreate(Command):
 
 
 class ApproveBody(Command):
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        given("invoices"), {"required": ["all"], "properties": {"all": {"const": True}}}]})
+
     invoices: list[Id] | None = Field(default=None, min_length=1, max_length=100,
                                       description="The drafts to finalize (else `all`)")
     all: bool = Field(default=False, description="Finalize every draft of the run in review without blocking issues")

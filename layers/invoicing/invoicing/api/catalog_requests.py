@@ -12,8 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from invoicing.api.command import at_most_one, exactly_one, given
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, NotNull, _currency
 from invoicing.domain.catalog import Interval, UsageType
 from invoicing.domain.supply import SupplyType, TaxCode
@@ -51,6 +52,11 @@ class ProductCreate(Command):
 
 
 class TierIn(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        at_most_one("unit_amount", "unit_amount_decimal"), at_most_one("flat_amount", "flat_amount_decimal"),
+        {"anyOf": [given(name) for name in ("unit_amount", "unit_amount_decimal", "flat_amount",
+                                            "flat_amount_decimal")]}]})
+
     up_to: StrictInt | Literal["inf"] = Field(description="The tier's last unit, inclusive; \"inf\" for the last tier")
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: UnitDecimal | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
@@ -92,6 +98,8 @@ class RecurringIn(Command):
 
 
 class CurrencyOptionIn(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [at_most_one("unit_amount", "unit_amount_decimal")]})
+
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: UnitDecimal | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
     tiers: list[TierIn] = Field(default_factory=list, max_length=250)
@@ -103,6 +111,12 @@ class CurrencyOptionIn(Command):
 
 
 class PriceCreate(Command):
+    # A per-unit price (the default) gives its unit amount one way; a tiered one its tiers.
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        at_most_one("unit_amount", "unit_amount_decimal"),
+        {"if": {"required": ["billing_scheme"], "properties": {"billing_scheme": {"const": "tiered"}}},
+         "else": {"anyOf": [given("unit_amount"), given("unit_amount_decimal")]}}]})
+
     product: str = Field(min_length=1, max_length=64, description="The product's id (prod_...)")
     currency: CurrencyCode
     unit_amount: MinorUnits | None = None
@@ -185,6 +199,8 @@ class CouponAmountIn(Command):
 
 
 class CouponCreate(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent_off", "amount_off")]})
+
     name: str | None = Field(default=None, max_length=40, description="Shown on invoices")
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=2)
     amount_off: MinorUnits | None = Field(default=None, ge=1)

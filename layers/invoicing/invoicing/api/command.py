@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
@@ -15,13 +15,49 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 # nothing or boxes in a PDF and cannot be written to XML at all; the bidirectional embeddings,
 # overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a reader see other text than
 # what is stored ("invoice\u202egpj.exe"); lone surrogates and the noncharacters U+FFFE, U+FFFF.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# The classes are written as escapes, so that the OpenAPI document can state them (`text_pattern`);
+# a lone surrogate is no character at all (no UTF-8 can hold one, nor a regular expression of the
+# document's readers), so the document leaves it out.
+NOT_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff"
+_NOT_TEXT = re.compile(f"[{NOT_TEXT}\ud800-\udfff]")
 # Tab, line feed, carriage return and the Unicode line and paragraph separators: whitespace that
 # breaks a line. Allowed only in the free texts that print as paragraphs (and in metadata values).
-_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+LINE_BREAKS = r"\t\n\r\u2028\u2029"
+_LINE_BREAKS = re.compile(f"[{LINE_BREAKS}]")
+# The other whitespace that a body's strings are stripped of at both ends (Unicode White_Space, less
+# the characters above): a line break there is stripped with it, so it is no line break.
+SPACES = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+
+
+def text_pattern(*, paragraph: bool, required: bool) -> str:
+    """What `refuse_controls` lets through, as a regular expression for the OpenAPI document: no
+    character no text may hold, a line break only in a paragraph; with `required` (a `minLength`),
+    not empty. The document leaves out the whitespace at either end, which a body's strings are
+    stripped of before their lengths are checked: so that a string the document calls too long is
+    one the API refuses."""
+    word = f"[^{NOT_TEXT}{LINE_BREAKS}{SPACES}]"
+    inner = f"[^{NOT_TEXT}]*" if paragraph else f"[^{NOT_TEXT}{LINE_BREAKS}]*"
+    core = f"{word}(?:{inner}{word})?"
+    return f"^{core}$" if required else f"^(?:{core})?$"
 # An SVG logo is an XML document: its lines break too (the demo seller's does).
 PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason",
                               "logo_svg"})
+
+
+def given(name: str) -> dict[str, Any]:
+    """JSON Schema for "the body gives `name`" (a value other than `null`)."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def at_most_one(first: str, second: str) -> dict[str, Any]:
+    """A body's rule "give `first` or `second`, not both", as JSON Schema for the OpenAPI document
+    (`null` is not given), for `json_schema_extra={"allOf": [...]}` beside the validator that checks it."""
+    return {"not": {"allOf": [given(first), given(second)]}}
+
+
+def exactly_one(first: str, second: str) -> dict[str, Any]:
+    """A body's rule "give exactly one of `first` or `second`", as JSON Schema (see `at_most_one`)."""
+    return {"oneOf": [given(first), given(second)]}
 
 
 def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:

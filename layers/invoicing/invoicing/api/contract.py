@@ -32,7 +32,7 @@ from invoicing.api.methods import MethodsResolver
 ALWAYS = (401, 429)
 # The usual sets, by what a route does. 400: bad input (a query or path parameter, the body, the
 # Idempotency-Key); 404: no such object in the account; 409: a state conflict, or the same
-# Idempotency-Key still running; 413/415: a body too large or not JSON (invoicing.api.edge).
+# Idempotency-Key with another request or still running; 413/415: a body too large or not JSON (invoicing.api.edge).
 LIST = (400, 404)  # 404: a `starting_after` that names no object
 READ = (400, 404)
 CREATE = (400, 409, 413, 415)
@@ -45,7 +45,7 @@ DESCRIPTIONS = {
     400: "Bad input: `param` names the field (or the query parameter, or `Idempotency-Key`)",
     401: "No valid API key: send `Authorization: Bearer <api key>`",
     404: "No such object in this account (`resource_missing`)",
-    409: "A state conflict (`code` says which), or a request with the same `Idempotency-Key` still running",
+    409: "A state conflict (`code` says which), or the same `Idempotency-Key` with another request or still running",
     413: "The body is larger than 1 MiB (`body_too_large`)",
     415: "The body is not `application/json` (`unsupported_media_type`)",
     429: "Too many requests (`rate_limited`): retry after `Retry-After` seconds",
@@ -54,7 +54,8 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before asking aga
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "A retry with the same key returns the first answer instead of running again (kept 24 h); "
-                   "the same key with another request is a 400, while the first still runs a 409",
+                   "the same key with another request is a 409 (`idempotency_key_reused`), and so is a "
+                   "retry while the first still runs (`idempotency_key_in_use`)",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 REPLAY_HEADERS = {
@@ -159,6 +160,9 @@ def contract(document: dict[str, Any]) -> dict[str, Any]:
             for code, response in responses.items():
                 if str(code).startswith("2"):
                     response["headers"] = {**response.get("headers", {}), **REPLAY_HEADERS}
+    from invoicing.api.request_schemas import exact_requests
+
+    exact_requests(document)
     schemas = document.get("components", {}).get("schemas", {})
     for name in VALIDATION_ERROR_SCHEMAS:
         schemas.pop(name, None)

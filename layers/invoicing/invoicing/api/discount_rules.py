@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from invoicing.api.command import exactly_one
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.api.views import ListOf, View, iso, list_view
@@ -29,6 +30,8 @@ RuleId = Annotated[str, Path(max_length=64)]
 
 
 class DiscountRuleCreate(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent_off", "amount_off")]})
+
     name: str = Field(min_length=1, max_length=40, description="Shown as the line's discount")
     customer_segment: str | None = Field(default=None, max_length=40, description="Customers in this segment")
     min_quantity: DecimalText | None = Field(default=None, gt=0, description="Lines of at least this quantity")

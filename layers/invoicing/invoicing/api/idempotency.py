@@ -210,8 +210,9 @@ def idempotent_resolver(resolve: Resolve, table_name: str, *, client: Any) -> Re
         except _NotRemembered as failed:
             return failed.response
         except IdempotencyValidationError:
+            # 409: the request fits the document; the state of its key (used before) is what refuses it.
             return _as_dict(error_response(
-                400, "idempotency_error", "idempotency_key_reused",
+                409, "idempotency_error", "idempotency_key_reused",
                 "This Idempotency-Key was already used with a different request.", "Idempotency-Key"))
         except IdempotencyAlreadyInProgressError:
             return _as_dict(error_response(

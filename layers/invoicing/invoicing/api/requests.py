@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Field,
     StrictInt,
     StringConstraints,
@@ -27,7 +28,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from invoicing.api.command import Command
+from invoicing.api.command import Command, at_most_one, exactly_one, given
 from invoicing.api.line_requests import (
     AllowanceReasonCode,
     ChargeReasonCode,
@@ -44,6 +45,7 @@ from invoicing.domain.invoice import TaxPointDateCode
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
     EAS_CODES,
+    EMAIL_PATTERN,
     MAX_IDENTIFIERS,
     MAX_SEGMENTS,
     SUPPORTED_LOCALES,
@@ -96,7 +98,7 @@ DecimalText = Annotated[Decimal, BeforeValidator(_decimal_from_text)]
 MinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT, description="Integer amount in the currency's minor unit")]
 # Stripe's limits: 50 keys (on the field), keys of 40 characters, values of 500.
 Metadata = dict[Annotated[str, Field(min_length=1, max_length=40)], Annotated[str, Field(max_length=500)]]
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(EMAIL_PATTERN)
 
 
 # An update's field that always has a value: left out, it is unchanged; `null` is refused (400), so
@@ -213,6 +215,8 @@ class CustomerUpdate(BuyerDetailsIn):
 
 
 class DiscountIn(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent_off", "amount_off")]})
+
     description: str | None = Field(default=None, max_length=200)
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=4)
     amount_off: MinorUnits | None = None
@@ -227,6 +231,8 @@ class DiscountIn(Command):
 
 class ChargeIn(Command):
     """A charge (shipping, handling, a fee) on a line or the invoice: a percentage or an amount."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent", "amount")]})
 
     description: str = Field(min_length=1, max_length=200)
     percent: DecimalText | None = Field(default=None, gt=0, le=1000, decimal_places=4)
@@ -309,6 +315,10 @@ def _check_supply(supply_date: date | None, period: PeriodIn | None) -> None:
 
 
 class LineIn(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        exactly_one("unit_amount", "unit_amount_decimal"), at_most_one("supply_date", "period"),
+        at_most_one("tax_rate", "tax_rates")]})
+
     description: str = Field(min_length=1, max_length=500)
     quantity: DecimalText = Field(
         default=Decimal(1), ge=-10**9, le=10**9, decimal_places=6,
@@ -365,6 +375,11 @@ class LineIn(Command):
 
 
 class InvoiceCreate(Command):
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        at_most_one("supply_date", "period"), at_most_one("tax_point_date", "tax_point_date_code"),
+        {"if": {"required": ["type_code"], "properties": {"type_code": {"const": CORRECTIVE_INVOICE}}},
+         "then": given("preceding_invoice")}]})
+
     customer: str = Field(min_length=1, max_length=64, description="The customer's id (cus_...)")
     currency: str | None = None
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
@@ -453,6 +468,8 @@ class CreditNoteLineIn(Command):
     """A credit note line, as Stripe's: an invoice line (all that remains of it, a `quantity` or an
     `amount` of it) or a custom line (description, quantity, unit price, one of the invoice's rates).
     Amounts are in the invoice's price terms: excluding VAT, or including it for tax-inclusive prices."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [at_most_one("unit_amount", "unit_amount_decimal")]})
 
     type: Literal["invoice_line_item", "custom_line_item"]
     invoice_line_item: str | None = Field(default=None, min_length=1, max_length=64,

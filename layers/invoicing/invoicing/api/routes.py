@@ -57,7 +57,7 @@ from invoicing.services.customers import CustomerService
 from invoicing.services.dunning import DunningService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.payments import PaymentService
-from invoicing.services.ports import InvoiceFilter, overdue_filter
+from invoicing.services.ports import InvoiceFilter, Page, overdue_filter
 from invoicing.services.statements import StatementService
 from invoicing.services.subscriptions import SubscriptionService
 from invoicing.services.test_clocks import TestClockService
@@ -207,12 +207,14 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
         customer: Annotated[str | None, Query(max_length=64)] = None,
         due_date_gte: Annotated[IsoDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
         due_date_lte: Annotated[IsoDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
-        overdue: Annotated[bool | None, Query(description="true: open invoices past their due date")] = None,
+        overdue: Annotated[bool | None, Query(
+            description="true: open invoices past their due date (the only value: a filter, never its negation)",
+            json_schema_extra={"enum": [True]})] = None,
     ):
         flt = InvoiceFilter(status=status, customer_id=customer, due_date_gte=due_date_gte, due_date_lte=due_date_lte)
-        if overdue is not None:
-            flt = overdue_filter(flt, overdue, today())
-        page = services.invoices.list(account_id(), flt, limit=limit, starting_after=starting_after)
+        overdue_only = overdue_filter(flt, overdue, today()) if overdue is not None else flt
+        page = services.invoices.list(account_id(), overdue_only, limit=limit, starting_after=starting_after) \
+            if overdue_only is not None else Page[Any](data=[], has_more=False)
         return ok(list_view(page, lambda inv: invoice_view(InvoiceView(inv, []), today()), "/invoices"))
 
     @app.get("/invoices/<invoice_id>", tags=["invoices"], summary="Retrieve an invoice (drafts with validation issues)",

@@ -21,8 +21,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import AwareDatetime, Field, StrictBool, StrictInt, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
+from invoicing.api.command import at_most_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
 from invoicing.api.views import ListOf, View, iso, list_view
@@ -47,6 +48,8 @@ class SubscriptionCreate(Command):
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
     collection_method: Literal["charge_automatically", "send_invoice"] = "send_invoice"
     days_until_due: StrictInt | None = Field(default=None, ge=0, le=365)
+    model_config = ConfigDict(json_schema_extra={"allOf": [at_most_one("trial_end", "trial_period_days")]})
+
     trial_end: AwareDatetime | None = None
     trial_period_days: StrictInt | None = Field(default=None, ge=1, le=730)
     coupon: Id | None = None
@@ -83,6 +86,11 @@ class ItemAdd(Proration):
 
 
 class ItemUpdate(Proration):
+    # Exactly one of: a new price or quantity (or both), or `deleted: true`.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"anyOf": [given("price"), given("quantity")]},
+        {"required": ["deleted"], "properties": {"deleted": {"const": True}}}]})
+
     price: Id | None = Field(default=None, description="The item's new price (same interval and usage type)")
     quantity: StrictInt | None = Field(default=None, ge=0, le=10**7)
     deleted: StrictBool = Field(default=False, description="Remove the item (its unused time is credited)")

@@ -121,7 +121,7 @@ class CustomerObject(View):
     invoice_prefix: str | None
     default_payment_method: str | None
     stripe_customer_id: str | None = Field(description="The customer at Stripe its saved payment method belongs to")
-    einvoice_format: Literal["pdf", "facturx", "ubl"]
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"]
     credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
     segments: list[str]
     test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")

@@ -67,13 +67,13 @@ class Address(Model):
     @classmethod
     def _country(cls, value: str) -> str:
         upper = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", upper) or upper not in _countries():
+        if not re.fullmatch(r"[A-Z]{2}", upper) or upper not in countries():
             raise ValueError("must be an ISO 3166-1 alpha-2 country code such as 'SE'")
         return upper
 
 
 @cache
-def _countries() -> frozenset[str]:
+def countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes, from CLDR's territory names (babel)."""
     codes = (str(code) for code in Locale("en").territories)
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"EU", "EZ", "UN", "QO", "ZZ"})
@@ -142,7 +142,8 @@ ICD_VALIDATORS: dict[str, tuple[str, str]] = {
     "0184": ("stdnum.dk.cvr", "Danish CVR number"),
 }
 ICD_PATTERN = r"^[0-9]{4}$"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 _Stripped = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

@@ -59,15 +59,16 @@ class InvoiceFilter(BaseModel):
     due_date_lte: date | None = None
 
 
-def overdue_filter(flt: InvoiceFilter, overdue: bool, today: date) -> InvoiceFilter:
+def overdue_filter(flt: InvoiceFilter, overdue: bool, today: date) -> InvoiceFilter | None:
     """`overdue=true` as an index query: open invoices due before `today` (the status index, GSI3,
-    read up to yesterday's due dates). Overdue is derived, so only `true` is a filter."""
+    read up to yesterday's due dates); None when nothing can match (only open invoices are overdue,
+    so with another `status` the list is empty). Overdue is derived, so only `true` is a filter."""
     from invoicing.domain.errors import InvalidInput
 
     if not overdue:
         raise InvalidInput("overdue=false is not a filter: list by status or due date instead.", param="overdue")
     if flt.status not in (None, "open"):
-        raise InvalidInput("Only open invoices are overdue: leave out status, or give status=open.", param="status")
+        return None
     yesterday = today - timedelta(days=1)
     latest = min(flt.due_date_lte, yesterday) if flt.due_date_lte else yesterday
     return flt.model_copy(update={"status": "open", "due_date_lte": latest})
