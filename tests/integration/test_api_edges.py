@@ -57,6 +57,21 @@ def test_deep_nesting_and_huge_numbers_are_400(stack: HandlerStack) -> None:
     assert customers(stack) == 0
 
 
+def test_a_whole_number_with_a_fraction_is_the_integer_and_any_other_fraction_is_refused(stack: HandlerStack) -> None:
+    # JSON Schema counts 30.0 as an integer, so the document's "type": "integer" takes it; read exactly.
+    status, product = send(stack, "/products", '{"name": "Seat", "metadata": {"note": "30.0 stays text"}}')
+    assert status == 201
+    status, price = send(stack, "/prices", json.dumps({"product": product["id"], "currency": "EUR"})[:-1]
+                         + ', "unit_amount": 1.5e3}')
+    assert status == 201 and price["unit_amount"] == 1500, price
+    assert product["metadata"] == {"note": "30.0 stays text"}
+    for amount in ("1500.5", "12345678901.9999999999", "9007199254740993.0"):  # not whole, or beyond 2^53
+        status, error = send(stack, "/prices", json.dumps({"product": product["id"], "currency": "EUR"})[:-1]
+                             + f', "unit_amount": {amount}}}')
+        assert (status, error["error"]["param"]) == (400, "unit_amount"), (amount, error)
+    assert len(stack.ok("GET", "/prices", query={"limit": "100"})["data"]) == 1
+
+
 def test_a_body_over_the_limit_is_413(stack: HandlerStack) -> None:
     status, body = send(stack, "/customers", json.dumps({"name": "A", "pad": "x" * 1_100_000}))
     assert (status, body["error"]["code"]) == (413, "body_too_large")

@@ -57,18 +57,12 @@ class TierIn(Command):
         {"anyOf": [given(name) for name in ("unit_amount", "unit_amount_decimal", "flat_amount",
                                             "flat_amount_decimal")]}]})
 
-    up_to: StrictInt | Literal["inf"] = Field(description="The tier's last unit, inclusive; \"inf\" for the last tier")
+    up_to: Annotated[StrictInt, Field(ge=1)] | Literal["inf"] = Field(
+        description="The tier's last unit, inclusive (at least 1); \"inf\" for the last tier")
     unit_amount: MinorUnits | None = None
     unit_amount_decimal: UnitDecimal | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
     flat_amount: MinorUnits | None = None
     flat_amount_decimal: UnitDecimal | None = Field(default=None, ge=0, le=10**15, decimal_places=12)
-
-    @field_validator("up_to")
-    @classmethod
-    def _positive(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError("up_to is at least 1 (or \"inf\")")
-        return value
 
     @model_validator(mode="after")
     def _amounts(self) -> TierIn:
@@ -199,7 +193,12 @@ class CouponAmountIn(Command):
 
 
 class CouponCreate(Command):
-    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent_off", "amount_off")]})
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        exactly_one("percent_off", "amount_off"), {"if": given("amount_off"), "then": given("currency")},
+        {"if": given("percent_off"), "then": {"not": {"anyOf": [given("currency"), {
+            "required": ["currency_options"], "properties": {"currency_options": {"minProperties": 1}}}]}}},
+        {"if": {"required": ["duration"], "properties": {"duration": {"const": "repeating"}}},
+         "then": given("duration_in_months"), "else": {"not": given("duration_in_months")}}]})
 
     name: str | None = Field(default=None, max_length=40, description="Shown on invoices")
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=2)

@@ -19,21 +19,25 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ConfigDict, Field, field_validator
 
-from invoicing.api.command import exactly_one
+from invoicing.api.command import exactly_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.api.views import ListOf, View, iso, list_view
 from invoicing.domain.discount_rules import DiscountRule
+from invoicing.domain.party import Segment
 from invoicing.services.discount_rules import DiscountRuleService
 
 RuleId = Annotated[str, Path(max_length=64)]
 
 
 class DiscountRuleCreate(Command):
-    model_config = ConfigDict(json_schema_extra={"allOf": [exactly_one("percent_off", "amount_off")]})
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        exactly_one("percent_off", "amount_off"),
+        {"if": given("amount_off"), "then": given("currency"), "else": {"not": given("currency")}},
+        {"anyOf": [given(condition) for condition in ("customer_segment", "min_quantity", "product", "price")]}]})
 
     name: str = Field(min_length=1, max_length=40, description="Shown as the line's discount")
-    customer_segment: str | None = Field(default=None, max_length=40, description="Customers in this segment")
+    customer_segment: Segment | None = Field(default=None, description="Customers in this segment")
     min_quantity: DecimalText | None = Field(default=None, gt=0, description="Lines of at least this quantity")
     product: str | None = Field(default=None, max_length=64, description="Lines of this product")
     price: str | None = Field(default=None, max_length=64, description="Lines of this price")

@@ -1,7 +1,12 @@
 """What every request body must be before a route sees it: JSON (415 otherwise), UTF-8, at most
 `MAX_BODY_BYTES` (413), nested at most `MAX_DEPTH` deep and with no number longer than
 `MAX_NUMBER_DIGITS` digits (400). Python's JSON parser would otherwise fail on such input with a
-RecursionError or a ValueError, which are faults of ours, not answers (docs/api.md, "Limits")."""
+RecursionError or a ValueError, which are faults of ours, not answers (docs/api.md, "Limits").
+
+A number written with a fraction or an exponent whose value is a whole number (`537.0`, `5.37e2`) is
+that integer, as JSON Schema counts it (`"type": "integer"` takes it): the body reaches the routes with
+it written as one, read exactly (as a decimal, never through a float). Any other fraction stays as
+it was, and a field that takes no float refuses it."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from invoicing.api.errors import error_response
@@ -20,6 +26,9 @@ MAX_NUMBER_DIGITS = 40
 JSON_TYPES = ("application/json",)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _DIGITS = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
+_FRACTION = re.compile(r"[0-9][.eE]")
+# Whole numbers up to here are exact in every JSON reader (2^53); beyond, one stays as written.
+_EXACT = 2**53
 
 Resolve = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -67,6 +76,34 @@ def body_problem(event: dict[str, Any]) -> tuple[int, str, str, str] | None:
     return None
 
 
+def _whole(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        whole = value == value.to_integral_value() and abs(value) <= _EXACT
+        return int(value) if whole else float(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    return value
+
+
+def with_whole_numbers(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its body's whole numbers written as integers (`537.0` → `537`), when it has
+    any number written with a fraction or an exponent; else the event itself. Only for a body that
+    `body_problem` let through."""
+    body = event.get("body")
+    if not body:
+        return event
+    text = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else str(body)
+    if not _FRACTION.search(_STRING.sub('""', text)):
+        return event
+    try:
+        parsed = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return event  # not JSON: the route's own parsing answers it
+    return {**event, "body": json.dumps(_whole(parsed)), "isBase64Encoded": False}
+
+
 def checked_bodies(resolve: Resolve) -> Resolve:
     """Answer bodies that cannot reach a route before anything else runs (nothing is remembered
     under an Idempotency-Key for them, and nothing is written)."""
@@ -74,7 +111,7 @@ def checked_bodies(resolve: Resolve) -> Resolve:
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         problem = body_problem(event)
         if problem is None:
-            return resolve(event, context)
+            return resolve(with_whole_numbers(event), context)
         status, type_, code, message = problem
         response = error_response(status, type_, code, message, "body")
         return {"statusCode": status, "headers": {"Content-Type": "application/json"},

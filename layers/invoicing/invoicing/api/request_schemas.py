@@ -7,20 +7,28 @@ schemathesis) generating from the document is not refused with 400.
 - Currencies, countries and locales are the enumerations their validators check against (ISO 4217
   and ISO 3166-1 from CLDR through babel, the supported locales); an email address states its
   pattern.
+- A decimal (a quantity, a percentage, a sub-minor-unit price: `invoicing.api.requests.DecimalText`)
+  is an integer or a decimal string: pydantic calls it a number or a string, but the API takes no
+  JSON float (a whole one, `2.0`, is the integer: `invoicing.api.edge`), and the string is a decimal
+  within the field's bounds and decimal places (read from the request model's field, as pydantic
+  checks them), written plainly (`"12.5"`, no exponent).
 
 Built only with the document (the docs function), never at the API function's init."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from babel.numbers import list_currencies
 
-from invoicing.api.command import PARAGRAPH_FIELDS, text_pattern
+from invoicing.api.command import PARAGRAPH_FIELDS, Command, text_pattern
 from invoicing.domain.party import EMAIL_PATTERN, SUPPORTED_LOCALES, countries
 
 _REF = "#/components/schemas/"
+# What `Decimal(text)` reads as a finite number, without the whitespace the API trims first.
+DECIMAL_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
 @cache
@@ -51,10 +59,41 @@ CODE_KEYS = {"currency_options": "CurrencyCode"}
 def exact_requests(document: dict[str, Any]) -> None:
     """Make the schemas of every request body exact (in place)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    models = _models()
     for name in sorted(_request_components(document, schemas)):
+        model = models.get(name)
         for field, node in schemas[name].get("properties", {}).items():
             _field(field, node)
+            if model is not None and field in model.model_fields:
+                _decimal_bounds(node, model.model_fields[field].metadata)
     schemas.update(code_schemas())
+
+
+def _models() -> dict[str, type[Command]]:
+    """Every request body model by the names the document may give its component: the class's own,
+    or (when two share it) its module's path and name, as pydantic writes it."""
+    found: dict[str, type[Command]] = {}
+    todo: list[type[Command]] = [Command]
+    while todo:
+        model = todo.pop()
+        found[model.__name__] = model
+        found[f"{model.__module__.replace('.', '__')}__{model.__name__}"] = model
+        todo += model.__subclasses__()
+    return found
+
+
+def _decimal_bounds(node: dict[str, Any], metadata: list[Any]) -> None:
+    """A decimal string's pattern, from its field's bounds and decimal places (`Field(gt=0, le=100,
+    decimal_places=4)`): the string form of what the integer form's bounds say."""
+    strings = [s for s in _strings(node) if s.get("pattern") == DECIMAL_PATTERN]
+    if not strings:
+        return
+    bounds = {name: getattr(m, name) for m in metadata for name in ("gt", "ge", "lt", "le", "decimal_places")
+              if getattr(m, name, None) is not None}
+    for string in strings:
+        string["pattern"] = decimal_string_pattern(bounds)
+        if bounds.get("gt") == 0:
+            string.setdefault("allOf", []).append({"not": {"pattern": ZERO_PATTERN}})
 
 
 def _request_components(document: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
@@ -102,9 +141,57 @@ def _objects(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+# A decimal string of value 0.
+ZERO_PATTERN = r"^[+-]?0*(?:\.0*)?$"
+
+
+def decimal_string_pattern(bounds: dict[str, Any]) -> str:
+    """A plainly written decimal within `bounds` (`ge`/`gt` 0 or a negative power of ten, `le` a
+    power of ten or one less, `decimal_places`): sign, digits, fraction."""
+    places = bounds.get("decimal_places")
+    fraction = f"(?:\\.[0-9]{{1,{places}}})?" if places else r"(?:\.[0-9]+)?"
+    zeros = f"(?:\\.0{{1,{places}}})?" if places else r"(?:\.0+)?"
+    low = bounds.get("ge", bounds.get("gt"))
+    sign = "" if low is not None and Decimal(low) >= 0 else "-?"
+    high = bounds.get("le", bounds.get("lt"))
+    if high is None:
+        number = f"[0-9]+{fraction}"
+    else:
+        digits = len(str(int(Decimal(high))))
+        if str(int(Decimal(high))) == "1" + "0" * (digits - 1):  # 10^k: k digits, or 10^k itself
+            top = f"|1{'0' * (digits - 1)}{zeros}" if "le" in bounds else ""
+            number = f"(?:[0-9]{{1,{digits - 1}}}{fraction}{top})" if digits > 1 else f"(?:0{fraction}{top})"
+        else:  # 10^k - 1 (the largest amount): k digits
+            number = f"[0-9]{{1,{digits}}}{fraction}"
+    return f"^{sign}{number}$"
+
+
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+
+
+def _decimals(node: dict[str, Any]) -> None:
+    """A decimal's schema (`anyOf` a number and a string, as pydantic writes a Decimal): an integer
+    or a decimal string."""
+    for choice in node.get("anyOf", []):
+        _decimals(choice)
+    kinds = {choice.get("type"): choice for choice in node.get("anyOf", [])}
+    if "number" in kinds and "string" in kinds:
+        kinds["number"]["type"] = "integer"
+        kinds["string"]["pattern"] = DECIMAL_PATTERN
+        # A nullable decimal's bounds, which pydantic leaves beside the choice under its own names.
+        for raw, keyword in _BOUNDS.items():
+            if raw in node:
+                kinds["number"][keyword] = node.pop(raw)
+        node.pop("decimal_places", None)
+        node.pop("max_digits", None)
+
+
 def _field(field: str, node: dict[str, Any]) -> None:
+    _decimals(node)
     paragraph = field in PARAGRAPH_FIELDS or field == "metadata"  # metadata values are free text
     for string in _strings(node):
+        if string.get("pattern") == DECIMAL_PATTERN:
+            continue
         if {"enum", "const", "format"} & string.keys():
             continue
         if field in CODE_FIELDS:
@@ -117,7 +204,10 @@ def _field(field: str, node: dict[str, Any]) -> None:
     for mapping in _objects(node):
         if field in CODE_KEYS:
             mapping["propertyNames"] = {"$ref": _REF + CODE_KEYS[field]}
-        elif not mapping.get("patternProperties"):  # keys of their own pattern (a usage payload's)
+        elif len(keys := list(mapping.get("patternProperties", {}))) == 1:
+            # Keys of their own pattern (a usage payload's): no other key either.
+            mapping["propertyNames"] = {"pattern": keys[0]}
+        else:
             _add_pattern(mapping.setdefault("propertyNames", {}), text_pattern(paragraph=False, required=True))
 
 

@@ -133,14 +133,20 @@ def usage_router(usage: UsageService, account_id: Callable[[], str]) -> Router:
         return ok(meter_view(usage.get_meter(account_id(), meter_id)))
 
     @router.get("/meters/<meter_id>/usage", tags=["usage"],
-                summary="A customer's usage of a meter over [start_time, end_time)",
+                summary="A customer's usage of a meter over [start_time, end_time) (none when end_time is not "
+                        "after start_time: the window is empty)",
                 responses=answers(200, UsageSummaryObject, READ))
     def meter_usage(meter_id: Annotated[str, Path(max_length=64)],
                     customer: Annotated[str, Query(min_length=1, max_length=64)],
                     start_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")],
                     end_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")]):
-        period = Period(_aware(start_time), _aware(end_time))
-        return ok(usage_summary_view(usage.summary(account_id(), meter_id, customer, period)))
+        start, end = _aware(start_time), _aware(end_time)
+        if end <= start:  # [start, end) holds no moment: nothing happened in it
+            meter = usage.get_meter(account_id(), meter_id)
+            return ok({"object": "usage_summary", "meter": meter.id, "customer": customer, "start_time": iso(start),
+                       "end_time": iso(end), "aggregation": meter.aggregation.value, "aggregated_value": "0",
+                       "events": 0, "billable_value": "0", "late_events": 0})
+        return ok(usage_summary_view(usage.summary(account_id(), meter_id, customer, Period(start, end))))
 
     @router.post("/usage_events", tags=["usage"], summary="Record a usage event (counted once per identifier)",
                 responses=answers(201, UsageEventObject, CREATE, 404, also={200: UsageEventObject}))
