@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from invoicing.domain.payment_reference import is_valid_ocr, ocr_applies, ocr_body, ocr_reference
+from invoicing.domain.payment_reference import (
+    creditor_reference,
+    is_valid_ocr,
+    lookup_digits,
+    ocr_applies,
+    ocr_body,
+    ocr_reference,
+)
 
 
 def test_a_numeric_invoice_number_keeps_its_digits_then_length_and_check_digit() -> None:
@@ -60,3 +67,15 @@ def test_every_reference_made_passes_bankgirots_checks(number: str, with_length:
     for i in range(len(reference)):
         typo = reference[:i] + str((int(reference[i]) + 1) % 10) + reference[i + 1:]
         assert not is_valid_ocr(typo)
+
+
+@pytest.mark.parametrize("number", ["2026-000042", "INV-000042", "SE-CUS1-0007", "7"])
+def test_a_payers_rf_or_ocr_reference_gives_the_digits_its_invoice_is_found_by(number: str) -> None:
+    # The reference index keys an invoice by ocr_body(number); every reference made for it leads there.
+    key = ocr_body(number)
+    assert key in lookup_digits(creditor_reference(number))
+    assert key in lookup_digits(" ".join(creditor_reference(number)[i:i + 4] for i in range(0, 25, 4)).strip())
+    for length_digit in (True, False):
+        ocr = ocr_reference(number, length_digit=length_digit)
+        assert ocr is not None and key in lookup_digits(ocr)
+    assert lookup_digits("RF00INV000042") == [] and lookup_digits("12345") == []  # bad check digits

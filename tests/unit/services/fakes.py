@@ -29,6 +29,7 @@ from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment import Payment, PaymentStatus
+from invoicing.domain.payment_reference import ocr_body
 from invoicing.domain.sending import AlreadyInReview, InvoiceCorrespondence, ReviewItem
 from invoicing.domain.statement_import import StatementImport
 from invoicing.domain.subscription import Subscription
@@ -288,6 +289,11 @@ class _Invoices:
 
     def get_many(self, account_id: str, invoice_ids: Any) -> list[Invoice]:
         return [self.get(account_id, i) for i in invoice_ids if (account_id, i) in self._uow.store.invoices]
+
+    def by_number_digits(self, account_id: str, digits: Any) -> list[Invoice]:
+        found = [i.id for (acct, _), i in self._uow.store.invoices.items()
+                 if acct == account_id and i.number is not None and ocr_body(i.number) in set(digits)]
+        return self.get_many(account_id, found)
 
     def save(self, invoice: Invoice) -> None:
         store, key = self._uow.store, (invoice.account_id, invoice.id)

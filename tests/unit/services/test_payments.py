@@ -53,6 +53,21 @@ def test_a_payment_quoting_the_reference_pays_its_invoice_once_however_often_it_
     assert event_types(services, invoice.id).count("invoice.paid") == 1
 
 
+def test_a_reference_finds_its_invoice_beyond_the_open_invoices_read_for_matching(
+        services: Services, payments: PaymentService, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Matching reads at most MATCH_CANDIDATES open invoices; a payment quoting its invoice's RF
+    # reference or OCR number finds it through the reference index however many are open.
+    monkeypatch.setattr("invoicing.services.payments.MATCH_CANDIDATES", 1)
+    invoices = [open_invoice(services, amount=10_000 + i) for i in range(3)]
+    for i, invoice in enumerate(invoices):
+        reference = invoice.payment_reference if i % 2 == 0 else (invoice.ocr_reference or invoice.payment_reference)
+        entry = paid(f"bank:SE45:ref-{i}", invoice.amount_due, remittance_text=f"Betalning {reference}")
+        recorded = payments.receive(services.seller.id, entry, source="bank_statement")
+        assert recorded.payment.status == "applied", (i, recorded.payment)
+        assert [a.invoice_id for a in recorded.payment.allocation.applications] == [invoice.id]
+        assert stored(services, invoice.id).status == "paid"
+
+
 def test_a_partial_payment_lowers_what_remains_and_leaves_the_invoice_open(
         services: Services, payments: PaymentService) -> None:
     invoice = open_invoice(services)  # 12 500

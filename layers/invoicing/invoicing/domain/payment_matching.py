@@ -133,6 +133,7 @@ class OpenInvoices:
 
     def __init__(self, invoices: Iterable[OpenInvoice]) -> None:
         self.all = sorted(invoices, key=_oldest_first)
+        self.ids = {invoice.id for invoice in self.all}
         self.by_reference: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_sequence: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)
@@ -150,6 +151,16 @@ class OpenInvoices:
             for token in _tokens(name):
                 self.name_tokens[token].add(name)
         self.sequence_lengths = sorted({len(k) for k in self.by_sequence}, reverse=True)
+
+    def including(self, extra: Iterable[OpenInvoice]) -> OpenInvoices:
+        """These invoices and `extra` (invoices found by a payment's reference beyond the ones read):
+        itself when it holds them all already."""
+        missing = [invoice for invoice in extra if invoice.id not in self.ids]
+        return OpenInvoices([*self.all, *missing]) if missing else self
+
+    def knows(self, reference: str) -> bool:
+        """Whether an invoice of these has `reference` (an RF reference or an OCR number)."""
+        return bool(self.by_reference.get(_compact(reference)))
 
     def named_in(self, text: str | None) -> list[OpenInvoice]:
         """The invoices whose numbers `text` names (see `_names`), oldest first."""

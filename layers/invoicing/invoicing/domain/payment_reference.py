@@ -63,6 +63,20 @@ def ocr_reference(invoice_number: str, *, length_digit: bool = True) -> str | No
     return reference
 
 
+def lookup_digits(reference: str) -> list[str]:
+    """The digits of the invoice number (`ocr_body`) that a reference a payer quoted can be of: an RF
+    reference's body, or an OCR number without its check digit and with or without a length digit
+    before it. An invoice is found by `ocr_body(number)` (the reference index): one lookup key for
+    both kinds of reference. A key may be shared by two numbers (`ocr_body` reads a letter as two
+    digits), so what is found is compared with the reference itself."""
+    compact = re.sub(r"[\s\-]", "", reference).upper()
+    if compact.startswith("RF") and is_valid_creditor_reference(compact):
+        return [ocr_body(compact[4:])] if compact[4:] else []
+    if is_valid_ocr(compact):
+        return [d for d in dict.fromkeys((compact[:-2], compact[:-1])) if d]
+    return []
+
+
 def is_valid_ocr(reference: str, *, length_digit: bool = False) -> bool:
     """Whether `reference` is an OCR number by Bankgirot's rules: 2-25 digits with a valid Luhn
     check digit and, when `length_digit`, a correct length digit before it. Spaces are ignored."""

@@ -47,8 +47,10 @@ from invoicing.domain.payment_matching import (
     OpenInvoice,
     OpenInvoices,
     match_payment,
+    references_in,
     suggest,
 )
+from invoicing.domain.payment_reference import lookup_digits
 from invoicing.services.invoices import InvoiceView
 from invoicing.services.ports import Clock, Ids, InvoiceFilter, Page, Retry, UnitOfWork
 
@@ -287,11 +289,25 @@ class PaymentService:
             if named is not None:
                 return named
         candidates = book.index() if book is not None else OpenInvoices(self._open_invoices(uow, account_id))
+        candidates = candidates.including(self._referenced(uow, account_id, incoming, candidates))
         decision = match_payment(incoming, candidates)
         if len(decision.applications) > MAX_APPLICATIONS:
             return MatchDecision(payment_key=incoming.key, status="unmatched",
                                  suggestions=suggest(incoming, candidates, {}))
         return decision
+
+    @staticmethod
+    def _referenced(uow: UnitOfWork, account_id: str, incoming: IncomingPayment,
+                    candidates: OpenInvoices) -> builtins.list[OpenInvoice]:
+        """The open invoices that the payment's references name, found by the reference index when
+        the invoices read for matching (at most `MATCH_CANDIDATES`) hold none of them: a payment
+        quoting its RF or OCR reference finds its invoice in an account of any size."""
+        references = references_in(incoming)
+        if not references or any(candidates.knows(r) for r in references):
+            return []
+        digits = [d for r in references for d in lookup_digits(r)]
+        found = uow.invoices.by_number_digits(account_id, digits) if digits else []
+        return [OpenInvoice.of(i) for i in found if i.status in OPEN and i.amount_remaining > 0]
 
     @staticmethod
     def _named(uow: UnitOfWork, account_id: str, incoming: IncomingPayment) -> MatchDecision | None:

@@ -158,6 +158,11 @@ class Invoices(Protocol):
     def get_many(self, account_id: str, invoice_ids: Sequence[str]) -> builtins.list[Invoice]:
         """Those that exist, in one or a few requests; each then saves like one read by `get`."""
         ...
+    def by_number_digits(self, account_id: str, digits: Sequence[str]) -> builtins.list[Invoice]:
+        """The numbered invoices whose numbers read as one of `digits` (`payment_reference.ocr_body`):
+        how a payment's RF or OCR reference finds its invoice, however many are open. Read like
+        `get_many`."""
+        ...
     def save(self, invoice: Invoice) -> None:
         """The next version of an invoice read in this unit of work (else Conflict at commit)."""
         ...

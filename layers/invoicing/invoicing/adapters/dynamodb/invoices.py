@@ -5,8 +5,12 @@ Indexes (see docs/dynamodb-access-patterns.md):
   status, due date and total, for filters and the customer's usual total);
 - GSI2 `ACCOUNT#{acct}#INVOICES#{shard}` / `{id}`: all invoices, newest first;
 - GSI3 `ACCOUNT#{acct}#STATUS#{status}#{shard}` / `{due or 0000-00-00}#{id}`: by status;
-- GSI4 `ACCOUNT#{acct}#DUE#{shard}` / `{due}#{id}`: by due date (only with a due date).
-The sharded ones project keys only; lists merge the shards and fetch the documents by key.
+- GSI4 `ACCOUNT#{acct}#DUE#{shard}` / `{due}#{id}`: by due date (only with a due date);
+- GSI5 `ACCOUNT#{acct}#REFERENCE#{digits of the number}` / `INVOICE#{id}`: a numbered invoice by the
+  payment references a payer quotes (RF, OCR: `payment_reference.lookup_digits`); a key per number,
+  so no bulk run makes it hot.
+The indexes project keys only (GSI1 a few attributes); lists merge the shards and fetch the
+documents by key.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from invoicing.adapters.dynamodb.keys import (
     GSI2,
     GSI3,
     GSI4,
+    GSI5,
     SHARDS,
     Item,
     children_pk,
@@ -34,6 +39,7 @@ from invoicing.adapters.dynamodb.keys import (
     get_s,
     invoice_key,
     n,
+    reference_pk,
     s,
     shard,
     status_pk,
@@ -41,6 +47,7 @@ from invoicing.adapters.dynamodb.keys import (
 from invoicing.domain.errors import ConcurrentChange, Conflict, InvalidInput, NotFound
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
+from invoicing.domain.payment_reference import ocr_body
 from invoicing.services.ports import InvoiceFilter, Page
 
 if TYPE_CHECKING:
@@ -72,6 +79,9 @@ def invoice_item(invoice: Invoice, history: builtins.list[dict[str, Any]]) -> It
         item["due_date"] = s(invoice.due_date.isoformat())
         item["GSI4PK"] = s(due_pk(invoice.account_id, shard_))
         item["GSI4SK"] = s(due_sk(invoice.due_date, invoice.id))
+    if invoice.number is not None and (digits := ocr_body(invoice.number)):
+        item["GSI5PK"] = s(reference_pk(invoice.account_id, digits))
+        item["GSI5SK"] = s(f"INVOICE#{invoice.id}")
     return item
 
 
@@ -108,6 +118,16 @@ class DynamoInvoices:
     def get_many(self, account_id: str, invoice_ids: Sequence[str]) -> builtins.list[Invoice]:
         items = batch_get(self._uow.client, self._uow.table, [invoice_key(account_id, i) for i in invoice_ids])
         return [self._loaded_from(item) for item in items]
+
+    def by_number_digits(self, account_id: str, digits: Sequence[str]) -> builtins.list[Invoice]:
+        """The numbered invoices whose numbers read as `digits` (GSI5: one key each, a few invoices
+        at most), read like `get_many`."""
+        ids: builtins.list[str] = []
+        for key in dict.fromkeys(digits):
+            request = self._request(GSI5, "GSI5PK = :pk", {":pk": s(reference_pk(account_id, key))})
+            page = query_page(self._uow.client, request, limit=10, decode=lambda item: get_s(item, "GSI5SK") or "")
+            ids += [sk.removeprefix("INVOICE#") for sk in page.data if sk]
+        return self.get_many(account_id, ids) if ids else []
 
     def _loaded_from(self, item: Item) -> Invoice:
         invoice = decode_invoice(item)

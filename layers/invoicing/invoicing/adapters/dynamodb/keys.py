@@ -137,6 +137,10 @@ def review_pk(account_id: str, run_id: str, sort: str, shard_: int) -> str:  # G
     return f"ACCOUNT#{account_id}#REVIEW#{run_id}#{sort}#{shard_:02d}"
 
 
+def reference_pk(account_id: str, digits: str) -> str:  # GSI5: invoices by the digits of their number
+    return f"ACCOUNT#{account_id}#REFERENCE#{digits}"
+
+
 def auto_finalize_pk(at: datetime, shard_: int) -> str:  # GSI4: held drafts by the day they auto-finalize
     return f"AUTOFINALIZE#{at.astimezone(UTC):%Y-%m-%d}#{shard_:02d}"
 def dunning_pk(due: datetime, shard_: int) -> str:  # GSI4: next dunning steps, across accounts
