@@ -104,8 +104,8 @@ def test_a_deactivated_rule_no_longer_applies_and_prorations_are_never_discounte
     env.items.update("acct_1", "sub_1", "si_basic", price_id="pro")
     assert service.deactivate("acct_1", rule.id).active is False
     assert service.deactivate("acct_1", rule.id).version == 1  # again: nothing changes
-    assert lines(env.renewal()) == [("pro × 1", 2000, 0, 2000),
-                                    ("Proration: Remaining time on 1 × pro", 1000, 500, 500)]
+    assert lines(env.renewal()) == [("pro × 1", 2000, 0, 2000), ("Unused time on 1 × basic", -500, 0, -500),
+                                    ("Remaining time on 1 × pro", 1000, 0, 1000)]
     assert [r.id for r in service.list("acct_1", active=False, limit=10, starting_after=None).data] == [rule.id]
     assert service.list("acct_1", active=True, limit=10, starting_after=None).data == []
 

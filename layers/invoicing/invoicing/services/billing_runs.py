@@ -175,14 +175,14 @@ class BillingRunService:
         for sub in subs:
             if due_boundary(sub, now) is None:
                 continue
-            planned = self.billing.preview(sub, now)
-            if planned is None or planned.invoice.totals is None:
+            invoice = self.billing.preview(sub, now)
+            if invoice is None or invoice.totals is None:
                 continue
-            totals = planned.invoice.totals
+            totals = invoice.totals
             lines.append(PreviewLine(subscription_id=sub.id, customer_id=sub.customer_id,
-                                     boundary=sub.billed_through + 1, currency=planned.invoice.currency,
+                                     boundary=sub.billed_through + 1, currency=invoice.currency,
                                      subtotal=totals.subtotal, tax=totals.tax, total=totals.total,
-                                     lines=len(planned.invoice.lines)))
+                                     lines=len(invoice.lines)))
         return RunPreview(lines=lines, truncated=truncated)
 
     def _scope(self, account_id: str, cmd: NewBillingRun) -> tuple[builtins.list[Subscription], bool]:

@@ -2,11 +2,12 @@
 from now, with proration (domain/subscription.py, domain/proration.py).
 
 `proration_behavior`:
-- `create_prorations` (the default): the proration waits for the next invoice (a pending line), and a
-  credit goes to the customer's balance in the same commit;
+- `create_prorations` (the default): the proration's two lines — the credit for the unused time on the
+  old item, the charge for the remaining time on the new one — wait for the next invoice (pending lines);
 - `none`: the change alone;
 - `always_invoice`: the subscription's pending prorations, this change's included, are invoiced now, on
-  one invoice, drafted in the same commit as the change and finalized right after it.
+  one invoice, drafted in the same commit as the change and finalized right after it; when they come to
+  zero or less (a downgrade's credit), no invoice can hold them and they wait for the next one.
 
 Idempotent on the change: a change carries an id (the API derives it from the request's
 Idempotency-Key, a queue consumer from its message), remembered on the subscription in the commit of
@@ -101,12 +102,12 @@ class SubscriptionItems:
                     else self.subscriptions.clock.now()
                 changed, effect = change(current, now)
                 change_id = change_id or ids.new("chg")
-                invoice = self.billing.proration_invoice(changed, effect.invoice_now, now, change_id) \
-                    if effect.invoice_now else None
+                invoice = self.billing.proration_invoice(changed, effect.invoice_now, now, change_id)
+                if invoice is None and effect.invoice_now:
+                    # They come to zero or less (a downgrade): no invoice can hold them; the next one will.
+                    changed = changed.model_copy(update={"pending_lines": effect.invoice_now})
                 changed = changed.with_applied_change(change_id, invoice.id if invoice else None)
                 uow.subscriptions.save(changed)
-                if effect.credit:
-                    uow.customers.adjust_credit(account_id, current.customer_id, effect.credit)
                 uow.commit()
                 result = ItemChangeResult(changed, invoice.id if invoice else None)
             else:
