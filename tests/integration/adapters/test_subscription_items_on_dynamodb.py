@@ -3,7 +3,8 @@ the change id, the always_invoice draft and the subscription in one transaction,
 active/inactive items."""
 
 from tests.unit.services.test_discount_rules import (  # noqa: F401 - the tests, on this package's `uow`
-    test_a_deactivated_rule_no_longer_applies_and_prorations_are_never_discounted,
+    test_a_deactivated_rule_no_longer_applies_and_prorations_carry_the_rule_of_their_period,
+    test_a_percent_coupon_is_reflected_in_the_prorations_and_discounts_only_the_other_lines,
     test_a_quantity_rule_applies_from_its_minimum,
     test_a_segment_rule_discounts_the_line_and_the_coupon_takes_its_share_of_the_rest,
     test_the_rule_that_takes_most_applies_alone_and_only_to_its_product,

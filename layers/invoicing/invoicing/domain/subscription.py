@@ -22,6 +22,7 @@ Pausing skips the boundaries that pass while paused (no invoices); resuming bill
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +42,9 @@ from invoicing.domain.totals import Discount
 from invoicing.domain.usage import Adjustment, Period, PeriodUsage
 
 SubscriptionStatus = Literal["trialing", "active", "paused", "canceled"]
+# The discount rules a line meets (domain/discount_rules.py `rule_discounts`, bound to an account's rules
+# and a customer): what an item's proration reflects.
+LineDiscounts = Callable[["PlannedLine"], tuple[Discount, ...]]
 MAX_ITEMS = 20
 MAX_APPLIED_CHANGES = 20
 
@@ -294,15 +298,18 @@ class Subscription(Model):
         return self._changed({"status": "active"}, "subscription.resumed", at)
 
     def add_item(self, item: SubscriptionItem, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                 basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                 basis: ProrationBasis = "seconds",
+                 rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """A new item from `at`: the remaining time of the current period is charged (prorated)."""
         self._changeable()
         if any(i.id == item.id for i in self.items):
             raise Conflict(f"Subscription '{self.id}' has an item '{item.id}' already.", param="items")
-        return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis)
+        return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis,
+                                  rules=rules)
 
     def remove_item(self, item_id: str, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                    basis: ProrationBasis = "seconds",
+                    rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item ends at `at`: the unused time of the current period is credited. A metered item is
         not removed mid-period (its usage so far would go unbilled): cancel, or set its price."""
         self._changeable()
@@ -314,11 +321,11 @@ class Subscription(Model):
             raise InvalidInput("A subscription keeps at least one item: cancel it instead.", param="deleted",
                                code="last_item")
         items = tuple(i for i in self.items if i.id != item_id)
-        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis)
+        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis, rules=rules)
 
     def update_item(self, item_id: str, *, at: datetime, price: Price | None = None, quantity: int | None = None,
-                    behavior: ProrationBehavior = "create_prorations",
-                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                    behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
+                    rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item's new price and/or quantity from `at`: the unused time on the old item credited, the
         remaining time on the new one charged. A metered item's quantity is its usage: only its price changes
         (the period's usage is billed at the price of its end, as in Stripe)."""
@@ -336,7 +343,7 @@ class Subscription(Model):
         except ValidationError as error:
             raise invalid_input(error) from None
         items = tuple(new if i.id == item_id else i for i in self.items)
-        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis)
+        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis, rules=rules)
 
     def item(self, item_id: str) -> SubscriptionItem:
         item = next((i for i in self.items if i.id == item_id), None)
@@ -358,15 +365,17 @@ class Subscription(Model):
 
     def _item_changed(self, items: tuple[SubscriptionItem, ...], old: SubscriptionItem | None,
                       new: SubscriptionItem | None, *, at: datetime, behavior: ProrationBehavior,
-                      basis: ProrationBasis) -> tuple[Subscription, ItemChange]:
+                      basis: ProrationBasis, rules: LineDiscounts | None) -> tuple[Subscription, ItemChange]:
         """The subscription with `items`, and the proration of `old` → `new` (None: added or removed)
         within the current period (a change outside it, in a trial or before the boundary is billed,
-        prorates nothing: the next boundary bills the items as they are)."""
+        prorates nothing: the next boundary bills the items as they are). Each line carries the discounts
+        its item has in the period (`proration_discounts`)."""
         pending = self.pending_lines
         period = self.current_period
         if period is not None and period.start <= at < period.end:
-            proration = prorate(_as_item(old), _as_item(new), currency=self.currency, period_start=period.start,
-                                period_end=period.end, change_at=at, behavior=behavior, basis=basis)
+            proration = prorate(self._prorated(old, rules), self._prorated(new, rules), currency=self.currency,
+                                period_start=period.start, period_end=period.end, change_at=at, behavior=behavior,
+                                basis=basis)
             pending = (*pending, *pending_lines(proration, old, new))
         changed = self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at)
         if behavior == "always_invoice" and changed.pending_lines:
@@ -375,6 +384,22 @@ class Subscription(Model):
             # services/subscription_items.py).
             return changed.model_copy(update={"pending_lines": ()}), ItemChange(changed.pending_lines)
         return changed, ItemChange()
+
+    def _prorated(self, item: SubscriptionItem | None, rules: LineDiscounts | None) -> Item | None:
+        """The item as proration sees it, with the discounts it has in the current period (Stripe: the
+        discounts of the subscription that affect the proration's amount are reflected in it): the
+        discount rule its line meets (`rules`, domain/discount_rules.py), then the coupon when it is a
+        percentage that applies to the period. An amount-off coupon is an amount off the period's invoice,
+        not a share of any one item: it is not prorated."""
+        if item is None:
+            return None
+        discounts: tuple[Discount, ...] = ()
+        if rules is not None and not item.price.metered:
+            discounts = rules(self._line(item, Decimal(item.quantity), self.period(self.billed_through)))
+        coupon = self.coupon
+        if coupon is not None and coupon.percent_off is not None and self.coupon_applies(self.billed_through):
+            discounts = (*discounts, Discount(description=coupon.name or coupon.id, percent_off=coupon.percent_off))
+        return Item(price=item.price, quantity=Decimal(item.quantity), discounts=discounts)
 
     def _changed(self, changes: dict[str, Any], event_type: str, at: datetime) -> Subscription:
         try:
@@ -396,10 +421,6 @@ class Subscription(Model):
         event = new_event(type_, account_id=self.account_id, aggregate="subscription", aggregate_id=self.id,
                           version=self.version, at=at, obj=self.summary())
         return self.model_copy(update={"events": (*self.events, event)})
-
-
-def _as_item(item: SubscriptionItem | None) -> Item | None:
-    return None if item is None else Item(price=item.price, quantity=Decimal(item.quantity))
 
 
 def pending_lines(proration: Proration, old: SubscriptionItem | None,
