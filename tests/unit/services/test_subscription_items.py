@@ -161,7 +161,7 @@ def test_always_invoice_whose_finalizing_failed_is_finalized_by_the_retry(env: I
     env.subscribe((basic, 1))
     env.clock.current = HALFWAY
     finalize = env.billing.finalize
-    object.__setattr__(env.billing, "finalize", lambda *a: (_ for _ in ()).throw(RuntimeError("lost")))
+    object.__setattr__(env.billing, "finalize", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("lost")))
     with pytest.raises(RuntimeError):
         env.items.update("acct_1", "sub_1", "si_basic", price_id="pro", behavior="always_invoice", change_id="c1")
     object.__setattr__(env.billing, "finalize", finalize)

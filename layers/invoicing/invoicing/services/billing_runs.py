@@ -361,11 +361,13 @@ class BillingRunService:
         if billed.invoice_id and not billed.held and billed.outcome in ("invoiced", "already_billed"):
             batch.finalize.setdefault(account_id, {})[billed.invoice_id] = message_id
 
-    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str]) -> BatchOutcome:
-        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together); those that came
-        from review leave the review list, and their run counts them invoiced instead of waiting. A
-        reviewed draft that meets a blocking issue now stays in the list, no longer auto-finalizing."""
-        outcome = self.invoices.finalize_many(account_id, invoice_ids)
+    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str],
+                 at: datetime | None = None) -> BatchOutcome:
+        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together, at `at`: a test
+        clock's time, else real time); those that came from review leave the review list, and their run
+        counts them invoiced instead of waiting. A reviewed draft that meets a blocking issue now stays in
+        the list, no longer auto-finalizing."""
+        outcome = self.invoices.finalize_many(account_id, invoice_ids, at)
         done = [i.id for i in outcome.finalized] + [i for i, e in outcome.failed.items()
                                                      if isinstance(e, InvoiceNotDraft)]
         for invoice_id in done:
@@ -517,13 +519,13 @@ class BillingRunService:
                 billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run)
                 self._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
             for account_id, invoices in batch.finalize.items():
-                self.finalize(account_id, list(invoices), set())
+                self.finalize(account_id, list(invoices), set(), at=now)
             self.complete_if_done(clock.account_id, run.id)
         with self.uow:
             entries = self.uow.reviews.on_clock(clock.account_id, clock.id)
         ready = [e for e in entries if not e.blocking and e.auto_finalize_at is not None and e.auto_finalize_at <= now]
         if ready:
-            self.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready})
+            self.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready}, at=now)
             for run_id in sorted({e.run_id for e in ready}):
                 self.complete_if_done(clock.account_id, run_id)
         return run

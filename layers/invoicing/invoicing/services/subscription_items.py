@@ -93,16 +93,17 @@ class SubscriptionItems:
 
     def _apply(self, account_id: str, subscription_id: str, change: Change,
                change_id: str | None) -> ItemChangeResult:
-        """One commit: the subscription's next state (and the change's id), the customer's credit, and the
-        always_invoice draft; then the draft is finalized. A retry of an applied change finalizes its
-        invoice if it is still a draft, and writes nothing else."""
+        """One commit: the subscription's next state (and the change's id) and the always_invoice draft;
+        then the draft is finalized, at the subscription's time (its test clock's, in a sandbox). A retry
+        of an applied change finalizes its invoice if it is still a draft, and writes nothing else."""
         uow, ids = self.subscriptions.uow, self.subscriptions.ids
         with uow:
             current = uow.subscriptions.get(account_id, subscription_id)
             applied = current.applied_change(change_id) if change_id else None
+            # A subscription on a test clock changes, and is invoiced, at the clock's time.
+            now = uow.test_clocks.get(account_id, current.test_clock).frozen_time if current.test_clock \
+                else self.subscriptions.clock.now()
             if applied is None:
-                now = uow.test_clocks.get(account_id, current.test_clock).frozen_time if current.test_clock \
-                    else self.subscriptions.clock.now()
                 customer = uow.customers.get(account_id, current.customer_id)
                 active = uow.discount_rules.active(account_id)
                 changed, effect = change(current, now,
@@ -121,5 +122,5 @@ class SubscriptionItems:
         if result.invoice_id is not None:
             # Numbered now (a retry: if the first attempt did not get to it); a draft with a blocking
             # validation issue stays a draft, in GET /invoices?status=draft, as a billing run's would.
-            self.billing.finalize(account_id, [result.invoice_id])
+            self.billing.finalize(account_id, [result.invoice_id], at=now)
         return result
