@@ -189,3 +189,33 @@ def test_discount_rule_events_are_what_their_schemas_say(env: Items) -> None:
 def test_a_rule_must_say_what_and_when(env: Items, fields: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):
         rules(env).create("acct_1", fields)
+
+
+class _NoQueue:
+    def send_many(self, messages: list[dict[str, Any]]) -> None:
+        raise AssertionError("a worker batch sends nothing")
+
+
+def test_a_worker_batch_reads_an_accounts_rules_once_not_once_per_boundary(env: Items, monkeypatch: Any) -> None:
+    from invoicing.services.billing_runs import BillingRunService
+
+    rules(env).create("acct_1", {"name": "Volume", "min_quantity": Decimal(10), "percent_off": Decimal(10)})
+    seats = env.price("seats", 1000)
+    for n in range(3):
+        env.subscribe((seats, 10 + n), sub_id=f"sub_{n}")
+    reads: list[str] = []
+    active = env.uow.discount_rules.active
+    monkeypatch.setattr(env.uow.discount_rules, "active", lambda account_id: reads.append(account_id) or active(
+        account_id))
+    runs = BillingRunService(env.uow, env.clock, _IDS, env.billing, env.billing.invoices, _NoQueue(), _NoQueue(),
+                             shards=1)
+    batch = runs.new_batch()
+    env.clock.current = env.sub("sub_0").boundary(1)
+    outcomes = [runs.work_on({"account_id": "acct_1", "subscription_id": f"sub_{n}", "boundary": 1}, batch,
+                             f"m{n}", False) for n in range(3)]
+    assert outcomes == ["invoiced"] * 3 and reads == ["acct_1"]  # one read for the batch's three boundaries
+    invoices = [env.invoice(env.sub(f"sub_{n}").latest_invoice) for n in range(3)]
+    assert [lines(i)[0][2] for i in invoices] == [1000, 1100, 1200]  # 10 % off each: the rule applied
+    batch.clear()
+    runs.work_on({"account_id": "acct_1", "subscription_id": "sub_0", "boundary": 2}, batch, "m4", False)
+    assert reads == ["acct_1", "acct_1"]  # the next batch reads them again

@@ -22,7 +22,7 @@ from typing import Any
 
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, amount_unusual, usage_spike
 from invoicing.domain.corrective import NegativeTotal
-from invoicing.domain.discount_rules import with_rule_discounts
+from invoicing.domain.discount_rules import DiscountRule, with_rule_discounts
 from invoicing.domain.errors import Conflict
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
@@ -111,20 +111,24 @@ class BillingService:
             return self.uow.subscriptions.due(hour, shard, until=self.clock.now(), limit=limit, cursor=cursor)
 
     # --- stage 3: bill -----------------------------------------------------------------------------
-    def bill(self, account_id: str, subscription_id: str, boundary: int, run: BillingRun | None = None) -> Billed:
+    def bill(self, account_id: str, subscription_id: str, boundary: int, run: BillingRun | None = None,
+             rules: Sequence[DiscountRule] | None = None) -> Billed:
         """Boundary `boundary` of the subscription billed once: a draft invoice and the subscription's
         next state in one commit. Concurrent workers: the one whose commit loses re-reads and finds
         the boundary billed. Within a run, the same commit counts the boundary for the run (once) and
-        holds the draft for review where the run, the customer's segment or a blocking issue says so."""
+        holds the draft for review where the run, the customer's segment or a blocking issue says so.
+        `rules`: the account's active discount rules, when the caller read them for a batch (else read
+        here)."""
         for attempt in range(3):
             try:
-                return self._bill(account_id, subscription_id, boundary, run)
+                return self._bill(account_id, subscription_id, boundary, run, rules)
             except Conflict:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _bill(self, account_id: str, subscription_id: str, k: int, run: BillingRun | None) -> Billed:
+    def _bill(self, account_id: str, subscription_id: str, k: int, run: BillingRun | None,
+              rules: Sequence[DiscountRule] | None) -> Billed:
         with self.uow:
             sub = self.uow.subscriptions.get(account_id, subscription_id)
         now = self.now_for(account_id, sub.test_clock)
@@ -145,7 +149,7 @@ class BillingService:
                 self._counted(run, boundary, "skipped_paused")
                 self.uow.commit()
                 return Billed("skipped_paused")
-            planned = self._planned(sub, k, usage, now)
+            planned = self._planned(sub, k, usage, now, rules)
             invoice = planned.invoice
             self.uow.subscriptions.save(sub.billed(k, invoice.id if invoice else None, now))
             if planned.balance_credit:
@@ -247,7 +251,8 @@ class BillingService:
         with self.uow:
             return self._planned(sub, k, usage, now).invoice
 
-    def _planned(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime) -> Planned:
+    def _planned(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime,
+                 rules: Sequence[DiscountRule] | None = None) -> Planned:
         """The boundary's invoice: its items' lines and the pending prorations. When the prorations would
         take it to zero or below (a credit larger than what the boundary bills; an invoice never comes to
         less than zero: domain/corrective.py), the invoice bills the items alone and what the prorations
@@ -255,14 +260,15 @@ class BillingService:
         to the balance), which pays this invoice and the next ones at finalization."""
         seller = self.uow.accounts.get(sub.account_id)
         customer = self.uow.customers.get(sub.account_id, sub.customer_id)
+        rules = self.uow.discount_rules.active(sub.account_id) if rules is None else rules
         lines = sub.lines_at(k, usage)
         items = [line for line in lines if not line.proration and line.quantity > 0 and line.unit_amount_decimal >= 0]
         prorations = [line for line in lines if line.proration]
         if prorations:
-            invoice = self._invoice(sub, k, [*items, *prorations], now, seller, customer)
+            invoice = self._invoice(sub, k, [*items, *prorations], now, seller, customer, rules)
             if invoice is not None and invoice.totals is not None and invoice.totals.total > 0:
                 return Planned(invoice, seller, customer)
-        invoice = self._invoice(sub, k, items, now, seller, customer) if items else None
+        invoice = self._invoice(sub, k, items, now, seller, customer, rules) if items else None
         return Planned(invoice, seller, customer, balance_credit=self._credit_of(sub, prorations, now, seller,
                                                                                  customer))
 
@@ -277,12 +283,11 @@ class BillingService:
         return priced.totals.total if priced is not None and priced.totals is not None else 0
 
     def _invoice(self, sub: Subscription, k: int, planned: list[PlannedLine], now: datetime,
-                 seller: Account, customer: Customer) -> Invoice | None:
+                 seller: Account, customer: Customer, rules: Sequence[DiscountRule]) -> Invoice | None:
         """The draft of `planned` with the discount rules on its item lines and the coupon on what they
         come to (prorations are not discountable, as in Stripe: their amounts already carry the discounts
         of the items they prorate); None when it would come below zero."""
-        planned = with_rule_discounts(planned, self.uow.discount_rules.active(sub.account_id), customer,
-                                      sub.currency)
+        planned = with_rule_discounts(planned, rules, customer, sub.currency)
         draft = self._draft(sub, planned, now, {"subscription": sub.id, "subscription_boundary": str(k)})
         priced = _priced(draft, seller, customer, now)
         if priced is None:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, RunCounts
+from invoicing.domain.discount_rules import DiscountRule
 from invoicing.domain.errors import Conflict, DomainError, InvalidInput, InvoiceNotDraft, NotFound
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.test_clock import TestClock
@@ -93,11 +94,14 @@ class WorkBatch:
     finalize: dict[str, dict[str, str]] = field(default_factory=dict)  # account -> invoice -> message id
     reviewed: set[str] = field(default_factory=set)
     runs: set[tuple[str, str]] = field(default_factory=set)  # (account, run)
+    # account -> its active discount rules, read once for the batch (not once per boundary)
+    discount_rules: dict[str, tuple[DiscountRule, ...]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.finalize.clear()
         self.reviewed.clear()
         self.runs.clear()
+        self.discount_rules.clear()
 
 
 def page_key(message: dict[str, Any]) -> str:
@@ -325,7 +329,8 @@ class BillingRunService:
         run = self.run_of(account_id, message.get("run_id"))
         boundary = DueBoundary(account_id, str(message["subscription_id"]), int(message["boundary"]))
         try:
-            billed = self.billing.bill(account_id, boundary.subscription_id, boundary.boundary, run)
+            billed = self.billing.bill(account_id, boundary.subscription_id, boundary.boundary, run,
+                                       self._rules(account_id, batch))
         except Exception:
             if run is not None and last_attempt:
                 self.billing.count_failed(run, boundary)
@@ -335,6 +340,14 @@ class BillingRunService:
             batch.runs.add((account_id, run.id))
         self._to_finalize(billed, account_id, message_id, batch)
         return billed.outcome
+
+    def _rules(self, account_id: str, batch: WorkBatch) -> tuple[DiscountRule, ...]:
+        """The account's active discount rules, read at its first boundary of the batch (a rule created
+        or deactivated meanwhile counts from the next batch)."""
+        if account_id not in batch.discount_rules:
+            with self.uow:
+                batch.discount_rules[account_id] = tuple(self.uow.discount_rules.active(account_id))
+        return batch.discount_rules[account_id]
 
     @staticmethod
     def new_batch() -> WorkBatch:
@@ -516,7 +529,8 @@ class BillingRunService:
                 self.uow.commit()
             batch = WorkBatch()
             for boundary in due:
-                billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run)
+                billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run,
+                                           self._rules(boundary.account_id, batch))
                 self._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
             for account_id, invoices in batch.finalize.items():
                 self.finalize(account_id, list(invoices), set(), at=now)
