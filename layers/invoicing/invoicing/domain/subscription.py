@@ -369,7 +369,7 @@ class Subscription(Model):
         """The subscription with `items`, and the proration of `old` → `new` (None: added or removed)
         within the current period (a change outside it, in a trial or before the boundary is billed,
         prorates nothing: the next boundary bills the items as they are). Each line carries the discounts
-        its item has in the period (`proration_discounts`)."""
+        its item has in the period (`_prorated`)."""
         pending = self.pending_lines
         period = self.current_period
         if period is not None and period.start <= at < period.end:

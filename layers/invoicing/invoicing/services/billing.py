@@ -342,7 +342,7 @@ class BillingService:
 
 def _priced(draft: Invoice, seller: Account, customer: Customer, now: datetime) -> Invoice | None:
     """The draft priced, or None when its lines come to less than zero (a subscription's invoice is never
-    a corrective one: its prorations wait for the next invoice instead)."""
+    a corrective one: the caller bills its prorations elsewhere, or later)."""
     try:
         return draft.priced(seller, customer, now.date())
     except NegativeTotal:
