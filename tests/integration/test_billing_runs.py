@@ -274,6 +274,33 @@ def test_a_test_clock_advanced_three_months_bills_each_period_once_in_order(stac
     assert (status, error["error"]["param"]) == (400, "frozen_time")
 
 
+def test_always_invoice_on_a_test_clock_invoices_at_the_clocks_time(stack: HandlerStack, clock: At) -> None:
+    # Real time stands at 1 Nov 2026 09:00 (`clock`); the test clock lives in January 2027.
+    stack.ok("POST", "/account", SELLER)
+    seats = monthly_price(stack)
+    pro = monthly_price(stack, 19_900)
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    test_clock = stack.ok("POST", "/test_clocks", {"frozen_time": start.isoformat()})
+    buyer = customer(stack, "Clocked AB", test_clock=test_clock["id"])
+    sub = subscribe(stack, buyer["id"], seats)
+    first = stack.ok("GET", f"/invoices/{sub['latest_invoice']}")
+    assert (first["issue_date"], first["status_transitions"]["finalized_at"]) == ("2027-01-01", "2027-01-01T00:00:00Z")
+    halfway = start + timedelta(days=15, hours=12)  # January's 31 days: exactly half left
+    stack.ok("POST", f"/test_clocks/{test_clock['id']}/advance", {"frozen_time": halfway.isoformat()})
+    changed = stack.ok("POST", f"/subscriptions/{sub['id']}/items/{sub['items'][0]['id']}",
+                       {"price": pro, "proration_behavior": "always_invoice"})
+    assert changed["pending_prorations"] == []
+    invoices = stack.ok("GET", "/invoices", query={"customer": buyer["id"]})["data"]
+    [upgrade] = [i for i in invoices if i["id"] != sub["latest_invoice"]]
+    # Invoiced at once, on the clock's frozen time, not on real time (1 Nov 2026).
+    assert upgrade["status"] == "open" and upgrade["created"] == "2027-01-16T12:00:00Z"
+    assert (upgrade["issue_date"], upgrade["due_date"]) == ("2027-01-16", "2027-02-15")  # 30 days to pay
+    assert upgrade["status_transitions"]["finalized_at"] == "2027-01-16T12:00:00Z"
+    # 99.00 → 199.00 halfway: -49.50 and +99.50, each for Jan 16 – Jan 31.
+    assert [(line["amount"], line["period"]["start"], line["period"]["end"]) for line in upgrade["lines"]["data"]] == [
+        (-4950, "2027-01-16", "2027-01-31"), (9950, "2027-01-16", "2027-01-31")]
+
+
 def test_a_test_clock_runs_the_review_window_of_a_held_segment(stack: HandlerStack) -> None:
     stack.ok("POST", "/account", {**SELLER, "review": {"held_segments": ["vip"], "auto_finalize_after_minutes": 90}})
     price = monthly_price(stack)

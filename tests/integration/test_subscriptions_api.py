@@ -69,8 +69,12 @@ def test_an_upgrade_halfway_is_prorated_on_the_next_invoice_and_a_cancel_waits_f
     clock.current = START + timedelta(days=15)  # halfway through November's 30 days
     item = sub["items"][0]["id"]
     upgraded = stack.ok("POST", f"/subscriptions/{sub['id']}/items/{item}", {"quantity": 2})
-    # 1 -> 2 seats at 10.00 halfway: -5.00 + 10.00 = +5.00 on the next invoice.
-    assert [p["amount"] for p in upgraded["pending_prorations"]] == [500]
+    # 1 -> 2 seats at 10.00 halfway: -5.00 and +10.00, two lines for the next invoice.
+    end = (START + timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    assert [(p["kind"], p["amount"], p["description"], p["price"], p["period_end"])
+            for p in upgraded["pending_prorations"]] == [
+        ("credit", -500, "Unused time on 1 × Seats", plan["seats"], end),
+        ("charge", 1000, "Remaining time on 2 × Seats", plan["seats"], end)]
     canceled = stack.ok("POST", f"/subscriptions/{sub['id']}/cancel", {"at_period_end": True})
     assert (canceled["status"], canceled["cancel_at_period_end"]) == ("active", True)
     status, again = stack.call("POST", f"/subscriptions/{sub['id']}/pause")

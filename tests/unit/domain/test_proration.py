@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from invoicing.domain.catalog import Price, Recurring
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.proration import Item, prorate, unused_fraction
+from invoicing.domain.totals import Discount
 from tests.unit.domain.builders import NOW
 
 JAN_1 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -108,6 +109,24 @@ def test_tiered_prices_prorate_their_exact_full_period_amount() -> None:
     graduated = monthly(None, billing_scheme="tiered", tiers_mode="graduated", tiers=tiers)
     # 6 seats graduated = 41.50 a month; 12 seats = 35 + 32.50 + 12 = 79.50; halfway: -20.75, +39.75.
     assert change(graduated, graduated, HALFWAY, quantities=(6, 12)) == [-2075, 3975]
+
+
+def test_an_items_discounts_are_reflected_before_the_fraction_and_rounded_once() -> None:
+    # 1,999 yen less 15 % (a rule) is 1,699.15; less 10 % (the coupon) 1,529.235; by days on Jan 15 17/31
+    # of that is 838.61... → 839. Rounding the discounts first would give 1699 → 1529 → 838.48 → 838.
+    discounts = (Discount(description="Partners", percent_off=Decimal(15)),
+                 Discount(description="Ten", percent_off=Decimal(10)))
+    item = Item(price=monthly(1999, "JPY"), discounts=discounts)
+    result = prorate(item, None, currency="JPY", period_start=JAN_1, period_end=FEB_1,
+                     change_at=datetime(2025, 1, 15, tzinfo=UTC), basis="days")
+    [credit] = result.lines
+    assert (credit.amount, credit.description) == (-839, "Unused time on 1 × price_a, less Partners, Ten")
+    off = Item(price=monthly(1000), discounts=(Discount(description="Two off", amount_off=200),))
+    charge = prorate(None, off, currency="USD", period_start=JAN_1, period_end=FEB_1, change_at=HALFWAY).lines[0]
+    assert charge.amount == 400  # (10.00 - 2.00) × 1/2
+    more = Item(price=monthly(1000), discounts=(Discount(amount_off=5000),))
+    assert prorate(None, more, currency="USD", period_start=JAN_1, period_end=FEB_1,
+                   change_at=HALFWAY).lines[0].amount == 0  # never below zero
 
 
 def test_behaviors() -> None:

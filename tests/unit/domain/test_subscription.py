@@ -109,18 +109,35 @@ def test_usage_waits_for_the_meters_grace_period() -> None:
     assert (sub.due_at(1) - sub.boundary(1)).total_seconds() == 3600
 
 
-def test_an_upgrade_mid_period_waits_as_a_pending_line_and_a_downgrade_is_credit() -> None:
+def test_a_change_mid_period_waits_as_two_lines_a_credit_and_a_charge() -> None:
     sub = subscription(billed_through=0)
     halfway = sub.period(0).start + (sub.period(0).end - sub.period(0).start) / 2
-    upgraded, credit = sub.change_quantity("si_seats", 5, at=halfway)
-    # 3 -> 5 seats at 10.00 halfway: -15.00 + 25.00 = +10.00, on the next invoice.
-    assert credit == 0 and [p.amount for p in upgraded.pending_lines] == [1000]
-    # On the invoice: the charge for the remaining time, less the credit for the unused time.
-    proration = upgraded.lines_at(1, {})[-1]
-    assert (proration.unit_amount_decimal, [d.amount_off for d in proration.discounts]) == (2500, [1500])
-    downgraded, credit = sub.change_quantity("si_seats", 1, at=halfway)
-    assert credit == 1000 and downgraded.pending_lines == ()
+    upgraded, effect = sub.update_item("si_seats", quantity=5, at=halfway)
+    # 3 -> 5 seats at 10.00 halfway: -15.00 for the unused time on 3, +25.00 for the remaining time on 5.
+    assert effect.invoice_now == ()
+    assert [(p.kind, p.amount, p.description) for p in upgraded.pending_lines] == [
+        ("credit", -1500, "Unused time on 3 × price_seat"), ("charge", 2500, "Remaining time on 5 × price_seat")]
+    assert {(p.period_start, p.period_end) for p in upgraded.pending_lines} == {(halfway, sub.period(0).end)}
+    # On the next invoice, after the period's item lines: the credit a quantity of -1 at 15.00, the charge +1.
+    credit, charge = upgraded.lines_at(1, {})[-2:]
+    assert (credit.quantity, credit.unit_amount_decimal, credit.proration, credit.discounts) == (-1, 1500, True, ())
+    assert (charge.quantity, charge.unit_amount_decimal, charge.proration) == (1, 2500, True)
+    assert (credit.period, charge.period) == (Period(halfway, sub.period(0).end),) * 2
+    # A downgrade is the same two lines, the credit larger: still both pending, no balance moved here.
+    downgraded, _ = sub.update_item("si_seats", quantity=1, at=halfway)
+    assert [p.amount for p in downgraded.pending_lines] == [-1500, 500]
     assert upgraded.billed(1, "in_2", halfway).pending_lines == ()
+    kept = upgraded.billed(1, "in_2", halfway, carried=upgraded.pending_lines)
+    assert kept.pending_lines == upgraded.pending_lines  # no invoice could take them: they wait
+
+
+def test_always_invoice_takes_every_pending_proration_now() -> None:
+    sub = subscription(billed_through=0)
+    halfway = sub.period(0).start + (sub.period(0).end - sub.period(0).start) / 2
+    first, _ = sub.update_item("si_seats", quantity=4, at=halfway)
+    second, effect = first.update_item("si_seats", quantity=6, at=halfway, behavior="always_invoice")
+    assert second.pending_lines == ()
+    assert [p.amount for p in effect.invoice_now] == [-1500, 2000, -2000, 3000]
 
 
 def test_coupon_durations() -> None:
@@ -157,7 +174,7 @@ def test_every_subscription_event_is_what_its_schema_says() -> None:
 
     schemas = Path(__file__).resolve().parents[3] / "docs" / "events"
     sub = subscription().record_created(JAN_31).billed(0, "in_1", JAN_31)
-    sub = sub.change_quantity("si_seats", 4, at=JAN_31 + (sub.boundary(1) - JAN_31) / 2)[0]
+    sub = sub.update_item("si_seats", quantity=4, at=JAN_31 + (sub.boundary(1) - JAN_31) / 2)[0]
     sub = sub.pause(JAN_31).resume(JAN_31).cancel(at_period_end=False, at=JAN_31)
     types = [e.type for e in sub.events]
     assert types == ["subscription.created", "subscription.renewed", "subscription.updated", "subscription.paused",

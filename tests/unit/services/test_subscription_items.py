@@ -119,16 +119,20 @@ def test_stripe_upgrade_halfway_credits_5_and_charges_10_on_the_next_invoice(env
     env.clock.current = HALFWAY
     changed = env.items.update("acct_1", "sub_1", "si_basic", price_id="pro").subscription
     assert [i.price.id for i in changed.items] == ["pro"]
-    [pending] = changed.pending_lines
-    assert (pending.charge, pending.credit, pending.amount) == (1000, 500, 500)
-    assert (pending.period_start, pending.period_end) == (HALFWAY, NOV_1.replace(month=12))
+    # docs.stripe.com/billing/subscriptions/prorations: 10 → 20 exactly halfway (15 of November's 30 days)
+    # is two lines: -5.00 for the unused time on the old price, +10.00 for the remaining time on the new.
+    assert [(p.kind, p.amount, p.price_id) for p in changed.pending_lines] == [("credit", -500, "basic"),
+                                                                               ("charge", 1000, "pro")]
+    assert {(p.period_start, p.period_end) for p in changed.pending_lines} == {(HALFWAY, NOV_1.replace(month=12))}
+    assert env.credit() == 0  # nothing goes to the balance: the credit is a line of the next invoice
     renewal = env.renewal()
-    assert lines(renewal) == [("pro × 1", 2000, 0, 2000),
-                              ("Proration: Remaining time on 1 × pro", 1000, 500, 500)]
-    proration = renewal.lines[1]
-    assert (proration.period_start, proration.period_end) == (HALFWAY.date(), NOV_1.replace(month=12).date())
-    assert proration.discounts[0].description == "Proration: Unused time on 1 × basic"
-    assert renewal.totals is not None and renewal.totals.subtotal == 2500
+    assert lines(renewal) == [("pro × 1", 2000, 0, 2000), ("Unused time on 1 × basic", -500, 0, -500),
+                              ("Remaining time on 1 × pro", 1000, 0, 1000)]
+    credit, charge = renewal.lines[1:]
+    assert (credit.quantity, credit.unit_amount_decimal) == (-1, 500)  # BR-27: the unit price stays positive
+    for proration in (credit, charge):
+        assert (proration.period_start, proration.period_end) == (HALFWAY.date(), NOV_1.replace(month=12).date())
+    assert renewal.totals is not None and (renewal.totals.subtotal, renewal.totals.total) == (2500, 3125)
 
 
 def test_always_invoice_retried_three_times_makes_one_invoice(env: Items) -> None:
@@ -142,7 +146,7 @@ def test_always_invoice_retried_three_times_makes_one_invoice(env: Items) -> Non
     assert len({r.invoice_id for r in results}) == 1
     invoice = env.invoice(results[0].invoice_id)
     assert invoice.status == "open" and invoice.number == "INV-000001"  # finalized at once (boundary 0: a draft here)
-    assert lines(invoice) == [("Proration: Remaining time on 1 × pro", 1000, 500, 500)]
+    assert lines(invoice) == [("Unused time on 1 × basic", -500, 0, -500), ("Remaining time on 1 × pro", 1000, 0, 1000)]
     assert invoice.totals is not None and invoice.totals.total == 625  # 5.00 + 25 % VAT
     assert invoice.metadata["subscription_change"] == "chg_retried"
     assert len(env.customer_invoices()) == 2  # boundary 0's and the proration's
@@ -157,7 +161,7 @@ def test_always_invoice_whose_finalizing_failed_is_finalized_by_the_retry(env: I
     env.subscribe((basic, 1))
     env.clock.current = HALFWAY
     finalize = env.billing.finalize
-    object.__setattr__(env.billing, "finalize", lambda *a: (_ for _ in ()).throw(RuntimeError("lost")))
+    object.__setattr__(env.billing, "finalize", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("lost")))
     with pytest.raises(RuntimeError):
         env.items.update("acct_1", "sub_1", "si_basic", price_id="pro", behavior="always_invoice", change_id="c1")
     object.__setattr__(env.billing, "finalize", finalize)
@@ -169,15 +173,42 @@ def test_always_invoice_whose_finalizing_failed_is_finalized_by_the_retry(env: I
     assert len([i for i in uow.store.invoices.values() if "subscription_change" in i.metadata]) == 1
 
 
+def yen_change(env: Items, basis: str) -> list[int]:
+    """1,097 yen a month → 1,500 yen a month exactly halfway through January 2027 (31 days: the change at
+    Jan 16 12:00), with `basis`; the pending lines' amounts."""
+    small = env.price("small", 1097, "JPY")
+    env.price("large", 1500, "JPY")
+    env.subscribe((small, 1), anchor=JAN_1, customer_id="cus_jpy", currency="JPY")
+    env.clock.current = JAN_1 + timedelta(days=15, hours=12)
+    changed = env.items.update("acct_1", "sub_1", "si_small", price_id="large", basis=basis).subscription  # type: ignore[arg-type]
+    return [p.amount for p in changed.pending_lines]
+
+
+def test_seconds_basis_in_yen_halfway_rounds_each_line_once_half_up(env: Items) -> None:
+    # By seconds: 15.5 days of 31 left = 1,339,200 s / 2,678,400 s = exactly 1/2.
+    # Credit: 1,097 × 1/2 = 548.5 yen → 549 (half up, away from zero): -549. Charge: 1,500 × 1/2 = 750.
+    assert yen_change(env, "seconds") == [-549, 750]
+    assert lines(env.renewal())[1:] == [("Unused time on 1 × small", -549, 0, -549),
+                                        ("Remaining time on 1 × large", 750, 0, 750)]
+
+
+def test_days_basis_in_yen_halfway_counts_whole_days(env: Items) -> None:
+    # By days: from the change's date (Jan 16, charged on the new price) to the period's end (Feb 1) is
+    # 16 of January's 31 days. Credit: 1,097 × 16/31 = 17,552/31 = 566.19 → -566. Charge: 1,500 × 16/31 =
+    # 24,000/31 = 774.19 → 774.
+    assert yen_change(env, "days") == [-566, 774]
+
+
 def test_days_basis_in_yen_is_whole_yen(env: Items) -> None:
     small = env.price("small", 1000, "JPY")
     env.price("large", 2000, "JPY")
     env.subscribe((small, 1), anchor=JAN_1, customer_id="cus_jpy", currency="JPY")
     env.clock.current = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)  # 17 of 31 days left by date
     changed = env.items.update("acct_1", "sub_1", "si_small", price_id="large", basis="days").subscription
-    [pending] = changed.pending_lines
-    assert (pending.charge, pending.credit) == (1097, 548)  # 2000 × 17/31 = 1096.77; 1000 × 17/31 = 548.39
-    assert lines(env.renewal())[1] == ("Proration: Remaining time on 1 × large", 1097, 548, 549)
+    # 1000 × 17/31 = 548.39 → -548; 2000 × 17/31 = 1096.77 → 1097
+    assert [p.amount for p in changed.pending_lines] == [-548, 1097]
+    assert lines(env.renewal())[1:] == [("Unused time on 1 × small", -548, 0, -548),
+                                        ("Remaining time on 1 × large", 1097, 0, 1097)]
 
 
 def test_seconds_basis_in_yen(env: Items) -> None:
@@ -185,8 +216,28 @@ def test_seconds_basis_in_yen(env: Items) -> None:
     env.price("large", 2000, "JPY")
     env.subscribe((small, 1), anchor=JAN_1, customer_id="cus_jpy", currency="JPY")
     env.clock.current = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)  # 16.5 of 31 days left
-    [pending] = env.items.update("acct_1", "sub_1", "si_small", price_id="large").subscription.pending_lines
-    assert (pending.charge, pending.credit) == (1065, 532)  # 2000 × 16.5/31 = 1064.52; 1000 × 16.5/31 = 532.26
+    changed = env.items.update("acct_1", "sub_1", "si_small", price_id="large").subscription
+    # 1000 × 16.5/31 = 532.26 → -532; 2000 × 16.5/31 = 1064.52 → 1065
+    assert [p.amount for p in changed.pending_lines] == [-532, 1065]
+
+
+def test_an_add_on_from_day_9_of_31_at_3000_a_month_by_days(env: Items) -> None:
+    # proration_basis days: whole days from the change's date to the period's end, the change's day
+    # included (it is charged on the new item): Jan 9 → Feb 1 is 23 days (the 9th to the 31st) of
+    # January's 31. 3,000.00 × 23/31 = 300,000 × 23 / 31 = 6,900,000 / 31 = 222,580.645… cents → 222,581
+    # (half up): 2,225.81. No credit line: nothing was there before.
+    seats = env.price("seats", 1000)
+    env.price("addon", 300_000)
+    env.subscribe((seats, 1), anchor=JAN_1)
+    env.clock.current = datetime(2027, 1, 9, 17, 30, tzinfo=UTC)  # the time of day does not count by days
+    changed = env.items.add("acct_1", "sub_1", price_id="addon", basis="days").subscription
+    assert [(p.kind, p.amount, p.description) for p in changed.pending_lines] == [
+        ("charge", 222_581, "Remaining time on 1 × addon")]
+    renewal = env.renewal()
+    assert lines(renewal) == [("seats × 1", 1000, 0, 1000), ("addon × 1", 300_000, 0, 300_000),
+                              ("Remaining time on 1 × addon", 222_581, 0, 222_581)]
+    assert (renewal.lines[2].period_start, renewal.lines[2].period_end) == (datetime(2027, 1, 9, 17, 30).date(),
+                                                                           datetime(2027, 1, 31).date())
 
 
 def test_an_item_added_on_day_9_of_31_is_charged_23_days(env: Items) -> None:
@@ -198,20 +249,26 @@ def test_an_item_added_on_day_9_of_31_is_charged_23_days(env: Items) -> None:
                            change_id="add-1")
     assert [i.price.id for i in result.subscription.items] == ["seats", "support"]
     invoice = env.invoice(result.invoice_id)
-    assert lines(invoice) == [("Proration: Remaining time on 1 × support", 69_000, 0, 69_000)]  # 930.00 × 23/31
+    assert lines(invoice) == [("Remaining time on 1 × support", 69_000, 0, 69_000)]  # 930.00 × 23/31
     assert (invoice.lines[0].period_start, invoice.lines[0].period_end) == (datetime(2027, 1, 9).date(),
                                                                            datetime(2027, 1, 31).date())
     assert [line.description for line in env.renewal().lines] == ["seats × 1", "support × 1"]
 
 
-def test_a_removed_item_credits_the_unused_time_to_the_balance(env: Items) -> None:
+def test_a_removed_item_larger_than_the_next_invoice_credits_the_balance_tax_included(env: Items) -> None:
     seats, support = env.price("seats", 1000), env.price("support", 3001)
     env.subscribe((seats, 1), (support, 1))
     env.clock.current = HALFWAY
     result = env.items.remove("acct_1", "sub_1", "si_support", behavior="always_invoice")
+    # -15.01 alone (30.01 × 15/30 = 15.005, half up, away from zero): no invoice can come below zero, so
+    # nothing is invoiced now; the credit waits for the next invoice.
     assert result.invoice_id is None and [i.id for i in result.subscription.items] == ["si_seats"]
-    assert env.credit() == 1501  # 30.01 × 15/30 = 15.005, half up
-    assert [line.description for line in env.renewal().lines] == ["seats × 1"]
+    assert [(p.kind, p.amount) for p in result.subscription.pending_lines] == [("credit", -1501)]
+    assert env.credit() == 0
+    # The renewal bills 10.00; with the credit it would come below zero: it bills the seats alone and the
+    # credit goes to the balance with its VAT: 15.01 + 25 % = 18.7625 → 18.76 (tax 3.7525 → 3.75).
+    assert lines(env.renewal()) == [("seats × 1", 1000, 0, 1000)]
+    assert env.credit() == 1876 and env.sub().pending_lines == ()
 
 
 def test_proration_none_changes_the_item_alone(env: Items) -> None:
@@ -222,23 +279,46 @@ def test_proration_none_changes_the_item_alone(env: Items) -> None:
     assert lines(env.renewal()) == [("seats × 5", 5000, 0, 5000)]
 
 
-def test_a_downgrade_halfway_credits_the_net_to_the_balance(env: Items) -> None:
+def test_a_downgrade_halfway_waits_for_the_next_invoice_as_its_two_lines(env: Items) -> None:
     env.subscribe((env.price("seats", 1000), 5))
     env.clock.current = HALFWAY
     result = env.items.update("acct_1", "sub_1", "si_seats", quantity=2, behavior="always_invoice")
-    assert result.invoice_id is None and result.subscription.pending_lines == ()
-    assert env.credit() == 1500  # -25.00 + 10.00
+    # -25.00 + 10.00 comes to less than zero: no invoice now (always_invoice has nothing it can bill).
+    assert result.invoice_id is None and env.credit() == 0
+    assert [p.amount for p in result.subscription.pending_lines] == [-2500, 1000]
+    # The next invoice holds them: 2 seats for December, less 25.00, plus 10.00: 5.00.
+    renewal = env.renewal()
+    assert lines(renewal) == [("seats × 2", 2000, 0, 2000), ("Unused time on 5 × seats", -2500, 0, -2500),
+                              ("Remaining time on 2 × seats", 1000, 0, 1000)]
+    assert renewal.totals is not None and renewal.totals.total == 625
 
 
-def test_a_change_of_another_tax_code_keeps_the_credit_apart(env: Items) -> None:
+def test_a_change_of_another_tax_code_keeps_each_line_at_its_own_rate(env: Items) -> None:
     books = env.price("books", 1000, tax_code="reduced")
     env.price("ebooks", 2000)
     env.subscribe((books, 1))
     env.clock.current = HALFWAY
     changed = env.items.update("acct_1", "sub_1", "si_books", price_id="ebooks").subscription
-    [pending] = changed.pending_lines
-    assert (pending.charge, pending.credit, pending.tax_code) == (1000, 0, "standard")
-    assert env.credit() == 500  # the reduced-rate credit is not netted against a standard-rate charge
+    assert [(p.amount, p.tax_code) for p in changed.pending_lines] == [(-500, "reduced"), (1000, "standard")]
+    assert env.credit() == 0
+    renewal = env.renewal()
+    assert renewal.totals is not None
+    # Swedish VAT: 25 % on 20.00 + 10.00; the reduced 12 % on the -5.00 credit of the reduced-rate item: -0.60.
+    assert {(g.percent, g.taxable_amount, g.tax_amount) for g in renewal.totals.tax_groups} == {
+        (25, 3000, 750), (12, -500, -60)}
+
+
+def test_cancel_at_period_end_after_a_downgrade_credits_the_balance(env: Items) -> None:
+    env.subscribe((env.price("seats", 1000), 4))
+    env.clock.current = HALFWAY
+    env.items.update("acct_1", "sub_1", "si_seats", quantity=1)
+    env.items.subscriptions.cancel("acct_1", "sub_1", at_period_end=True)
+    sub = env.sub()
+    env.clock.current = sub.boundary(1)
+    billed = env.billing.bill("acct_1", "sub_1", 1)
+    # The last boundary bills no seats; -20.00 + 5.00 cannot be an invoice: -15.00, + 25 % VAT, to the balance.
+    assert billed.outcome == "nothing_to_bill" and env.credit() == 1875
+    assert env.sub().status == "canceled" and env.sub().pending_lines == ()
 
 
 def test_refusals(env: Items) -> None:

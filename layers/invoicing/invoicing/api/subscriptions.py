@@ -75,8 +75,14 @@ class SubscriptionCreate(Command):
 
 class Proration(Command):
     proration_behavior: Literal["create_prorations", "none", "always_invoice"] = Field(
-        default="create_prorations", description="always_invoice: the prorations are invoiced now, on one invoice")
-    proration_basis: Literal["seconds", "days"] = "seconds"
+        default="create_prorations",
+        description="create_prorations: a credit line for the unused time on the old item and a charge line for "
+                    "the remaining time on the new one wait for the next invoice; always_invoice: the pending "
+                    "prorations are invoiced now, on one invoice (unless they come to zero or less: then they "
+                    "wait); none: no proration")
+    proration_basis: Literal["seconds", "days"] = Field(
+        default="seconds", description="seconds (Stripe's): the share of the period's seconds left; days: whole "
+                                       "days from the change's date to the period's end, the change's day included")
 
 
 class ItemAdd(Proration):
@@ -117,8 +123,13 @@ class SubscriptionItemObject(View):
 
 
 class PendingProrationObject(View):
-    description: str
-    amount: int
+    kind: Literal["credit", "charge"] = Field(description="credit: the unused time on the old item; charge: the "
+                                                          "remaining time on the new one")
+    description: str = Field(examples=["Unused time on 1 × Basic"])
+    amount: int = Field(description="Minor units: negative for a credit")
+    price: str
+    period_start: datetime
+    period_end: datetime
 
 
 class SubscriptionObject(View):
@@ -163,7 +174,9 @@ def subscription_view(sub: Subscription) -> dict[str, Any]:
         "coupon": sub.coupon.id if sub.coupon else None,
         "items": [{"id": i.id, "object": "subscription_item", "price": i.price.id, "quantity": i.quantity,
                    "meter": i.meter} for i in sub.items],
-        "pending_prorations": [{"description": p.description, "amount": p.amount} for p in sub.pending_lines],
+        "pending_prorations": [{"kind": p.kind, "description": p.description, "amount": p.amount, "price": p.price_id,
+                                "period_start": iso(p.period_start), "period_end": iso(p.period_end)}
+                               for p in sub.pending_lines],
         "metadata": sub.metadata, "created": iso(sub.created),
     }
 
@@ -181,8 +194,8 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
         account = account_id()
         sub = subscriptions.create(account, body.command(now()))
         billed = billing.bill(account, sub.id, 0)  # at once, unless a trial comes first (then: its end)
-        if billed.invoice_id:
-            billing.finalize(account, [billed.invoice_id])
+        if billed.invoice_id:  # at the subscription's time (its test clock's, in a sandbox)
+            billing.finalize(account, [billed.invoice_id], at=billing.now_for(account, sub.test_clock))
         return ok(subscription_view(subscriptions.get(account, sub.id)), 201)
 
     @router.get("/subscriptions", tags=["subscriptions"], summary="List subscriptions, newest first",

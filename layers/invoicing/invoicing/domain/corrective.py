@@ -31,11 +31,15 @@ class PrecedingInvoice(BaseModel):
     issue_date: date | None = None  # BT-26
 
 
+class NegativeTotal(InvalidInput):
+    code = "negative_total"
+
+
 def require_allowed_total(total: int, type_code: str, preceding: PrecedingInvoice | None) -> None:
     """A total below zero only on a corrective invoice (384) that names the invoice it corrects."""
     if total >= 0 or (type_code == CORRECTIVE_INVOICE and preceding is not None):
         return
-    raise InvalidInput(
+    raise NegativeTotal(
         f"The invoice comes to {total}, less than zero: only a corrective invoice (type_code \"384\" with the "
         "preceding_invoice it corrects) may; otherwise issue a credit note for the invoice being corrected.",
-        param="lines", code="negative_total")
+        param="lines")

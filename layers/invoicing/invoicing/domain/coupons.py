@@ -93,11 +93,13 @@ class Coupon(CatalogObject):
             return min(amount, round_minor(Decimal(amount) * self.percent_off / HUNDRED))
         return min(amount, self.amount_off_in(currency))
 
-    def invoice_discount(self, amount: int, currency: str) -> Discount:
+    def invoice_discount(self, amount: int, currency: str, *, part: bool = False) -> Discount:
         """The coupon as an invoice-level discount on a subtotal of `amount` (domain/totals.py spreads
-        it over the tax groups): a percentage stays a percentage; an amount is capped at the subtotal."""
+        it over the tax groups): a percentage stays a percentage; an amount is capped at the subtotal.
+        `part`: `amount` is only part of the subtotal (its discountable lines, not its prorations): a
+        percentage is then its amount of that part, rounded once, half up."""
         label = self.name or self.id
-        if self.percent_off is not None:
+        if self.percent_off is not None and not part:
             return Discount(description=label, percent_off=self.percent_off)
         return Discount(description=label, amount_off=self.discount_on(amount, currency))
 

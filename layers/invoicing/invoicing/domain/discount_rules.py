@@ -14,7 +14,8 @@ A rule has conditions, all of which must hold for a line, and one effect:
 
 Which lines: a subscription's item lines for the period a boundary bills (its licensed items in
 advance, its metered items' usage in arrears). Proration lines and late-usage adjustments are not
-discounted, as in Stripe (prorations are not discountable: their amounts are the prices' own).
+discounted on the invoice, as in Stripe (prorations are not discountable): a proration's amount
+already reflects the rule its item met in the period (`rule_discounts`, domain/subscription.py).
 
 One rule per line: when several match, the one that takes the most off the line applies (a tie: the
 oldest rule, ids sort by creation), so rules never stack into more than any one of them gives. The
@@ -126,13 +127,15 @@ def best_rule(rules: Sequence[DiscountRule], line: PlannedLine, segments: Iterab
     return best if best is not None and best.discount_on(amount) > 0 else None
 
 
+def rule_discounts(rules: Sequence[DiscountRule], line: PlannedLine, customer: Customer,
+                   currency: str) -> tuple[Discount, ...]:
+    """The discount the line's best rule gives it (none when no rule takes anything off)."""
+    rule = best_rule(rules, line, customer.segments, currency) if rules else None
+    return (rule.as_discount(line_amount(line)),) if rule is not None else ()
+
+
 def with_rule_discounts(lines: Sequence[PlannedLine], rules: Sequence[DiscountRule], customer: Customer,
                         currency: str) -> list[PlannedLine]:
     """The lines, each item line of the billed period with the discount of its best rule."""
-    planned = []
-    for line in lines:
-        rule = best_rule(rules, line, customer.segments, currency) if rules else None
-        if rule is not None:
-            line = replace(line, discounts=(*line.discounts, rule.as_discount(line_amount(line))))
-        planned.append(line)
-    return planned
+    return [replace(line, discounts=(*line.discounts, *rule_discounts(rules, line, customer, currency)))
+            for line in lines]

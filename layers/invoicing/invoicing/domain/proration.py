@@ -11,9 +11,10 @@ The fraction is the unused share of the period, by `proration_basis`:
   the period, dates in UTC; the day of the change is charged on the new item.
 
 Rounding: each line is rounded once, half up (away from zero for the credit), to the currency's
-minor unit: the item's exact full-period amount (domain/pricing.py, unrounded) times the fraction,
-then `round_minor`. So a credit and a charge of the same amount cancel exactly, and a zero-decimal
-currency (JPY) prorates to whole yen.
+minor unit: the item's exact full-period amount (domain/pricing.py, unrounded) after the discounts it
+has in the period (`Item.discounts`: Stripe reflects a subscription's discounts in its prorations'
+amounts), times the fraction, then `round_minor`. So a credit and a charge of the same amount cancel
+exactly, and a zero-decimal currency (JPY) prorates to whole yen.
 
 `proration_behavior`: `create_prorations` gives the lines (for the next invoice), `always_invoice`
 gives them and asks for an invoice now, `none` gives no lines. Metered prices are billed in arrears
@@ -33,17 +34,33 @@ from invoicing.domain.errors import InvalidInput
 from invoicing.domain.money import round_minor
 from invoicing.domain.party import Model
 from invoicing.domain.pricing import PRECISION
+from invoicing.domain.totals import Discount
 
 ProrationBehavior = Literal["create_prorations", "none", "always_invoice"]
 ProrationBasis = Literal["seconds", "days"]
 _SECOND = timedelta(seconds=1)
+HUNDRED = Decimal(100)
 
 
 class Item(Model):
-    """A subscription item as proration sees it: a price and a quantity."""
+    """A subscription item as proration sees it: a price, a quantity, and the discounts it has in the
+    period, in the order they apply (a discount rule's, then the coupon's)."""
 
     price: Price
     quantity: Decimal = Field(default=Decimal(1), ge=0)
+    discounts: tuple[Discount, ...] = ()
+
+    def exact_amount(self, currency: str) -> Decimal:
+        """The item's amount for a full period after its discounts, unrounded: a percentage takes its
+        share of what is left, an amount that much (never below zero)."""
+        with localcontext(prec=PRECISION):
+            amount = self.price.exact_amount(self.quantity, currency)
+            for discount in self.discounts:
+                if discount.percent_off is not None:
+                    amount -= amount * discount.percent_off / HUNDRED
+                else:
+                    amount -= min(amount, Decimal(discount.amount_off or 0))
+            return amount
 
 
 class ProrationLine(Model):
@@ -94,13 +111,15 @@ def unused_fraction(start: datetime, end: datetime, change_at: datetime, basis: 
 def _line(kind: Literal["credit", "charge"], item: Item, currency: str, fraction: Decimal, change_at: datetime,
           end: datetime) -> ProrationLine:
     with localcontext(prec=PRECISION):
-        exact = item.price.exact_amount(item.quantity, currency) * fraction
+        exact = item.exact_amount(currency) * fraction
     magnitude = round_minor(exact)
     what = "Unused time on" if kind == "credit" else "Remaining time on"
+    less = ", ".join(d.description or "discount" for d in item.discounts)
     return ProrationLine(kind=kind, price_id=item.price.id, quantity=item.quantity,
                          amount=-magnitude if kind == "credit" else magnitude, currency=currency,
                          period_start=change_at, period_end=end,
-                         description=f"{what} {item.quantity.normalize():f} × {item.price.nickname or item.price.id}")
+                         description=f"{what} {item.quantity.normalize():f} × {item.price.nickname or item.price.id}"
+                                     + (f", less {less}" if less else ""))
 
 
 def prorate(

@@ -22,6 +22,7 @@ Pausing skips the boundaries that pass while paused (no invoices); resuming bill
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +42,9 @@ from invoicing.domain.totals import Discount
 from invoicing.domain.usage import Adjustment, Period, PeriodUsage
 
 SubscriptionStatus = Literal["trialing", "active", "paused", "canceled"]
+# The discount rules a line meets (domain/discount_rules.py `rule_discounts`, bound to an account's rules
+# and a customer): what an item's proration reflects.
+LineDiscounts = Callable[["PlannedLine"], tuple[Discount, ...]]
 MAX_ITEMS = 20
 MAX_APPLIED_CHANGES = 20
 
@@ -63,21 +67,18 @@ class SubscriptionItem(Model):
 
 
 class PendingLine(Model):
-    """A proration waiting for the next invoice: its net amount over the changed items, for the rest
-    of the period (a net credit goes to the customer's balance at the change instead)."""
+    """One proration line waiting for the next invoice (domain/proration.py): the credit for the unused
+    time on an old item (`amount` < 0) or the charge for the remaining time on a new one (> 0), for the
+    part of the period it covers, at its item's tax code."""
 
-    description: str
-    amount: int = Field(ge=0)  # what the line nets to: the charge less `credit`
-    credit: int = Field(default=0, ge=0)  # the credit for the unused time, shown as the line's discount
-    credit_description: str | None = None
+    kind: Literal["credit", "charge"]
+    description: str  # what it prorates: "Unused time on 1 × Basic"
+    amount: int  # minor units, rounded once (half up, away from zero for a credit); never 0
+    price_id: str
     tax_code: TaxCode = "standard"
     supply_type: SupplyType | None = None
     period_start: datetime
     period_end: datetime
-
-    @property
-    def charge(self) -> int:
-        return self.amount + self.credit
 
 
 class AppliedChange(Model):
@@ -90,10 +91,9 @@ class AppliedChange(Model):
 
 @dataclass(frozen=True)
 class ItemChange:
-    """What an item change does beyond the subscription: the credit it gives the customer's balance
-    (minor units, ≥ 0) and the proration lines to invoice now (`always_invoice`; else none)."""
+    """What an item change does beyond the subscription: the proration lines to invoice now
+    (`always_invoice`: the subscription's pending ones, this change's included; else none)."""
 
-    credit: int = 0
     invoice_now: tuple[PendingLine, ...] = ()
 
 
@@ -108,10 +108,11 @@ class PlannedLine:
     period: Period
     item_id: str | None = None
     supply_type: SupplyType | None = None  # the price's (its product's); None: the account's default
-    discounts: tuple[Discount, ...] = ()  # a proration's credit; automatic discount rules (domain/discount_rules.py)
+    discounts: tuple[Discount, ...] = ()  # automatic discount rules (domain/discount_rules.py)
     units: Decimal | None = None  # an item's quantity or usage for the period billed (None: prorations, late usage)
     product_id: str | None = None
     price_id: str | None = None
+    proration: bool = False  # not discountable on its invoice: its amount is already what it prorates
 
 
 class Subscription(Model):
@@ -235,7 +236,7 @@ class Subscription(Model):
         price = item.price
         what = f"{price.nickname or price.product_id} × {quantity.normalize():f}"
         terms = price.terms(self.currency)
-        named = {"units": quantity, "product_id": price.product_id, "price_id": price.id}
+        named: dict[str, Any] = {"units": quantity, "product_id": price.product_id, "price_id": price.id}
         if price.billing_scheme == "per_unit" and price.transform_quantity is None:
             return PlannedLine(what, quantity, terms.unit_amount_decimal or Decimal(0), price.tax_code, period, item.id,
                                price.supply_type, **named)
@@ -257,12 +258,17 @@ class Subscription(Model):
                 return self.boundary(k) < add_months(self.boundary(self.coupon_start), months)
 
     # --- state changes -----------------------------------------------------------------------------
-    def billed(self, k: int, invoice_id: str | None, at: datetime) -> Subscription:
-        """Boundary `k` billed on `invoice_id` (None: nothing to bill, a paused period)."""
+    def billed(self, k: int, invoice_id: str | None, at: datetime,
+               carried: tuple[PendingLine, ...] = ()) -> Subscription:
+        """Boundary `k` billed on `invoice_id` (None: nothing to bill, a paused period); its pending
+        prorations were settled by it but for `carried`, which wait for the next invoice (a paused period's;
+        none once the subscription ends)."""
         if k != self.billed_through + 1:
             raise Conflict(f"Boundary {k} of subscription '{self.id}' is not the next to bill "
                            f"({self.billed_through + 1}).", code="already_billed")
-        changes: dict[str, Any] = {"billed_through": k, "pending_lines": (), "version": self.version + 1}
+        ends = self.cancel_at_period_end and k > 0
+        changes: dict[str, Any] = {"billed_through": k, "pending_lines": () if ends else carried,
+                                   "version": self.version + 1}
         if invoice_id:
             changes["latest_invoice"] = invoice_id
         if self.status == "trialing" and self.trial_end is not None and self.boundary(k) >= self.trial_end:
@@ -291,24 +297,19 @@ class Subscription(Model):
             raise InvalidStateTransition("Only a paused subscription can be resumed.", param="subscription")
         return self._changed({"status": "active"}, "subscription.resumed", at)
 
-    def change_quantity(self, item_id: str, quantity: int, *, at: datetime,
-                        behavior: ProrationBehavior = "create_prorations",
-                        basis: ProrationBasis = "seconds") -> tuple[Subscription, int]:
-        """The subscription with the item's new quantity, and the credit its proration gives the
-        customer's balance (`update_item`)."""
-        changed, effect = self.update_item(item_id, quantity=quantity, at=at, behavior=behavior, basis=basis)
-        return changed, effect.credit
-
     def add_item(self, item: SubscriptionItem, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                 basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                 basis: ProrationBasis = "seconds",
+                 rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """A new item from `at`: the remaining time of the current period is charged (prorated)."""
         self._changeable()
         if any(i.id == item.id for i in self.items):
             raise Conflict(f"Subscription '{self.id}' has an item '{item.id}' already.", param="items")
-        return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis)
+        return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis,
+                                  rules=rules)
 
     def remove_item(self, item_id: str, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                    basis: ProrationBasis = "seconds",
+                    rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item ends at `at`: the unused time of the current period is credited. A metered item is
         not removed mid-period (its usage so far would go unbilled): cancel, or set its price."""
         self._changeable()
@@ -320,11 +321,11 @@ class Subscription(Model):
             raise InvalidInput("A subscription keeps at least one item: cancel it instead.", param="deleted",
                                code="last_item")
         items = tuple(i for i in self.items if i.id != item_id)
-        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis)
+        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis, rules=rules)
 
     def update_item(self, item_id: str, *, at: datetime, price: Price | None = None, quantity: int | None = None,
-                    behavior: ProrationBehavior = "create_prorations",
-                    basis: ProrationBasis = "seconds") -> tuple[Subscription, ItemChange]:
+                    behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
+                    rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item's new price and/or quantity from `at`: the unused time on the old item credited, the
         remaining time on the new one charged. A metered item's quantity is its usage: only its price changes
         (the period's usage is billed at the price of its end, as in Stripe)."""
@@ -342,7 +343,7 @@ class Subscription(Model):
         except ValidationError as error:
             raise invalid_input(error) from None
         items = tuple(new if i.id == item_id else i for i in self.items)
-        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis)
+        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis, rules=rules)
 
     def item(self, item_id: str) -> SubscriptionItem:
         item = next((i for i in self.items if i.id == item_id), None)
@@ -364,23 +365,41 @@ class Subscription(Model):
 
     def _item_changed(self, items: tuple[SubscriptionItem, ...], old: SubscriptionItem | None,
                       new: SubscriptionItem | None, *, at: datetime, behavior: ProrationBehavior,
-                      basis: ProrationBasis) -> tuple[Subscription, ItemChange]:
+                      basis: ProrationBasis, rules: LineDiscounts | None) -> tuple[Subscription, ItemChange]:
         """The subscription with `items`, and the proration of `old` → `new` (None: added or removed)
         within the current period (a change outside it, in a trial or before the boundary is billed,
-        prorates nothing: the next boundary bills the items as they are)."""
-        pending, credit = self.pending_lines, 0
+        prorates nothing: the next boundary bills the items as they are). Each line carries the discounts
+        its item has in the period (`_prorated`)."""
+        pending = self.pending_lines
         period = self.current_period
         if period is not None and period.start <= at < period.end:
-            proration = prorate(_as_item(old), _as_item(new), currency=self.currency, period_start=period.start,
-                                period_end=period.end, change_at=at, behavior=behavior, basis=basis)
-            lines, credit = prorated_lines(proration, old, new)
-            pending = (*pending, *lines)
+            proration = prorate(self._prorated(old, rules), self._prorated(new, rules), currency=self.currency,
+                                period_start=period.start, period_end=period.end, change_at=at, behavior=behavior,
+                                basis=basis)
+            pending = (*pending, *pending_lines(proration, old, new))
         changed = self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at)
         if behavior == "always_invoice" and changed.pending_lines:
             # Invoiced now, every pending proration of the subscription with it (Stripe's brand new
-            # invoice); nothing waits for the next boundary.
-            return changed.model_copy(update={"pending_lines": ()}), ItemChange(credit, changed.pending_lines)
-        return changed, ItemChange(credit)
+            # invoice); nothing waits for the next boundary (unless the invoice would come below zero:
+            # services/subscription_items.py).
+            return changed.model_copy(update={"pending_lines": ()}), ItemChange(changed.pending_lines)
+        return changed, ItemChange()
+
+    def _prorated(self, item: SubscriptionItem | None, rules: LineDiscounts | None) -> Item | None:
+        """The item as proration sees it, with the discounts it has in the current period (Stripe: the
+        discounts of the subscription that affect the proration's amount are reflected in it): the
+        discount rule its line meets (`rules`, domain/discount_rules.py), then the coupon when it is a
+        percentage that applies to the period. An amount-off coupon is an amount off the period's invoice,
+        not a share of any one item: it is not prorated."""
+        if item is None:
+            return None
+        discounts: tuple[Discount, ...] = ()
+        if rules is not None and not item.price.metered:
+            discounts = rules(self._line(item, Decimal(item.quantity), self.period(self.billed_through)))
+        coupon = self.coupon
+        if coupon is not None and coupon.percent_off is not None and self.coupon_applies(self.billed_through):
+            discounts = (*discounts, Discount(description=coupon.name or coupon.id, percent_off=coupon.percent_off))
+        return Item(price=item.price, quantity=Decimal(item.quantity), discounts=discounts)
 
     def _changed(self, changes: dict[str, Any], event_type: str, at: datetime) -> Subscription:
         try:
@@ -404,46 +423,28 @@ class Subscription(Model):
         return self.model_copy(update={"events": (*self.events, event)})
 
 
-def _as_item(item: SubscriptionItem | None) -> Item | None:
-    return None if item is None else Item(price=item.price, quantity=Decimal(item.quantity))
-
-
-def prorated_lines(proration: Proration, old: SubscriptionItem | None,
-                   new: SubscriptionItem | None) -> tuple[tuple[PendingLine, ...], int]:
-    """The proration as pending lines, and the credit it gives the customer's balance.
-
-    Until an invoice can hold a negative line (issue 12), the credit for the unused time is shown as the
-    discount of the charge for the remaining time when both carry the same tax and the charge covers it
-    (a line's discount is taxed at the line's rate, so the tax is exact): Stripe's upgrade halfway from
-    10.00 to 20.00 is one line of +10.00 less 5.00. A credit that is larger (a downgrade) nets the charge
-    and goes, net, to the balance; a credit of another tax code, or with nothing to charge (an item
-    removed), goes to the balance whole, and the charge waits on its own."""
-    credit = next((line for line in proration.lines if line.kind == "credit"), None)
-    charge = next((line for line in proration.lines if line.kind == "charge"), None)
-    credit_amount = -credit.amount if credit else 0
-    if charge is None or charge.amount == 0 or new is None:
-        return (), credit_amount
-    same_tax = old is not None and (old.price.tax_code, old.price.supply_type) == (new.price.tax_code,
-                                                                                  new.price.supply_type)
-    line = PendingLine(description=f"Proration: {charge.description}", amount=charge.amount,
-                       tax_code=new.price.tax_code, supply_type=new.price.supply_type,
-                       period_start=charge.period_start, period_end=charge.period_end)
-    if credit is None or credit_amount == 0:
-        return (line,), 0
-    if not same_tax:
-        return (line,), credit_amount
-    if credit_amount >= charge.amount:
-        return (), credit_amount - charge.amount
-    return (line.model_copy(update={"amount": charge.amount - credit_amount, "credit": credit_amount,
-                                    "credit_description": f"Proration: {credit.description}"}),), 0
+def pending_lines(proration: Proration, old: SubscriptionItem | None,
+                  new: SubscriptionItem | None) -> tuple[PendingLine, ...]:
+    """The proration's lines as they wait for the next invoice, each on its own, as Stripe shows them:
+    the credit for the unused time on `old` and the charge for the remaining time on `new`, each at its
+    item's tax code (an invoice may hold a negative line: domain/totals.py). A line of nothing (a
+    quantity of 0) is left out."""
+    items = {"credit": old, "charge": new}
+    pending = []
+    for line in proration.lines:
+        item = items[line.kind]
+        if line.amount != 0 and item is not None:
+            pending.append(PendingLine(kind=line.kind, description=line.description, amount=line.amount,
+                                       price_id=line.price_id, tax_code=item.price.tax_code,
+                                       supply_type=item.price.supply_type, period_start=line.period_start,
+                                       period_end=line.period_end))
+    return tuple(pending)
 
 
 def proration_line(pending: PendingLine) -> PlannedLine:
-    """A pending proration as the line an invoice bills: the charge, less the credit as its discount,
-    for the part of the period it covers."""
-    discounts = (Discount(description=pending.credit_description or "Proration: unused time",
-                          amount_off=pending.credit),) if pending.credit else ()
-    return PlannedLine(description=pending.description, quantity=Decimal(1),
-                       unit_amount_decimal=Decimal(pending.charge), tax_code=pending.tax_code,
+    """A pending proration as the line an invoice bills, for the part of the period it covers: a credit
+    is a quantity of -1 at the credit's amount (EN 16931 BR-27: a unit price is never negative)."""
+    return PlannedLine(description=pending.description, quantity=Decimal(1 if pending.amount > 0 else -1),
+                       unit_amount_decimal=Decimal(abs(pending.amount)), tax_code=pending.tax_code,
                        period=Period(pending.period_start, pending.period_end), supply_type=pending.supply_type,
-                       discounts=discounts)
+                       price_id=pending.price_id, proration=True)

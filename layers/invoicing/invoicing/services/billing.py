@@ -16,12 +16,13 @@ A run has three stages, so no invocation enumerates more than a page (docs/billi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, amount_unusual, usage_spike
-from invoicing.domain.discount_rules import with_rule_discounts
+from invoicing.domain.corrective import NegativeTotal
+from invoicing.domain.discount_rules import DiscountRule, with_rule_discounts
 from invoicing.domain.errors import Conflict
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Customer
@@ -45,11 +46,14 @@ class Billed:
 
 @dataclass(frozen=True)
 class Planned:
-    """The invoice a boundary would bill, with what the review decides on."""
+    """The invoice a boundary would bill (None: nothing to bill), with what the review decides on, and
+    the credit its prorations give the customer's balance instead when they would take it to zero or
+    below (minor units, tax included)."""
 
-    invoice: Invoice
+    invoice: Invoice | None
     seller: Account
     customer: Customer
+    balance_credit: int = 0
 
 
 def hours_between(start: datetime, end: datetime) -> list[datetime]:
@@ -107,20 +111,24 @@ class BillingService:
             return self.uow.subscriptions.due(hour, shard, until=self.clock.now(), limit=limit, cursor=cursor)
 
     # --- stage 3: bill -----------------------------------------------------------------------------
-    def bill(self, account_id: str, subscription_id: str, boundary: int, run: BillingRun | None = None) -> Billed:
+    def bill(self, account_id: str, subscription_id: str, boundary: int, run: BillingRun | None = None,
+             rules: Sequence[DiscountRule] | None = None) -> Billed:
         """Boundary `boundary` of the subscription billed once: a draft invoice and the subscription's
         next state in one commit. Concurrent workers: the one whose commit loses re-reads and finds
         the boundary billed. Within a run, the same commit counts the boundary for the run (once) and
-        holds the draft for review where the run, the customer's segment or a blocking issue says so."""
+        holds the draft for review where the run, the customer's segment or a blocking issue says so.
+        `rules`: the account's active discount rules, when the caller read them for a batch (else read
+        here)."""
         for attempt in range(3):
             try:
-                return self._bill(account_id, subscription_id, boundary, run)
+                return self._bill(account_id, subscription_id, boundary, run, rules)
             except Conflict:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _bill(self, account_id: str, subscription_id: str, k: int, run: BillingRun | None) -> Billed:
+    def _bill(self, account_id: str, subscription_id: str, k: int, run: BillingRun | None,
+              rules: Sequence[DiscountRule] | None) -> Billed:
         with self.uow:
             sub = self.uow.subscriptions.get(account_id, subscription_id)
         now = self.now_for(account_id, sub.test_clock)
@@ -136,17 +144,19 @@ class BillingService:
             if current.version != sub.version:  # changed meanwhile: decide again
                 raise Conflict(f"Subscription '{sub.id}' changed while it was being billed.")
             boundary = DueBoundary(account_id, subscription_id, k)
-            if sub.status == "paused":
-                self.uow.subscriptions.save(sub.billed(k, None, now))
+            if sub.status == "paused":  # its pending prorations wait for the next invoice
+                self.uow.subscriptions.save(sub.billed(k, None, now, sub.pending_lines))
                 self._counted(run, boundary, "skipped_paused")
                 self.uow.commit()
                 return Billed("skipped_paused")
-            planned = self._planned(sub, k, usage, now)
-            invoice = planned.invoice if planned else None
+            planned = self._planned(sub, k, usage, now, rules)
+            invoice = planned.invoice
             self.uow.subscriptions.save(sub.billed(k, invoice.id if invoice else None, now))
+            if planned.balance_credit:
+                self.uow.customers.adjust_credit(account_id, sub.customer_id, planned.balance_credit)
             held = False
-            if planned is not None:
-                self.uow.invoices.add(planned.invoice)
+            if invoice is not None:
+                self.uow.invoices.add(invoice)
                 held = self._review(run, sub, planned, usage, before, now)
             outcome = "invoiced" if invoice else "nothing_to_bill"
             self._counted(run, boundary, outcome, invoiced=int(bool(invoice) and not held), needs_review=int(held))
@@ -189,6 +199,7 @@ class BillingService:
         if run is None:
             return False
         seller, customer, invoice = planned.seller, planned.customer, planned.invoice
+        assert invoice is not None
         previous = self.uow.invoices.recent_totals(sub.account_id, customer.id)
         issues = invoice.validation_issues(seller, customer, previous)
         blocking = any(i.blocking for i in issues)
@@ -231,34 +242,63 @@ class BillingService:
                                                          sub.period_at)
         return usage
 
-    def preview(self, sub: Subscription, now: datetime) -> Planned | None:
+    def preview(self, sub: Subscription, now: datetime) -> Invoice | None:
         """The invoice the subscription's next boundary would bill now, if it is due; nothing is written."""
         k = sub.billed_through + 1
         if self._not_billable(sub, k, now) or sub.status == "paused":
             return None
         usage = self._usage(sub, k)
         with self.uow:
-            return self._planned(sub, k, usage, now)
+            return self._planned(sub, k, usage, now).invoice
 
-    def _planned(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime) -> Planned | None:
+    def _planned(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime,
+                 rules: Sequence[DiscountRule] | None = None) -> Planned:
+        """The boundary's invoice: its items' lines and the pending prorations. When the prorations would
+        take it to zero or below (a credit larger than what the boundary bills; an invoice never comes to
+        less than zero: domain/corrective.py), the invoice bills the items alone and what the prorations
+        come to, tax included, goes to the customer's balance (Stripe credits a negative invoice's total
+        to the balance), which pays this invoice and the next ones at finalization."""
         seller = self.uow.accounts.get(sub.account_id)
         customer = self.uow.customers.get(sub.account_id, sub.customer_id)
-        invoice = self._invoice(sub, k, usage, now, seller, customer)
-        return Planned(invoice, seller, customer) if invoice else None
+        rules = self.uow.discount_rules.active(sub.account_id) if rules is None else rules
+        lines = sub.lines_at(k, usage)
+        items = [line for line in lines if not line.proration and line.quantity > 0 and line.unit_amount_decimal >= 0]
+        prorations = [line for line in lines if line.proration]
+        if prorations:
+            invoice = self._invoice(sub, k, [*items, *prorations], now, seller, customer, rules)
+            if invoice is not None and invoice.totals is not None and invoice.totals.total > 0:
+                return Planned(invoice, seller, customer)
+        invoice = self._invoice(sub, k, items, now, seller, customer, rules) if items else None
+        return Planned(invoice, seller, customer, balance_credit=self._credit_of(sub, prorations, now, seller,
+                                                                                 customer))
 
-    def _invoice(self, sub: Subscription, k: int, usage: dict[str, PeriodUsage], now: datetime,
-                 seller: Account, customer: Customer) -> Invoice | None:
-        planned = [line for line in sub.lines_at(k, usage) if line.quantity > 0 and line.unit_amount_decimal >= 0]
-        if not planned:
-            return None
-        planned = with_rule_discounts(planned, self.uow.discount_rules.active(sub.account_id), customer,
-                                      sub.currency)
+    def _credit_of(self, sub: Subscription, prorations: list[PlannedLine], now: datetime, seller: Account,
+                   customer: Customer) -> int:
+        """What prorations that net to a credit come to, tax included, as a positive amount: the lines with
+        their signs turned, priced (half-up rounding is symmetric, so this is exactly their negative)."""
+        if not prorations:
+            return 0
+        turned = [replace(line, quantity=-line.quantity) for line in prorations]
+        priced = _priced(self._draft(sub, turned, now, {}), seller, customer, now)
+        return priced.totals.total if priced is not None and priced.totals is not None else 0
+
+    def _invoice(self, sub: Subscription, k: int, planned: list[PlannedLine], now: datetime,
+                 seller: Account, customer: Customer, rules: Sequence[DiscountRule]) -> Invoice | None:
+        """The draft of `planned` with the discount rules on its item lines and the coupon on what they
+        come to (prorations are not discountable, as in Stripe: their amounts already carry the discounts
+        of the items they prorate); None when it would come below zero."""
+        planned = with_rule_discounts(planned, rules, customer, sub.currency)
         draft = self._draft(sub, planned, now, {"subscription": sub.id, "subscription_boundary": str(k)})
-        priced = draft.priced(seller, customer, now.date())
+        priced = _priced(draft, seller, customer, now)
+        if priced is None:
+            return None
         if sub.coupon_applies(k) and sub.coupon is not None and priced.totals is not None:
-            discount = sub.coupon.invoice_discount(priced.totals.subtotal, sub.currency)
-            priced = draft.model_copy(update={"discounts": (discount,)}).priced(seller, customer, now.date())
-        return priced.record_created(now)
+            discountable = sum(line.net_amount or 0 for line, p in zip(priced.lines, planned, strict=True)
+                               if not p.proration)
+            discount = sub.coupon.invoice_discount(discountable, sub.currency,
+                                                   part=discountable != priced.totals.subtotal)
+            priced = _priced(draft.model_copy(update={"discounts": (discount,)}), seller, customer, now)
+        return priced.record_created(now) if priced is not None else None
 
     def _draft(self, sub: Subscription, planned: Sequence[PlannedLine], now: datetime,
                metadata: dict[str, str]) -> Invoice:
@@ -275,23 +315,38 @@ class BillingService:
 
     def proration_invoice(self, sub: Subscription, prorations: Sequence[PendingLine], now: datetime,
                           change_id: str) -> Invoice | None:
-        """The invoice `always_invoice` makes now: the prorations' lines, each with its period (no coupon
-        and no discount rule: as in Stripe, prorations are not discountable; their amounts already are the
-        prices' own). Added in the caller's unit of work, in the commit of the change."""
-        planned = [proration_line(p) for p in prorations if p.charge > 0]
-        if not planned:
+        """The invoice `always_invoice` makes now: the prorations' lines, credits and charges, each with its
+        period (no coupon and no discount rule: as in Stripe, prorations are not discountable; their amounts
+        already carry their items' discounts). None when they come to zero or less (a downgrade: an invoice
+        never comes to less than zero; the caller keeps them for the next invoice). Added in the caller's
+        unit of work, in the commit of the change."""
+        if not prorations:
             return None
         seller = self.uow.accounts.get(sub.account_id)
         customer = self.uow.customers.get(sub.account_id, sub.customer_id)
-        draft = self._draft(sub, planned, now, {"subscription": sub.id, "subscription_change": change_id})
-        invoice = draft.priced(seller, customer, now.date()).record_created(now)
+        draft = self._draft(sub, [proration_line(p) for p in prorations], now,
+                            {"subscription": sub.id, "subscription_change": change_id})
+        priced = _priced(draft, seller, customer, now)
+        if priced is None or priced.totals is None or priced.totals.total <= 0:
+            return None
+        invoice = priced.record_created(now)
         self.uow.invoices.add(invoice)
         return invoice
 
-    def finalize(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
-        """The drafts of a worker's batch, numbered together; a draft with a blocking validation issue
-        stays a draft (it waits for review) and is reported."""
-        return self.invoices.finalize_many(account_id, invoice_ids)
+    def finalize(self, account_id: str, invoice_ids: Sequence[str], at: datetime | None = None) -> BatchOutcome:
+        """The drafts of a worker's batch, numbered together at `at` (a test clock's time; real time by
+        default); a draft with a blocking validation issue stays a draft (it waits for review) and is
+        reported."""
+        return self.invoices.finalize_many(account_id, invoice_ids, at)
+
+
+def _priced(draft: Invoice, seller: Account, customer: Customer, now: datetime) -> Invoice | None:
+    """The draft priced, or None when its lines come to less than zero (a subscription's invoice is never
+    a corrective one: the caller bills its prorations elsewhere, or later)."""
+    try:
+        return draft.priced(seller, customer, now.date())
+    except NegativeTotal:
+        return None
 
 
 @dataclass(frozen=True)

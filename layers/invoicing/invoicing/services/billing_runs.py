@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, RunCounts
+from invoicing.domain.discount_rules import DiscountRule
 from invoicing.domain.errors import Conflict, DomainError, InvalidInput, InvoiceNotDraft, NotFound
 from invoicing.domain.subscription import Subscription
 from invoicing.domain.test_clock import TestClock
@@ -93,11 +94,14 @@ class WorkBatch:
     finalize: dict[str, dict[str, str]] = field(default_factory=dict)  # account -> invoice -> message id
     reviewed: set[str] = field(default_factory=set)
     runs: set[tuple[str, str]] = field(default_factory=set)  # (account, run)
+    # account -> its active discount rules, read once for the batch (not once per boundary)
+    discount_rules: dict[str, tuple[DiscountRule, ...]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.finalize.clear()
         self.reviewed.clear()
         self.runs.clear()
+        self.discount_rules.clear()
 
 
 def page_key(message: dict[str, Any]) -> str:
@@ -175,14 +179,14 @@ class BillingRunService:
         for sub in subs:
             if due_boundary(sub, now) is None:
                 continue
-            planned = self.billing.preview(sub, now)
-            if planned is None or planned.invoice.totals is None:
+            invoice = self.billing.preview(sub, now)
+            if invoice is None or invoice.totals is None:
                 continue
-            totals = planned.invoice.totals
+            totals = invoice.totals
             lines.append(PreviewLine(subscription_id=sub.id, customer_id=sub.customer_id,
-                                     boundary=sub.billed_through + 1, currency=planned.invoice.currency,
+                                     boundary=sub.billed_through + 1, currency=invoice.currency,
                                      subtotal=totals.subtotal, tax=totals.tax, total=totals.total,
-                                     lines=len(planned.invoice.lines)))
+                                     lines=len(invoice.lines)))
         return RunPreview(lines=lines, truncated=truncated)
 
     def _scope(self, account_id: str, cmd: NewBillingRun) -> tuple[builtins.list[Subscription], bool]:
@@ -325,7 +329,8 @@ class BillingRunService:
         run = self.run_of(account_id, message.get("run_id"))
         boundary = DueBoundary(account_id, str(message["subscription_id"]), int(message["boundary"]))
         try:
-            billed = self.billing.bill(account_id, boundary.subscription_id, boundary.boundary, run)
+            billed = self.billing.bill(account_id, boundary.subscription_id, boundary.boundary, run,
+                                       self._rules(account_id, batch))
         except Exception:
             if run is not None and last_attempt:
                 self.billing.count_failed(run, boundary)
@@ -335,6 +340,14 @@ class BillingRunService:
             batch.runs.add((account_id, run.id))
         self._to_finalize(billed, account_id, message_id, batch)
         return billed.outcome
+
+    def _rules(self, account_id: str, batch: WorkBatch) -> tuple[DiscountRule, ...]:
+        """The account's active discount rules, read at its first boundary of the batch (a rule created
+        or deactivated meanwhile counts from the next batch)."""
+        if account_id not in batch.discount_rules:
+            with self.uow:
+                batch.discount_rules[account_id] = tuple(self.uow.discount_rules.active(account_id))
+        return batch.discount_rules[account_id]
 
     @staticmethod
     def new_batch() -> WorkBatch:
@@ -361,11 +374,13 @@ class BillingRunService:
         if billed.invoice_id and not billed.held and billed.outcome in ("invoiced", "already_billed"):
             batch.finalize.setdefault(account_id, {})[billed.invoice_id] = message_id
 
-    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str]) -> BatchOutcome:
-        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together); those that came
-        from review leave the review list, and their run counts them invoiced instead of waiting. A
-        reviewed draft that meets a blocking issue now stays in the list, no longer auto-finalizing."""
-        outcome = self.invoices.finalize_many(account_id, invoice_ids)
+    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str],
+                 at: datetime | None = None) -> BatchOutcome:
+        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together, at `at`: a test
+        clock's time, else real time); those that came from review leave the review list, and their run
+        counts them invoiced instead of waiting. A reviewed draft that meets a blocking issue now stays in
+        the list, no longer auto-finalizing."""
+        outcome = self.invoices.finalize_many(account_id, invoice_ids, at)
         done = [i.id for i in outcome.finalized] + [i for i, e in outcome.failed.items()
                                                      if isinstance(e, InvoiceNotDraft)]
         for invoice_id in done:
@@ -514,16 +529,17 @@ class BillingRunService:
                 self.uow.commit()
             batch = WorkBatch()
             for boundary in due:
-                billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run)
+                billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run,
+                                           self._rules(boundary.account_id, batch))
                 self._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
             for account_id, invoices in batch.finalize.items():
-                self.finalize(account_id, list(invoices), set())
+                self.finalize(account_id, list(invoices), set(), at=now)
             self.complete_if_done(clock.account_id, run.id)
         with self.uow:
             entries = self.uow.reviews.on_clock(clock.account_id, clock.id)
         ready = [e for e in entries if not e.blocking and e.auto_finalize_at is not None and e.auto_finalize_at <= now]
         if ready:
-            self.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready})
+            self.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready}, at=now)
             for run_id in sorted({e.run_id for e in ready}):
                 self.complete_if_done(clock.account_id, run_id)
         return run

@@ -22,8 +22,10 @@ from invoicing.services.ports import Clock, Ids, Page, PriceFilter, UnitOfWork
 M = TypeVar("M", bound=BaseModel)
 
 
-def _built(model: type[M], fields: Mapping[str, Any]) -> M:
-    """The aggregate from checked fields; what only the whole can refuse is a 400 naming the field."""
+def aggregate_from(model: type[M], fields: Mapping[str, Any]) -> M:
+    """The aggregate (a catalog object: product, price, coupon, discount rule) built from a request's
+    checked fields; a field the model refuses is a 400 naming it, and what only the whole can refuse (a
+    rule across fields) a 400 saying which rule."""
     try:
         return model.model_validate(dict(fields))
     except ValidationError as error:
@@ -43,7 +45,8 @@ class CatalogService:
     def _create(self, account_id: str, prefix: str, model: type[M], fields: Mapping[str, Any],
                 add: Callable[[M], None]) -> M:
         now = self.clock.now()
-        created = _built(model, {**fields, "id": self.ids.new(prefix), "account_id": account_id, "created": now})
+        created = aggregate_from(model, {**fields, "id": self.ids.new(prefix), "account_id": account_id,
+                                         "created": now})
         recorded: M = created.record_created(now)  # type: ignore[attr-defined]
         add(recorded)
         self.uow.commit()

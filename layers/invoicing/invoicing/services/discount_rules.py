@@ -13,7 +13,7 @@ from typing import Any
 
 from invoicing.domain.discount_rules import MAX_ACTIVE_RULES, DiscountRule
 from invoicing.domain.errors import Conflict
-from invoicing.services.catalog import _built
+from invoicing.services.catalog import aggregate_from
 from invoicing.services.ports import Clock, Ids, Page, UnitOfWork
 
 
@@ -25,7 +25,8 @@ class DiscountRuleService:
 
     def create(self, account_id: str, fields: Mapping[str, Any]) -> DiscountRule:
         now = self.clock.now()
-        rule = _built(DiscountRule, {**fields, "id": self.ids.new("dr"), "account_id": account_id, "created": now})
+        rule = aggregate_from(DiscountRule, {**fields, "id": self.ids.new("dr"), "account_id": account_id,
+                                             "created": now})
         with self.uow:
             if len(self.uow.discount_rules.active(account_id)) >= MAX_ACTIVE_RULES:
                 raise Conflict(f"An account has at most {MAX_ACTIVE_RULES} active discount rules: deactivate one "

@@ -216,11 +216,13 @@ class InvoiceService:
             raise outcome.failed[invoice_id]
         return InvoiceView(outcome.finalized[0], [])
 
-    def finalize_many(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
+    def finalize_many(self, account_id: str, invoice_ids: Sequence[str], at: datetime | None = None) -> BatchOutcome:
         """Finalize drafts in batches: per number series, one commit numbers up to `BATCH_ITEMS`
         documents with one counter update (what a billing run's worker calls). A draft that cannot
-        be finalized is reported, never numbered: the numbers of a batch have no gap."""
-        now = self.clock.now()
+        be finalized is reported, never numbered: the numbers of a batch have no gap. `at`: when they
+        are finalized (their issue date, due date and `finalized_at`), a test clock's time for
+        the drafts of its subscriptions; real time by default."""
+        now = at or self.clock.now()
         failed: dict[str, DomainError] = {}
         finalized: builtins.list[Invoice] = []
         pending = builtins.list(dict.fromkeys(invoice_ids))

@@ -10,7 +10,6 @@ from typing import Literal
 from pydantic import ValidationError
 
 from invoicing.domain.errors import InvalidInput, invalid_input
-from invoicing.domain.proration import ProrationBasis, ProrationBehavior
 from invoicing.domain.subscription import Subscription, SubscriptionItem
 from invoicing.services.ports import Clock, Ids, Page, UnitOfWork
 
@@ -95,21 +94,6 @@ class SubscriptionService:
 
     def resume(self, account_id: str, subscription_id: str) -> Subscription:
         return self._change(account_id, subscription_id, lambda s, now: s.resume(now))
-
-    def change_quantity(self, account_id: str, subscription_id: str, item_id: str, quantity: int, *,
-                        behavior: ProrationBehavior = "create_prorations",
-                        basis: ProrationBasis = "seconds") -> Subscription:
-        """A new quantity from now; the proration of an upgrade waits for the next invoice, the
-        credit of a downgrade goes to the customer's balance in the same commit."""
-        with self.uow:
-            current = self.uow.subscriptions.get(account_id, subscription_id)
-            now = self._now(current)
-            changed, credit = current.change_quantity(item_id, quantity, at=now, behavior=behavior, basis=basis)
-            self.uow.subscriptions.save(changed)
-            if credit:
-                self.uow.customers.adjust_credit(account_id, current.customer_id, credit)
-            self.uow.commit()
-            return changed
 
     def _now(self, sub: Subscription) -> datetime:
         if sub.test_clock is None:
