@@ -69,6 +69,7 @@ from invoicing.domain.references import (
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
+from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, PaymentVatDetails, TaxIdInput
 from invoicing.services.invoices import MAX_LINES
 
@@ -126,6 +127,14 @@ def _electronic_address(value: ElectronicAddress | None) -> ElectronicAddress | 
     return value
 
 
+LEITWEG_ID_DESCRIPTION = ("A German public buyer's Leitweg-ID (coarse-fine-check digits, ISO/IEC 7064 MOD 97-10 "
+                          "checked): the buyer reference (BT-10) of its invoices unless an invoice gives its own")
+
+
+def _leitweg_id(value: str | None) -> str | None:
+    return None if value is None else compact_leitweg_id(value)
+
+
 def _locale(value: str | None) -> str | None:
     if value is not None and value not in SUPPORTED_LOCALES:
         raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
@@ -165,6 +174,11 @@ class CustomerCreate(BuyerDetailsIn):
         description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
                     "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
+    einvoice_profile: EInvoiceProfile = Field(
+        default="en16931", description="The rules its e-invoices follow: en16931 (Peppol BIS 3.0 UBL, Factur-X CII), "
+                                       "or xrechnung (XRechnung 3.0: BT-24, the BR-DE rules checked at finalization)")
+    leitweg_id: str | None = Field(default=None, max_length=46, description=LEITWEG_ID_DESCRIPTION,
+                                   examples=["04011000-1234512345-06"])
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
@@ -178,6 +192,7 @@ class CustomerCreate(BuyerDetailsIn):
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
     _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
+    _check_leitweg_id = field_validator("leitweg_id")(classmethod(lambda cls, v: _leitweg_id(v)))
 
 
 class CustomerUpdate(BuyerDetailsIn):
@@ -199,6 +214,8 @@ class CustomerUpdate(BuyerDetailsIn):
         description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
                     "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] | NotNull = None
+    einvoice_profile: EInvoiceProfile | NotNull = Field(default=None, description="en16931 or xrechnung")
+    leitweg_id: str | None = Field(default=None, max_length=46, description=LEITWEG_ID_DESCRIPTION + "; null clears it")
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
     segments: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] | NotNull = Field(
@@ -210,6 +227,7 @@ class CustomerUpdate(BuyerDetailsIn):
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
     _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
+    _check_leitweg_id = field_validator("leitweg_id")(classmethod(lambda cls, v: _leitweg_id(v)))
 
 
 class DiscountIn(Command):

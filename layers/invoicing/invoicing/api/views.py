@@ -43,6 +43,7 @@ from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxCategory, TaxRate, TaxType, exemption_reason_code
 from invoicing.domain.totals import Charge, Discount, TaxBehavior
+from invoicing.domain.xrechnung import EInvoiceProfile
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
 
@@ -121,7 +122,9 @@ class CustomerObject(View):
     invoice_prefix: str | None
     default_payment_method: str | None
     stripe_customer_id: str | None = Field(description="The customer at Stripe its saved payment method belongs to")
-    einvoice_format: Literal["pdf", "facturx", "ubl"]
+    einvoice_format: Literal["pdf", "facturx", "ubl", "cii"]
+    einvoice_profile: EInvoiceProfile = Field(description="en16931, or xrechnung (XRechnung 3.0)")
+    leitweg_id: str | None = Field(description="The Leitweg-ID: BT-10 of its invoices unless an invoice gives its own")
     credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
     segments: list[str]
     test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")

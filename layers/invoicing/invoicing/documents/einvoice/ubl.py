@@ -57,7 +57,7 @@ def to_ubl(doc: Document) -> bytes:
     root = etree.Element(f"{{{root_ns}}}{root_tag}", nsmap={None: root_ns, "cac": CAC, "cbc": CBC})
     writer = _Writer(doc.currency)
     cbc = writer.cbc
-    cbc(root, "CustomizationID", CUSTOMIZATION_ID)
+    cbc(root, "CustomizationID", doc.specification_id or CUSTOMIZATION_ID)  # BT-24: Peppol BIS, or XRechnung
     cbc(root, "ProfileID", PROFILE_ID)
     cbc(root, "ID", doc.number)
     cbc(root, "IssueDate", doc.issue_date.isoformat())
