@@ -60,6 +60,7 @@ from invoicing.domain.party import (
     SellerTexts,
     TaxRepresentative,
 )
+from invoicing.domain.prepayment import MAX_PREPAYMENTS
 from invoicing.domain.references import (
     MAX_SUPPORTING_DOCUMENTS,
     DocumentReferences,
@@ -382,6 +383,14 @@ class LineIn(Command):
         return Decimal(self.unit_amount) if self.unit_amount is not None else Decimal(self.unit_amount_decimal or 0)
 
 
+class PrepaymentIn(Command):
+    """A paid prepayment invoice of the same customer and currency, and how much of it to deduct."""
+
+    invoice: str = Field(min_length=1, max_length=64, description="The prepayment invoice's id (in_…)")
+    amount: Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT)] | None = Field(
+        default=None, description="Minor units, VAT included; default: all of it not yet deducted")
+
+
 class InvoiceCreate(Command):
     customer: str = Field(min_length=1, max_length=64, description="The customer's id (cus_...)")
     currency: str | None = None
@@ -421,6 +430,9 @@ class InvoiceCreate(Command):
         default=None, description="For an invoice not in the seller's national currency: the rate its VAT is also "
                                   "stated at in that currency (BT-6, Directive 2006/112/EC Art. 230)")
     prepayment: bool = Field(default=False, description="A prepayment invoice (BT-3 386): VAT on the advance")
+    prepayments: list[PrepaymentIn] = Field(
+        default_factory=list, max_length=MAX_PREPAYMENTS,
+        description="A final invoice: the paid prepayment invoices it deducts (BT-113, each named in BG-3)")
     # --- end of the payment and VAT details ---
     # EN 16931 details (issue 12; docs/einvoicing.md, "References and supporting documents").
     references: DocumentReferences | None = Field(
@@ -621,6 +633,7 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         payment_vat=_payment_vat(body),
         references=body.references, supporting_documents=tuple(body.supporting_documents),
         delivery=body.delivery, buyer_contact=body.buyer_contact, payee=body.payee,
+        prepayments=tuple((p.invoice, p.amount) for p in body.prepayments),
     )
 
 

@@ -18,6 +18,7 @@ from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Contact, Customer, Delivery, Payee
+from invoicing.domain.prepayment import DeductedPrepayment, deductible
 from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.supply import SupplyType, TaxCode
@@ -236,6 +237,10 @@ class Invoice(_Model):
     tax_point_date_code: TaxPointDateCode | None = None  # BT-8 (UNCL 2005), never with BT-7 (BR-CO-03)
     tax_currency_rate: TaxCurrencyRate | None = None  # VAT also in the national currency (Art. 230)
     prepayment: bool = False  # a prepayment invoice (BT-3 386): VAT on the advance (Art. 65)
+    # domain/prepayment.py: the paid prepayment invoices this final invoice deducts (BT-113, BG-3); and,
+    # on a prepayment invoice, how much of it final invoices have deducted.
+    prepayments: tuple[DeductedPrepayment, ...] = ()
+    prepayment_deducted: int = 0
     # --- end of the payment and VAT details ---
     created: datetime
     version: int = 0
@@ -245,6 +250,17 @@ class Invoice(_Model):
     @property
     def amount_remaining(self) -> int:
         return self.amount_due - self.amount_paid
+
+    @property
+    def prepaid_amount(self) -> int:
+        """What the prepayment invoices it deducts were paid (part of BT-113)."""
+        return sum(p.amount for p in self.prepayments)
+
+    @property
+    def paid_before(self) -> int:
+        """BT-113: what was paid before this invoice: the prepayments it deducts, the customer's credit
+        it applied, and credit notes that lowered what it asks."""
+        return self.prepaid_amount + self.applied_balance + self.pre_payment_credit_notes_amount
 
     @property
     def tax_in_tax_currency(self) -> int | None:
@@ -380,7 +396,7 @@ class Invoice(_Model):
         )
         return self.model_copy(update={
             "lines": lines, "totals": totals, "tax_missing": missing,
-            "amount_due": totals.total - self.applied_balance - self.pre_payment_credit_notes_amount,
+            "amount_due": totals.total - self.paid_before,
         })
 
     def chargeable_date(self, line: InvoiceLine, on: date) -> date:
@@ -431,8 +447,8 @@ class Invoice(_Model):
             )
         assert priced.totals is not None
         days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
-        applied = min(customer.credit_balance, max(priced.totals.total, 0)) if customer.currency == self.currency \
-            else 0
+        owed = priced.totals.total - self.prepaid_amount  # prepayments first, then the customer's credit
+        applied = min(customer.credit_balance, max(owed, 0)) if customer.currency == self.currency else 0
         finalized = priced._transition(
             "open",
             number=number,
@@ -444,7 +460,7 @@ class Invoice(_Model):
             ocr_reference=ocr_reference,
             hosted_secret=hosted_secret,
             applied_balance=applied,
-            amount_due=priced.totals.total - applied,
+            amount_due=owed - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
         )
         finalized = finalized._recorded("invoice.finalized", now)
@@ -454,6 +470,15 @@ class Invoice(_Model):
             paid = finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
             return paid._recorded("invoice.paid", now)
         return finalized
+
+    def deduct_prepayment(self, amount: int, now: datetime) -> Invoice:
+        """A final invoice deducts `amount` of this paid prepayment invoice (domain/prepayment.py); never
+        more than was paid for it and not yet deducted, so each prepayment counts once."""
+        if not self.prepayment or self.status != "paid" or not 0 < amount <= deductible(self):
+            raise Conflict(f"Prepayment invoice {self.number or self.id} has {deductible(self)} left to deduct, "
+                           f"not {amount}.", param="prepayments", code="prepayment_exceeded")
+        return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted + amount,
+                                       "version": self.version + 1})._recorded("invoice.updated", now)
 
     def pay(self, now: datetime) -> Invoice:
         """A manual payment of everything that remains."""

@@ -98,6 +98,9 @@ def validation_issues(
     corrective = invoice.type_code == CORRECTIVE_INVOICE and invoice.preceding_invoice is not None and total < 0
     if invoice.lines and total <= 0 and not corrective:
         add("total_not_positive", "The invoice's total is zero or less.", "total", True)
+    if invoice.prepaid_amount > max(total, 0):
+        add("prepaid_exceeds_total", f"The prepayments deducted ({invoice.prepaid_amount}) exceed the invoice's total "
+            f"({total}): deduct less of them.", "prepayments", True)
     if total > 0 and len(previous_totals) >= 3:
         usual = median(previous_totals)
         if usual > 0 and (total > usual * UNUSUAL_FACTOR or total * UNUSUAL_FACTOR < usual):

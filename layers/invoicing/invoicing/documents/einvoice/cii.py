@@ -140,8 +140,8 @@ def to_cii(doc: Document) -> bytes:
     _amount(summation, "GrandTotalAmount", totals.tax_inclusive)
     _amount(summation, "TotalPrepaidAmount", totals.prepaid)
     _amount(summation, "DuePayableAmount", totals.payable)
-    if doc.preceding_invoice:
-        number, issued = doc.preceding_invoice
+    # BG-3: the invoice corrected, then the prepayment invoices deducted.
+    for number, issued in ([doc.preceding_invoice] if doc.preceding_invoice else []) + list(doc.prepayment_invoices):
         reference = _sub(settlement, "InvoiceReferencedDocument")
         _text(reference, "IssuerAssignedID", number)
         if issued:

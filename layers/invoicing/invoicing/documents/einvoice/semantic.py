@@ -272,6 +272,8 @@ class Document:
     supporting_documents: tuple[SupportingReference, ...] = ()
     payee: PayeeParty | None = None  # BG-10
     tax_representative: TaxRepresentativeParty | None = None  # BG-11
+    # BG-3 for each prepayment invoice a final invoice deducts (domain/prepayment.py): BT-25, BT-26.
+    prepayment_invoices: tuple[tuple[str, date | None], ...] = ()
     # BT-24 when not the syntax's own (Peppol BIS 3.0 UBL, Factur-X EN 16931 CII): XRechnung 3.0.
     profile: EInvoiceProfile = "en16931"
 
@@ -332,7 +334,7 @@ def invoice_document(invoice: Invoice) -> Document:
             allowances_charges.append(AllowanceCharge(True, major(group.charge_amount), reason, None, vat))
         breakdown.append(VatBreakdown(major(group.taxable_amount), major(group.tax_amount), vat))
 
-    prepaid = invoice.applied_balance + invoice.pre_payment_credit_notes_amount
+    prepaid = invoice.paid_before  # prepayments deducted, customer credit, credit notes before payment
     document_totals = DocumentTotals(
         line_net_total=major(totals.subtotal),
         allowance_total=major(totals.discount_amount) if totals.discount_amount else None,
@@ -383,6 +385,7 @@ def invoice_document(invoice: Invoice) -> Document:
         supporting_documents=_supporting_documents(invoice),
         payee=_payee(invoice),
         tax_representative=_tax_representative(seller, categories),
+        prepayment_invoices=tuple((p.number, p.issue_date) for p in invoice.prepayments),
         profile=profile,
     )
 

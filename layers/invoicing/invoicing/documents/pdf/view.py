@@ -168,6 +168,8 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         for view in tax_groups:
             row(view["label"], view["tax"])
     row(words["total"], fmt.money(totals.total), "total")
+    for prepaid in invoice.prepayments:  # BT-113: the paid prepayment invoices this final invoice deducts
+        row(words["prepayment_deducted"].format(number=prepaid.number), fmt.minus(prepaid.amount))
     if invoice.applied_balance:
         row(words["credit_applied"], fmt.minus(invoice.applied_balance))
     if invoice.pre_payment_credit_notes_amount:
