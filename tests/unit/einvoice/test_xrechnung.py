@@ -453,3 +453,15 @@ def test_a_corrective_xrechnung_naming_its_invoice_is_valid() -> None:
     invoice = xr_invoice(type_code="384", preceding_invoice=PrecedingInvoice(number="INV-000007",
                                                                               issue_date=date(2026, 2, 1)))
     assert_valid_xrechnung(invoice_to_ubl(invoice), invoice_to_cii(invoice))
+
+
+def test_a_factur_x_pdf_of_an_xrechnung_embeds_the_xrechnung_cii() -> None:
+    """A customer with einvoice_format facturx and the xrechnung profile: the PDF carries the XRechnung
+    CII (ZUGFeRD's XRECHNUNG level), valid by the CEN rules and the BR-DE rules."""
+    from invoicing.documents.einvoice.validation import validate, xml_from_pdf
+    from invoicing.documents.pdf import render_invoice_pdf
+
+    invoice = xr_invoice()
+    embedded = xml_from_pdf(render_invoice_pdf(invoice, facturx_xml=invoice_to_cii(invoice)))
+    assert validate(embedded).ok and br_de_findings(embedded) == set()
+    assert XRECHNUNG_SPECIFICATION_ID.encode() in embedded
