@@ -132,3 +132,20 @@ def test_deducting_more_than_the_total_is_a_blocking_issue() -> None:
     with pytest.raises(FinalizationBlocked) as refused:
         finalized("INV-000011", "1000000", prepayments=(deducted,))  # 12 500 SEK, less than the 50 000 paid
     assert [i.code for i in refused.value.issues if i.blocking] == ["prepaid_exceeds_total"]
+
+
+def test_a_deducted_prepayment_cannot_also_be_credited_back() -> None:
+    """The money a final invoice took is not the prepayment invoice's to refund as well."""
+    prepayment = paid_prepayment().deduct_prepayment(3000000, NOW)
+    assert prepayment.creditable_amount == 2000000
+    with pytest.raises(InvalidInput, match="exceeds"):
+        prepayment.credit_split(2000001)
+    assert prepayment.credit_split(2000000) == (0, 2000000)
+
+
+def test_a_prepayment_paid_from_the_customers_credit_is_deductible() -> None:
+    prepayment = finalized("INV-000010", "4000000", customer=swedish_customer(credit_balance=5000000),
+                           prepayment=True)
+    assert (prepayment.status, prepayment.amount_paid, prepayment.applied_balance) == ("paid", 0, 5000000)
+    assert deduction(prepayment, customer_id=prepayment.customer_id, currency="SEK", amount=None,
+                     param="prepayments[0]").amount == 5000000

@@ -272,11 +272,13 @@ class Invoice(_Model):
     @property
     def creditable_amount(self) -> int:
         """What credit notes may still take: what remains due, and what was paid or taken from the
-        customer's credit balance and not yet credited back."""
+        customer's credit balance and not yet credited back, nor deducted by a final invoice (a
+        prepayment invoice's money that a final invoice took counts there, not here)."""
         if self.status not in ("open", "uncollectible", "paid"):
             return 0
         remaining = self.amount_remaining if self.status != "paid" else 0
-        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount \
+            - self.prepayment_deducted
 
     # --- EN 16931 details: the invoice's own, else its customer's or seller's (snapshots once final) ---
 
@@ -562,7 +564,8 @@ class Invoice(_Model):
                 f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.",
                 param="invoice")
         pre = min(amount, self.amount_remaining) if self.status != "paid" else 0
-        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount \
+            - self.prepayment_deducted
         if amount - pre > returnable:
             due = f"what remains due ({self.amount_remaining})" if self.status != "paid" else ""
             paid = f"what was paid or taken from the customer's credit and not yet credited ({returnable})"

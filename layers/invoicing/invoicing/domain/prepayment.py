@@ -38,9 +38,11 @@ class DeductedPrepayment(BaseModel):
 
 
 def deductible(prepayment: Invoice) -> int:
-    """What of a paid prepayment invoice final invoices may still deduct: what was paid for it, less
-    what was already deducted (a credit note refunding it is not a payment for it)."""
-    return prepayment.amount_paid - prepayment.prepayment_deducted
+    """What of a paid prepayment invoice final invoices may still deduct: what was paid for it (in
+    money or from the customer's credit balance), less what credit notes gave back and what final
+    invoices already deducted."""
+    return prepayment.amount_paid + prepayment.applied_balance - prepayment.post_payment_credit_notes_amount \
+        - prepayment.prepayment_deducted
 
 
 def deduction(prepayment: Invoice, *, customer_id: str, currency: str, amount: int | None,
