@@ -140,8 +140,8 @@ class InvoiceService:
         with self.uow:
             seller = self.uow.accounts.get(account_id)
             customer = self.uow.customers.get(account_id, cmd.customer_id)
-            currency = cmd.currency or customer.currency
-            prepayments = self._deductions(account_id, customer.id, currency, cmd.prepayments)
+            prepayments = self._deductions(account_id, customer.id, cmd.currency or customer.currency,
+                                           cmd.prepayments)
             draft = Invoice(
                 id=self.ids.new("in"), account_id=account_id, customer_id=customer.id,
                 currency=cmd.currency or customer.currency, tax_behavior=cmd.tax_behavior,
@@ -315,8 +315,9 @@ class InvoiceService:
             uow.invoices.save(invoice)
             if invoice.applied_balance:
                 uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
-            # Each prepayment deducted once: the prepayment invoice records it in this same commit (a
-            # concurrent deduction makes the commit conflict, and the batch is read again).
+            # Each prepayment deducted once: the prepayment invoice records it in this same commit (its
+            # version is conditioned on, so a concurrent deduction fails the commit with a conflict and
+            # nothing of it is written).
             for prepayment in prepayments[draft.id]:
                 uow.invoices.save(prepayment)
             done.append(invoice)
