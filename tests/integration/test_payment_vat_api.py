@@ -46,3 +46,42 @@ def test_a_customer_marked_reverse_charge_in_the_sellers_country_gets_ae_not_25_
         {"description": "Takomläggning", "unit_amount": 100000}]})
     [group] = draft["tax_breakdown"]
     assert (group["category"], group["legal_note"], draft["tax"]) == ("AE", "domestic_reverse_charge", 0)
+
+
+def test_a_final_invoice_deducts_a_paid_prepayment_invoice_once(stack: HandlerStack) -> None:
+    """BT-113 through the API: the prepayment invoice (386) is paid, the final invoice deducts it (the
+    amount due is the total less it, BG-3 names it), and the same prepayment cannot be deducted twice."""
+    stack.ok("POST", "/account", SELLER)
+    buyer = customer(stack, "SE")
+    advance = stack.ok("POST", "/invoices", {"customer": buyer["id"], "prepayment": True,
+                                             "lines": [{"description": "Förskott, kök", "unit_amount": 400000}]})
+    advance = stack.ok("POST", f"/invoices/{advance['id']}/finalize")
+    works = {"customer": buyer["id"], "lines": [{"description": "Köksrenovering", "unit_amount": 1000000}]}
+    status, refused = stack.call("POST", "/invoices", {**works, "prepayments": [{"invoice": advance["id"]}]})
+    assert (status, refused["error"]["code"], refused["error"]["param"]) == (400, "prepayment_not_paid",
+                                                                            "prepayments[0]")
+    stack.ok("POST", f"/invoices/{advance['id']}/pay")  # 4 000 + 25 % = 5 000 paid
+    draft = stack.ok("POST", "/invoices", {**works, "prepayments": [{"invoice": advance["id"]}]})
+    assert (draft["total"], draft["prepaid_amount"], draft["amount_due"]) == (1250000, 500000, 750000)
+    assert draft["prepayments"] == [{"invoice": advance["id"], "number": advance["number"],
+                                     "issue_date": advance["issue_date"], "amount": 500000}]
+    second = stack.ok("POST", "/invoices", {**works, "prepayments": [{"invoice": advance["id"], "amount": 100}]})
+    final = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert (final["status"], final["amount_due"]) == ("open", 750000)
+    assert stack.ok("GET", f"/invoices/{advance['id']}")["prepayment_deducted"] == 500000
+    # Deducted once: the second draft, made while it was still free, is refused at finalization.
+    status, refused = stack.call("POST", f"/invoices/{second['id']}/finalize")
+    assert (status, refused["error"]["code"]) == (409, "prepayment_exceeded")
+    status, refused = stack.call("POST", "/invoices", {**works, "prepayments": [{"invoice": advance["id"]}]})
+    assert (status, refused["error"]["code"]) == (400, "prepayment_exceeded")
+    assert stack.deliver()["failed"] == 0
+    ubl_xml, cii_xml = (einvoice(stack, final["id"], fmt) for fmt in ("ubl", "cii"))
+    assert validate_ubl(ubl_xml).ok, validate_ubl(ubl_xml)
+    assert validate_cii(cii_xml).ok, validate_cii(cii_xml)
+    ubl = etree.fromstring(ubl_xml)
+    assert ubl.xpath("string(cac:LegalMonetaryTotal/cbc:PrepaidAmount)", namespaces=NS) == "5000.00"
+    assert ubl.xpath("string(cac:LegalMonetaryTotal/cbc:PayableAmount)", namespaces=NS) == "7500.00"
+    assert ubl.xpath("string(cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID)", namespaces=NS) == \
+        advance["number"]
+    cii = etree.fromstring(cii_xml)
+    assert cii.xpath("string(//ram:TotalPrepaidAmount)", namespaces=NS) == "5000.00"

@@ -12,7 +12,6 @@ import pytest
 
 from invoicing.documents.formatting import LABELS
 from invoicing.documents.pdf import render_invoice_html
-from invoicing.documents.pdf.line_details import WORDS
 from invoicing.domain.corrective import PrecedingInvoice
 from invoicing.domain.line_item import ItemAttribute, LineItem, LineReferences, ObjectId, StandardItemId
 from invoicing.domain.tax import TaxRate
@@ -39,7 +38,7 @@ def _html(locale: str) -> str:
                                                         ("de", "Deutschland", "USt. 25 %")])
 def test_item_rows_and_returns_in_each_language(locale: str, origin: str, rate: str) -> None:
     html = _html(locale)
-    said = WORDS[locale]
+    said = LABELS[locale]
     assert f"{said['seller_item_id']} CH-200 · GTIN 4006381333931" in html
     assert f"{said['origin']}: {origin}" in html and "Colour: Black" in html
     assert f"{said['order_line']} 7 · {said['object_id']} SN-17 · {said['accounting']} 6540" in html
@@ -60,5 +59,10 @@ def test_a_corrective_invoice_says_so_and_what_it_corrects() -> None:
     assert "<h1>Rechnungskorrektur</h1>" in html and "Korrigiert Rechnung" in html and "INV-000042" in html
 
 
-def test_every_language_of_the_page_has_the_line_words() -> None:
-    assert set(WORDS) == set(LABELS) and all(set(words) == set(WORDS["en"]) for words in WORDS.values())
+def test_every_language_of_the_page_has_every_word() -> None:
+    """One table of the page's words (documents/formatting.py): each language has every key, and the
+    line details' words are among them."""
+    assert set(LABELS) == {"en", "sv", "de"}
+    assert all(set(words) == set(LABELS["en"]) for words in LABELS.values())
+    assert {"seller_item_id", "corrective_invoice", "deliver_to", "bankgiro", "prepayment_deducted"} <= set(
+        LABELS["en"])

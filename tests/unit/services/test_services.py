@@ -11,7 +11,7 @@ from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.party import Numbering
 from invoicing.domain.tax import TaxRate
-from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, TaxIdInput
+from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, PaymentVatDetails, TaxIdInput
 from invoicing.services.document_keys import credit_note_key, invoice_key
 from invoicing.services.payments import PaymentService
 from tests.unit.domain.builders import customer
@@ -120,6 +120,23 @@ def test_credit_on_the_balance_is_used_once(services: Services) -> None:
     applied = {i.id: i.applied_balance for i in outcome.finalized}
     assert applied == {first: 5_000, second: 0}  # the second commit saw the balance used by the first
     assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 0
+
+
+def test_a_prepayment_is_deducted_once_even_by_two_drafts_in_one_batch(services: Services) -> None:
+    """Both drafts were made while the prepayment was free; the batch finalizes the first, which
+    records the deduction on the prepayment invoice in its commit, and refuses the second."""
+    advance = draft(services, 10_000, payment_vat=PaymentVatDetails(prepayment=True))
+    services.invoices.finalize(services.seller.id, advance)
+    pay(services, advance)  # 12 500 paid
+    first, second = (draft(services, 20_000, prepayments=((advance, None),)) for _ in range(2))
+    outcome = services.invoices.finalize_many(services.seller.id, [first, second])
+    assert [(i.id, i.prepaid_amount, i.amount_due) for i in outcome.finalized] == [(first, 12_500, 12_500)]
+    assert isinstance(outcome.failed[second], Conflict) and outcome.failed[second].code == "prepayment_exceeded"
+    prepayment = services.invoices.get(services.seller.id, advance).invoice
+    assert prepayment.prepayment_deducted == 12_500
+    assert trail(services, advance)[-1] == "invoice.updated"
+    with pytest.raises(InvalidInput, match="deducts no prepayments"):
+        draft(services, payment_vat=PaymentVatDetails(prepayment=True), prepayments=((advance, None),))
 
 
 def test_per_customer_series_and_a_shared_prefix(services: Services) -> None:

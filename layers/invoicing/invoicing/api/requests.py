@@ -62,6 +62,7 @@ from invoicing.domain.party import (
     SellerTexts,
     TaxRepresentative,
 )
+from invoicing.domain.prepayment import MAX_PREPAYMENTS
 from invoicing.domain.references import (
     MAX_SUPPORTING_DOCUMENTS,
     DocumentReferences,
@@ -71,6 +72,7 @@ from invoicing.domain.references import (
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
+from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, PaymentVatDetails, TaxIdInput
 from invoicing.services.invoices import MAX_LINES
 
@@ -128,6 +130,14 @@ def _electronic_address(value: ElectronicAddress | None) -> ElectronicAddress | 
     return value
 
 
+LEITWEG_ID_DESCRIPTION = ("A German public buyer's Leitweg-ID (coarse-fine-check digits, ISO/IEC 7064 MOD 97-10 "
+                          "checked): the buyer reference (BT-10) of its invoices unless an invoice gives its own")
+
+
+def _leitweg_id(value: str | None) -> str | None:
+    return None if value is None else compact_leitweg_id(value)
+
+
 def _locale(value: str | None) -> str | None:
     if value is not None and value not in SUPPORTED_LOCALES:
         raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
@@ -167,6 +177,11 @@ class CustomerCreate(BuyerDetailsIn):
         description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
                     "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
+    einvoice_profile: EInvoiceProfile = Field(
+        default="en16931", description="The rules its e-invoices follow: en16931 (Peppol BIS 3.0 UBL, Factur-X CII), "
+                                       "or xrechnung (XRechnung 3.0: BT-24, the BR-DE rules checked at finalization)")
+    leitweg_id: str | None = Field(default=None, max_length=46, description=LEITWEG_ID_DESCRIPTION,
+                                   examples=["04011000-1234512345-06"])
     electronic_address: ElectronicAddress | None = None
     metadata: Metadata = Field(default_factory=dict, max_length=50)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS,
@@ -180,6 +195,7 @@ class CustomerCreate(BuyerDetailsIn):
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
     _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
+    _check_leitweg_id = field_validator("leitweg_id")(classmethod(lambda cls, v: _leitweg_id(v)))
 
 
 class CustomerUpdate(BuyerDetailsIn):
@@ -201,6 +217,8 @@ class CustomerUpdate(BuyerDetailsIn):
         description="The customer at Stripe whose saved payment method `default_payment_method` is: charge retries "
                     "of charge_automatically invoices name it (docs/payments.md)")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] | NotNull = None
+    einvoice_profile: EInvoiceProfile | NotNull = Field(default=None, description="en16931 or xrechnung")
+    leitweg_id: str | None = Field(default=None, max_length=46, description=LEITWEG_ID_DESCRIPTION + "; null clears it")
     electronic_address: ElectronicAddress | None = None
     metadata: Annotated[Metadata, Field(max_length=50)] | NotNull = None
     segments: Annotated[list[Segment], Field(max_length=MAX_SEGMENTS)] | NotNull = Field(
@@ -212,6 +230,7 @@ class CustomerUpdate(BuyerDetailsIn):
     _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("locale")(classmethod(lambda cls, v: _locale(v)))
     _check_address = field_validator("electronic_address")(classmethod(lambda cls, v: _electronic_address(v)))
+    _check_leitweg_id = field_validator("leitweg_id")(classmethod(lambda cls, v: _leitweg_id(v)))
 
 
 class DiscountIn(Command):
@@ -374,6 +393,14 @@ class LineIn(Command):
         return Decimal(self.unit_amount) if self.unit_amount is not None else Decimal(self.unit_amount_decimal or 0)
 
 
+class PrepaymentIn(Command):
+    """A paid prepayment invoice of the same customer and currency, and how much of it to deduct."""
+
+    invoice: str = Field(min_length=1, max_length=64, description="The prepayment invoice's id (in_…)")
+    amount: Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT)] | None = Field(
+        default=None, description="Minor units, VAT included; default: all of it not yet deducted")
+
+
 class InvoiceCreate(Command):
     model_config = ConfigDict(json_schema_extra={"allOf": [
         at_most_one("supply_date", "period"), at_most_one("tax_point_date", "tax_point_date_code"),
@@ -418,6 +445,9 @@ class InvoiceCreate(Command):
         default=None, description="For an invoice not in the seller's national currency: the rate its VAT is also "
                                   "stated at in that currency (BT-6, Directive 2006/112/EC Art. 230)")
     prepayment: bool = Field(default=False, description="A prepayment invoice (BT-3 386): VAT on the advance")
+    prepayments: list[PrepaymentIn] = Field(
+        default_factory=list, max_length=MAX_PREPAYMENTS,
+        description="A final invoice: the paid prepayment invoices it deducts (BT-113, each named in BG-3)")
     # --- end of the payment and VAT details ---
     # EN 16931 details (issue 12; docs/einvoicing.md, "References and supporting documents").
     references: DocumentReferences | None = Field(
@@ -620,6 +650,7 @@ def new_invoice(body: InvoiceCreate) -> NewInvoice:
         payment_vat=_payment_vat(body),
         references=body.references, supporting_documents=tuple(body.supporting_documents),
         delivery=body.delivery, buyer_contact=body.buyer_contact, payee=body.payee,
+        prepayments=tuple((p.invoice, p.amount) for p in body.prepayments),
     )
 
 

@@ -43,6 +43,7 @@ from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxCategory, TaxRate, TaxType, exemption_reason_code
 from invoicing.domain.totals import Charge, Discount, TaxBehavior
+from invoicing.domain.xrechnung import EInvoiceProfile
 from invoicing.services.invoices import DocumentLink, InvoiceView
 from invoicing.services.ports import Page
 
@@ -122,6 +123,8 @@ class CustomerObject(View):
     default_payment_method: str | None
     stripe_customer_id: str | None = Field(description="The customer at Stripe its saved payment method belongs to")
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"]
+    einvoice_profile: EInvoiceProfile = Field(description="en16931, or xrechnung (XRechnung 3.0)")
+    leitweg_id: str | None = Field(description="The Leitweg-ID: BT-10 of its invoices unless an invoice gives its own")
     credit_balance: int = Field(description="Credit in minor units, used on the next invoice")
     segments: list[str]
     test_clock: str | None = Field(description="The test clock the customer lives on (sandbox)")
@@ -292,6 +295,17 @@ class InvoiceObject(View):
     tax_in_tax_currency: int | None = Field(description="The VAT total in tax_currency_rate.currency's minor units "
                                                         "(the second BT-111)")
     prepayment: bool = Field(description="A prepayment invoice (BT-3 386)")
+    prepayments: list[PrepaymentObject] = Field(description="The paid prepayment invoices it deducts (BG-3)")
+    prepaid_amount: int = Field(description="What they were paid: with applied_balance and pre-payment credit "
+                                            "notes, the paid amount (BT-113); amount_due = total - all of it")
+    prepayment_deducted: int = Field(description="A prepayment invoice: how much of it final invoices deducted")
+
+
+class PrepaymentObject(View):
+    invoice: str
+    number: str = Field(description="BT-25")
+    issue_date: date | None = Field(description="BT-26")
+    amount: int = Field(description="Deducted, minor units, VAT included")
 
 
 class TaxCurrencyRateObject(View):
@@ -548,6 +562,9 @@ def _payment_vat(inv: Invoice) -> dict[str, Any]:
         "tax_currency_rate": {"currency": rate.currency, "rate": decimal_text(rate.rate), "source": rate.source,
                               "rate_date": _iso_date(rate.rate_date)} if rate else None,
         "tax_in_tax_currency": inv.tax_in_tax_currency, "prepayment": inv.prepayment,
+        "prepayments": [{"invoice": p.invoice_id, "number": p.number, "issue_date": _iso_date(p.issue_date),
+                         "amount": p.amount} for p in inv.prepayments],
+        "prepaid_amount": inv.prepaid_amount, "prepayment_deducted": inv.prepayment_deducted,
     }
 
 

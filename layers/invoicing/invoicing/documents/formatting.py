@@ -2,8 +2,11 @@
 
 Numbers come from CLDR through babel: currency digits (JPY 0, EUR 2, KWD 3), separators and
 symbol placement follow the locale. Amounts are converted from integer minor units with
-`to_major` (exact Decimal), never through a float. Labels are ours: one small dictionary per
-language (English, Swedish, German); anything else falls back to English.
+`to_major` (exact Decimal), never through a float. Labels are ours: one table, `LABELS`, with one
+dictionary per language (English, Swedish, German) holding every word the documents print, each
+feature's words under a comment of their own; anything else falls back to English. `TAX_LABELS` is
+not more words but other words for the same keys: the page of an invoice whose taxes are not all
+VAT says "tax" where the others say "VAT".
 """
 
 from __future__ import annotations
@@ -107,6 +110,50 @@ LABELS: dict[str, dict[str, str]] = {
         "category_G": "Export",
         "category_O": "Outside the scope of VAT",
         "category_K": "Intra-EU supply",
+        # payment and VAT details: giro accounts, tax point, VAT in the national currency, prepayments
+        "bankgiro": "Bankgiro",
+        "plusgiro": "Plusgiro",
+        "tax_point_date": "VAT date",
+        "tax_point_code": "VAT due",
+        "tax_point_3": "on the invoice date",
+        "tax_point_35": "on the delivery date",
+        "tax_point_432": "on payment",
+        "prepayment_invoice": "Prepayment invoice",
+        "prepayment_deducted": "Prepayment paid, invoice {number}",
+        "tax_in_currency": "VAT in {currency}: {amount} ({rate}{source})",
+        "tax_rate_of": "1 {from_currency} = {rate} {to_currency}",
+        # EN 16931 details (issue 12): references, contacts, identifiers, delivery, payee, tax representative,
+        # supporting documents
+        "contract": "Contract",
+        "project": "Project",
+        "sales_order": "Sales order",
+        "receiving_advice": "Receiving advice",
+        "despatch_advice": "Despatch advice",
+        "tender_or_lot": "Tender or lot",
+        "invoiced_object": "Invoiced object",
+        "buyer_accounting_reference": "Your accounting reference",
+        "attention": "Attn.",
+        "trading_as": "Trading as",
+        "buyer_registration_id": "Company reg. no.",
+        "identifier": "ID",
+        "deliver_to": "Deliver to",
+        "location_id": "Location",
+        "payee": "Payee",
+        "tax_representative": "Tax representative",
+        "supporting_documents": "Supporting documents",
+        "contact_person": "Contact",
+        # a line's item information and references, and a corrective invoice (pdf/line_details.py)
+        "seller_item_id": "Art. no.",
+        "buyer_item_id": "Your art. no.",
+        "gtin": "GTIN",
+        "standard_id": "Item ID",
+        "classification": "Classification",
+        "origin": "Country of origin",
+        "order_line": "Order line",
+        "object_id": "Object",
+        "accounting": "Your account",
+        "corrective_invoice": "Corrective invoice",
+        "corrects": "Corrects invoice",
     },
     "sv": {
         "invoice": "Faktura",
@@ -187,6 +234,50 @@ LABELS: dict[str, dict[str, str]] = {
         "category_G": "Export",
         "category_O": "Ej momspliktig",
         "category_K": "Unionsintern leverans",
+        # payment and VAT details: giro accounts, tax point, VAT in the national currency, prepayments
+        "bankgiro": "Bankgiro",
+        "plusgiro": "Plusgiro",
+        "tax_point_date": "Momsdatum",
+        "tax_point_code": "Momsen förfaller",
+        "tax_point_3": "på fakturadatumet",
+        "tax_point_35": "på leveransdatumet",
+        "tax_point_432": "vid betalning",
+        "prepayment_invoice": "Förskottsfaktura",
+        "prepayment_deducted": "Betalt förskott, faktura {number}",
+        "tax_in_currency": "Moms i {currency}: {amount} ({rate}{source})",
+        "tax_rate_of": "1 {from_currency} = {rate} {to_currency}",
+        # EN 16931 details (issue 12): references, contacts, identifiers, delivery, payee, tax representative,
+        # supporting documents
+        "contract": "Avtal",
+        "project": "Projekt",
+        "sales_order": "Ordernummer",
+        "receiving_advice": "Mottagningsbesked",
+        "despatch_advice": "Följesedel",
+        "tender_or_lot": "Upphandling/anbud",
+        "invoiced_object": "Fakturerat objekt",
+        "buyer_accounting_reference": "Er konteringsreferens",
+        "attention": "Att.",
+        "trading_as": "Handelsnamn",
+        "buyer_registration_id": "Org.nr",
+        "identifier": "ID",
+        "deliver_to": "Leveransadress",
+        "location_id": "Plats",
+        "payee": "Betalningsmottagare",
+        "tax_representative": "Skatteombud",
+        "supporting_documents": "Bifogade underlag",
+        "contact_person": "Kontaktperson",
+        # a line's item information and references, and a corrective invoice (pdf/line_details.py)
+        "seller_item_id": "Art.nr",
+        "buyer_item_id": "Ert art.nr",
+        "gtin": "GTIN",
+        "standard_id": "Artikel-id",
+        "classification": "Klassificering",
+        "origin": "Ursprungsland",
+        "order_line": "Orderrad",
+        "object_id": "Objekt",
+        "accounting": "Ert konto",
+        "corrective_invoice": "Korrigeringsfaktura",
+        "corrects": "Korrigerar faktura",
     },
     "de": {
         "invoice": "Rechnung",
@@ -267,33 +358,53 @@ LABELS: dict[str, dict[str, str]] = {
         "category_G": "Ausfuhr",
         "category_O": "Nicht steuerbar",
         "category_K": "Innergemeinschaftliche Lieferung",
+        # payment and VAT details: giro accounts, tax point, VAT in the national currency, prepayments
+        "bankgiro": "Bankgiro",
+        "plusgiro": "Plusgiro",
+        "tax_point_date": "Steuerdatum",
+        "tax_point_code": "Umsatzsteuer fällig",
+        "tax_point_3": "zum Rechnungsdatum",
+        "tax_point_35": "zum Lieferdatum",
+        "tax_point_432": "bei Zahlung",
+        "prepayment_invoice": "Anzahlungsrechnung",
+        "prepayment_deducted": "Geleistete Anzahlung, Rechnung {number}",
+        "tax_in_currency": "Umsatzsteuer in {currency}: {amount} ({rate}{source})",
+        "tax_rate_of": "1 {from_currency} = {rate} {to_currency}",
+        # EN 16931 details (issue 12): references, contacts, identifiers, delivery, payee, tax representative,
+        # supporting documents
+        "contract": "Vertrag",
+        "project": "Projekt",
+        "sales_order": "Auftragsnummer",
+        "receiving_advice": "Wareneingangsmeldung",
+        "despatch_advice": "Lieferschein",
+        "tender_or_lot": "Vergabe/Los",
+        "invoiced_object": "Abrechnungsobjekt",
+        "buyer_accounting_reference": "Ihre Kontierung",
+        "attention": "z. Hd.",
+        "trading_as": "Handelsname",
+        "buyer_registration_id": "Registernummer",
+        "identifier": "ID",
+        "deliver_to": "Lieferanschrift",
+        "location_id": "Lieferort",
+        "payee": "Zahlungsempfänger",
+        "tax_representative": "Steuervertreter",
+        "supporting_documents": "Rechnungsbegründende Unterlagen",
+        "contact_person": "Ansprechpartner",
+        # a line's item information and references, and a corrective invoice (pdf/line_details.py)
+        "seller_item_id": "Art.-Nr.",
+        "buyer_item_id": "Ihre Art.-Nr.",
+        "gtin": "GTIN",
+        "standard_id": "Artikel-ID",
+        "classification": "Klassifikation",
+        "origin": "Ursprungsland",
+        "order_line": "Bestellposition",
+        "object_id": "Objekt",
+        "accounting": "Ihr Konto",
+        "corrective_invoice": "Rechnungskorrektur",
+        "corrects": "Korrigiert Rechnung",
     },
 }
 
-# --- the words of the payment and VAT details (giro accounts, tax point, VAT in the national currency,
-# prepayment invoices); kept apart, merged into LABELS so every language has every word.
-PAYMENT_VAT_LABELS: dict[str, dict[str, str]] = {
-    "en": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "VAT date",
-           "tax_point_code": "VAT due", "tax_point_3": "on the invoice date", "tax_point_35": "on the delivery date",
-           "tax_point_432": "on payment", "prepayment_invoice": "Prepayment invoice",
-           "tax_in_currency": "VAT in {currency}: {amount} ({rate}{source})",
-           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
-    "sv": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "Momsdatum",
-           "tax_point_code": "Momsen förfaller", "tax_point_3": "på fakturadatumet",
-           "tax_point_35": "på leveransdatumet", "tax_point_432": "vid betalning",
-           "prepayment_invoice": "Förskottsfaktura",
-           "tax_in_currency": "Moms i {currency}: {amount} ({rate}{source})",
-           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
-    "de": {"bankgiro": "Bankgiro", "plusgiro": "Plusgiro", "tax_point_date": "Steuerdatum",
-           "tax_point_code": "Umsatzsteuer fällig", "tax_point_3": "zum Rechnungsdatum",
-           "tax_point_35": "zum Lieferdatum", "tax_point_432": "bei Zahlung",
-           "prepayment_invoice": "Anzahlungsrechnung",
-           "tax_in_currency": "Umsatzsteuer in {currency}: {amount} ({rate}{source})",
-           "tax_rate_of": "1 {from_currency} = {rate} {to_currency}"},
-}
-for _language, _words in PAYMENT_VAT_LABELS.items():
-    LABELS[_language].update(_words)
-# --- end of the payment and VAT words ---
 
 # UN/ECE Recommendation 20 unit codes printed after a quantity; "C62" (one) and unknown codes print none.
 UNITS: dict[str, dict[str, str]] = {
@@ -343,36 +454,6 @@ TAX_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-# The words of the EN 16931 details (issue 12): references, contacts, identifiers, delivery, payee, tax
-# representative, supporting documents. Kept apart and merged into LABELS, one entry per language.
-DETAIL_LABELS: dict[str, dict[str, str]] = {
-    "en": {"contract": "Contract", "project": "Project", "sales_order": "Sales order",
-           "receiving_advice": "Receiving advice", "despatch_advice": "Despatch advice",
-           "tender_or_lot": "Tender or lot", "invoiced_object": "Invoiced object",
-           "buyer_accounting_reference": "Your accounting reference", "attention": "Attn.",
-           "trading_as": "Trading as", "buyer_registration_id": "Company reg. no.", "identifier": "ID",
-           "deliver_to": "Deliver to", "location_id": "Location", "payee": "Payee",
-           "tax_representative": "Tax representative", "supporting_documents": "Supporting documents",
-           "contact_person": "Contact"},
-    "sv": {"contract": "Avtal", "project": "Projekt", "sales_order": "Ordernummer",
-           "receiving_advice": "Mottagningsbesked", "despatch_advice": "Följesedel",
-           "tender_or_lot": "Upphandling/anbud", "invoiced_object": "Fakturerat objekt",
-           "buyer_accounting_reference": "Er konteringsreferens", "attention": "Att.",
-           "trading_as": "Handelsnamn", "buyer_registration_id": "Org.nr", "identifier": "ID",
-           "deliver_to": "Leveransadress", "location_id": "Plats", "payee": "Betalningsmottagare",
-           "tax_representative": "Skatteombud", "supporting_documents": "Bifogade underlag",
-           "contact_person": "Kontaktperson"},
-    "de": {"contract": "Vertrag", "project": "Projekt", "sales_order": "Auftragsnummer",
-           "receiving_advice": "Wareneingangsmeldung", "despatch_advice": "Lieferschein",
-           "tender_or_lot": "Vergabe/Los", "invoiced_object": "Abrechnungsobjekt",
-           "buyer_accounting_reference": "Ihre Kontierung", "attention": "z. Hd.",
-           "trading_as": "Handelsname", "buyer_registration_id": "Registernummer", "identifier": "ID",
-           "deliver_to": "Lieferanschrift", "location_id": "Lieferort", "payee": "Zahlungsempfänger",
-           "tax_representative": "Steuervertreter", "supporting_documents": "Rechnungsbegründende Unterlagen",
-           "contact_person": "Ansprechpartner"},
-}
-for _language, _words in DETAIL_LABELS.items():
-    LABELS[_language].update(_words)
 
 
 def tax_labels(locale: LocaleLike) -> dict[str, str]:

@@ -18,6 +18,7 @@ from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Contact, Customer, Delivery, Payee
+from invoicing.domain.prepayment import DeductedPrepayment, deductible
 from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.statuses import InvoiceStatus
 from invoicing.domain.supply import SupplyType, TaxCode
@@ -236,6 +237,10 @@ class Invoice(_Model):
     tax_point_date_code: TaxPointDateCode | None = None  # BT-8 (UNCL 2005), never with BT-7 (BR-CO-03)
     tax_currency_rate: TaxCurrencyRate | None = None  # VAT also in the national currency (Art. 230)
     prepayment: bool = False  # a prepayment invoice (BT-3 386): VAT on the advance (Art. 65)
+    # domain/prepayment.py: the paid prepayment invoices this final invoice deducts (BT-113, BG-3); and,
+    # on a prepayment invoice, how much of it final invoices have deducted.
+    prepayments: tuple[DeductedPrepayment, ...] = ()
+    prepayment_deducted: int = 0
     # --- end of the payment and VAT details ---
     created: datetime
     version: int = 0
@@ -247,6 +252,17 @@ class Invoice(_Model):
         return self.amount_due - self.amount_paid
 
     @property
+    def prepaid_amount(self) -> int:
+        """What the prepayment invoices it deducts were paid (part of BT-113)."""
+        return sum(p.amount for p in self.prepayments)
+
+    @property
+    def paid_before(self) -> int:
+        """BT-113: what was paid before this invoice: the prepayments it deducts, the customer's credit
+        it applied, and credit notes that lowered what it asks."""
+        return self.prepaid_amount + self.applied_balance + self.pre_payment_credit_notes_amount
+
+    @property
     def tax_in_tax_currency(self) -> int | None:
         """The VAT total in the national currency (the second BT-111), at `tax_currency_rate`."""
         if self.tax_currency_rate is None or self.totals is None:
@@ -256,11 +272,13 @@ class Invoice(_Model):
     @property
     def creditable_amount(self) -> int:
         """What credit notes may still take: what remains due, and what was paid or taken from the
-        customer's credit balance and not yet credited back."""
+        customer's credit balance and not yet credited back, nor deducted by a final invoice (a
+        prepayment invoice's money that a final invoice took counts there, not here)."""
         if self.status not in ("open", "uncollectible", "paid"):
             return 0
         remaining = self.amount_remaining if self.status != "paid" else 0
-        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        return remaining + self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount \
+            - self.prepayment_deducted
 
     # --- EN 16931 details: the invoice's own, else its customer's or seller's (snapshots once final) ---
 
@@ -380,7 +398,7 @@ class Invoice(_Model):
         )
         return self.model_copy(update={
             "lines": lines, "totals": totals, "tax_missing": missing,
-            "amount_due": totals.total - self.applied_balance - self.pre_payment_credit_notes_amount,
+            "amount_due": totals.total - self.paid_before,
         })
 
     def chargeable_date(self, line: InvoiceLine, on: date) -> date:
@@ -431,8 +449,8 @@ class Invoice(_Model):
             )
         assert priced.totals is not None
         days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
-        applied = min(customer.credit_balance, max(priced.totals.total, 0)) if customer.currency == self.currency \
-            else 0
+        owed = priced.totals.total - self.prepaid_amount  # prepayments first, then the customer's credit
+        applied = min(customer.credit_balance, max(owed, 0)) if customer.currency == self.currency else 0
         finalized = priced._transition(
             "open",
             number=number,
@@ -444,7 +462,7 @@ class Invoice(_Model):
             ocr_reference=ocr_reference,
             hosted_secret=hosted_secret,
             applied_balance=applied,
-            amount_due=priced.totals.total - applied,
+            amount_due=owed - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
         )
         finalized = finalized._recorded("invoice.finalized", now)
@@ -454,6 +472,15 @@ class Invoice(_Model):
             paid = finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
             return paid._recorded("invoice.paid", now)
         return finalized
+
+    def deduct_prepayment(self, amount: int, now: datetime) -> Invoice:
+        """A final invoice deducts `amount` of this paid prepayment invoice (domain/prepayment.py); never
+        more than was paid for it and not yet deducted, so each prepayment counts once."""
+        if not self.prepayment or self.status != "paid" or not 0 < amount <= deductible(self):
+            raise Conflict(f"Prepayment invoice {self.number or self.id} has {deductible(self)} left to deduct, "
+                           f"not {amount}.", param="prepayments", code="prepayment_exceeded")
+        return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted + amount,
+                                       "version": self.version + 1})._recorded("invoice.updated", now)
 
     def pay(self, now: datetime) -> Invoice:
         """A manual payment of everything that remains."""
@@ -537,7 +564,8 @@ class Invoice(_Model):
                 f"Credit notes can be issued only for open or paid invoices; this one is {self.status}.",
                 param="invoice")
         pre = min(amount, self.amount_remaining) if self.status != "paid" else 0
-        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount
+        returnable = self.amount_paid + self.applied_balance - self.post_payment_credit_notes_amount \
+            - self.prepayment_deducted
         if amount - pre > returnable:
             due = f"what remains due ({self.amount_remaining})" if self.status != "paid" else ""
             paid = f"what was paid or taken from the customer's credit and not yet credited ({returnable})"

@@ -31,6 +31,7 @@ from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
+from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
 
 # Tax ID type (Stripe's names) -> the python-stdnum module that validates it.
 TAX_ID_VALIDATORS: dict[str, str] = {
@@ -488,6 +489,13 @@ class Customer(Model):
     # What the customer receives by email: a plain PDF, a Factur-X PDF (PDF with CII XML inside),
     # or the PDF plus a Peppol UBL invoice.
     einvoice_format: Literal["pdf", "facturx", "ubl", "cii"] = "facturx"
+    # Which rules its e-invoices follow: EN 16931 (Peppol BIS / Factur-X) or XRechnung 3.0 (domain/xrechnung.py).
+    einvoice_profile: EInvoiceProfile = Field(
+        default="en16931", description="en16931, or xrechnung for German public buyers (BT-24, the BR-DE rules)")
+    leitweg_id: str | None = Field(
+        default=None, max_length=46,
+        description="A German public buyer's Leitweg-ID, checked with its check digits: the buyer reference (BT-10) "
+                    "of its invoices unless an invoice gives its own")
     # Set when SES reports a permanent bounce or a complaint for `email`; cleared when the email changes.
     email_failure: EmailFailure | None = None
     credit_balance: int = Field(default=0, ge=0, description="Credit in minor units, used on the next invoice")
@@ -523,6 +531,11 @@ class Customer(Model):
     @classmethod
     def _currency(cls, value: str) -> str:
         return normalize_currency(value)
+
+    @field_validator("leitweg_id")
+    @classmethod
+    def _leitweg_id(cls, value: str | None) -> str | None:
+        return None if value is None else compact_leitweg_id(value)
 
     @field_validator("segments")
     @classmethod

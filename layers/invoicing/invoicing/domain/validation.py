@@ -20,6 +20,7 @@ from invoicing.domain.einvoice import VAT_ID_TYPES, einvoice_obstacle
 from invoicing.domain.supply import EU_COUNTRIES
 from invoicing.domain.tax import is_domestic_reverse_charge_wanted, wants_reverse_charge_without_vat_id
 from invoicing.domain.tax_currency import national_currency
+from invoicing.domain.xrechnung import xrechnung_violations
 
 if TYPE_CHECKING:
     from invoicing.domain.invoice import Invoice
@@ -84,21 +85,32 @@ def validation_issues(
         if obstacle is not None and not any(i.blocking and i.field == obstacle.field for i in issues):
             # A customer who asked for UBL e-invoices would get none: that stops the invoice, while a
             # Factur-X or PDF customer receives a plain PDF.
-            wants_xml = customer.einvoice_format in ("ubl", "cii")
+            wants_xml = customer.einvoice_format in ("ubl", "cii") or customer.einvoice_profile == "xrechnung"
             add(obstacle.code, f"No e-invoice possible: {obstacle.message}"
-                + (f" Customer {customer.id} receives UBL e-invoices." if wants_xml else ""),
+                + (f" Customer {customer.id} receives {_wanted(customer)} e-invoices." if wants_xml else ""),
                 obstacle.field, wants_xml)
+    if customer.einvoice_profile == "xrechnung" and invoice.lines:
+        # The customer receives XRechnung: a rule it would break stops the invoice (domain/xrechnung.py).
+        for violation in xrechnung_violations(invoice, seller, customer):
+            add(violation.code, violation.message, violation.field, True)
     total = invoice.totals.total if invoice.totals else 0
     # A corrective invoice (domain/corrective.py) may come to less than zero: it names what it corrects.
     corrective = invoice.type_code == CORRECTIVE_INVOICE and invoice.preceding_invoice is not None and total < 0
     if invoice.lines and total <= 0 and not corrective:
         add("total_not_positive", "The invoice's total is zero or less.", "total", True)
+    if invoice.prepaid_amount > max(total, 0):
+        add("prepaid_exceeds_total", f"The prepayments deducted ({invoice.prepaid_amount}) exceed the invoice's total "
+            f"({total}): deduct less of them.", "prepayments", True)
     if total > 0 and len(previous_totals) >= 3:
         usual = median(previous_totals)
         if usual > 0 and (total > usual * UNUSUAL_FACTOR or total * UNUSUAL_FACTOR < usual):
             add("total_unusual",
                 f"The total ({total}) is far from this customer's usual invoice ({int(usual)}).", "total", False)
     return issues
+
+
+def _wanted(customer: Customer) -> str:
+    return "XRechnung" if customer.einvoice_profile == "xrechnung" else customer.einvoice_format.upper()
 
 
 def _charges_vat(invoice: Invoice) -> bool:

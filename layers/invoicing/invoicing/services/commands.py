@@ -82,6 +82,8 @@ class NewInvoice:
     delivery: Delivery | None = None
     buyer_contact: Contact | None = None
     payee: Payee | None = None
+    # Paid prepayment invoices the final invoice deducts (BT-113): (invoice id, amount or None for all).
+    prepayments: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
+from invoicing.domain.prepayment import DeductedPrepayment, deduction
 from invoicing.domain.references import DocumentReferences
 from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.validation import ValidationIssue
@@ -133,9 +134,14 @@ class InvoiceService:
         now = self.clock.now()
         if cmd.due_date and cmd.due_date < now.date():
             raise InvalidInput("due_date must not be in the past.", param="due_date")
+        if cmd.prepayments and cmd.payment_vat.prepayment:
+            raise InvalidInput("A prepayment invoice deducts no prepayments: the final invoice does.",
+                               param="prepayments")
         with self.uow:
             seller = self.uow.accounts.get(account_id)
             customer = self.uow.customers.get(account_id, cmd.customer_id)
+            prepayments = self._deductions(account_id, customer.id, cmd.currency or customer.currency,
+                                           cmd.prepayments)
             draft = Invoice(
                 id=self.ids.new("in"), account_id=account_id, customer_id=customer.id,
                 currency=cmd.currency or customer.currency, tax_behavior=cmd.tax_behavior,
@@ -149,12 +155,28 @@ class InvoiceService:
                 type_code=cmd.type_code, preceding_invoice=cmd.preceding_invoice,
                 **payment_vat_fields(cmd.payment_vat, seller, cmd.currency or customer.currency, now),
                 references=cmd.references or DocumentReferences(), supporting_documents=cmd.supporting_documents,
-                delivery=cmd.delivery, buyer_contact=cmd.buyer_contact, payee=cmd.payee,
+                delivery=cmd.delivery, buyer_contact=cmd.buyer_contact, payee=cmd.payee, prepayments=prepayments,
             )
             priced = draft.priced(seller, customer, now.date()).record_created(now)
             self.uow.invoices.add(priced)
             self.uow.commit()
             return self._view(priced, seller, customer)
+
+    def _deductions(self, account_id: str, customer_id: str, currency: str,
+                    wanted: Sequence[tuple[str, int | None]]) -> tuple[DeductedPrepayment, ...]:
+        """The prepayment invoices a final invoice deducts, each checked (paid, the customer's, in the
+        currency, enough left: domain/prepayment.py) and named once."""
+        if len({invoice_id for invoice_id, _ in wanted}) != len(wanted):
+            raise InvalidInput("Each prepayment invoice may be deducted once.", param="prepayments")
+        found = {i.id: i for i in self.uow.invoices.get_many(account_id, [i for i, _ in wanted])} if wanted else {}
+        deductions = []
+        for index, (invoice_id, amount) in enumerate(wanted):
+            param = f"prepayments[{index}]"
+            if invoice_id not in found:
+                raise NotFound(f"No such invoice: '{invoice_id}'.", param=f"{param}.invoice")
+            deductions.append(deduction(found[invoice_id], customer_id=customer_id, currency=currency,
+                                        amount=amount, param=param))
+        return tuple(deductions)
 
     def add_lines(self, account_id: str, invoice_id: str, lines: Sequence[NewLine]) -> InvoiceView:
         def change(invoice: Invoice, now: datetime) -> Invoice:
@@ -244,6 +266,7 @@ class InvoiceService:
         buyers = sorted({d.customer_id for d in drafts.values()})
         customers = {c.id: c for c in uow.customers.get_many(account_id, buyers)}
         batch: builtins.list[tuple[Invoice, Customer]] = []
+        prepayments: dict[str, builtins.list[Invoice]] = {}
         held: builtins.list[str] = []
         series = None
         items = 1  # the counter
@@ -261,17 +284,24 @@ class InvoiceService:
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
                 trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1), now=now,
                                        previous_totals=[])
+                # The prepayments it deducts, as they are now (another invoice may have deducted them since).
+                deducted = [uow.invoices.get(account_id, p.invoice_id).deduct_prepayment(p.amount, now)
+                            for p in draft.prepayments]
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
-            needs = 1 + (1 if trial.applied_balance else 0)
+            needs = 1 + (1 if trial.applied_balance else 0) + len(draft.prepayments)
+            deducting = {p.invoice_id for p in draft.prepayments}
             if (series is not None and this_series != series) or items + needs > BATCH_ITEMS \
-                    or (trial.applied_balance and any(c.id == customer.id for _, c in batch)):
-                held.append(invoice_id)  # another series, a full batch, or a second use of one credit balance
+                    or (trial.applied_balance and any(c.id == customer.id for _, c in batch)) \
+                    or any(deducting & {p.invoice_id for p in d.prepayments} for d, _ in batch):
+                # another series, a full batch, a second use of one credit balance or of one prepayment
+                held.append(invoice_id)
                 continue
             series = this_series
             items += needs
             batch.append((draft, customer))
+            prepayments[invoice_id] = deducted
         if series is None:
             return [], held + rest
         numbers = uow.series.reserve(account_id, series, len(batch))
@@ -287,6 +317,11 @@ class InvoiceService:
             uow.invoices.save(invoice)
             if invoice.applied_balance:
                 uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
+            # Each prepayment deducted once: the prepayment invoice records it in this same commit (its
+            # version is conditioned on, so a concurrent deduction fails the commit with a conflict and
+            # nothing of it is written).
+            for prepayment in prepayments[draft.id]:
+                uow.invoices.save(prepayment)
             done.append(invoice)
         return done, held + rest
 

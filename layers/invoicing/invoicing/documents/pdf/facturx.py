@@ -32,6 +32,8 @@ FACTURX_PROFILES = {
     "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic": "BASIC",
     "urn:cen.eu:en16931:2017": "EN 16931",
     "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended": "EXTENDED",
+    # ZUGFeRD's XRECHNUNG profile: the CII of an XRechnung customer (domain/xrechnung.py).
+    "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0": "XRECHNUNG",
 }
 # The XMP properties Factur-X requires, and their PDF/A extension schema (PDF/A accepts only
 # properties whose schema is described in the file itself), worded as the factur-x library writes it.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from babel import Locale
 
+from invoicing.documents.formatting import labels
 from invoicing.domain.line_item import GTIN_SCHEME
 
 if TYPE_CHECKING:
@@ -16,30 +17,10 @@ if TYPE_CHECKING:
 
 _MINUS = "−"  # U+2212, as the page's amounts
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {"seller_item_id": "Art. no.", "buyer_item_id": "Your art. no.", "gtin": "GTIN", "standard_id": "Item ID",
-           "classification": "Classification", "origin": "Country of origin", "order_line": "Order line",
-           "object_id": "Object", "accounting": "Your account", "corrective_invoice": "Corrective invoice",
-           "corrects": "Corrects invoice"},
-    "sv": {"seller_item_id": "Art.nr", "buyer_item_id": "Ert art.nr", "gtin": "GTIN", "standard_id": "Artikel-id",
-           "classification": "Klassificering", "origin": "Ursprungsland", "order_line": "Orderrad",
-           "object_id": "Objekt", "accounting": "Ert konto", "corrective_invoice": "Korrigeringsfaktura",
-           "corrects": "Korrigerar faktura"},
-    "de": {"seller_item_id": "Art.-Nr.", "buyer_item_id": "Ihre Art.-Nr.", "gtin": "GTIN",
-           "standard_id": "Artikel-ID", "classification": "Klassifikation", "origin": "Ursprungsland",
-           "order_line": "Bestellposition", "object_id": "Objekt", "accounting": "Ihr Konto",
-           "corrective_invoice": "Rechnungskorrektur", "corrects": "Korrigiert Rechnung"},
-}
-
-
-def words(locale: Locale) -> dict[str, str]:
-    return WORDS.get(locale.language, WORDS["en"])
-
-
 def line_details(line: InvoiceLine, locale: Locale) -> list[str]:
     """The rows under a line's description: its item description, ids, classification, origin,
     attributes, then its note and references. None for a line that has neither (most lines)."""
-    said = words(locale)
+    said = labels(locale)  # the one table of the page's words (documents/formatting.py)
     rows: list[str] = []
     item, refs = line.item, line.references
     if item is not None:

@@ -127,7 +127,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         facts.append((words["purchase_order"], invoice.purchase_order))
     corrected = invoice.preceding_invoice
     if corrected is not None:  # BG-3: the invoice this one corrects
-        facts.append((line_details.words(locale)["corrects"], corrected.number + (
+        facts.append((words["corrects"], corrected.number + (
             f" ({fmt.date(corrected.issue_date)})" if corrected.issue_date else "")))
     facts += _reference_facts(invoice.references, words)
     facts += [(f.name, f.value) for f in seller.branding.custom_fields]
@@ -168,6 +168,8 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         for view in tax_groups:
             row(view["label"], view["tax"])
     row(words["total"], fmt.money(totals.total), "total")
+    for prepaid in invoice.prepayments:  # BT-113: the paid prepayment invoices this final invoice deducts
+        row(words["prepayment_deducted"].format(number=prepaid.number), fmt.minus(prepaid.amount))
     if invoice.applied_balance:
         row(words["credit_applied"], fmt.minus(invoice.applied_balance))
     if invoice.pre_payment_credit_notes_amount:
@@ -201,7 +203,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if payee is not None:  # BG-10: someone other than the seller is paid
         payment_details.append({"label": words["payee"], "kind": "", "value": payee.name})
 
-    heading = (line_details.words(locale)["corrective_invoice"] if invoice.type_code == "384"
+    heading = (words["corrective_invoice"] if invoice.type_code == "384"
                else words["prepayment_invoice"] if invoice.prepayment else words["invoice"])
     return {
         **_common_context(seller, customer, locale, words, heading, invoice.number or "",
