@@ -28,13 +28,15 @@ from invoicing.services.subscriptions import SubscriptionService
 
 def dunning_at(uow: DynamoUnitOfWork, ids: Ids, documents: Documents, mail: Mailer, *, base_url: str, sender: str,
                charger: InvoiceCharger, retry_budget: float = 30.0) -> DunningAt:
-    """The dunning service (and the invoices, mail and subscriptions it acts through) standing at a
-    given clock: the process clock here, a test clock's moment in its advance (bootstrap/api.py)."""
+    """The dunning service (and the invoices and subscriptions it acts through) standing at a given
+    clock: the process clock here, a test clock's moment in its advance (bootstrap/api.py). Its mail
+    goes on the process clock in both: a mail is sent now (its Date, `invoice.sent`), and a send's claim
+    lease (domain/sending.py) is a wall-clock time, which a test clock standing still would never pass."""
     retry = Backoff(budget=retry_budget)
+    notifier = EmailNotifier(SendingService(uow, clock, documents, mail, base_url=base_url, sender=sender))
 
     def at(time: Clock) -> DunningService:
         invoices = InvoiceService(uow, time, ids, retry, documents)
-        notifier = EmailNotifier(SendingService(uow, time, documents, mail, base_url=base_url, sender=sender))
         return DunningService(uow, time, ids, notifier, charger, invoices, SubscriptionService(uow, time, ids))
 
     return at
