@@ -218,8 +218,8 @@ def _summary(api: ApiClient, payers: list[Payer], statements: list[dict[str, Any
     table.caption = (f"Matched automatically: {len(automatic)} payments ({by_source['stripe']} card by webhook, "
                      f"{by_source['bank_statement']} from the bank statements by RF or OCR reference).  Waiting for "
                      f"review: {len(review)} (GET /payments?status=unmatched: {review[0]['payer_name']}, "
-                     f"{money(review[0]['amount'])}).  Reminders sent: {sent_total}, each once, on the clock's "
-                     "days; the mails are in out/mail/.")
+                     f"{money(review[0]['amount'])}).  Reminders sent: {sent_total}, each once, as the clock "
+                     "reached its day; the mails are in out/mail/.")
     return table
 
 
