@@ -57,7 +57,9 @@ class TestClockService:
             clock = self._move(account_id, clock_id, max(moment, clock.frozen_time))
             finalized = self.runs.clock_step(clock, subs)
             if not self._dunning_step(clock, finalized) and not finalized and idle_at == clock.frozen_time:
-                raise Conflict("The advance cannot get past a dunning step held elsewhere; try again.",
+                # Twice at one moment with nothing done: what falls due is held elsewhere (a step another
+                # worker claimed, say). Stop here rather than spin; the clock stands at that moment.
+                raise Conflict("The advance cannot get past what falls due now; try again shortly.",
                                param="frozen_time")
             idle_at = clock.frozen_time
         else:
