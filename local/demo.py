@@ -3,7 +3,8 @@
 Starts moto's server and the API emulator from template.yaml, sets up a branded seller,
 bills customers in four situations (Swedish VAT, German reverse charge, US business services outside
 the scope of EU VAT, goods exported to Japan in JPY), finalizes through the API, waits for the PDFs,
-copies them to ./out/ and prints what happened.
+copies them to ./out/ and prints what happened; then gets paid (local/demo_payments.py): card
+webhooks, a bank statement, dunning over 60 days of a test clock.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from local.client import ApiClient, bootstrap_account
+from local.demo_payments import run_payments
 from local.samples import DEMO_ACCOUNT, DEMO_CUSTOMERS
 from local.stack import LocalRuntime
 
@@ -97,6 +99,7 @@ def run(out_dir: Path) -> int:
                                stem.with_name(stem.name + "-ubl.xml"))
                 rows.append((sample, customer, invoice, target, einvoice_verdict(ubl, target)))
             progress.advance(task)
+            run_payments(stack, api, progress)
 
     table = Table(title="What happened", show_lines=False)
     for column in ("Customer", "Situation", "Invoice", "Tax", "Total", "Files in the output folder", "EN 16931"):

@@ -15,10 +15,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from local.camt import Entry, camt053
 from local.client import ApiClient, bootstrap_account
 from local.stack import LocalRuntime
 from tests.unit.adapters.stripe.replay import event
-from tests.unit.services.camt import Entry, camt053
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECRET_PARAMETER = "/invoicing/stripe/webhook-secret"  # the template's default

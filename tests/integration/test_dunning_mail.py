@@ -38,8 +38,7 @@ def mails(folder: Path) -> list[EmailMessage]:
 
 
 def subject_of(message: EmailMessage) -> str:
-    # Whitespace normalized: the standard library folds a long non-ASCII subject with a doubled space.
-    return " ".join(str(message["Subject"]).split())
+    return str(message["Subject"])
 
 
 def text_of(message: EmailMessage) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 import boto3
 import pytest
 
+from local.camt import Entry, camt053
 from tests.integration.conftest import HandlerStack
 from tests.integration.lambdas import LambdaContext, load_function, sample_event
 from tests.integration.test_api import SELLER
-from tests.unit.services.camt import Entry, camt053
 
 HOSTILE = Path(__file__).resolve().parents[1] / "unit" / "adapters" / "bank_statements" / "statements"
 

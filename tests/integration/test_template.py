@@ -90,10 +90,19 @@ def test_no_application_code_calls_scan() -> None:
     assert offenders == []
 
 
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    """A policy's statements, both branches of a conditional one (`!If [Cond, statement, !Ref AWS::NoValue]`)."""
+    found = []
+    for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+        branches = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
+        found += [b for b in branches if isinstance(b, dict) and "Action" in b]
+    return found
+
+
 def test_no_wildcard_dynamodb_permissions(resources: dict[str, Any]) -> None:
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
         for policy in function["Properties"].get("Policies", []):
-            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            for statement in _statements(policy):
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 assert "dynamodb:*" not in actions and "dynamodb:Scan" not in actions, name
 

@@ -60,6 +60,19 @@ class ApiRunSettings(Settings):
 
 
 @dataclass(frozen=True)
+class ApiClockDunningSettings(Settings):
+    """In a sandbox, the API advances test clocks, and with them the dunning of the clocks' invoices:
+    reminders mailed as the dunning function mails them, charge retries through the same provider
+    (read beside ApiSettings, only when SANDBOX_MODE is true)."""
+
+    sender_email: str = env("SENDER_EMAIL")  # a verified SES identity
+    configuration_set: str = env("SES_CONFIGURATION_SET")
+    mail_copy_dir: str = optional_env("MAIL_COPY_DIR")  # locally: every mail also as an .eml file here
+    payment_provider: str = env("PAYMENT_PROVIDER")  # "none" or "stripe"
+    stripe_api_key_parameter: str = optional_env("STRIPE_API_KEY_PARAMETER")
+
+
+@dataclass(frozen=True)
 class AuthorizerSettings(Settings):
     table_name: str = env("TABLE_NAME")
 

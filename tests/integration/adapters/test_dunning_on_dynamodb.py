@@ -112,3 +112,41 @@ def test_the_watermark_is_kept(uow: DynamoUnitOfWork) -> None:
         uow.dunning.set_watermark(FINALIZED)
         uow.commit()
     assert uow.dunning.watermark() == FINALIZED
+
+
+def test_a_test_clock_s_records_are_indexed_per_clock_never_in_the_hourly_index(uow: DynamoUnitOfWork) -> None:
+    on_clock = [start_dunning(POLICY, account_id="acct_1", invoice_id=f"in_c{n}", customer_id="cus_c",
+                              due_date=date(2026, 3, 31) + timedelta(days=n), charge_automatically=False,
+                              finalized_at=FINALIZED, test_clock="clock_1") for n in (2, 0, 1)]
+    with uow:
+        for dunning in [*on_clock, record("in_real")]:
+            assert dunning is not None
+            uow.dunning.add(dunning)
+        uow.dunning.add(start_dunning(POLICY, account_id="acct_1", invoice_id="in_other", customer_id="cus_o",
+                                      due_date=date(2026, 3, 1) + timedelta(days=10), charge_automatically=False,
+                                      finalized_at=FINALIZED, test_clock="clock_2"))  # type: ignore[arg-type]
+        uow.commit()
+    first = datetime(2026, 3, 28, 8, tzinfo=UTC)  # the -3 reminder of in_c0 (and of in_real)
+    assert due(uow, first, first) == [("in_real", "reminder-3")]  # the real-time run sees no clock's record
+    assert uow.dunning.clock_next("acct_1", "clock_1") == first
+    assert uow.dunning.clock_next("acct_1", "clock_9") is None
+    assert [(d.invoice_id, d.step_id) for d in uow.dunning.clock_due("acct_1", "clock_1", until=first, limit=10)] \
+        == [("in_c0", "reminder-3")]
+    later = [(d.invoice_id, d.step_id) for d in uow.dunning.clock_due(
+        "acct_1", "clock_1", until=first + timedelta(days=2), limit=10)]
+    assert later == [("in_c0", "reminder-3"), ("in_c1", "reminder-3"), ("in_c2", "reminder-3")]  # oldest first
+
+    with uow:  # a step done moves its entry within the clock's partition; a stopped record leaves it
+        current = uow.dunning.get("acct_1", "in_c0")
+        step = current.steps[0]
+        claimed = current.claim(step)
+        uow.dunning.save(claimed.complete(step, "sent", first))
+        uow.commit()
+    assert uow.dunning.clock_next("acct_1", "clock_1") == datetime(2026, 3, 29, 8, tzinfo=UTC)  # in_c1's -3
+    with uow:
+        for invoice_id in ("in_c1", "in_c2"):
+            uow.dunning.save(uow.dunning.get("acct_1", invoice_id).stop("paid"))
+        uow.commit()
+    assert uow.dunning.clock_next("acct_1", "clock_1") == datetime(2026, 3, 31, 8, tzinfo=UTC)  # in_c0's +0
+    item = uow.client.get_item(TableName=uow.table, Key=dunning_key("acct_1", "in_c0"))["Item"]
+    assert "GSI4PK" not in item and item["GSI1PK"]["S"] == "ACCOUNT#acct_1#TESTCLOCK#clock_1"

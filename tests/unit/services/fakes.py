@@ -532,11 +532,25 @@ class _Dunning:
     def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
             cursor: dict[str, Any] | None) -> tuple[list[DueDunning], dict[str, Any] | None]:
         due = sorted((d.next_at, d.account_id, d.invoice_id, d.next_step.id)
-                     for d in self._uow.store.dunning.values() if d.next_at is not None and d.next_step is not None)
+                     for d in self._uow.store.dunning.values()
+                     if d.next_at is not None and d.next_step is not None and d.test_clock is None)
         found = [DueDunning(a, i, s) for at, a, i, s in due
                  if at <= until and at.replace(minute=0, second=0, microsecond=0) == hour and shard_ == 0]
         start = int((cursor or {}).get("offset", 0))
         return found[start:start + limit], ({"offset": start + limit} if start + limit < len(found) else None)
+
+    def _on_clock(self, account_id: str, clock_id: str) -> list[tuple[datetime, str, str]]:
+        return sorted((d.next_at, d.invoice_id, d.next_step.id) for d in self._uow.store.dunning.values()
+                      if d.account_id == account_id and d.test_clock == clock_id and d.next_at is not None
+                      and d.next_step is not None)
+
+    def clock_next(self, account_id: str, clock_id: str) -> datetime | None:
+        found = self._on_clock(account_id, clock_id)
+        return found[0][0] if found else None
+
+    def clock_due(self, account_id: str, clock_id: str, *, until: datetime, limit: int) -> list[DueDunning]:
+        due = [DueDunning(account_id, i, s) for at, i, s in self._on_clock(account_id, clock_id) if at <= until]
+        return due[:limit]
 
 
 class _Series:

@@ -61,7 +61,7 @@ def texts(raw: bytes) -> tuple[str, str, str]:
     message = parsed(raw)
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
     html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
-    return str(message["Subject"]).strip(), text, html  # a long subject is folded after "Subject:"
+    return str(message["Subject"]), text, html
 
 
 def invoice(t: Sending, invoice_id: str) -> Invoice:

@@ -317,3 +317,33 @@ def test_the_final_action_cancels_the_invoices_subscription(canceled_by_hand: bo
     assert d.uow.store.subscriptions[("acct_1", "sub_1")].status == "canceled"
     assert [(x.step_id, x.outcome, x.detail) for x in d.record(invoice.id).done] == [
         ("final+10", "subscription_canceled", "sub_1")]
+
+
+# --- on a test clock's time ------------------------------------------------------------------------
+
+def test_a_test_clock_customer_s_steps_are_indexed_per_clock_and_performed_at_its_moments() -> None:
+    from dataclasses import replace
+
+    from invoicing.services.ports import FrozenAt
+
+    d = make([POLICY], test_clock="clock_1")
+    invoice = d.invoice(10)  # due 2026-03-11
+    d.deliver_events()
+    assert d.record(invoice.id).test_clock == "clock_1"
+    catch_up(d, START + timedelta(days=30))  # the real-time runs never see the clock's record
+    assert d.notifier.reminders == [] and d.record(invoice.id).done == ()
+    assert d.service.clock_next("acct_1", "clock_1") == datetime(2026, 3, 8, 8, tzinfo=UTC)
+    assert d.service.clock_next("acct_1", "clock_2") is None
+
+    performed = []
+    for _ in range(10):  # what an advance does: stand at the next moment, perform what is due, twice
+        moment = d.service.clock_next("acct_1", "clock_1")
+        if moment is None:
+            break
+        at = replace(d.service, clock=FrozenAt(moment))
+        performed += [(r.step_id, moment.date().isoformat()) for r in at.perform_clock_due("acct_1", "clock_1")]
+        assert at.perform_clock_due("acct_1", "clock_1") == []  # run again at the same moment: nothing twice
+    assert performed == [("reminder-3", "2026-03-08"), ("reminder+0", "2026-03-11"), ("reminder+7", "2026-03-18"),
+                         ("reminder+14", "2026-03-25")]
+    assert [r[1] for r in d.notifier.reminders] == ["reminder-3", "reminder+0", "reminder+7", "reminder+14"]
+    assert [s.performed_at for s in d.record(invoice.id).done] == [s.at for s in d.record(invoice.id).steps]

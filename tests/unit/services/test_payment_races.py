@@ -12,7 +12,7 @@ import jsonschema
 
 from invoicing.services.payments import PaymentService
 from invoicing.services.statements import StatementService
-from tests.unit.services.camt import Entry, camt053
+from local.camt import Entry, camt053
 from tests.unit.services.conftest import Services
 from tests.unit.services.fakes import FakeIds, FakeRetry
 from tests.unit.services.test_payments import credit, open_invoice, paid, stored

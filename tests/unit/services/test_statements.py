@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from invoicing.services.statements import StatementService, parse_statement_key, statement_key
-from tests.unit.services.camt import Entry, camt053
+from local.camt import Entry, camt053
 from tests.unit.services.conftest import Services
 from tests.unit.services.fakes import FakeStatementFiles
 from tests.unit.services.test_payments import credit, open_invoice, stored

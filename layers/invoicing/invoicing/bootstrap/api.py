@@ -20,15 +20,15 @@ from invoicing.adapters.sqs import SqsQueue
 from invoicing.api.edge import checked_bodies
 from invoicing.api.idempotency import idempotent_resolver
 from invoicing.api.routes import ApiServices, build_app
-from invoicing.config import ApiRunSettings, ApiSettings
+from invoicing.config import ApiClockDunningSettings, ApiRunSettings, ApiSettings
 from invoicing.services.accounts import AccountService
 from invoicing.services.billing import BillingService
 from invoicing.services.billing_runs import BillingRunService
 from invoicing.services.catalog import CatalogService
-from invoicing.services.collection import StepsRunElsewhere
+from invoicing.services.collection import ProviderCharger, StepsRunElsewhere
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
-from invoicing.services.dunning import DunningService
+from invoicing.services.dunning import DunningAt, DunningService
 from invoicing.services.hosted import HostedPageService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.payments import PaymentService
@@ -47,8 +47,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
     ids = UlidIds()
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
     retry = Backoff(budget=15.0)
-    invoices = InvoiceService(uow, clock, ids, retry, documents)
     clocks = TestClockTime(clock, uow.client, settings.table_name)
+    invoices = InvoiceService(uow, clock, ids, retry, documents, clocks=clocks)
     usage = UsageService(uow, clock, ids, clocks=clocks)
     runs_settings = run_settings or ApiRunSettings.from_env()
     billing = BillingService(uow, clock, ids, usage, invoices, clocks=clocks)
@@ -69,7 +69,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         billing=billing,
         catalog=CatalogService(uow, clock, ids),
         billing_runs=runs,
-        test_clocks=TestClockService(uow, clock, ids, runs),
+        test_clocks=TestClockService(uow, clock, ids, runs, clock_dunning(uow, ids, documents, settings)
+                                     if runs_settings.sandbox else None),
         sandbox=runs_settings.sandbox,
         payments=payments,
         statements=statements,
@@ -81,6 +82,19 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
                                  online_payments=False),
         review=ReviewService(uow),
     )
+
+
+def clock_dunning(uow: DynamoUnitOfWork, ids: UlidIds, documents: S3Documents, settings: ApiSettings) -> DunningAt:
+    """A sandbox's test clocks run their invoices' dunning as they advance: reminders mailed and charges
+    retried as the dunning function does them, standing at the clock's moments."""
+    from invoicing.bootstrap.dunning import dunning_at
+    from invoicing.bootstrap.providers import payment_provider
+    from invoicing.bootstrap.sending import mailer
+
+    mail = ApiClockDunningSettings.from_env()
+    charger = ProviderCharger(uow, payment_provider(mail.payment_provider, mail.stripe_api_key_parameter))
+    return dunning_at(uow, ids, documents, mailer(mail), base_url=settings.public_base_url, sender=mail.sender_email,
+                      charger=charger, retry_budget=15.0)
 
 
 def api_resolver(settings: ApiSettings | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

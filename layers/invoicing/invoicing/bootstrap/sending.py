@@ -8,12 +8,12 @@ from invoicing.adapters.clock import current as clock
 from invoicing.adapters.dynamodb import DynamoUnitOfWork
 from invoicing.adapters.mail import CopyingMailer, EmlDirectoryMailer, SesMailer
 from invoicing.adapters.s3_documents import S3Documents
-from invoicing.config import CustomerMailSettings, FeedbackSettings, SendingSettings
+from invoicing.config import ApiClockDunningSettings, CustomerMailSettings, FeedbackSettings, SendingSettings
 from invoicing.services.ports import Mailer
 from invoicing.services.sending import FeedbackService, SendingService
 
 
-def mailer(settings: SendingSettings | CustomerMailSettings) -> Mailer:
+def mailer(settings: SendingSettings | CustomerMailSettings | ApiClockDunningSettings) -> Mailer:
     """SES; with MAIL_COPY_DIR (the local runtime sets it) every mail is also kept as an `.eml` file."""
     ses: Mailer = SesMailer(boto3.client("sesv2"), configuration_set=settings.configuration_set)
     if settings.mail_copy_dir:

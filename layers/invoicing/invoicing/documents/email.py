@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from invoicing.domain.party import Account, Customer
     from invoicing.domain.sending import Question
 
+# How a message is written out: the default policy, folding headers only past RFC 5322's hard limit
+# of 998 characters (its 78 is a SHOULD). Folded at 78, the standard library's folder can leave a
+# fold's space inside an encoded word (`2026\n =?utf-8?q?_?==?utf-8?q?f=C3=A4llig?=`) or fold right
+# after "Subject:", and the unfolded subject then reads with a doubled or a leading space. Bodies are
+# unaffected: their transfer encodings (76-character base64 lines) were made when the content was set.
+WIRE_POLICY = policy.default.clone(max_line_length=998)
 _INVOICE_TEXT = ENV.get_template("email/invoice.txt.j2")
 _INVOICE_HTML = ENV.get_template("email/invoice.html.j2")
 _QUESTION_TEXT = ENV.get_template("email/question.txt.j2")
@@ -106,7 +113,7 @@ def branded_body(msg: EmailMessage, text: Template, html: Template, context: dic
         msg.add_attachment(body, maintype=maintype, subtype=subtype, filename=filename)
     if language:
         msg["Content-Language"] = language  # set last: setting the content replaces Content-* headers
-    return msg.as_bytes()
+    return msg.as_bytes(policy=WIRE_POLICY)
 
 
 def question_email(invoice: Invoice, seller: Account, customer: Customer, question: Question, *, sender: str,
@@ -125,4 +132,4 @@ def question_email(invoice: Invoice, seller: Account, customer: Customer, questi
         msg["Date"] = format_datetime(sent_at)
     msg.set_content(_QUESTION_TEXT.render(context))
     msg.add_alternative(_QUESTION_HTML.render(context), subtype="html")
-    return msg.as_bytes()
+    return msg.as_bytes(policy=WIRE_POLICY)

@@ -21,6 +21,9 @@ one a later step, a late fee or a final action, may rely on having been given), 
 would make the later steps unfair. Steps whose moment was already past when the invoice was
 finalized (a -3 reminder on an invoice due in two days) are not planned at all: they never fell due.
 
+The record of a customer living on a test clock (sandbox) names the clock: its steps fall due on the
+clock's time, when the clock is advanced, never on the real-time schedule.
+
 Nothing here reads the clock or storage: times are passed in.
 """
 
@@ -183,6 +186,7 @@ class Dunning(_Model):
     account_id: str
     invoice_id: str
     customer_id: str
+    test_clock: str | None = None  # the customer's test clock: steps fall due on its time (sandbox)
     segment: str | None = None  # the policy's segment the plan came from
     final_action: FinalAction = "leave_open"
     late_fees: LateFees | None = None
@@ -244,14 +248,16 @@ class Dunning(_Model):
 
 
 def start_dunning(policy: DunningPolicy | None, *, account_id: str, invoice_id: str, customer_id: str,
-                  due_date: date | None, charge_automatically: bool, finalized_at: datetime) -> Dunning | None:
+                  due_date: date | None, charge_automatically: bool, finalized_at: datetime,
+                  test_clock: str | None = None) -> Dunning | None:
     """The dunning record of a newly finalized invoice, or None when no policy or no step applies."""
     if policy is None or due_date is None:
         return None
     steps = plan(policy, due_date=due_date, charge_automatically=charge_automatically, finalized_at=finalized_at)
     if not steps:
         return None
-    return Dunning(account_id=account_id, invoice_id=invoice_id, customer_id=customer_id, segment=policy.segment,
+    return Dunning(account_id=account_id, invoice_id=invoice_id, customer_id=customer_id, test_clock=test_clock,
+                   segment=policy.segment,
                    final_action=policy.final_action, late_fees=policy.late_fees, steps=steps, created=finalized_at)
 
 

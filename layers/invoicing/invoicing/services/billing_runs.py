@@ -17,7 +17,7 @@ import builtins
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,17 @@ from invoicing.domain.subscription import Subscription
 from invoicing.domain.test_clock import TestClock
 from invoicing.services.billing import LOOKBACK_HOURS, MAX_HOURS_PER_RUN, PAGE_SIZE, Billed, BillingRuns, BillingService
 from invoicing.services.invoices import BatchOutcome, InvoiceService
-from invoicing.services.ports import Clock, DueBoundary, Ids, Page, Queue, ReviewFilter, ReviewSort, UnitOfWork
+from invoicing.services.ports import (
+    Clock,
+    DueBoundary,
+    FrozenAt,
+    Ids,
+    Page,
+    Queue,
+    ReviewFilter,
+    ReviewSort,
+    UnitOfWork,
+)
 
 SEGMENT_PAGE_SIZE = 100  # customers a segment page reads (each one Query of its subscriptions)
 PREVIEW_MAX = 200  # subscriptions a dry run examines; beyond that it says `truncated`
@@ -508,15 +518,18 @@ class BillingRunService:
         return queued
 
     # --- a test clock's step -------------------------------------------------------------------------
-    def clock_step(self, clock: TestClock, subs: Sequence[Subscription]) -> BillingRun | None:
+    def clock_step(self, clock: TestClock, subs: Sequence[Subscription]) -> builtins.list[str]:
         """What the hourly run and the auto-finalize step would have done at the clock's time, for the
-        clock's subscriptions, through the same services: a run over their due boundaries (billed,
+        clock's subscriptions, through the same services standing at that time (so an invoice is
+        finalized, numbered and due on the clock's dates): a run over their due boundaries (billed,
         held or finalized in one batch, counted, completed), then the clock's held drafts whose window
-        has passed, finalized."""
+        has passed, finalized. Returns the invoices it finalized."""
         now = clock.frozen_time
+        at = FrozenAt(now)
+        runs = replace(self, clock=at, invoices=replace(self.invoices, clock=at))
         due = [DueBoundary(s.account_id, s.id, s.billed_through + 1) for s in subs
                if not s.finished and s.due_at(s.billed_through + 1) <= now]
-        run = None
+        finalized: builtins.list[str] = []
         if due:
             run = BillingRun(id=self.ids.new("run"), account_id=clock.account_id, trigger="test_clock",
                              test_clock=clock.id, created=now)
@@ -530,19 +543,21 @@ class BillingRunService:
             batch = WorkBatch()
             for boundary in due:
                 billed = self.billing.bill(boundary.account_id, boundary.subscription_id, boundary.boundary, run,
-                                           self._rules(boundary.account_id, batch))
-                self._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
+                                           runs._rules(boundary.account_id, batch))
+                runs._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
             for account_id, invoices in batch.finalize.items():
-                self.finalize(account_id, list(invoices), set(), at=now)
-            self.complete_if_done(clock.account_id, run.id)
+                finalized += [i.id for i in runs.finalize(account_id, list(invoices), set(), at=now).finalized]
+            runs.complete_if_done(clock.account_id, run.id)
         with self.uow:
             entries = self.uow.reviews.on_clock(clock.account_id, clock.id)
         ready = [e for e in entries if not e.blocking and e.auto_finalize_at is not None and e.auto_finalize_at <= now]
         if ready:
-            self.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready}, at=now)
+            outcome = runs.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready},
+                                    at=now)
+            finalized += [i.id for i in outcome.finalized]
             for run_id in sorted({e.run_id for e in ready}):
-                self.complete_if_done(clock.account_id, run_id)
-        return run
+                runs.complete_if_done(clock.account_id, run_id)
+        return finalized
 
 
 def next_moment(subs: Sequence[Subscription], entries: Sequence[ReviewEntry]) -> datetime | None:

@@ -10,13 +10,15 @@ each step once per (invoice, step), in order, on a schedule (docs/dunning.md).
   from the watermark after a longer downtime), `due_page` one page of one partition, and `perform_due`
   (the worker) the due steps of one invoice, oldest first: claim (a step record written once, the
   record's version checked), perform, complete.
+- A test clock's invoices (sandbox) are indexed per clock instead: its advance asks `clock_next` for
+  the moment their next step falls due and, standing there, `perform_clock_due` performs them.
 - `notify_payment_status` (on `invoice.paid`, `invoice.partially_paid`, `payment.failed`,
   `invoice.reopened`): the customer is told by email, once per (invoice, event).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -79,7 +81,7 @@ class DunningService:
                 policy_for(seller.dunning_policies, customer.segments), account_id=account_id,
                 invoice_id=invoice.id, customer_id=invoice.customer_id, due_date=invoice.due_date,
                 charge_automatically=invoice.collection_method == "charge_automatically",
-                finalized_at=invoice.status_transitions.finalized_at)
+                finalized_at=invoice.status_transitions.finalized_at, test_clock=customer.test_clock)
             if dunning is None:
                 return None
             self.uow.dunning.add(dunning)
@@ -127,6 +129,22 @@ class DunningService:
                  limit: int = PAGE_SIZE) -> tuple[list[DueDunning], dict[str, Any] | None]:
         with self.uow:
             return self.uow.dunning.due(hour, shard, until=self.clock.now(), limit=limit, cursor=cursor)
+
+    # --- a test clock's steps (sandbox) -----------------------------------------------------------
+    def clock_next(self, account_id: str, clock_id: str) -> datetime | None:
+        """When the earliest next step of the clock's invoices falls due: a moment its advance stops at."""
+        with self.uow:
+            return self.uow.dunning.clock_next(account_id, clock_id)
+
+    def perform_clock_due(self, account_id: str, clock_id: str) -> list[StepResult]:
+        """What the hourly run would have done at the clock's time (this service's clock stands at it):
+        every due step of the clock's invoices, oldest first, each once (the same claims as the run)."""
+        results: list[StepResult] = []
+        with self.uow:
+            due = self.uow.dunning.clock_due(account_id, clock_id, until=self.clock.now(), limit=PAGE_SIZE)
+        for invoice_id in dict.fromkeys(d.invoice_id for d in due):
+            results += self.perform_due(account_id, invoice_id)
+        return results
 
     # --- the worker --------------------------------------------------------------------------------
     def perform_due(self, account_id: str, invoice_id: str) -> list[StepResult]:
@@ -304,6 +322,11 @@ class DunningService:
         if type_ in PAYMENT_STATUS_EVENTS:
             done.append("notified" if self.notify_payment_status(event) else "already_notified")
         return ",".join(done) or "ignored"
+
+
+# The dunning service standing at a given time (the composition root builds it with its mailer and
+# charger): a test clock's advance performs the clock's steps at each of its moments.
+DunningAt = Callable[[Clock], DunningService]
 
 
 def _still_owed(invoice: Invoice) -> bool:

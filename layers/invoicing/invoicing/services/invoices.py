@@ -26,7 +26,7 @@ from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
 from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
-from invoicing.services.ports import Clock, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
+from invoicing.services.ports import Clock, Clocks, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
 
 MAX_LINES = 250  # keeps an invoice well inside one DynamoDB item
 LINK_SECONDS = 900  # presigned links live 15 minutes at most
@@ -125,6 +125,7 @@ class InvoiceService:
     ids: Ids
     retry: Retry
     documents: Documents
+    clocks: Clocks | None = None  # test clocks (sandbox): a clock customer's invoice is finalized on its time
 
     # --- drafts ----------------------------------------------------------------------------
 
@@ -267,6 +268,7 @@ class InvoiceService:
         customers = {c.id: c for c in uow.customers.get_many(account_id, buyers)}
         batch: builtins.list[tuple[Invoice, Customer]] = []
         prepayments: dict[str, builtins.list[Invoice]] = {}
+        now_of: dict[str, datetime] = {}  # the invoices of test clock customers: their clock's time
         held: builtins.list[str] = []
         series = None
         items = 1  # the counter
@@ -282,11 +284,14 @@ class InvoiceService:
                 this_series = invoice_series(seller, customer)
                 # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
-                trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1), now=now,
+                if customer.test_clock and self.clocks is not None:
+                    now_of[invoice_id] = self.clocks.now(account_id, customer.test_clock)
+                trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1),
+                                       now=now_of.get(invoice_id, now),
                                        previous_totals=[])
                 # The prepayments it deducts, as they are now (another invoice may have deducted them since).
-                deducted = [uow.invoices.get(account_id, p.invoice_id).deduct_prepayment(p.amount, now)
-                            for p in draft.prepayments]
+                deducted = [uow.invoices.get(account_id, p.invoice_id).deduct_prepayment(
+                    p.amount, now_of.get(invoice_id, now)) for p in draft.prepayments]
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
@@ -309,7 +314,7 @@ class InvoiceService:
         for (draft, customer), sequence in zip(batch, numbers, strict=True):
             number = series.format(sequence)
             invoice = draft.finalize(
-                seller=seller, customer=customer, number=number, now=now, previous_totals=[],
+                seller=seller, customer=customer, number=number, now=now_of.get(draft.id, now), previous_totals=[],
                 payment_reference=creditor_reference(number),
                 ocr_reference=ocr_reference(number) if ocr_applies(seller.country) else None,
                 hosted_secret=new_hosted_secret(),

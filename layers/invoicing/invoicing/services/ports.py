@@ -106,6 +106,16 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+@dataclass(frozen=True)
+class FrozenAt:
+    """A `Clock` standing at one moment: a test clock's time while its advance runs what fell due then."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 class Clocks(Protocol):
     """Whose time it is: real time, or the test clock a customer and its subscriptions live on."""
 
@@ -377,6 +387,14 @@ class DunningRecords(Protocol):
     def due(self, hour: datetime, shard_: int, *, until: datetime, limit: int,
             cursor: dict[str, Any] | None) -> tuple[builtins.list[DueDunning], dict[str, Any] | None]:
         """One page of the records whose next step falls due in `hour` (one of its shards) by `until`."""
+        ...
+    def clock_next(self, account_id: str, clock_id: str) -> datetime | None:
+        """When the earliest next step of a test clock's records falls due (None: nothing is next). A
+        clock's records are indexed per clock, never in the hourly index."""
+        ...
+    def clock_due(self, account_id: str, clock_id: str, *, until: datetime,
+                  limit: int) -> builtins.list[DueDunning]:
+        """A test clock's records whose next step is due by `until`, oldest step first."""
         ...
     def notice_sent(self, account_id: str, invoice_id: str, event_id: str) -> bool:
         """Whether the customer was told of the event (a payment-status notice) already."""

@@ -10,6 +10,11 @@ The next-step index is GSI4 `DUNNING#{hour of the next step}#{shard}` /
 one Query per (hour, shard), across accounts, never a Scan. The shard is the invoice id's hash, so a
 month-end's invoices, all due at one hour, spread over `SHARDS` partitions. Saving the record moves
 its entry to the next step's hour; a stopped or completed record leaves the index.
+
+The record of a test clock's customer (sandbox) is never in that index, so the real-time runs never
+see it: it is indexed per clock instead, GSI1 `ACCOUNT#{acct}#TESTCLOCK#{clock}` /
+`DUNNING#{when}#{invoice}#{step}` (beside the clock's drafts in review), which the clock's advance
+reads in time order.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 from invoicing.adapters.dynamodb.codec import load, packed
 from invoicing.adapters.dynamodb.common import index_page
 from invoicing.adapters.dynamodb.keys import (
+    GSI1,
     GSI4,
     Item,
+    children_pk,
     dunning_key,
     dunning_pk,
     dunning_step_key,
@@ -41,13 +48,17 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
 
 WATERMARK: Item = {"PK": s("DUNNINGRUNS"), "SK": s("WATERMARK")}  # one write an hour
+CLOCK_PREFIX = "DUNNING#"  # a test clock's records in its GSI1 partition
 
 
 def _item(dunning: Dunning) -> Item:
     item: Item = {**dunning_key(dunning.account_id, dunning.invoice_id), "version": n(dunning.version),
                   "status": s(dunning.status), "doc": packed(dunning)}
     step = dunning.next_step
-    if step is not None:
+    if step is not None and dunning.test_clock is not None:
+        item["GSI1PK"] = s(children_pk(dunning.account_id, "TESTCLOCK", dunning.test_clock))
+        item["GSI1SK"] = s(f"{CLOCK_PREFIX}{timestamp(step.at)}#{dunning.invoice_id}#{step.id}")
+    elif step is not None:
         item["GSI4PK"] = s(dunning_pk(step.at, shard(dunning.invoice_id)))
         item["GSI4SK"] = s(f"{timestamp(step.at)}#{dunning.account_id}#{dunning.invoice_id}#{step.id}")
     return item
@@ -130,6 +141,37 @@ class DynamoDunning:
             _, account_id, invoice_id, step_id = key.split("#")
             found.append(DueDunning(account_id=account_id, invoice_id=invoice_id, step_id=step_id))
         return found, next_cursor
+
+    def clock_next(self, account_id: str, clock_id: str) -> datetime | None:
+        keys = self._clock_keys(account_id, clock_id, until=None, limit=1)
+        return datetime.fromisoformat(keys[0].split("#")[1]) if keys else None
+
+    def clock_due(self, account_id: str, clock_id: str, *, until: datetime,
+                  limit: int) -> builtins.list[DueDunning]:
+        found: builtins.list[DueDunning] = []
+        for key in self._clock_keys(account_id, clock_id, until=until, limit=limit):
+            _, _, invoice_id, step_id = key.split("#")
+            found.append(DueDunning(account_id=account_id, invoice_id=invoice_id, step_id=step_id))
+        return found
+
+    def _clock_keys(self, account_id: str, clock_id: str, *, until: datetime | None,
+                    limit: int) -> builtins.list[str]:
+        """The sort keys of a clock's records, oldest next step first, up to `until` (None: any)."""
+        upper = f"{CLOCK_PREFIX}{timestamp(until)}#~" if until is not None else f"{CLOCK_PREFIX}~"
+        request: dict[str, Any] = {
+            "TableName": self._uow.table, "IndexName": GSI1, "Limit": limit,
+            "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": s(children_pk(account_id, "TESTCLOCK", clock_id)),
+                                          ":low": s(CLOCK_PREFIX), ":high": s(upper)},
+        }
+        keys: builtins.list[str] = []
+        while len(keys) < limit:
+            response = self._uow.client.query(**request)
+            keys += [str(item["GSI1SK"]["S"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return keys[:limit]
 
     def _get(self, key: Item) -> Item | None:
         item: Item | None = self._uow.client.get_item(TableName=self._uow.table, Key=key,

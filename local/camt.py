@@ -1,10 +1,12 @@
-"""A small camt.053.001.08 writer for tests: credits (with a structured reference or a text) and
+"""A small camt.053.001.08 writer: credits (with a structured reference, RF or OCR, or a text) and
 reversals, on one account. The fixtures in tests/unit/adapters/bank_statements/statements/ are the
-parsers' evidence; this makes statements for invoices a test has just created."""
+parsers' evidence; this makes statements for invoices just created (tests, and `make demo`'s bank
+transfers, local/demo_payments.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -22,7 +24,10 @@ class Entry:
     end_to_end_id: str | None = None
 
 
-def camt053(*entries: Entry, iban: str = "SE4550000000058398257466", statement_id: str = "STMT-1") -> bytes:
+def camt053(*entries: Entry, iban: str = "SE4550000000058398257466", statement_id: str = "STMT-1",
+            currency: str = "EUR", booked: date = date(2025, 3, 14)) -> bytes:
+    """The statement of `iban` (held in `currency`) with `entries`, all booked on `booked`."""
+    day = booked.isoformat()
     rows = []
     for e in entries:
         remittance = ""
@@ -38,8 +43,8 @@ def camt053(*entries: Entry, iban: str = "SE4550000000058398257466", statement_i
         <CdtDbtInd>{"CRDT" if e.credit else "DBIT"}</CdtDbtInd>
         {"<RvslInd>true</RvslInd>" if e.reversal else ""}
         <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2025-03-14</Dt></BookgDt>
-        <ValDt><Dt>2025-03-14</Dt></ValDt>
+        <BookgDt><Dt>{day}</Dt></BookgDt>
+        <ValDt><Dt>{day}</Dt></ValDt>
         <AcctSvcrRef>{escape(e.reference)}</AcctSvcrRef>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>{refs}
@@ -50,11 +55,11 @@ def camt053(*entries: Entry, iban: str = "SE4550000000058398257466", statement_i
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
   <BkToCstmrStmt>
-    <GrpHdr><MsgId>MSG-{escape(statement_id)}</MsgId><CreDtTm>2025-03-14T20:00:00+01:00</CreDtTm></GrpHdr>
+    <GrpHdr><MsgId>MSG-{escape(statement_id)}</MsgId><CreDtTm>{day}T20:00:00+01:00</CreDtTm></GrpHdr>
     <Stmt>
       <Id>{escape(statement_id)}</Id>
-      <CreDtTm>2025-03-14T20:00:00+01:00</CreDtTm>
-      <Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>{"".join(rows)}
+      <CreDtTm>{day}T20:00:00+01:00</CreDtTm>
+      <Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>{currency}</Ccy></Acct>{"".join(rows)}
     </Stmt>
   </BkToCstmrStmt>
 </Document>
