@@ -241,6 +241,9 @@ class InvoiceService:
         drafts = {invoice.id: invoice for invoice in uow.invoices.get_many(account_id, window)}
         buyers = sorted({d.customer_id for d in drafts.values()})
         customers = {c.id: c for c in uow.customers.get_many(account_id, buyers)}
+        # A customer on a test clock (sandbox) lives on the clock's time: its invoices are issued then.
+        clocks = {c.test_clock for c in customers.values() if c.test_clock}
+        clock_time = {clock: uow.test_clocks.get(account_id, clock).frozen_time for clock in sorted(clocks)}
         batch: builtins.list[tuple[Invoice, Customer]] = []
         held: builtins.list[str] = []
         series = None
@@ -257,8 +260,8 @@ class InvoiceService:
                 this_series = invoice_series(seller, customer)
                 # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
-                trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1), now=now,
-                                       previous_totals=[])
+                trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1),
+                                       now=clock_time.get(customer.test_clock or "", now), previous_totals=[])
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
@@ -277,7 +280,8 @@ class InvoiceService:
         for (draft, customer), sequence in zip(batch, numbers, strict=True):
             number = series.format(sequence)
             invoice = draft.finalize(
-                seller=seller, customer=customer, number=number, now=now, previous_totals=[],
+                seller=seller, customer=customer, number=number, now=clock_time.get(customer.test_clock or "", now),
+                previous_totals=[],
                 payment_reference=creditor_reference(number),
                 ocr_reference=ocr_reference(number) if ocr_applies(seller.country) else None,
                 hosted_secret=new_hosted_secret(),
