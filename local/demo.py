@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from local.client import ApiClient, bootstrap_account
+from local.demo_billing import live_three_months
 from local.demo_payments import run_payments
 from local.samples import DEMO_ACCOUNT, DEMO_CUSTOMERS
 from local.stack import LocalRuntime
@@ -99,6 +100,7 @@ def run(out_dir: Path) -> int:
                                stem.with_name(stem.name + "-ubl.xml"))
                 rows.append((sample, customer, invoice, target, einvoice_verdict(ubl, target)))
             progress.advance(task)
+            live_three_months(api, stack, out_dir / "billing", progress)
             run_payments(stack, api, progress)
 
     table = Table(title="What happened", show_lines=False)

@@ -301,6 +301,33 @@ def test_always_invoice_on_a_test_clock_invoices_at_the_clocks_time(stack: Handl
         (-4950, "2027-01-16", "2027-01-31"), (9950, "2027-01-16", "2027-01-31")]
 
 
+def test_a_test_clock_s_invoices_are_issued_and_due_on_the_clock_s_days(stack: HandlerStack) -> None:
+    """Finalized at the clock's time, not the real time: by the run, from review, or by hand."""
+    stack.ok("POST", "/account", {**SELLER, "review": {"held_segments": ["vip"]}})
+    price = monthly_price(stack)
+    start = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)  # months from the real time
+    test_clock = stack.ok("POST", "/test_clocks", {"frozen_time": start.isoformat()})
+    plain = customer(stack, "Kund AB", test_clock=test_clock["id"])
+    vip = customer(stack, "VIP AB", test_clock=test_clock["id"], segments=["vip"])
+    first = stack.ok("GET", f"/invoices/{subscribe(stack, plain['id'], price)['latest_invoice']}")
+    subscribe(stack, vip["id"], price)
+    stack.ok("POST", f"/test_clocks/{test_clock['id']}/advance",
+             {"frozen_time": (start + timedelta(days=31, minutes=5)).isoformat()})
+    [run] = stack.ok("GET", "/billing_runs")["data"]
+    stack.ok("POST", f"/billing_runs/{run['id']}/approve", {"all": True})
+    by_hand = stack.ok("POST", "/invoices", {"customer": plain["id"], "lines": [{"description": "Setup",
+                                                                                   "unit_amount": 5000}]})
+    by_hand = stack.ok("POST", f"/invoices/{by_hand['id']}/finalize", {})
+    february = [i for buyer in (plain, vip)
+                for i in stack.ok("GET", "/invoices", query={"customer": buyer["id"]})["data"]
+                if i["metadata"].get("subscription_boundary") == "1"]
+    assert (first["issue_date"], first["due_date"]) == ("2027-01-01", "2027-01-31")
+    assert [(i["issue_date"], i["due_date"], i["status"]) for i in february] == \
+        [("2027-02-01", "2027-03-03", "open")] * 2
+    assert by_hand["issue_date"] == "2027-02-01"
+    assert by_hand["status_transitions"]["finalized_at"].startswith("2027-02-01T09:05")
+
+
 def test_a_test_clock_runs_the_review_window_of_a_held_segment(stack: HandlerStack) -> None:
     stack.ok("POST", "/account", {**SELLER, "review": {"held_segments": ["vip"], "auto_finalize_after_minutes": 90}})
     price = monthly_price(stack)
