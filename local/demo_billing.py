@@ -220,9 +220,11 @@ class _Demo:
         item = next(i for i in c.subscription["items"] if i["price"] == self.prices[c.plan]["id"])
         c.subscription = self.api.post(f"/subscriptions/{c.subscription['id']}/items/{item['id']}",
                                        {"quantity": UPGRADE[1], "proration_behavior": "create_prorations"})
-        [pending] = c.subscription["pending_prorations"]
+        pending = {p["kind"]: p for p in c.subscription["pending_prorations"]}
         self._say(at, f"{c.body['name']}: {c.seats} → {UPGRADE[1]} seats; the rest of the month prorated to the "
-                      f"second, {self._money(pending['amount'], c)} on the next invoice")
+                      f"second, two lines on the next invoice: {self._money(pending['charge']['amount'], c)} for "
+                      f"the remaining time on {UPGRADE[1]} seats, {self._money(pending['credit']['amount'], c)} "
+                      f"for the unused time on {c.seats}")
         self.upgraded_at = at
 
     def _cancel(self, at: datetime) -> None:
@@ -275,9 +277,9 @@ class _Demo:
 
     def _line(self, line: dict[str, Any], c: Customer) -> str:
         text = f"{line['description']} · {self._money(line['net_amount'], c)}"
-        for discount in line["discounts"]:  # a proration's credit for the unused time
-            text += f"\n  {self._money(line['amount'], c)} less " \
-                    f"{discount['description'].removeprefix('Proration: ')} {self._money(line['discount_amount'], c)}"
+        for discount in line["discounts"]:
+            text += f"\n  {self._money(line['amount'], c)} less {discount['description']} " \
+                    f"{self._money(line['discount_amount'], c)}"
         return escape(text)
 
     def _invoices_of(self, c: Customer) -> list[dict[str, Any]]:
@@ -344,11 +346,13 @@ class _Demo:
             end = _add_months(self.start, 1)
             share = Decimal((end - self.upgraded_at).total_seconds()) / Decimal((end - self.start).total_seconds())
             charge, credit = (_round(_seat_amount(c.plan, n, currency) * share) for n in (UPGRADE[1], c.seats))
-            expected["proration"] = (charge, credit)
+            expected["proration charge"], expected["proration credit"] = (charge, 0), (-credit, 0)
         found = {}
         for line in invoice["lines"]["data"]:
-            if line["description"].startswith("Proration"):
-                kind = "proration"
+            if "Remaining time on" in line["description"]:
+                kind = "proration charge"
+            elif "Unused time on" in line["description"]:
+                kind = "proration credit"
             elif Decimal(line["unit_amount_decimal"]) == Decimal(CALL_PRICE[currency]):
                 kind = "calls"
             else:
