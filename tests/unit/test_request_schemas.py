@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from invoicing.api.billing_runs import ApproveBody, BillingRunCreate
 from invoicing.api.catalog_requests import CouponCreate, PriceCreate
 from invoicing.api.command import refuse_controls
+from invoicing.api.payments import PaymentApply
 from invoicing.api.requests import CustomerCreate, InvoiceCreate, LineIn
 from invoicing.api.subscriptions import ItemUpdate, SubscriptionCreate
 from tests.unit.test_openapi_document import document
@@ -76,6 +77,11 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (PriceCreate, "PriceCreate", {"product": "prod_1", "currency": "EUR"}, False),  # per unit, no amount
     (PriceCreate, "PriceCreate", {"product": "prod_1", "currency": "EUR", "unit_amount": 100}, True),
     (CouponCreate, "CouponCreate", {"percent_off": 10}, True),
+    (PaymentApply, "PaymentApply", {"invoices": ["in_1", "in_2"]}, True),
+    (CouponCreate, "CouponCreate", {"amount_off": 100, "currency": "EUR",
+                                    "currency_options": {"usd": {"amount_off": 0}}}, False),  # at least 1
+    (CouponCreate, "CouponCreate", {"amount_off": 100, "currency": "EUR",
+                                    "currency_options": {"usd": {"amount_off": 110}}}, True),
     (CouponCreate, "CouponCreate", {"percent_off": "12.5"}, True),
     (CouponCreate, "CouponCreate", {"percent_off": "12.125"}, False),  # two decimal places at most
     (CouponCreate, "CouponCreate", {"percent_off": "0"}, False),  # more than 0
@@ -97,6 +103,7 @@ DOMAIN_RULES: list[tuple[str, dict[str, Any], bool]] = [
     ("CouponCreate", {"percent_off": 10, "currency": "EUR"}, False),
     ("CouponCreate", {"percent_off": 10, "duration": "repeating"}, False),
     ("CouponCreate", {"percent_off": 10, "duration": "repeating", "duration_in_months": 3}, True),
+    ("PaymentApply", {"invoices": ["in_1", "in_1"]}, False),  # the service refuses an invoice named twice
     ("DiscountRuleCreate", {"name": "Volume", "percent_off": 5}, False),  # no condition
     ("DiscountRuleCreate", {"name": "Volume", "percent_off": 5, "min_quantity": 10}, True),
     ("DiscountRuleCreate", {"name": "Volume", "percent_off": 5, "min_quantity": 10, "currency": "EUR"}, False),

@@ -59,7 +59,8 @@ class PaymentCreate(Command):
 
 class PaymentApply(Command):
     invoices: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=95, description="The invoices, paid in this order; the rest is the customer's credit")
+        min_length=1, max_length=95, json_schema_extra={"uniqueItems": True},
+        description="The invoices, each once, paid in this order; the rest is the customer's credit")
 
 
 class BankStatementCreate(Command):
