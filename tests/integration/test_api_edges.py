@@ -72,6 +72,13 @@ def test_a_whole_number_with_a_fraction_is_the_integer_and_any_other_fraction_is
     assert len(stack.ok("GET", "/prices", query={"limit": "100"})["data"]) == 1
 
 
+def test_a_missing_body_is_400_saying_so(stack: HandlerStack) -> None:
+    status, body = send(stack, "/customers", "")
+    assert (status, body["error"]["code"], body["error"]["param"]) == (400, "missing_body", "body"), body
+    assert "JSON object" in body["error"]["message"]
+    assert customers(stack) == 0
+
+
 def test_a_body_over_the_limit_is_413(stack: HandlerStack) -> None:
     status, body = send(stack, "/customers", json.dumps({"name": "A", "pad": "x" * 1_100_000}))
     assert (status, body["error"]["code"]) == (413, "body_too_large")

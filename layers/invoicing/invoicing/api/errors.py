@@ -62,6 +62,10 @@ def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response:
     if kind == "extra_forbidden":
         message = f"Unknown field '{param}'."
         code = "unknown_field"
+    elif kind == "missing" and param is None:  # the body itself
+        message = "The request needs a JSON object as its body."
+        code = "missing_body"
+        param = "body"
     elif kind == "missing":
         message = f"Missing required field '{param}'."
         code = "missing_field"
