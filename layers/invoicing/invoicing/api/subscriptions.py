@@ -195,7 +195,7 @@ def subscriptions_router(subscriptions: SubscriptionService, billing: BillingSer
         sub = subscriptions.create(account, body.command(now()))
         billed = billing.bill(account, sub.id, 0)  # at once, unless a trial comes first (then: its end)
         if billed.invoice_id:  # at the subscription's time (its test clock's, in a sandbox)
-            billing.finalize(account, [billed.invoice_id], at=billing.now_for(account, sub.test_clock))
+            billing.finalize(account, [billed.invoice_id])
         return ok(subscription_view(subscriptions.get(account, sub.id)), 201)
 
     @router.get("/subscriptions", tags=["subscriptions"], summary="List subscriptions, newest first",

@@ -27,10 +27,10 @@ def billing_run_service(settings: BillingSettings | BillingRunSettings, *, dynam
     client = dynamodb or boto3.client("dynamodb")
     uow = DynamoUnitOfWork(client, settings.table_name)
     ids = UlidIds()
-    invoices = InvoiceService(uow, clock, ids, Backoff(budget=60.0), S3Documents(boto3.client("s3"),
-                                                                                  settings.documents_bucket))
-    billing = BillingService(uow, clock, ids, UsageService(uow, clock, ids), invoices,
-                             clocks=TestClockTime(clock, client, settings.table_name))
+    clocks = TestClockTime(clock, client, settings.table_name)
+    invoices = InvoiceService(uow, clock, ids, Backoff(budget=60.0),
+                              S3Documents(boto3.client("s3"), settings.documents_bucket), clocks=clocks)
+    billing = BillingService(uow, clock, ids, UsageService(uow, clock, ids), invoices, clocks=clocks)
     sqs = boto3.client("sqs")
     return BillingRunService(uow, clock, ids, billing, invoices, pages=SqsQueue(sqs, settings.billing_run_queue_url),
                              work=SqsQueue(sqs, settings.billing_queue_url), shards=SHARDS,

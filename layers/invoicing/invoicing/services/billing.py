@@ -333,11 +333,11 @@ class BillingService:
         self.uow.invoices.add(invoice)
         return invoice
 
-    def finalize(self, account_id: str, invoice_ids: Sequence[str], at: datetime | None = None) -> BatchOutcome:
-        """The drafts of a worker's batch, numbered together at `at` (a test clock's time; real time by
-        default); a draft with a blocking validation issue stays a draft (it waits for review) and is
-        reported."""
-        return self.invoices.finalize_many(account_id, invoice_ids, at)
+    def finalize(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
+        """The drafts of a worker's batch, numbered together (now, or a test clock customer's time:
+        InvoiceService.finalize_many); a draft with a blocking validation issue stays a draft (it waits
+        for review) and is reported."""
+        return self.invoices.finalize_many(account_id, invoice_ids)
 
 
 def _priced(draft: Invoice, seller: Account, customer: Customer, now: datetime) -> Invoice | None:

@@ -384,13 +384,12 @@ class BillingRunService:
         if billed.invoice_id and not billed.held and billed.outcome in ("invoiced", "already_billed"):
             batch.finalize.setdefault(account_id, {})[billed.invoice_id] = message_id
 
-    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str],
-                 at: datetime | None = None) -> BatchOutcome:
-        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together, at `at`: a test
-        clock's time, else real time); those that came from review leave the review list, and their run
+    def finalize(self, account_id: str, invoice_ids: Sequence[str], reviewed: set[str]) -> BatchOutcome:
+        """Finalizes drafts in batches (InvoiceService.finalize_many: numbered together, now or at a test
+        clock customer's time); those that came from review leave the review list, and their run
         counts them invoiced instead of waiting. A reviewed draft that meets a blocking issue now stays in
         the list, no longer auto-finalizing."""
-        outcome = self.invoices.finalize_many(account_id, invoice_ids, at)
+        outcome = self.invoices.finalize_many(account_id, invoice_ids)
         done = [i.id for i in outcome.finalized] + [i for i, e in outcome.failed.items()
                                                      if isinstance(e, InvoiceNotDraft)]
         for invoice_id in done:
@@ -546,14 +545,13 @@ class BillingRunService:
                                            runs._rules(boundary.account_id, batch))
                 runs._to_finalize(billed, boundary.account_id, boundary.subscription_id, batch)
             for account_id, invoices in batch.finalize.items():
-                finalized += [i.id for i in runs.finalize(account_id, list(invoices), set(), at=now).finalized]
+                finalized += [i.id for i in runs.finalize(account_id, list(invoices), set()).finalized]
             runs.complete_if_done(clock.account_id, run.id)
         with self.uow:
             entries = self.uow.reviews.on_clock(clock.account_id, clock.id)
         ready = [e for e in entries if not e.blocking and e.auto_finalize_at is not None and e.auto_finalize_at <= now]
         if ready:
-            outcome = runs.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready},
-                                    at=now)
+            outcome = runs.finalize(clock.account_id, [e.invoice_id for e in ready], {e.invoice_id for e in ready})
             finalized += [i.id for i in outcome.finalized]
             for run_id in sorted({e.run_id for e in ready}):
                 runs.complete_if_done(clock.account_id, run_id)

@@ -239,24 +239,27 @@ class InvoiceService:
             raise outcome.failed[invoice_id]
         return InvoiceView(outcome.finalized[0], [])
 
-    def finalize_many(self, account_id: str, invoice_ids: Sequence[str], at: datetime | None = None) -> BatchOutcome:
+    def finalize_many(self, account_id: str, invoice_ids: Sequence[str]) -> BatchOutcome:
         """Finalize drafts in batches: per number series, one commit numbers up to `BATCH_ITEMS`
         documents with one counter update (what a billing run's worker calls). A draft that cannot
-        be finalized is reported, never numbered: the numbers of a batch have no gap. `at`: when they
-        are finalized (their issue date, due date and `finalized_at`), a test clock's time for
-        the drafts of its subscriptions; real time by default."""
-        now = at or self.clock.now()
+        be finalized is reported, never numbered: the numbers of a batch have no gap. They are
+        finalized (their issue date, due date and `finalized_at`) now, or, for a test clock's
+        customer, at the clock's time (read once per clock)."""
+        now = self.clock.now()
+        clock_times: dict[str, datetime] = {}  # test clock id -> its time, for this call
         failed: dict[str, DomainError] = {}
         finalized: builtins.list[Invoice] = []
         pending = builtins.list(dict.fromkeys(invoice_ids))
         while pending:
             done, pending = commit_numbered(self.uow, self.retry,
                                             functools.partial(self._finalize_batch, account_id=account_id,
-                                                              ids=pending, now=now, failed=failed))
+                                                              ids=pending, now=now, clock_times=clock_times,
+                                                              failed=failed))
             finalized.extend(done)
         return BatchOutcome(finalized=finalized, failed=failed)
 
     def _finalize_batch(self, uow: UnitOfWork, account_id: str, ids: builtins.list[str], now: datetime,
+                        clock_times: dict[str, datetime],
                         failed: dict[str, DomainError]) -> tuple[builtins.list[Invoice], builtins.list[str]]:
         """Register one commit's worth of finalizations (one series, within the item budget);
         returns them and the ids left for the next commit. The drafts and their customers are read
@@ -285,7 +288,9 @@ class InvoiceService:
                 # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
                 if customer.test_clock and self.clocks is not None:
-                    now_of[invoice_id] = self.clocks.now(account_id, customer.test_clock)
+                    if customer.test_clock not in clock_times:
+                        clock_times[customer.test_clock] = self.clocks.now(account_id, customer.test_clock)
+                    now_of[invoice_id] = clock_times[customer.test_clock]
                 trial = draft.finalize(seller=seller, customer=customer, number=this_series.format(1),
                                        now=now_of.get(invoice_id, now),
                                        previous_totals=[])

@@ -122,5 +122,5 @@ class SubscriptionItems:
         if result.invoice_id is not None:
             # Numbered now (a retry: if the first attempt did not get to it); a draft with a blocking
             # validation issue stays a draft, in GET /invoices?status=draft, as a billing run's would.
-            self.billing.finalize(account_id, [result.invoice_id], at=now)
+            self.billing.finalize(account_id, [result.invoice_id])
         return result
