@@ -38,7 +38,8 @@ class DiscountRuleCreate(Command):
 
     name: str = Field(min_length=1, max_length=40, description="Shown as the line's discount")
     customer_segment: Segment | None = Field(default=None, description="Customers in this segment")
-    min_quantity: DecimalText | None = Field(default=None, gt=0, description="Lines of at least this quantity")
+    min_quantity: DecimalText | None = Field(default=None, gt=0, le=10**12, decimal_places=12,
+                                            description="Lines of at least this quantity")
     product: str | None = Field(default=None, max_length=64, description="Lines of this product")
     price: str | None = Field(default=None, max_length=64, description="Lines of this price")
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=2)

@@ -179,6 +179,10 @@ class PartyIdentifier(Model):
 class Contact(Model):
     """A contact point of the seller (BG-6) or the buyer (BG-9): a person or a department."""
 
+    # The rule `_something` checks, for the OpenAPI document: at least one of them, not null.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in ("name", "phone", "email")]})
+
     name: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
         default=None, description="BT-41 / BT-56: a person or department (XRechnung requires the seller's)")
     phone: Annotated[_Stripped, StringConstraints(max_length=40)] | None = Field(default=None,
