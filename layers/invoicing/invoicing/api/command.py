@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any, get_args
+from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
@@ -42,22 +42,6 @@ def text_pattern(*, paragraph: bool, required: bool) -> str:
 # An SVG logo is an XML document: its lines break too (the demo seller's does).
 PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payment_terms", "exemption_reason",
                               "logo_svg"})
-
-
-def given(name: str) -> dict[str, Any]:
-    """JSON Schema for "the body gives `name`" (a value other than `null`)."""
-    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
-
-
-def at_most_one(first: str, second: str) -> dict[str, Any]:
-    """A body's rule "give `first` or `second`, not both", as JSON Schema for the OpenAPI document
-    (`null` is not given), for `json_schema_extra={"allOf": [...]}` beside the validator that checks it."""
-    return {"not": {"allOf": [given(first), given(second)]}}
-
-
-def exactly_one(first: str, second: str) -> dict[str, Any]:
-    """A body's rule "give exactly one of `first` or `second`", as JSON Schema (see `at_most_one`)."""
-    return {"oneOf": [given(first), given(second)]}
 
 
 def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:

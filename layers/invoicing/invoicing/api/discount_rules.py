@@ -19,12 +19,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ConfigDict, Field, field_validator
 
-from invoicing.api.command import exactly_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.api.views import ListOf, View, iso, list_view
 from invoicing.domain.discount_rules import DiscountRule
 from invoicing.domain.party import Segment
+from invoicing.domain.schema_rules import exactly_one, given
 from invoicing.services.discount_rules import DiscountRuleService
 
 RuleId = Annotated[str, Path(max_length=64)]

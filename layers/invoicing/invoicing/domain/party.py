@@ -24,11 +24,13 @@ from pydantic import (
     model_validator,
 )
 
+from invoicing.domain.code_lists import listed
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
+from invoicing.domain.schema_rules import any_of
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
 from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
@@ -123,7 +125,8 @@ class ElectronicAddress(Model):
     from the Electronic Address Scheme code list, e.g. a Peppol participant `0007` + Swedish
     organisation number, `0088` + GLN, `9930` + German VAT number."""
 
-    scheme: str = Field(pattern=r"^(?:[0-9]{4}|[A-Z]{2})$", description="EAS code", examples=["0007"])
+    scheme: str = Field(pattern=r"^(?:[0-9]{4}|[A-Z]{2})$", description="EAS code", examples=["0007"],
+                        json_schema_extra=listed("eas"))
     value: str = Field(min_length=1, max_length=100, pattern=r"^\S(?:.*\S)?$", examples=["5567321707"])
 
 
@@ -180,8 +183,7 @@ class Contact(Model):
     """A contact point of the seller (BG-6) or the buyer (BG-9): a person or a department."""
 
     # The rule `_something` checks, for the OpenAPI document: at least one of them, not null.
-    model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in ("name", "phone", "email")]})
+    model_config = ConfigDict(json_schema_extra=any_of("name", "phone", "email"))
 
     name: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
         default=None, description="BT-41 / BT-56: a person or department (XRechnung requires the seller's)")
@@ -238,6 +240,8 @@ class Delivery(Model):
     """Where the goods or services went (BG-13): the deliver-to party's name (BT-70), the place's
     identifier (BT-71, a GLN say) and address (BG-15). When it was is the invoice's `supply_date`
     (BT-72), stated only when given."""
+
+    model_config = ConfigDict(json_schema_extra=any_of("name", "location_id", "address"))  # `_something`
 
     name: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(default=None, description="BT-70")
     location_id: PartyIdentifier | None = Field(default=None, description="BT-71 with its scheme")

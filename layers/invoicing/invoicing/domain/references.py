@@ -16,6 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from invoicing.domain.code_lists import check_code, listed
+from invoicing.domain.schema_rules import at_most_one, given
+
 # BR-CL-24: the MIME codes of an attached document (BT-125-1).
 MimeCode = Literal[
     "application/pdf",
@@ -50,6 +53,10 @@ class _Model(BaseModel):
 class DocumentReferences(_Model):
     """What the invoice refers to, each as its issuer numbered it."""
 
+    # `_scheme_needs_object`'s first rule, for the OpenAPI document.
+    model_config = ConfigDict(json_schema_extra={"if": given("invoiced_object_scheme"),
+                                                 "then": given("invoiced_object")})
+
     project: Reference | None = Field(default=None, description="BT-11: the project reference")
     contract: Reference | None = Field(default=None, description="BT-12: the contract reference")
     sales_order: Reference | None = Field(default=None, description="BT-14: the seller's sales order")
@@ -59,7 +66,8 @@ class DocumentReferences(_Model):
     invoiced_object: Reference | None = Field(
         default=None, description="BT-18: what is invoiced (a meter, a subscription, a vehicle)")
     invoiced_object_scheme: str | None = Field(
-        default=None, pattern=r"^[A-Z0-9]{1,3}$", description="BT-18-1: the UNTDID 1153 code of invoiced_object")
+        default=None, pattern=r"^[A-Z0-9]{1,3}$", json_schema_extra=listed("uncl1153"),
+        description="BT-18-1: the UNTDID 1153 code of invoiced_object")
     buyer_accounting_reference: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(
         default=None, description="BT-19: where the buyer books the invoice (its cost centre, account)")
 
@@ -67,6 +75,8 @@ class DocumentReferences(_Model):
     def _scheme_needs_object(self) -> DocumentReferences:
         if self.invoiced_object_scheme is not None and self.invoiced_object is None:
             raise ValueError("invoiced_object_scheme is the scheme of invoiced_object: give invoiced_object too")
+        if self.invoiced_object_scheme is not None:
+            check_code("uncl1153", self.invoiced_object_scheme, "reference scheme")
         return self
 
     @property
@@ -116,6 +126,8 @@ class Attachment(_Model):
 class SupportingDocument(_Model):
     """BG-24: a document that supports the invoice (a timesheet, a delivery note): its reference
     and, optionally, a description and either an external URL or an attached file."""
+
+    model_config = ConfigDict(json_schema_extra=at_most_one("url", "attachment"))  # `_one_location`
 
     id: Reference = Field(description="BT-122: the document's own reference")
     description: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(
