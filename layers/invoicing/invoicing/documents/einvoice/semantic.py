@@ -48,6 +48,7 @@ from invoicing.domain.party import (
     language_of,
 )
 from invoicing.domain.party import Delivery as DeliveryDetails
+from invoicing.domain.payment_reference import remittance_text
 from invoicing.domain.tax import (
     EXEMPT_NOTE,
     EXPORT_NOTE,
@@ -986,14 +987,8 @@ def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, .
 
 
 def remittance_information(invoice: Invoice, seller: Account) -> str | None:
-    """BT-83: the invoice's own text as the seller gave it; else the OCR number where the account chose
-    it (and the invoice has one); else the RF creditor reference; else the invoice number."""
-    given = _text(invoice.remittance_information)
-    if given:
-        return given
-    if seller.remittance_reference == "ocr" and invoice.ocr_reference:
-        return invoice.ocr_reference
-    return _text(invoice.payment_reference) or invoice.number
+    """BT-83: `invoicing.domain.payment_reference.remittance_text`, as XML can carry it."""
+    return _text(remittance_text(invoice, seller))
 
 
 def _vat_details(invoice: Invoice) -> dict[str, object]:
