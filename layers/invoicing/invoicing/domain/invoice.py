@@ -482,6 +482,15 @@ class Invoice(_Model):
         return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted + amount,
                                        "version": self.version + 1})._recorded("invoice.updated", now)
 
+    def return_prepayment(self, amount: int, now: datetime) -> Invoice:
+        """A voided final invoice gives back the `amount` it deducted of this prepayment invoice, which
+        another final invoice may then deduct."""
+        if not self.prepayment or not 0 < amount <= self.prepayment_deducted:
+            raise Conflict(f"Prepayment invoice {self.number or self.id} has {self.prepayment_deducted} deducted, "
+                           f"not {amount} to give back.", param="prepayments", code="prepayment_exceeded")
+        return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted - amount,
+                                       "version": self.version + 1})._recorded("invoice.updated", now)
+
     def pay(self, now: datetime) -> Invoice:
         """A manual payment of everything that remains."""
         return self._transition(

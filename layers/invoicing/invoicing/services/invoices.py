@@ -336,7 +336,21 @@ class InvoiceService:
         return done, held + rest
 
     def void(self, account_id: str, invoice_id: str) -> InvoiceView:
-        return self._transition(account_id, invoice_id, lambda inv, now: inv.void(now))
+        """Void an open invoice, and give back in the same commit what finalizing it took: the customer
+        credit it applied returns to the customer's balance, and each prepayment it deducted may be
+        deducted again by another final invoice (docs/api.md, "Prepayments")."""
+        with self.uow:
+            now = self.clock.now()
+            invoice = self.uow.invoices.get(account_id, invoice_id)
+            voided = invoice.void(now)
+            self.uow.invoices.save(voided)
+            for deducted in invoice.prepayments:
+                prepayment = self.uow.invoices.get(account_id, deducted.invoice_id)
+                self.uow.invoices.save(prepayment.return_prepayment(deducted.amount, now))
+            if invoice.applied_balance:
+                self.uow.customers.adjust_credit(account_id, invoice.customer_id, invoice.applied_balance)
+            self.uow.commit()
+            return InvoiceView(voided, [])
 
     def mark_uncollectible(self, account_id: str, invoice_id: str) -> InvoiceView:
         return self._transition(account_id, invoice_id, lambda inv, now: inv.mark_uncollectible(now))
