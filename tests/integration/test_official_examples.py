@@ -400,9 +400,8 @@ EXAMPLE7 = Example(
     account={
         "name": "The Sellercompany Incorporated", "trading_name": "Civic Service Centre",
         "address": address("Main street 2, Building 4", "Big city", "54321", "SE"),
-        # Not subject to VAT (O): no VAT number. The example identifies the seller by 5532331183 as
-        # its identifier (BT-29); the API wants the legal registration id for that (BR-CO-26).
-        "identifiers": [{"value": "5532331183"}], "legal_registration_id": "5532331183",
+        # Not subject to VAT (O): no VAT number; the seller identifier (BT-29) identifies it (BR-CO-26).
+        "identifiers": [{"value": "5532331183"}],
         "contact": {"name": "Anthon Larsen", "phone": "4698989898", "email": "Anthon@SellerCompany.se"},
         # SE1212341234123412 is no valid IBAN: the tests' Swedish one stands in for it. The BIC
         # SEXDABCD names no country ("AB"), so the API refuses it: left out.
