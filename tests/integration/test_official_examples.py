@@ -158,8 +158,10 @@ EXAMPLE2 = Example(
         "iban": "NO9386011117947", "bic": "DNBANOKK",
         "payee": {"name": "Ebeneser Scrooge AS", "identifier": {"value": "2298740918237", "scheme": "0088"},
                   "legal_registration_id": "989823401"},
-        # The tax representative (BG-11, "Tax handling company AS", NO967611265MVA) is left out: the
-        # API takes an EU VAT number for it (Norway's is not one), and its check digit fails too.
+        # The tax representative's NO967611265MVA fails its check digit: NO967611263MVA stands in.
+        "tax_representative": {"name": "Tax handling company AS", "vat_id": "NO967611263MVA",
+                               "address": address("Regent street", "Newtown", "202", "NO", line2="Front door",
+                                                  state="RegionC")},
     },
     customer={
         "name": "The Buyercompany", "currency": "NOK", "email": "john@buyercompany.no",
