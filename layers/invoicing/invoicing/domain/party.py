@@ -215,6 +215,11 @@ class Payee(Model):
         default=None, description="BT-61: the payee's company registration number")
 
 
+# The VAT numbers outside the EU a tax representative may hold (BT-63), by their prefix: python-stdnum's
+# module, and the prefix the compact form is written with (BR-CO-09: a country code first).
+_NON_EU_VAT = {"NO": ("stdnum.no.mva", "NO"), "GB": ("stdnum.gb.vat", "GB"), "CH": ("stdnum.ch.vat", "")}
+
+
 class TaxRepresentative(Model):
     """The seller's tax representative (BG-11): who accounts for the seller's VAT in the buyer's
     country. Its VAT number (BT-63) is checked with python-stdnum; its address (BG-12) names at least
@@ -222,7 +227,8 @@ class TaxRepresentative(Model):
 
     name: Annotated[_Stripped, StringConstraints(max_length=200)] = Field(description="BT-62")
     vat_id: Annotated[_Stripped, StringConstraints(max_length=40)] = Field(
-        description="BT-63: an EU VAT number with its country prefix", examples=["DE136695976"])
+        description="BT-63: a VAT number with its country prefix: an EU one, or a Norwegian, British or Swiss one",
+        examples=["DE136695976"])
     address: Address = Field(description="BG-12")
 
     @field_validator("vat_id")
@@ -230,10 +236,14 @@ class TaxRepresentative(Model):
     def _vat(cls, value: str) -> str:
         from stdnum.eu import vat
 
+        module_name, prefix = _NON_EU_VAT.get(value[:2].upper(), ("", ""))
+        module = importlib.import_module(module_name) if module_name else vat
         try:
-            return str(vat.compact(vat.validate(value)))
+            compact = str(module.compact(module.validate(value)))
         except Exception as exc:  # stdnum raises ValidationError subclasses
-            raise ValueError(f"{value!r} is not a valid EU VAT number: {exc}") from None
+            raise ValueError(f"{value!r} is not a valid VAT number (an EU one with its country prefix, or "
+                             f"NO…MVA, GB…, CHE…): {exc}") from None
+        return compact if compact.startswith(prefix) else prefix + compact
 
 
 class Delivery(Model):
