@@ -300,10 +300,11 @@ class InvoiceService:
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
-            needs = 1 + (1 if trial.applied_balance else 0) + len(draft.prepayments)
+            balance = trial.applied_balance or trial.balance_credit  # it writes the customer's balance
+            needs = 1 + (1 if balance else 0) + len(draft.prepayments)
             deducting = {p.invoice_id for p in draft.prepayments}
             if (series is not None and this_series != series) or items + needs > BATCH_ITEMS \
-                    or (trial.applied_balance and any(c.id == customer.id for _, c in batch)) \
+                    or (balance and any(c.id == customer.id for _, c in batch)) \
                     or any(deducting & {p.invoice_id for p in d.prepayments} for d, _ in batch):
                 # another series, a full batch, a second use of one credit balance or of one prepayment
                 held.append(invoice_id)
@@ -325,8 +326,8 @@ class InvoiceService:
                 hosted_secret=new_hosted_secret(),
             )
             uow.invoices.save(invoice)
-            if invoice.applied_balance:
-                uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
+            if invoice.applied_balance or invoice.balance_credit:
+                uow.customers.adjust_credit(account_id, customer.id, invoice.balance_credit - invoice.applied_balance)
             # Each prepayment deducted once: the prepayment invoice records it in this same commit (its
             # version is conditioned on, so a concurrent deduction fails the commit with a conflict and
             # nothing of it is written).

@@ -175,6 +175,8 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if invoice.pre_payment_credit_notes_amount:
         row(words["credit_notes"], fmt.minus(invoice.pre_payment_credit_notes_amount))
     row(words["amount_due"], fmt.money(invoice.amount_due), "due")
+    if invoice.balance_credit:  # a negative corrective invoice: what it owes is the customer's credit now
+        row(words["balance_credited"], fmt.money(invoice.balance_credit), "after-due")
     if invoice.amount_paid:
         row(words["amount_paid"], fmt.minus(invoice.amount_paid), "after-due")
         row(words["amount_remaining"], fmt.money(invoice.amount_remaining), "total")
