@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -148,3 +149,26 @@ def check_supporting_documents(documents: list[SupportingDocument]) -> list[Supp
     if len(set(ids)) != len(ids):
         raise ValueError("each supporting document's id may appear once")
     return documents
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A supporting document's file as the documents carry it: base64 in the UBL and CII, an
+    associated file of the Factur-X PDF."""
+
+    document_id: str  # BT-122, the supporting document's reference
+    description: str | None  # BT-123
+    filename: str  # BT-125-2
+    mime_code: str  # BT-125-1
+    content: bytes
+
+    @property
+    def content_base64(self) -> str:
+        return base64.b64encode(self.content).decode("ascii")
+
+
+def embedded_files(documents: tuple[SupportingDocument, ...] | list[SupportingDocument]) -> list[EmbeddedFile]:
+    """The files the supporting documents carry, in their order."""
+    return [EmbeddedFile(document_id=d.id, description=d.description, filename=d.attachment.filename,
+                         mime_code=d.attachment.mime_code, content=base64.b64decode(d.attachment.content_base64))
+            for d in documents if d.attachment is not None]

@@ -28,6 +28,13 @@ class PdfOptions:
     options: dict[str, Any] = field(default_factory=dict)
     finisher: Callable[[Any, Any], None] | None = None
 
+    def with_attachments(self, attachments: list[Any]) -> PdfOptions:
+        """These options with more `weasyprint.Attachment`s, after the ones they have."""
+        if not attachments:
+            return self
+        return PdfOptions({**self.options, "attachments": [*self.options.get("attachments", []), *attachments]},
+                          self.finisher)
+
 
 @dataclass(frozen=True)
 class Engine:
