@@ -47,7 +47,7 @@ class VersionedDocuments(Generic[D]):
             raise NotFound(f"No such {self._noun}: '{document_id}'.", param=self._param)
         document: Any = load(response["Item"], self._model)
         self._versions[document.id] = document.version
-        return document  # type: ignore[no-any-return]
+        return document
 
     def save(self, document: D) -> None:
         doc: Any = document
