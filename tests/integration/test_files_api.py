@@ -97,6 +97,8 @@ def test_an_uploaded_file_is_checked_then_embedded_in_the_ubl_the_cii_and_the_pd
     assert spec["/AFRelationship"] == "/Supplement" and spec["/Desc"] == "Tidrapport mars"
     assert spec["/EF"]["/F"].get_object().get_data() == TIMESHEET
     assert files["factur-x.xml"]["/EF"]["/F"].get_object().get_data() == cii  # the CII inside carries it too
+    printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "TS-03 – Tidrapport mars – tidrapport-mars.pdf" in printed  # the page names the file
 
 
 def test_a_file_that_is_not_what_was_declared_is_rejected_and_no_invoice_naming_it_is_finalized(

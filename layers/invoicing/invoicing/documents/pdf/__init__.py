@@ -51,7 +51,8 @@ def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None, ho
     `hosted_url` the page's link is printed, with a QR code to it where no EPC payment code is.
     Each supporting document's file is embedded too (an associated file, "Supplement", in PDF/A-3):
     inline attachments, and uploaded files from `uploaded` (by file id)."""
-    html = render_invoice_html(invoice, hosted_url=hosted_url)
+    html = render_invoice_html(invoice, hosted_url=hosted_url,
+                               file_names={file_id: file.filename for file_id, file in (uploaded or {}).items()})
     made = finalized_at(invoice)
     options = PdfOptions() if facturx_xml is None else facturx_options(facturx_xml, made)
     return html_to_pdf(html, options.with_attachments(
