@@ -224,3 +224,16 @@ def test_a_plain_pdf_embeds_the_supporting_files_too():
 
     assert list(files) == ["tidrapport.pdf", "timmar"]
     assert files["tidrapport.pdf"][1].get_data() == TIMESHEET
+
+
+def test_the_embedded_files_are_listed_by_name_in_lexical_order(xml):
+    # A PDF name tree's keys are sorted (ISO 32000, 7.9.6): a file named before factur-x.xml comes first.
+    invoice = samples.swedish_invoice(supporting_documents=(
+        SupportingDocument(id="Z", attachment=Attachment(filename="zz.csv", mime_code="text/csv",
+                                                         content_base64=base64.b64encode(HOURS).decode())),
+        SupportingDocument(id="A", attachment=Attachment(filename="avtal.pdf", mime_code="application/pdf",
+                                                         content_base64=base64.b64encode(TIMESHEET).decode())),
+    ))
+    pdf = render_invoice_pdf(invoice, facturx_xml=xml)
+    assert list(embedded(pdf)) == ["avtal.pdf", "factur-x.xml", "zz.csv"]
+    assert facturx.get_xml_from_pdf(pdf, check_xsd=False) == ("factur-x.xml", xml)

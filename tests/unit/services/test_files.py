@@ -100,3 +100,14 @@ def test_the_document_worker_reads_each_file_again_and_refuses_one_replaced_sinc
     with pytest.raises(FileNotReady) as refused:
         files.contents(draft)
     assert refused.value.param == "supporting_documents[0].file"
+
+
+def test_an_uploaded_file_needs_a_name_no_other_file_of_the_invoice_has(
+        services: Services, files: FileService, store: FakeFileStore) -> None:
+    first, second = (files.create(services.seller.id, filename="TS.pdf", mime_code="application/pdf",
+                                  size=len(PDF)).file for _ in range(2))
+    for file in (first, second):
+        store.objects[file.object_key] = PDF
+    with pytest.raises(InvalidInput) as refused:
+        files.require_ready(draft_naming(services, first.id, second.id))
+    assert refused.value.param == "supporting_documents[1].file" and "a name of its own" in refused.value.message

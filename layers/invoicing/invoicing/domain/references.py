@@ -170,7 +170,18 @@ def check_supporting_documents(documents: list[SupportingDocument]) -> list[Supp
     files = [d.file for d in documents if d.file is not None]
     if len(set(files)) != len(files):
         raise ValueError("each uploaded file may be given once")
+    check_file_names([d.attachment.filename for d in documents if d.attachment is not None])
     return documents
+
+
+def check_file_names(names: list[str]) -> None:
+    """The files of one invoice have distinct names (the PDF lists them by name, and XRechnung asks
+    it: BR-DE-22), none of them the name of the Factur-X XML beside them."""
+    folded = [name.casefold() for name in names]
+    if len(set(folded)) != len(folded):
+        raise ValueError("each file of an invoice needs a name of its own (filename)")
+    if "factur-x.xml" in folded:
+        raise ValueError("factur-x.xml is the name of the invoice's own XML in its PDF: give the file another name")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from invoicing.domain.files import (
     check_declared_size,
 )
 from invoicing.domain.invoice import Invoice
-from invoicing.domain.references import MimeCode, UploadedContent
+from invoicing.domain.references import MimeCode, UploadedContent, check_file_names
 from invoicing.services.ports import Clock, FileStore, Ids, UnitOfWork
 
 KEY_PREFIX = "files/"
@@ -90,9 +90,10 @@ class FileService:
 
     def require_ready(self, invoice: Invoice) -> None:
         """Each file the draft names exists in its account and is ready (checked now if it just
-        arrived), and together they stay within `MAX_INVOICE_FILES_BYTES`; else a 409 naming
-        `supporting_documents[i].file`."""
+        arrived), else a 409 naming `supporting_documents[i].file`; together they stay within
+        `MAX_INVOICE_FILES_BYTES`, each with a name no other file of the invoice has (else a 400)."""
         total = 0
+        names = [d.attachment.filename for d in invoice.supporting_documents if d.attachment is not None]
         for index, document in enumerate(invoice.supporting_documents):
             if document.file is None:
                 continue
@@ -103,6 +104,11 @@ class FileService:
                 raise FileNotReady(f"No such file: '{document.file}'.", param=param) from None
             check_ready(file, param)
             total += file.size
+            names.append(file.filename)
+            try:
+                check_file_names(names)
+            except ValueError as error:
+                raise InvalidInput(f"File '{file.id}' ({file.filename}): {error}.", param=param) from None
         if total > MAX_INVOICE_FILES_BYTES:
             raise InvalidInput(f"The invoice's uploaded files have {total} bytes together; an invoice may carry "
                                f"at most {MAX_INVOICE_FILES_BYTES}.", param="supporting_documents")
