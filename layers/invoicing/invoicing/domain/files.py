@@ -21,8 +21,8 @@ from invoicing.domain.references import MimeCode, content_mismatch
 FileStatus = Literal["pending", "ready", "rejected"]
 FilePurpose = Literal["supporting_document"]
 # A file is embedded whole, base64 (4/3 of its size), in the UBL and the CII, and attached to the PDF:
-# the document function holds each about four times. Peppol access points commonly accept AS4 messages
-# of up to 100 MB; an invoice's files together stay far below that (docs/einvoicing.md).
+# the document function holds each about four times. Peppol leaves a message's size to the access
+# points (docs/einvoicing.md): an invoice's files together stay at a fifth of a common 100 MB figure.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_INVOICE_FILES_BYTES = 20 * 1024 * 1024
 UPLOAD_SECONDS = 900
