@@ -24,6 +24,7 @@ from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
+from invoicing.services.files import FileService, check_ready
 from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
 from invoicing.services.ports import Clock, Clocks, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
@@ -126,6 +127,7 @@ class InvoiceService:
     retry: Retry
     documents: Documents
     clocks: Clocks | None = None  # test clocks (sandbox): a clock customer's invoice is finalized on its time
+    files: FileService | None = None  # with it, finalizing checks the uploaded files that have just arrived
 
     # --- drafts ----------------------------------------------------------------------------
 
@@ -233,7 +235,13 @@ class InvoiceService:
     def finalize(self, account_id: str, invoice_id: str) -> InvoiceView:
         """Assign the next number of the series and freeze the invoice, in one commit with its
         `invoice.finalized` event (its documents follow from that event). Blocking validation
-        issues stop it with a 409 naming them."""
+        issues stop it with a 409 naming them, and so does an uploaded file that is not ready
+        (`supporting_documents[i].file`)."""
+        if self.files is not None:
+            with self.uow:
+                draft = self.uow.invoices.get(account_id, invoice_id)
+            if draft.status == "draft":
+                self.files.require_ready(draft)  # checks an upload that arrived since: then ready or rejected
         outcome = self.finalize_many(account_id, [invoice_id])
         if invoice_id in outcome.failed:
             raise outcome.failed[invoice_id]
@@ -284,6 +292,9 @@ class InvoiceService:
                 if draft.customer_id not in customers:
                     raise NotFound(f"No such customer: '{draft.customer_id}'.", param="customer")
                 customer = customers[draft.customer_id]
+                for index, document in enumerate(draft.supporting_documents):
+                    if document.file is not None:  # ready: checked (above, or by GET /files/{id}) and final
+                        check_ready(uow.files.get(account_id, document.file), f"supporting_documents[{index}].file")
                 this_series = invoice_series(seller, customer)
                 # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
