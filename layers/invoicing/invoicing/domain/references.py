@@ -61,7 +61,8 @@ def content_mismatch(mime_code: str, data: bytes) -> str | None:
     return None if data.startswith(_MAGIC[mime_code]) else f"the content is not a {mime_code} file"
 
 
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/$.?#][^\s]*$"  # http or https, in the document too
+_URL = re.compile(_URL_PATTERN)
 
 _Stripped = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Reference = Annotated[_Stripped, StringConstraints(max_length=100)]
@@ -142,13 +143,14 @@ class SupportingDocument(_Model):
     """BG-24: a document that supports the invoice (a timesheet, a delivery note): its reference
     and, optionally, a description and either an external URL or an attached file."""
 
-    model_config = ConfigDict(json_schema_extra=at_most_one("url", "attachment"))  # `_one_location`
+    model_config = ConfigDict(json_schema_extra=at_most_one("url", "attachment", "file"))  # `_one_location`
 
     id: Reference = Field(description="BT-122: the document's own reference")
     description: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(
         default=None, description="BT-123")
     url: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        default=None, description="BT-124: where it can be fetched (http or https)")
+        default=None, json_schema_extra={"pattern": _URL_PATTERN},
+        description="BT-124: where it can be fetched (http or https)")
     attachment: Attachment | None = Field(default=None, description="BT-125: the file itself")
     file: Annotated[str, StringConstraints(pattern=r"^file_[0-9a-z]{26}$")] | None = Field(
         default=None, examples=["file_01jd4v6q3z0m6v2k3w5n8p9r7t"],
@@ -164,9 +166,9 @@ class SupportingDocument(_Model):
 
     @model_validator(mode="after")
     def _one_location(self) -> SupportingDocument:
-        given = [name for name in ("url", "attachment", "file") if getattr(self, name) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one of url, attachment or file, not {' and '.join(given)}")
+        named = [name for name in ("url", "attachment", "file") if getattr(self, name) is not None]
+        if len(named) > 1:
+            raise ValueError(f"give one of url, attachment or file, not {' and '.join(named)}")
         return self
 
 

@@ -14,10 +14,14 @@ def given(name: str) -> dict[str, Any]:
     return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
 
 
-def at_most_one(first: str, second: str) -> dict[str, Any]:
-    """A body's rule "give `first` or `second`, not both", as JSON Schema for the OpenAPI document
-    (`null` is not given), for `json_schema_extra={"allOf": [...]}` beside the validator that checks it."""
-    return {"not": {"allOf": [given(first), given(second)]}}
+def at_most_one(first: str, second: str, *others: str) -> dict[str, Any]:
+    """A body's rule "give `first` or `second`, not both" (or at most one of more), as JSON Schema for
+    the OpenAPI document (`null` is not given), for `json_schema_extra={"allOf": [...]}` beside the
+    validator that checks it."""
+    if not others:
+        return {"not": {"allOf": [given(first), given(second)]}}
+    names = (first, second, *others)
+    return {"not": {"anyOf": [{"allOf": [given(a), given(b)]} for i, a in enumerate(names) for b in names[i + 1:]]}}
 
 
 def exactly_one(first: str, second: str) -> dict[str, Any]:
