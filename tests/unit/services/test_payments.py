@@ -14,7 +14,6 @@ from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.payments import PaymentService
 from tests.unit.domain.builders import customer
 from tests.unit.services.conftest import Services
-from tests.unit.services.fakes import _Invoices
 
 
 def open_invoice(s: Services, amount: int = 10_000, customer_id: str | None = None) -> Any:
@@ -75,7 +74,9 @@ def test_the_reference_index_is_asked_only_when_not_every_open_invoice_was_read(
     # index has nothing more to find (a webhook's payment; a statement's book asks it for invoices
     # finalized after the file was read).
     asked: list[object] = []
-    monkeypatch.setattr(_Invoices, "by_number_digits", lambda self, account_id, digits: asked.append(digits) or [])
+    with services.uow as uow:  # the fake's repository here, DynamoDB's in tests/integration/adapters
+        repository = type(uow.invoices)
+    monkeypatch.setattr(repository, "by_number_digits", lambda self, account_id, digits: asked.append(digits) or [])
     invoice = open_invoice(services)
     stranger = paid("bank:SE45:stranger", 999, remittance_text="Betalning RF18INV999999")
     assert payments.receive(services.seller.id, stranger, source="bank_statement").payment.status == "unmatched"
