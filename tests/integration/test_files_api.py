@@ -151,5 +151,10 @@ def test_bad_declarations_and_references_are_refused_naming_the_field(stack: Han
         assert status == 400, payload
         assert payload["error"]["param"].startswith("supporting_documents"), payload
         assert said in payload["error"]["message"] or said in payload["error"]["param"], payload
+    # A file of the right form that the account never declared: 404 naming it, at the draft already.
+    status, payload = stack.call("POST", "/invoices", {
+        "customer": customer["id"], "lines": [{"description": "Work", "unit_amount": 100}],
+        "supporting_documents": [{"id": "D1", "file": "file_01jd4v6q3z0m6v2k3w5n8p9r7t"}]})
+    assert (status, payload["error"]["param"]) == (404, "supporting_documents[0].file"), payload
     assert len(stack.ok("GET", "/invoices")["data"]) == 0
     assert stack.call("GET", "/files/file_01jd4v6q3z0m6v2k3w5n8p9r7t")[0] == 404

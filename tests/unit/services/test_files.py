@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.domain.errors import InvalidInput
+from invoicing.domain.errors import InvalidInput, NotFound
 from invoicing.domain.files import MAX_FILE_BYTES, MAX_INVOICE_FILES_BYTES
 from invoicing.domain.references import SupportingDocument
 from invoicing.services.commands import NewInvoice, NewLine
@@ -81,7 +81,12 @@ def test_finalization_needs_every_file_ready_and_within_the_invoices_total(
         files.require_ready(draft)
     assert too_much.value.param == "supporting_documents" and str(MAX_INVOICE_FILES_BYTES) in too_much.value.message
 
-    missing = draft_naming(services, "file_" + "9" * 26)
+    unknown = "file_" + "9" * 26
+    with pytest.raises(NotFound) as not_found:  # refused at the draft already
+        draft_naming(services, unknown)
+    assert not_found.value.param == "supporting_documents[0].file"
+    # A draft naming it from before that check still cannot be finalized.
+    missing = draft.model_copy(update={"supporting_documents": (SupportingDocument(id="D0", file=unknown),)})
     with pytest.raises(FileNotReady) as refused:
         files.require_ready(missing)
     assert refused.value.param == "supporting_documents[0].file" and "No such file" in refused.value.message

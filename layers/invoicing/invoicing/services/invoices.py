@@ -145,6 +145,13 @@ class InvoiceService:
             customer = self.uow.customers.get(account_id, cmd.customer_id)
             prepayments = self._deductions(account_id, customer.id, cmd.currency or customer.currency,
                                            cmd.prepayments)
+            for index, document in enumerate(cmd.supporting_documents):
+                if document.file is not None:  # one of the account's uploads (ready or not: finalizing checks that)
+                    try:
+                        self.uow.files.get(account_id, document.file)
+                    except NotFound:
+                        raise NotFound(f"No such file: '{document.file}'.",
+                                       param=f"supporting_documents[{index}].file") from None
             draft = Invoice(
                 id=self.ids.new("in"), account_id=account_id, customer_id=customer.id,
                 currency=cmd.currency or customer.currency, tax_behavior=cmd.tax_behavior,
