@@ -4,7 +4,11 @@ answered on the invoice and written into e-invoices that pass the CEN rules."""
 
 from __future__ import annotations
 
+import io
+import urllib.parse
+
 from lxml import etree
+from pypdf import PdfReader
 
 from invoicing.documents.einvoice.validation import validate_cii, validate_ubl
 from tests.integration.conftest import HandlerStack
@@ -18,6 +22,14 @@ def rendered(stack: HandlerStack, invoice_id: str) -> tuple[etree._Element, etre
     assert validate_ubl(ubl_xml).ok, validate_ubl(ubl_xml)
     assert validate_cii(cii_xml).ok, validate_cii(cii_xml)
     return etree.fromstring(ubl_xml), etree.fromstring(cii_xml)
+
+
+def pdf_text(stack: HandlerStack, invoice_id: str) -> str:
+    link = stack.ok("GET", f"/invoices/{invoice_id}/pdf")
+    path = urllib.parse.unquote(urllib.parse.urlparse(link["url"]).path.lstrip("/"))
+    pdf = stack.s3.get_object(Bucket=stack.bucket, Key=path.removeprefix(f"{stack.bucket}/"))["Body"].read()
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return " ".join(" ".join(page.extract_text().replace("\u00a0", " ").split()) for page in pages)
 
 
 def test_a_bankgiro_account_and_the_invoices_payment_and_vat_details_through_the_api(stack: HandlerStack) -> None:
@@ -85,3 +97,31 @@ def test_a_final_invoice_deducts_a_paid_prepayment_invoice_once(stack: HandlerSt
     assert ubl.xpath("string(cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID)", namespaces=NS) == \
         advance["number"]
     assert cii.xpath("string(//ram:TotalPrepaidAmount)", namespaces=NS) == "5000.00"
+
+
+def test_further_bank_accounts_are_payment_means_of_their_own_on_the_invoices_in_their_currency(
+        stack: HandlerStack) -> None:
+    """BG-16 several times: the account's IBAN, then each of its bank_accounts in the invoice's
+    currency (or in none); in UBL, CII and the PDF alike."""
+    status, refused = stack.call("POST", "/account", {**SELLER, "bank_accounts": [{"iban": "DE89370400440532013001"}]})
+    assert (status, refused["error"]["param"]) == (400, "bank_accounts[0].iban"), refused
+    account = stack.ok("POST", "/account", {**SELLER, "bank_accounts": [
+        {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFF", "currency": "eur"},
+        {"iban": "NO9386011117947"}]})
+    assert account["bank_accounts"] == [{"iban": "DE89370400440532013000", "bic": "COBADEFF", "currency": "EUR"},
+                                        {"iban": "NO9386011117947", "bic": None, "currency": None}]
+    own = "".join(account["iban"].split())
+    for currency, ibans in (("EUR", [own, "DE89370400440532013000", "NO9386011117947"]),
+                            ("SEK", [own, "NO9386011117947"])):
+        buyer = customer(stack, "SE", currency=currency)
+        draft = stack.ok("POST", "/invoices", {"customer": buyer["id"], "lines": [
+            {"description": "Konsulttimmar", "unit_amount": 100000}]})
+        invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+        ubl, cii = rendered(stack, invoice["id"])
+        assert ubl.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID/text()", namespaces=NS) == ibans
+        assert cii.xpath("//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"
+                         "/ram:IBANID/text()", namespaces=NS) == ibans
+        text = pdf_text(stack, invoice["id"])
+        assert ("DE89 3704 0044 0532 0130 00" in text) == (currency == "EUR") and "NO93 8601 1117 947" in text
+    assert stack.ok("POST", "/account", {"bank_accounts": []})["bank_accounts"] == []
+

@@ -46,10 +46,12 @@ from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
     EAS_CODES,
     EMAIL_PATTERN,
+    MAX_BANK_ACCOUNTS,
     MAX_IDENTIFIERS,
     MAX_SEGMENTS,
     SUPPORTED_LOCALES,
     Address,
+    BankAccount,
     Branding,
     Contact,
     Delivery,
@@ -563,6 +565,9 @@ class AccountUpdate(Command):
     bic: str | None = Field(default=None, max_length=11)
     bankgiro: str | None = Field(default=None, max_length=12, description="Bankgiro number, e.g. 5402-9681")
     plusgiro: str | None = Field(default=None, max_length=14, description="Plusgiro number, e.g. 4 78 12-3")
+    bank_accounts: Annotated[list[BankAccount], Field(max_length=MAX_BANK_ACCOUNTS)] | NotNull = Field(
+        default=None, description="Further accounts paid into by credit transfer (after iban), each with its "
+                                  "IBAN, BIC and currency; replaced as a whole, [] removes them")
     remittance_reference: Literal["rf", "ocr"] | NotNull = Field(
         default=None, description="What invoices give the payer to quote (BT-83): rf (default) or ocr")
     legal_registration_id: str | None = Field(default=None, max_length=100,

@@ -25,6 +25,7 @@ from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
 from invoicing.domain.party import (
     Account,
     Address,
+    BankAccount,
     Branding,
     Contact,
     Customer,
@@ -85,6 +86,7 @@ class AccountObject(View):
     bic: str | None
     bankgiro: str | None = Field(description="Bankgiro number, digits only")
     plusgiro: str | None = Field(description="Plusgiro number, digits only")
+    bank_accounts: list[BankAccount] = Field(description="Further accounts paid into by credit transfer")
     remittance_reference: Literal["rf", "ocr"] = Field(description="What invoices give the payer to quote (BT-83)")
     default_currency: str
     default_locale: str

@@ -23,10 +23,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError as StdnumError
 
 from invoicing.domain.code_lists import listed
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
-from invoicing.domain.errors import InvalidTaxId, invalid_input
+from invoicing.domain.errors import InvalidTaxId, UnknownCurrency, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
@@ -361,6 +364,39 @@ class ReviewSettings(Model):
     auto_finalize_after_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
 
 
+MAX_BANK_ACCOUNTS = 5
+
+
+class BankAccount(Model):
+    """Another account of the seller's to be paid into by credit transfer (a payment means of its own,
+    BG-16/BG-17), besides the account's `iban`: stated on the invoices in its currency, or on every
+    invoice when it names none."""
+
+    iban: str = Field(max_length=42, description="Checked with python-stdnum; stored compact",
+                      examples=["DE89370400440532013000"])
+    bic: str | None = Field(default=None, max_length=11, description="Checked with python-stdnum")
+    currency: str | None = Field(default=None, description="Only invoices in this currency state it; null: every "
+                                                           "invoice")
+
+    @field_validator("iban", "bic")
+    @classmethod
+    def _checked(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str((stdnum_iban if info.field_name == "iban" else stdnum_bic).validate(value))
+        except StdnumError as exc:
+            raise ValueError(f"{value!r} is not a valid {str(info.field_name).upper()}: {exc}") from None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else normalize_currency(value)
+        except UnknownCurrency as exc:
+            raise ValueError(exc.message) from None
+
+
 class Account(Model):
     """The seller: the business that issues invoices, with its branding and numbering rules."""
 
@@ -390,6 +426,10 @@ class Account(Model):
     remittance_reference: Literal["rf", "ocr"] = Field(
         default="rf", description="What the e-invoice gives the payer to quote (BT-83) unless an invoice says: "
                                   "rf, the RF creditor reference; ocr, the OCR number (Swedish sellers; else RF)")
+    bank_accounts: list[BankAccount] = Field(
+        default_factory=list, max_length=MAX_BANK_ACCOUNTS,
+        description="Further accounts to be paid into by credit transfer, each an invoice's payment means of its own "
+                    "(after iban) on the invoices in its currency")
     # --- end of the giro accounts ---
     default_currency: str = "EUR"
     default_locale: str = "en"
@@ -445,6 +485,17 @@ class Account(Model):
     @classmethod
     def _policies(cls, policies: list[DunningPolicy]) -> list[DunningPolicy]:
         return validate_policies(policies)
+
+    def transfer_accounts(self, currency: str) -> list[tuple[str, str | None]]:
+        """(IBAN, BIC) of each account an invoice in `currency` asks to be paid into by credit transfer:
+        the account's `iban`, then each of `bank_accounts` in that currency or in none, each IBAN once."""
+        found: list[tuple[str, str | None]] = []
+        if self.iban:
+            found.append(("".join(self.iban.split()).upper(), self.bic))
+        for account in self.bank_accounts:
+            if account.currency in (None, currency) and account.iban not in {iban for iban, _ in found}:
+                found.append((account.iban, account.bic))
+        return found
 
     @field_validator("bankgiro", "plusgiro")
     @classmethod

@@ -963,14 +963,14 @@ def _tax_representative(seller: Account, categories: set[str]) -> TaxRepresentat
 
 
 def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, ...]:
-    """One credit transfer per account of the seller's: its IBAN (SEPA when in euro), then its Bankgiro
+    """One credit transfer per account of the seller's: its IBANs (SEPA when in euro; the account's, then
+    its `bank_accounts` in the invoice's currency), then its Bankgiro
     and Plusgiro numbers (code 30, the digits as the account id, SE:BANKGIRO / SE:PLUSGIRO as the
     institution: Peppol BIS national rules SE-R-007 to SE-R-010), each quoting the same remittance
     information (`remittance_information`). No account at all: "instrument not defined"."""
     reference = remittance_information(invoice, seller)
     payments: list[PaymentInstructions] = []
-    iban = "".join((seller.iban or "").split()).upper()
-    if iban:
+    for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's IBAN, then its bank_accounts
         sepa = invoice.currency == "EUR"
         payments.append(PaymentInstructions(
             means_code="58" if sepa else "30",
@@ -978,7 +978,7 @@ def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, .
             remittance_information=reference,
             iban=iban,
             account_name=_text(seller.name),
-            bic=_text(seller.bic),
+            bic=_text(bic),
         ))
     for kind, number in (("bankgiro", seller.bankgiro), ("plusgiro", seller.plusgiro)):
         if number:

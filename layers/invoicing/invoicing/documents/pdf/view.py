@@ -198,10 +198,10 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
     if invoice.ocr_reference:
         # A Swedish seller's invoice: the OCR number is what Swedish banks ask for on a bankgiro payment.
         payment_details.append({"label": words["ocr_reference"], "kind": "reference", "value": invoice.ocr_reference})
-    if seller.iban:
-        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(seller.iban)})
-    if seller.bic:
-        payment_details.append({"label": words["bic"], "kind": "", "value": seller.bic})
+    for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's, then its bank_accounts
+        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(iban)})
+        if bic:
+            payment_details.append({"label": words["bic"], "kind": "", "value": bic})
     payment_details += _giro_details(seller, words)
     payee = invoice.paid_to
     if payee is not None:  # BG-10: someone other than the seller is paid
