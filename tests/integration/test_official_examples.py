@@ -85,8 +85,7 @@ KOKSMAAT = {
     "name": "De Koksmaat", "email": "info@koksmaat.example",
     "address": address("Postbus 7l", "Velsen-Noord", "1950 AB", "NL"),
     "tax_ids": [{"type": "eu_vat", "value": "NL820098395B01"}], "legal_registration_id": "57151520",
-    # The example's second account (NL03 INGB 0004489902) has no place: an account holds one IBAN.
-    "iban": "NL57RABO0107307510",
+    "iban": "NL57RABO0107307510", "bank_accounts": [{"iban": "NL03INGB0004489902"}],  # its second account
 }
 ODIN = {
     "name": "ODIN 59", "currency": "EUR", "address": address("POSTBUS 367", "HEEMSKERK", "1960 AJ", "NL"),
