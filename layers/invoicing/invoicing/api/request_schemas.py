@@ -218,7 +218,8 @@ def _field(field: str, node: dict[str, Any]) -> None:
     _decimals(node)
     if listed := node.pop(CODE_LIST_KEY, None):  # one of a code list: its enumeration
         for string in _strings(node):
-            kept = {key: string[key] for key in ("title", "description", "default", "examples") if key in string}
+            kept: dict[str, Any] = {key: string[key] for key in ("title", "description", "default", "examples")
+                                    if key in string}
             string.clear()
             string.update({"$ref": _REF + _code_list_component(listed), **kept})
         return

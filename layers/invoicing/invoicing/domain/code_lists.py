@@ -12,13 +12,15 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+from pydantic.json_schema import JsonDict
+
 CodeList = Literal["uncl5189", "uncl7161", "iso6523_icd", "uncl7143", "uncl1153", "iso3166_origin"]
 # A request field checked against a list says which, for the OpenAPI document (`json_schema_extra=
 # listed("uncl7143")`): the document states the list as an enumeration (invoicing.api.request_schemas).
 CODE_LIST_KEY = "x-code-list"
 
 
-def listed(name: CodeList | Literal["eas"]) -> dict[str, str]:
+def listed(name: CodeList | Literal["eas"]) -> JsonDict:
     return {CODE_LIST_KEY: name}
 
 

@@ -45,7 +45,7 @@ def format_giro(kind: GiroType, digits: str) -> str:
     if kind == "bankgiro":
         return f"{digits[:-4]}-{digits[-4:]}"
     body, check = digits[:-1], digits[-1]
-    pairs = []
+    pairs: list[str] = []
     while body:
         pairs.insert(0, body[-2:])
         body = body[:-2]

@@ -79,5 +79,5 @@ def checked_standard_id(value: str, scheme: str) -> StandardItemId:
         try:
             value = ean.validate(value)
         except StdnumError as exc:
-            raise ValueError(f"{value!r} is not a valid GTIN ({exc.message})") from None
+            raise ValueError(f"{value!r} is not a valid GTIN ({exc})") from None
     return StandardItemId(value=value, scheme=scheme)

@@ -214,7 +214,7 @@ def skonto_lines(terms: str) -> list[str]:
 
 
 def _categories(invoice: Invoice) -> set[str]:
-    codes = {line.tax.category for line in invoice.lines if line.tax is not None}
+    codes: set[str] = {line.tax.category for line in invoice.lines if line.tax is not None}
     if invoice.totals is not None:
         codes |= {group.category for group in invoice.totals.tax_groups}
     return codes
