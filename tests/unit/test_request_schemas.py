@@ -72,6 +72,15 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (LineIn, "LineIn", {"description": "x", "unit_amount": 100, "supply_date": "2026-01-01",
                         "period": {"start": "2026-01-01", "end": "2026-01-31"}}, False),
     (LineIn, "LineIn", {"description": "x", "unit_amount": 100}, True),
+    # a gross price (BT-148) less a price discount (BT-147) instead of the unit price, or beside it
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100}, True),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount_decimal": "100.5", "price_discount": 10}, True),
+    (LineIn, "LineIn", {"description": "x", "unit_amount": 90, "gross_unit_amount": 100, "price_discount": 10}, True),
+    (LineIn, "LineIn", {"description": "x", "unit_amount": 90, "price_discount": 10}, False),  # off no gross price
+    (LineIn, "LineIn", {"description": "x", "price_discount": 10}, False),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100, "gross_unit_amount_decimal": "100"}, False),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100, "price_discount": 1,
+                        "price_discount_decimal": "1"}, False),
     (InvoiceCreate, "InvoiceCreate", {"customer": "cus_1", "type_code": "384"}, False),  # corrects nothing
     (InvoiceCreate, "InvoiceCreate", {"customer": "cus_1", "type_code": "380"}, True),
     (PriceCreate, "PriceCreate", {"product": "prod_1", "currency": "EUR"}, False),  # per unit, no amount

@@ -301,6 +301,30 @@ def yen() -> Case:
     ))
 
 
+def gross_prices() -> Case:
+    """Lines sold from a list price less a price discount (BT-148, BT-147; BT-146 their difference), one
+    with a line discount as well, one with a gross price and no discount, one a return at a gross price."""
+    return Case("gross-price-discount", finalized([
+        line("Office chair", "4", "199200", 1, gross_unit_amount_decimal=Decimal("249000"),
+             price_discount_decimal=Decimal("49800")),
+        line("Desk lamp", "3", "41250.5", 2, gross_unit_amount_decimal=Decimal("45000.5"),
+             price_discount_decimal=Decimal("3750"), discounts=(Discount(percent_off=Decimal(5)),)),
+        line("Cable kit", "10", "1990", 3, gross_unit_amount_decimal=Decimal("1990")),
+        line("Returned chair", "-1", "199200", 4, gross_unit_amount_decimal=Decimal("249000"),
+             price_discount_decimal=Decimal("49800")),
+    ]))
+
+
+def gross_prices_per_base_quantity() -> Case:
+    """JPY at 1.5 hours: quantity x net price is half a yen off the line amount, so the net price is stated
+    per the base quantity (BT-149) and so are the gross price and the discount."""
+    return Case("gross-price-jpy-base-quantity", finalized(
+        [line("Glossary maintenance", "1.5", "9999", 1, unit_code="HUR",
+              gross_unit_amount_decimal=Decimal("12000"), price_discount_decimal=Decimal("2001"))],
+        customer=swedish_customer(currency="JPY"),
+    ))
+
+
 def tax_inclusive() -> Case:
     """Prices that include VAT: the e-invoice states net amounts and net prices that add up exactly."""
     return Case("tax-inclusive", finalized(
@@ -429,6 +453,8 @@ CASES: dict[str, Callable[[], Case]] = {
     "line-allowances-charges": line_allowances_and_charges,
     "jpy": yen,
     "tax-inclusive": tax_inclusive,
+    "gross-price-discount": gross_prices,
+    "gross-price-jpy-base-quantity": gross_prices_per_base_quantity,
     "customer-credit-applied": customer_credit,
     "credit-note": credit_note,
     "outside-scope-o": outside_scope,

@@ -122,6 +122,10 @@ def test_the_cii_and_the_ubl_document_of_a_case_say_the_same(name: str) -> None:
                                                                              "/cbc:LineExtensionAmount")
     assert texts(cross, LINES + "//ram:NetPriceProductTradePrice/ram:ChargeAmount") == texts(
         universal, "//cac:Price/cbc:PriceAmount")
+    assert texts(cross, LINES + "//ram:GrossPriceProductTradePrice/ram:ChargeAmount") == texts(
+        universal, "//cac:Price/cac:AllowanceCharge/cbc:BaseAmount")  # BT-148
+    assert texts(cross, LINES + "//ram:GrossPriceProductTradePrice/ram:AppliedTradeAllowanceCharge/ram:ActualAmount") \
+        == [a for a in texts(universal, "//cac:Price/cac:AllowanceCharge/cbc:Amount") if Decimal(a)]  # BT-147
     assert texts(cross, AGREEMENT + "ram:BuyerReference") == texts(universal, "cbc:BuyerReference")
     assert texts(cross, AGREEMENT + "ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID") == texts(
         universal, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")

@@ -144,6 +144,12 @@ def peppol_findings(root: etree._Element) -> list[str]:
         allowances = sum(amounts(line, "cac:AllowanceCharge[cbc:ChargeIndicator='false']/cbc:Amount"), Decimal(0))
         charges = sum(amounts(line, "cac:AllowanceCharge[cbc:ChargeIndicator='true']/cbc:Amount"), Decimal(0))
         expected = quantity * price / base_quantity + charges - allowances
+        if line.xpath("cac:Price/cac:AllowanceCharge[cbc:ChargeIndicator='true']", namespaces=NS):
+            found.append("R044")  # a charge on the price level
+        for discount in line.xpath("cac:Price/cac:AllowanceCharge", namespaces=NS):
+            gross = discount.xpath("cbc:BaseAmount", namespaces=NS)
+            if gross and price != Decimal(gross[0].text) - Decimal(text(discount, "cbc:Amount")):
+                found.append("R046")  # the net price is the gross price less the price discount
         if abs(Decimal(text(line, "cbc:LineExtensionAmount")) - expected) > Decimal("0.02"):
             found.append("R120")
         for start in texts(line, "cac:InvoicePeriod/cbc:StartDate"):
@@ -724,3 +730,32 @@ def test_a_credit_note_states_the_category_code_and_note_of_what_it_credits(
     assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReasonCode") == [vatex]
     assert text(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason").startswith(reason_start)
     assert texts(root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") == [category]
+
+
+# --- gross prices and price discounts (BT-148, BT-147) -------------------------------------------------
+
+
+def test_a_gross_price_and_its_discount_are_stated_on_the_price() -> None:
+    lines = parse(ubl(case("gross-price-discount"))).xpath("cac:InvoiceLine", namespaces=NS)
+    stated = [(text(line, "cac:Price/cbc:PriceAmount"), text(line, "cac:Price/cac:AllowanceCharge/cbc:Amount"),
+               text(line, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")) for line in lines]
+    assert stated == [("1992.00", "498.00", "2490.00"), ("412.505", "37.50", "450.005"),
+                      ("19.90", "0.00", "19.90"), ("1992.00", "498.00", "2490.00")]
+    assert text(lines[3], "cbc:InvoicedQuantity") == "-1"  # a return: the price stays positive (BR-27, BR-28)
+
+
+def test_a_price_per_base_quantity_states_its_gross_price_on_that_base() -> None:
+    line = parse(ubl(case("gross-price-jpy-base-quantity"))).xpath("cac:InvoiceLine", namespaces=NS)[0]
+    assert text(line, "cac:Price/cbc:BaseQuantity") == "1.5"
+    assert text(line, "cac:Price/cbc:PriceAmount") == "14999"  # the line amount, 1.5 x 9 999 rounded
+    assert text(line, "cac:Price/cac:AllowanceCharge/cbc:Amount") == "3001.5"  # 1.5 x 2 001
+    assert text(line, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount") == "18000.5"
+
+
+def test_a_tax_inclusive_invoice_states_no_gross_price() -> None:
+    invoice = cases.finalized([cases.line("Chair", "2", "249000", 1, gross_unit_amount_decimal=Decimal(300000),
+                                          price_discount_decimal=Decimal(51000))], tax_behavior="inclusive")
+    xml = ubl(Case("inclusive-gross", invoice))
+    assert_valid(validate_ubl(xml))
+    assert parse(xml).xpath("//cac:Price/cac:AllowanceCharge", namespaces=NS) == []
+    assert text(parse(xml), "cac:InvoiceLine/cbc:LineExtensionAmount") == "3984.00"  # 4 980.00 less 25 % VAT

@@ -186,6 +186,11 @@ class LineObject(View):
     description: str
     quantity: DecimalText
     unit_amount_decimal: DecimalText
+    gross_unit_amount_decimal: DecimalText | None = Field(
+        description="The gross unit price (BT-148) the unit price was derived from, when given")
+    price_discount_decimal: DecimalText | None = Field(
+        description="The price discount (BT-147) taken off it: unit_amount_decimal = gross_unit_amount_decimal - "
+                    "price_discount_decimal; null without a gross price")
     unit_code: str
     tax_code: TaxCode
     supply_type: SupplyType | None
@@ -446,6 +451,9 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "description": line.description,
         "quantity": decimal_text(line.quantity),
         "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
+        "gross_unit_amount_decimal": _decimal_or_none(line.gross_unit_amount_decimal),
+        "price_discount_decimal": (decimal_text(line.price_discount_decimal or Decimal(0))
+                                   if line.gross_unit_amount_decimal is not None else None),
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
         "supply_type": line.supply_type,
@@ -464,6 +472,10 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "item": item_view(line.item),
         **references_view(line.references),
     }
+
+
+def _decimal_or_none(value: Decimal | None) -> str | None:
+    return decimal_text(value) if value is not None else None
 
 
 def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:

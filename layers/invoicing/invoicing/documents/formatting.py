@@ -154,6 +154,9 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Your account",
         "corrective_invoice": "Corrective invoice",
         "corrects": "Corrects invoice",
+        # a line's gross price and price discount (BT-148, BT-147), under its description
+        "gross_price": "List price",
+        "price_discount": "Price discount",
     },
     "sv": {
         "invoice": "Faktura",
@@ -278,6 +281,8 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Ert konto",
         "corrective_invoice": "Korrigeringsfaktura",
         "corrects": "Korrigerar faktura",
+        "gross_price": "Listpris",
+        "price_discount": "Prisavdrag",
     },
     "de": {
         "invoice": "Rechnung",
@@ -402,6 +407,8 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Ihr Konto",
         "corrective_invoice": "Rechnungskorrektur",
         "corrects": "Korrigiert Rechnung",
+        "gross_price": "Listenpreis",
+        "price_discount": "Preisnachlass",
     },
 }
 

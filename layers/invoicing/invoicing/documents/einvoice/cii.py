@@ -246,6 +246,15 @@ def _line(transaction: etree._Element, line: Line) -> None:
     agreement = _sub(item, "SpecifiedLineTradeAgreement")
     if references and references.order_line_reference:  # BT-132
         _text(_sub(agreement, "BuyerOrderReferencedDocument"), "LineID", references.order_line_reference)
+    if line.gross_price is not None and line.price_discount is not None:  # BT-148, BT-147
+        gross = _sub(agreement, "GrossPriceProductTradePrice")
+        _amount(gross, "ChargeAmount", line.gross_price)
+        if line.price_base_quantity is not None:
+            _text(gross, "BasisQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+        if line.price_discount:
+            discount = _sub(gross, "AppliedTradeAllowanceCharge")
+            _text(_sub(discount, "ChargeIndicator"), "Indicator", "false", UDT)
+            _amount(discount, "ActualAmount", line.price_discount)
     price = _sub(agreement, "NetPriceProductTradePrice")
     _amount(price, "ChargeAmount", line.net_price)
     if line.price_base_quantity is not None:

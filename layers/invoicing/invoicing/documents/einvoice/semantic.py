@@ -190,6 +190,10 @@ class Line:
     note: str | None = None  # BT-127: on a credit note, the invoice line it credits
     item: LineItem | None = None  # BT-154 … BT-159, BG-32 (domain/line_item.py)
     references: LineReferences | None = None  # BT-128, BT-132, BT-133 (its note is `note`)
+    # BT-148 and BT-147, per the price's base quantity as BT-146 is: gross_price - price_discount is
+    # net_price exactly (PEPPOL-EN16931-R046). None: the line was given no gross price.
+    gross_price: Decimal | None = None
+    price_discount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -626,6 +630,7 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         price, base_quantity = _price_for_amount(base, line.quantity, decimals)
     if price < 0:  # BR-27: the price is never negative; the quantity carries the sign
         price, quantity = -price, -quantity
+    gross_price, price_discount = _gross_price(invoice, line, price, base_quantity, decimals)
     adjustments = tuple(
         AllowanceCharge(False, to_major(amount, currency), reason, code)
         for amount, reason, code in allowances if amount
@@ -647,7 +652,24 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         note=_text(line.references.note) if line.references else None,
         item=line.item,
         references=line.references,
+        gross_price=gross_price,
+        price_discount=price_discount,
     )
+
+
+def _gross_price(invoice: Invoice, line: InvoiceLine, net_price: Decimal, base_quantity: Decimal | None,
+                 decimals: int) -> tuple[Decimal | None, Decimal | None]:
+    """(BT-148, BT-147) of a line given a gross price, on the net price's own base: per unit, or per
+    the base quantity where the net price is stated per one (the discount times it). BT-148 is the net
+    price plus the discount, so BT-146 = BT-148 - BT-147 exactly. A tax-inclusive invoice's gross
+    price includes VAT, which EN 16931's excludes, and its net price is derived from the line's net
+    amount: no exact net gross price exists, so none is stated (BT-146 alone is, as for any line)."""
+    if line.gross_unit_amount_decimal is None or invoice.tax_behavior != "exclusive":
+        return None, None
+    per_unit = (line.price_discount_decimal or Decimal(0)).scaleb(-decimals)
+    with localcontext(prec=60):
+        discount = per_unit * base_quantity if base_quantity is not None else per_unit
+        return _price(net_price + discount, decimals), _price(discount, decimals)
 
 
 def _price(value: Decimal, decimals: int) -> Decimal:

@@ -267,6 +267,13 @@ class _Writer:
         self.amount(price, "PriceAmount", line.net_price)
         if line.price_base_quantity is not None:
             self.cbc(price, "BaseQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+        if line.gross_price is not None and line.price_discount is not None:
+            # BT-147 and BT-148: the price discount off the gross price (Peppol: an allowance, never a charge,
+            # with the amount and its base only: UBL-CR-632 … 635, PEPPOL-EN16931-R044).
+            discount = self.cac(price, "AllowanceCharge")
+            self.cbc(discount, "ChargeIndicator", "false")
+            self.amount(discount, "Amount", line.price_discount)
+            self.amount(discount, "BaseAmount", line.gross_price)
 
     # --- issue 12: references, supporting documents, payee, tax representative, delivery place ---------
 

@@ -431,7 +431,7 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "description": line.description,
         "period_label": supplied[0] if supplied else None,
         "period": supplied[1] if supplied else None,
-        "details": line_details.line_details(line, fmt.locale),
+        "details": [*_gross_price(line, fmt, words), *line_details.line_details(line, fmt.locale)],
         "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
         "tax_rate": _rates_text(line.applied_taxes, fmt),
@@ -439,6 +439,18 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "discounts": discounts,
         "charges": charges,
     }
+
+
+def _gross_price(line: InvoiceLine, fmt: _Fmt, words: dict[str, str]) -> list[str]:
+    """The gross price and price discount the unit price follows from (BT-148, BT-147), when given:
+    "List price SEK 1,200.00 · Price discount −SEK 150.00" under the description."""
+    if line.gross_unit_amount_decimal is None:
+        return []
+    row = f"{words['gross_price']} {format_unit_price(line.gross_unit_amount_decimal, fmt.currency, fmt.locale)}"
+    if line.price_discount_decimal:
+        discount = format_unit_price(line.price_discount_decimal, fmt.currency, fmt.locale)
+        row += f" · {words['price_discount']} {_MINUS}{discount}"
+    return [row]
 
 
 # --- room for large amounts -----------------------------------------------------------------------
