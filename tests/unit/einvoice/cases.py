@@ -17,6 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from invoicing.domain.credit_note import CreditLineRequest, CreditNote, CreditRequest, issue_credit_note
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Branding, Customer, ElectronicAddress, validated_tax_id
@@ -172,6 +173,22 @@ def reverse_charge() -> Case:
             line("API calls (metered)", "184250", "0.0125", 3),
         ],
         customer=german_customer(),
+        buyer_reference="04011000-12345-03",
+    ))
+
+
+# SEPA direct debit (BG-19): the seller's creditor identifier (BT-90) and a customer's mandate (BT-89, BT-91).
+CREDITOR_ID = "SE41ZZZ5567037485"
+MANDATE = DirectDebitMandate(mandate_reference="MNDT-2026-0042", iban="DE89370400440532013000")
+
+
+def direct_debit() -> Case:
+    """A German business customer that has given a SEPA direct debit mandate, EUR: payment means 59 with the
+    mandate reference, the account debited and the seller's creditor identifier, and no account to pay to."""
+    return Case("direct-debit-59", finalized(
+        [line("Analytics platform – Business (March 2026)", "1", "249000", 1, **MARCH)],
+        seller=swedish_seller(sepa_creditor_id=CREDITOR_ID),
+        customer=german_customer(direct_debit=MANDATE),
         buyer_reference="04011000-12345-03",
     ))
 
@@ -454,6 +471,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "jpy": yen,
     "tax-inclusive": tax_inclusive,
     "gross-price-discount": gross_prices,
+    "direct-debit-59": direct_debit,
     "gross-price-jpy-base-quantity": gross_prices_per_base_quantity,
     "customer-credit-applied": customer_credit,
     "credit-note": credit_note,

@@ -19,7 +19,7 @@ from lxml import etree
 from invoicing.documents.einvoice.semantic import EInvoiceUnsupported
 from invoicing.documents.einvoice.ubl import CUSTOMIZATION_ID, PROFILE_ID, credit_note_to_ubl, invoice_to_ubl
 from invoicing.documents.einvoice.validation import ValidationReport, validate_ubl
-from invoicing.domain.errors import InvalidInput
+from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress, validated_tax_id
 from invoicing.domain.tax import TaxRate
@@ -106,6 +106,10 @@ def peppol_findings(root: etree._Element) -> list[str]:
             found.append(rule)
         elif endpoint[0].get("schemeID") not in PEPPOL_EAS:
             found.append("CL008")
+    for means in root.xpath("cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or "
+                            "normalize-space(cbc:PaymentMeansCode) = '59']", namespaces=NS):
+        if not texts(means, "cac:PaymentMandate/cbc:ID"):
+            found.append("R061")  # a direct debit names its mandate
     if len(root.xpath("cac:TaxTotal[cac:TaxSubtotal]", namespaces=NS)) != 1:
         found.append("R053")
     currency = text(root, "cbc:DocumentCurrencyCode")
@@ -759,3 +763,31 @@ def test_a_tax_inclusive_invoice_states_no_gross_price() -> None:
     assert_valid(validate_ubl(xml))
     assert parse(xml).xpath("//cac:Price/cac:AllowanceCharge", namespaces=NS) == []
     assert text(parse(xml), "cac:InvoiceLine/cbc:LineExtensionAmount") == "3984.00"  # 4 980.00 less 25 % VAT
+
+
+# --- SEPA direct debit (BG-19) ----------------------------------------------------------------------------
+
+
+def test_a_direct_debit_is_means_59_with_its_mandate_and_the_creditor_id_on_the_seller() -> None:
+    root = parse(ubl(case("direct-debit-59")))
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["59"]
+    assert texts(root, "cac:PaymentMeans/cac:PaymentMandate/cbc:ID") == ["MNDT-2026-0042"]
+    assert texts(root, "cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID") == [
+        "DE89370400440532013000"]
+    assert texts(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='SEPA']") == [
+        cases.CREDITOR_ID]
+    assert root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=NS) == []  # nothing to transfer to
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentID") == ["RF69INV000001"]  # what the debit quotes (BT-83)
+
+
+def test_a_direct_debit_without_the_sellers_creditor_id_is_refused() -> None:
+    with pytest.raises(FinalizationBlocked, match="sepa_creditor_id") as refused:
+        cases.finalized([cases.line("Platform", "1", "249000", 1)], customer=cases.german_customer(
+            direct_debit=cases.MANDATE))
+    assert "direct_debit_creditor_id_missing" in {i.code for i in refused.value.issues}
+    invoice = case("direct-debit-59").invoice
+    older = invoice.model_copy(update={"seller_snapshot": cases.swedish_seller()})
+    with pytest.raises(EInvoiceUnsupported) as unsupported:
+        ubl(Case("older", older))
+    assert unsupported.value.param == "account.sepa_creditor_id"
+    assert unsupported.value.code == "direct_debit_creditor_id_missing"

@@ -39,6 +39,7 @@ from invoicing.api.line_requests import (
 )
 from invoicing.domain.corrective import COMMERCIAL_INVOICE, CORRECTIVE_INVOICE, InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineRequest
+from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
 from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
 from invoicing.domain.gross_price import net_unit_price
@@ -159,6 +160,9 @@ class BuyerDetailsIn(Command):
     legal_registration_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="BT-47")
     delivery: Delivery | None = Field(default=None, description="BG-13: where its supplies go by default")
+    direct_debit: DirectDebitMandate | None = Field(
+        default=None, description="BG-19: the customer's SEPA direct debit mandate (reference, IBAN debited): its "
+                                  "invoices in euro are collected under it, payment means 59")
 
 
 class CustomerCreate(BuyerDetailsIn):
@@ -631,7 +635,12 @@ class AccountUpdate(Command):
         default=None, description="BT-33, printed on the PDF too: \"Godkänd för F-skatt\", a Handelsregister entry")
     tax_representative: TaxRepresentative | None = Field(default=None, description="BG-11")
     payee: Payee | None = Field(default=None, description="BG-10: who is paid, when not the seller")
+    sepa_creditor_id: str | None = Field(
+        default=None, max_length=35, description="BT-90: the SEPA creditor identifier direct debits are collected "
+                                                 "under (DE98ZZZ09999999999, check digits verified)")
 
+    _check_creditor_id = field_validator("sepa_creditor_id")(
+        classmethod(lambda cls, v: None if v is None else compact_creditor_id(v)))
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("default_locale")(classmethod(lambda cls, v: _locale(v)))

@@ -19,6 +19,7 @@ from invoicing.api.line_views import (
 )
 from invoicing.domain.corrective import InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.dunning import DunningPolicy, is_overdue
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
@@ -104,6 +105,7 @@ class AccountObject(View):
     additional_legal_info: str | None
     tax_representative: TaxRepresentative | None
     payee: Payee | None
+    sepa_creditor_id: str | None = Field(description="BT-90: the SEPA creditor identifier of its direct debits")
     created: datetime
 
 
@@ -136,6 +138,7 @@ class CustomerObject(View):
     trading_name: str | None
     legal_registration_id: str | None
     delivery: Delivery | None
+    direct_debit: DirectDebitMandate | None = Field(description="BG-19: its SEPA direct debit mandate")
     created: datetime
 
 

@@ -24,6 +24,7 @@ from typing import Literal
 
 from invoicing.domain.code_lists import DEFAULT_ALLOWANCE_REASON_CODE, allowance_reason
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.direct_debit import SEPA_DIRECT_DEBIT, creditor_id_missing, debited_under
 from invoicing.domain.einvoice import (
     EInvoiceObstacle,
     currency_obstacle,
@@ -230,6 +231,10 @@ class PaymentInstructions:
     account_name: str | None  # BT-85
     bic: str | None  # BT-86: a BIC, or SE:BANKGIRO / SE:PLUSGIRO (Swedish Peppol practice)
     proprietary_id: str | None = None  # BT-84 that is not an IBAN: a Bankgiro or Plusgiro number
+    # BG-19, a SEPA direct debit (code 59): the mandate (BT-89) and the account debited (BT-91). The
+    # creditor identifier (BT-90) is the document's `creditor_id`.
+    mandate_reference: str | None = None
+    debited_account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,8 @@ class Document:
     prepayment_invoices: tuple[tuple[str, date | None], ...] = ()
     # BT-24 when not the syntax's own (Peppol BIS 3.0 UBL, Factur-X EN 16931 CII): XRechnung 3.0.
     profile: EInvoiceProfile = "en16931"
+    # BT-90, the seller's SEPA creditor identifier, on an invoice collected by direct debit (BG-19).
+    creditor_id: str | None = None
 
     @property
     def specification_id(self) -> str | None:
@@ -377,7 +384,8 @@ def invoice_document(invoice: Invoice) -> Document:
         buyer=buyer_party,
         delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
                             invoice.delivered_to),
-        payments=_payments(invoice, seller),
+        payments=_payments(invoice, seller, customer),
+        creditor_id=_creditor_id(invoice, seller, customer),
         payment_terms=_profile_terms(profile, _text(invoice.payment_terms) or _payment_terms(
             seller, customer.locale, invoice.issue_date, due_date)),
         allowances_charges=tuple(allowances_charges),
@@ -978,12 +986,18 @@ def _tax_representative(seller: Account, categories: set[str]) -> TaxRepresentat
 # --- payment ------------------------------------------------------------------------------------------
 
 
-def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, ...]:
+def _payments(invoice: Invoice, seller: Account, customer: Customer) -> tuple[PaymentInstructions, ...]:
     """One credit transfer per account of the seller's: its IBAN (SEPA when in euro), then its Bankgiro
     and Plusgiro numbers (code 30, the digits as the account id, SE:BANKGIRO / SE:PLUSGIRO as the
     institution: Peppol BIS national rules SE-R-007 to SE-R-010), each quoting the same remittance
-    information (`remittance_information`). No account at all: "instrument not defined"."""
+    information (`remittance_information`). No account at all: "instrument not defined". An invoice
+    collected by direct debit (domain/direct_debit.py) has that one means instead: code 59 with the
+    mandate and the account debited (BG-19), no account to transfer to."""
     reference = remittance_information(invoice, seller)
+    mandate = debited_under(invoice, customer)
+    if mandate is not None:
+        return (PaymentInstructions(SEPA_DIRECT_DEBIT, "SEPA direct debit", reference, None, None, None,
+                                    mandate_reference=mandate.mandate_reference, debited_account=mandate.iban),)
     payments: list[PaymentInstructions] = []
     iban = "".join((seller.iban or "").split()).upper()
     if iban:
@@ -1005,6 +1019,18 @@ def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, .
     if not payments:
         payments.append(PaymentInstructions("1", "Instrument not defined", reference, None, None, None))
     return tuple(payments)
+
+
+def _creditor_id(invoice: Invoice, seller: Account, customer: Customer) -> str | None:
+    """BT-90 of an invoice collected by direct debit: the seller's SEPA creditor identifier, without
+    which no debit can be made (finalizing refuses it, and so does the writer for an older snapshot)."""
+    if debited_under(invoice, customer) is None:
+        return None
+    if creditor_id_missing(invoice, seller, customer):
+        raise EInvoiceUnsupported("The invoice is collected by SEPA direct debit (the customer's direct_debit "
+                                  "mandate) and the account has no sepa_creditor_id (BT-90).",
+                                  param="account.sepa_creditor_id", code="direct_debit_creditor_id_missing")
+    return seller.sepa_creditor_id
 
 
 def remittance_information(invoice: Invoice, seller: Account) -> str | None:

@@ -79,7 +79,7 @@ def to_ubl(doc: Document) -> bytes:
         cbc(reference, "ID", number)
         cbc(reference, "IssueDate", issued.isoformat() if issued else None)
     writer.document_references(root, doc, invoice=invoice)
-    writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
+    writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True, creditor_id=doc.creditor_id)
     writer.party(writer.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
     writer.payee_and_tax_representative(root, doc)
     if doc.delivery:
@@ -99,6 +99,10 @@ def to_ubl(doc: Document) -> bytes:
             cbc(account, "Name", payment.account_name)
             if payment.bic:
                 cbc(writer.cac(account, "FinancialInstitutionBranch"), "ID", payment.bic)
+        if payment.mandate_reference:  # BG-19: BT-89 and the account debited, BT-91
+            mandate = writer.cac(means, "PaymentMandate")
+            cbc(mandate, "ID", payment.mandate_reference)
+            cbc(writer.cac(mandate, "PayerFinancialAccount"), "ID", payment.debited_account)
     if doc.payment_terms:
         cbc(writer.cac(root, "PaymentTerms"), "Note", doc.payment_terms)
     for adjustment in doc.allowances_charges:
@@ -151,12 +155,13 @@ class _Writer:
         self.cbc(parent, "CountrySubentity", address.subdivision)
         self.cbc(self.cac(parent, "Country"), "IdentificationCode", address.country)
 
-    def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
+    def party(self, parent: etree._Element, party: Party, *, seller: bool, creditor_id: str | None = None) -> None:
         element = self.cac(parent, "Party")
         if party.electronic_address:
             endpoint = party.electronic_address
             self.cbc(element, "EndpointID", endpoint.value, schemeID=endpoint.scheme)
-        self.party_identification(element, party.identifiers)
+        # BT-90, the seller's SEPA creditor identifier, is a party identification of scheme SEPA in UBL.
+        self.party_identification(element, party.identifiers + ((PartyId(creditor_id, "SEPA"),) if creditor_id else ()))
         if party.trading_name:
             self.cbc(self.cac(element, "PartyName"), "Name", party.trading_name)
         self.address(self.cac(element, "PostalAddress"), party.address)
