@@ -214,6 +214,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
+        "direct_debit": mandate is not None,
         # A direct debit asks for no payment: no payment code, no link to pay online.
         **(_hosted_context(invoice, seller, hosted_url) if mandate is None
            else {"payment_qr": None, "hosted_url": None, "hosted_qr": None}),
