@@ -48,6 +48,14 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "currency": "000"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "currency": "ABC"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "locale": "sv"}, True),
+    # a SEPA direct debit mandate (BG-19): both parts, the reference in the SEPA character set
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {
+        "mandate_reference": "MNDT-2026-0042", "iban": "DE89370400440532013000"}}, True),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {
+        "mandate_reference": "MNDT 42", "iban": "DE89370400440532013000"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"iban": "DE89370400440532013000"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"mandate_reference": "M" * 36,
+                                                                         "iban": "DE89370400440532013000"}}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "locale": "fr"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "billing@example.com"}, True),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "not an address"}, False),
