@@ -503,8 +503,8 @@ BUYERS: dict[str, Callable[..., Customer]] = {
 @st.composite
 def random_invoices(draw: st.DrawFn) -> Invoice:
     """Any invoice the domain finalizes: 1-5 lines at 25/12/6 %, zero-rated or exempt (reverse charge
-    and export for foreign buyers), line and invoice discounts and charges, periods, customer
-    credit, tax-exclusive or inclusive, in EUR, SEK or JPY."""
+    and export for foreign buyers), line and invoice discounts and charges, gross prices less price
+    discounts, periods, customer credit, tax-exclusive or inclusive, in EUR, SEK or JPY."""
     currency = draw(st.sampled_from(["EUR", "SEK", "JPY"]))
     buyer = draw(st.sampled_from(sorted(BUYERS)))
     lines = []
@@ -521,11 +521,17 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
             st.builds(Charge, amount=st.integers(0, 50_000)),
         ), max_size=2))
         period = draw(st.sampled_from([{}, MARCH, {"supply_date": SUPPLIED}]))
+        unit = draw(st.decimals(0, 2_000_000, places=6))
+        # Sold from a gross price less a price discount (BT-148, BT-147), or at the unit price alone.
+        price_discount = draw(st.one_of(st.none(), st.decimals(0, 500_000, places=6)))
+        gross = {} if price_discount is None else {"gross_unit_amount_decimal": unit + price_discount,
+                                                  "price_discount_decimal": price_discount}
         lines.append(line(
             f"Item {n}",
             str(draw(st.decimals("0.000001", 10_000, places=6))),
-            str(draw(st.decimals(0, 2_000_000, places=6))),
+            str(unit),
             n,
+            **gross,
             unit_code=draw(st.sampled_from(["C62", "HUR", "DAY", "KGM"])),
             tax_code=kind if kind in ("zero_rated", "exempt") else "standard",
             tax_rate=RATES.get(kind),
