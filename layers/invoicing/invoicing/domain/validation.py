@@ -77,7 +77,8 @@ def validation_issues(
     if invoice.currency != customer.currency:
         add("currency_differs_from_customer",
             f"The invoice is in {invoice.currency} but the customer pays in {customer.currency}.", "currency", False)
-    if invoice.collection_method == "charge_automatically" and not customer.default_payment_method:
+    # A SEPA direct debit mandate is a way to collect automatically: the seller's bank debits it.
+    if invoice.collection_method == "charge_automatically" and not customer.default_payment_method and not debited:
         add("payment_method_missing",
             f"Customer {customer.id} has no payment method for automatic collection.",
             "customer.default_payment_method", True)
