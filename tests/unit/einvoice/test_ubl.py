@@ -756,13 +756,24 @@ def test_a_price_per_base_quantity_states_its_gross_price_on_that_base() -> None
     assert text(line, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount") == "18000.5"
 
 
-def test_a_tax_inclusive_invoice_states_no_gross_price() -> None:
-    invoice = cases.finalized([cases.line("Chair", "2", "249000", 1, gross_unit_amount_decimal=Decimal(300000),
-                                          price_discount_decimal=Decimal(51000))], tax_behavior="inclusive")
+def test_a_tax_inclusive_invoice_states_its_gross_price_and_discount_net_of_vat() -> None:
+    invoice = cases.finalized([
+        cases.line("Chair", "2", "249000", 1, gross_unit_amount_decimal=Decimal(300000),
+                   price_discount_decimal=Decimal(51000)),
+        cases.line("Book", "3", "10000", 2, tax_rate=cases.vat("6"), gross_unit_amount_decimal=Decimal(12000),
+                   price_discount_decimal=Decimal(2000))], tax_behavior="inclusive")
     xml = ubl(Case("inclusive-gross", invoice))
     assert_valid(validate_ubl(xml))
-    assert parse(xml).xpath("//cac:Price/cac:AllowanceCharge", namespaces=NS) == []
-    assert text(parse(xml), "cac:InvoiceLine/cbc:LineExtensionAmount") == "3984.00"  # 4 980.00 less 25 % VAT
+    assert peppol_findings(parse(xml)) == []  # R046: net price = gross price - discount, exactly
+    chair, book = parse(xml).xpath("cac:InvoiceLine", namespaces=NS)
+    assert text(chair, "cbc:LineExtensionAmount") == "3984.00"  # 4 980.00 less 25 % VAT
+    assert [text(chair, f"cac:Price/{p}") for p in ("cbc:PriceAmount", "cac:AllowanceCharge/cbc:Amount",
+                                                    "cac:AllowanceCharge/cbc:BaseAmount")] == [
+        "1992.00", "408.00", "2400.00"]  # 2 490, 510 and 3 000 less 25 % VAT
+    # 20.00 less 6 % VAT is 18.8679245283 to ten decimals; the net price is what gives the line's net exactly
+    assert text(book, "cac:Price/cac:AllowanceCharge/cbc:Amount") == "18.8679245283"
+    price = Decimal(text(book, "cac:Price/cbc:PriceAmount"))
+    assert Decimal(text(book, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")) == price + Decimal("18.8679245283")
 
 
 # --- SEPA direct debit (BG-19) ----------------------------------------------------------------------------

@@ -669,13 +669,18 @@ def _gross_price(invoice: Invoice, line: InvoiceLine, net_price: Decimal, base_q
                  decimals: int) -> tuple[Decimal | None, Decimal | None]:
     """(BT-148, BT-147) of a line given a gross price, on the net price's own base: per unit, or per
     the base quantity where the net price is stated per one (the discount times it). BT-148 is the net
-    price plus the discount, so BT-146 = BT-148 - BT-147 exactly. A tax-inclusive invoice's gross
-    price includes VAT, which EN 16931's excludes, and its net price is derived from the line's net
-    amount: no exact net gross price exists, so none is stated (BT-146 alone is, as for any line)."""
-    if line.gross_unit_amount_decimal is None or invoice.tax_behavior != "exclusive":
+    price plus the discount, so BT-146 = BT-148 - BT-147 exactly (PEPPOL-EN16931-R046). With
+    tax-inclusive prices the discount includes VAT and EN 16931's excludes it: it is taken net of the
+    line's VAT rate (to ten decimals), as the line's own discounts are, and BT-148 is again the net
+    price plus it."""
+    if line.gross_unit_amount_decimal is None:
         return None, None
     per_unit = (line.price_discount_decimal or Decimal(0)).scaleb(-decimals)
     with localcontext(prec=60):
+        if invoice.tax_behavior != "exclusive":
+            assert line.tax is not None
+            per_unit = (per_unit * _HUNDRED / (_HUNDRED + line.tax.percent)).quantize(
+                Decimal(1).scaleb(-_PRICE_MAX_DECIMALS))
         discount = per_unit * base_quantity if base_quantity is not None else per_unit
         return _price(net_price + discount, decimals), _price(discount, decimals)
 
