@@ -112,6 +112,7 @@ def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], Non
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="documents", CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.create_bucket(Bucket="statements", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket="files", CreateBucketConfiguration={"LocationConstraint": REGION})
         sqs = boto3.client("sqs", region_name=REGION)
         queue_url = sqs.create_queue(QueueName="render")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -124,6 +125,7 @@ def handler_stack(setenv: Callable[[str, str], None], unset: Callable[[str], Non
         setenv("IDEMPOTENCY_TABLE_NAME", tables["IdempotencyTable"])
         setenv("DOCUMENTS_BUCKET", "documents")
         setenv("STATEMENTS_BUCKET", "statements")
+        setenv("FILES_BUCKET", "files")
         setenv("EVENT_BUS_NAME", "events")
         for name, env in (("billing-runs", "BILLING_RUN_QUEUE_URL"), ("billing", "BILLING_QUEUE_URL")):
             setenv(env, sqs.create_queue(QueueName=name)["QueueUrl"])

@@ -72,6 +72,19 @@ def test_a_whole_number_with_a_fraction_is_the_integer_and_any_other_fraction_is
     assert len(stack.ok("GET", "/prices", query={"limit": "100"})["data"]) == 1
 
 
+def test_a_date_is_an_iso_string_never_a_number(stack: HandlerStack) -> None:
+    # pydantic alone takes a number as a Unix time (0 as 1970-01-01); the document declares strings.
+    coupon = {"amount_off": 100, "currency": "EUR", "duration": "once"}
+    for field, value in (("redeem_by", 0), ("redeem_by", 1893456000.5)):
+        status, error = send(stack, "/coupons", json.dumps({**coupon, field: value}))
+        assert (status, error["error"]["param"]) == (400, field), error
+        assert "ISO 8601" in error["error"]["message"]
+    status, made = send(stack, "/coupons", json.dumps({**coupon, "redeem_by": "2030-01-01T00:00:00Z"}))
+    assert (status, made["redeem_by"]) == (201, "2030-01-01T00:00:00Z")
+    status, error = send(stack, "/invoices", json.dumps({"customer": "cus_x", "due_date": 20301231}))
+    assert (status, error["error"]["param"]) == (400, "due_date"), error
+
+
 def test_a_missing_body_is_400_saying_so(stack: HandlerStack) -> None:
     status, body = send(stack, "/customers", "")
     assert (status, body["error"]["code"], body["error"]["param"]) == (400, "missing_body", "body"), body

@@ -42,7 +42,7 @@ def test_the_api_function_does_not_load_the_openapi_models_at_init() -> None:
     code = ("import sys; sys.path[:0] = sys.argv[1:]; import app; "
             "print(','.join(m for m in sys.modules if m.startswith('aws_lambda_powertools.event_handler.openapi')))")
     env = {**os.environ, "TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i", "DOCUMENTS_BUCKET": "b",
-           "STATEMENTS_BUCKET": "s",
+           "STATEMENTS_BUCKET": "s", "FILES_BUCKET": "f",
            "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "POWERTOOLS_TRACE_DISABLED": "true", "BILLING_RUN_QUEUE_URL": "q", "SANDBOX_MODE": "false"}
     loaded = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / "api"),

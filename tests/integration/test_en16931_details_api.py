@@ -78,11 +78,19 @@ def test_bad_identifiers_and_files_are_refused_naming_the_field(stack: HandlerSt
             ({"filename": "a.pdf", "mime_code": "application/pdf",
               "content_base64": base64.b64encode(b"\x89PNG\r\n\x1a\nrest").decode()}, "not a application/pdf"),
             ({"filename": "a.pdf", "mime_code": "application/pdf",
-              "content_base64": base64.b64encode(b"%PDF-" + b"0" * 48_100).decode()}, "at most 48000")):
+              "content_base64": base64.b64encode(b"%PDF-" + b"0" * 48_100).decode()}, "at most 48000"),
+            ({"filename": "Factur-X.xml", "mime_code": "text/csv",
+              "content_base64": base64.b64encode(b"a;b\n").decode()}, "factur-x.xml is the name")):
         status, payload = stack.call("POST", "/invoices", {
             "customer": customer["id"], "lines": [{"description": "Work", "unit_amount": 100}],
             "supporting_documents": [{"id": "D1", "attachment": attachment}]})
         assert status == 400, payload
         assert payload["error"]["param"].startswith("supporting_documents"), payload
         assert said in payload["error"]["message"] or said in payload["error"]["param"], payload
+    same = {"filename": "tidrapport.pdf", "mime_code": "application/pdf",
+            "content_base64": base64.b64encode(PDF).decode()}
+    status, payload = stack.call("POST", "/invoices", {
+        "customer": customer["id"], "lines": [{"description": "Work", "unit_amount": 100}],
+        "supporting_documents": [{"id": "D1", "attachment": same}, {"id": "D2", "attachment": same}]})
+    assert status == 400 and "a name of its own" in payload["error"]["message"], payload
     assert len(stack.ok("GET", "/invoices")["data"]) == 0  # nothing written

@@ -89,13 +89,23 @@ def test_a_corrective_invoice_comes_to_less_than_zero(stack: HandlerStack) -> No
     assert draft["total"] == -125000 and draft["preceding_invoice"] == {"number": "INV-000042",
                                                                        "issue_date": "2026-03-01"}
     invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
-    assert (invoice["status"], invoice["amount_due"]) == ("open", -125000)
+    # What it owes the customer is their credit now: settled (paid), not a receivable left open.
+    assert (invoice["status"], invoice["amount_due"], invoice["balance_credit"], invoice["amount_remaining"]) == (
+        "paid", -125000, 125000, 0)
+    assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 125000
     assert stack.deliver()["failed"] == 0
     report = validate(_document(stack, f"/invoices/{invoice['id']}/einvoice", format="ubl"))
     assert report.fatal == [], str(report)
     pdf = _document(stack, f"/invoices/{invoice['id']}/pdf")
     text = " ".join(page.extract_text().replace("\u00a0", " ") for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Korrigeringsfaktura" in text and "Korrigerar faktura" in text and "INV-000042" in text
+    assert "Tillgodo på ert kundsaldo 1 250,00" in text
+    # The customer's next invoice uses the credit.
+    following = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "Konsulttimme", "unit_amount": 200000}]})
+    following = stack.ok("POST", f"/invoices/{following['id']}/finalize")
+    assert (following["applied_balance"], following["amount_due"]) == (125000, 250000 - 125000)
+    assert stack.ok("GET", f"/customers/{customer['id']}")["credit_balance"] == 0
 
 
 def test_codes_and_ids_outside_their_lists_are_refused(stack: HandlerStack) -> None:

@@ -196,6 +196,9 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("POST", f"/payments/{stray['id']}/apply", {"invoices": [due["id"]]})
     upload = api.ok("POST", "/bank_statements", {"filename": "camt053.xml"})
     api.ok("GET", f"/bank_statements/{upload['id']}")
+    # A supporting document's file: declared (201, with its upload URL), read back pending.
+    file = api.ok("POST", "/files", {"filename": "timesheet.pdf", "mime_code": "application/pdf", "size": 2048})
+    api.ok("GET", f"/files/{file['id']}")
 
     # Billing runs and review, on a test clock: an enterprise customer's next period is held as a draft.
     api.ok("POST", "/account", {"review": {"held_segments": ["enterprise"]}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -56,6 +57,23 @@ def test_document_bucket_is_private_encrypted_and_versioned(resources: dict[str,
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_the_files_bucket_is_private_encrypted_and_each_function_reaches_only_its_files_prefix(
+        resources: dict[str, Any]) -> None:
+    bucket = resources["FilesBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    for function, actions in (("ApiFunction", {"s3:PutObject", "s3:GetObject"}),
+                              ("DocumentFunction", {"s3:GetObject"})):
+        grants = [st for st in resources[function]["Properties"]["Policies"][0]["Statement"]
+                  if "FilesBucket" in json.dumps(st.get("Resource"))]
+        objects = [st for st in grants if "/files/*" in json.dumps(st["Resource"])]
+        assert {a for st in objects for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])} \
+            == actions, function
+        listing = [st for st in grants if st not in objects]
+        assert [st["Action"] for st in listing] == ["s3:ListBucket"], function
+        assert listing[0]["Condition"] == {"StringLike": {"s3:prefix": "files/*"}}
 
 
 def test_api_routes_require_the_authorizer_except_swagger_the_signed_webhook_and_the_hosted_page(

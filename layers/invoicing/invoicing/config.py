@@ -43,6 +43,7 @@ class ApiSettings(Settings):
     idempotency_table_name: str = env("IDEMPOTENCY_TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
     statements_bucket: str = env("STATEMENTS_BUCKET")
+    files_bucket: str = env("FILES_BUCKET")
     # Where hosted invoice pages are; "" means the URL the request came to (docs/sending.md).
     public_base_url: str = optional_env("PUBLIC_BASE_URL")
 
@@ -82,6 +83,7 @@ class DocumentSettings(Settings):
     table_name: str = env("TABLE_NAME")
     documents_bucket: str = env("DOCUMENTS_BUCKET")
     public_base_url: str = env("PUBLIC_BASE_URL")  # printed on the PDF: the hosted page's link
+    files_bucket: str = env("FILES_BUCKET")  # uploaded supporting documents' files, embedded in the documents
 
 
 @dataclass(frozen=True)

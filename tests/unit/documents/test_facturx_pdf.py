@@ -5,6 +5,7 @@ the structure a PDF/A-3 and Factur-X validator checks: identification, output in
 fonts, the associated file and its relationship, and the XMP extension schema.
 """
 
+import base64
 import io
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 from pypdf import PdfReader
 
 from invoicing.documents.pdf import InvalidFacturX, render_credit_note_pdf, render_invoice_pdf
+from invoicing.domain.invoice import Invoice
+from invoicing.domain.references import Attachment, SupportingDocument
 
 from . import samples
 
@@ -167,3 +170,70 @@ def test_names_with_markup_keep_the_xmp_well_formed(xml):
     assert properties[f"{{{FX}}}ConformanceLevel"] == "EN 16931"
     assert reader.trailer["/Info"]["/Author"] == "Norrsken <Analytics> & Co"
     assert "&lt;Analytics&gt; &amp; Co" in xmp_packet(reader)
+
+
+# A small but real PDF and a CSV: the supporting documents' files (BG-24) the invoice carries inline.
+TIMESHEET = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+HOURS = b"date;hours\n2026-03-02;7.5\n2026-03-03;8\n"
+
+
+def with_supporting_files() -> Invoice:
+    return samples.swedish_invoice(supporting_documents=(
+        SupportingDocument(id="TS-2026-03", description="Tidrapport mars", attachment=Attachment(
+            filename="tidrapport.pdf", mime_code="application/pdf",
+            content_base64=base64.b64encode(TIMESHEET).decode())),
+        SupportingDocument(id="DN-17", url="https://norrsken.example/dn/17"),
+        SupportingDocument(id="HRS-03", attachment=Attachment(
+            filename="timmar", mime_code="text/csv", content_base64=base64.b64encode(HOURS).decode())),
+    ))
+
+
+def embedded(pdf: bytes) -> dict[str, tuple[object, object]]:
+    """Each embedded file by name: its file specification and its stream."""
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    return {str(names[i]): (names[i + 1].get_object(), names[i + 1].get_object()["/EF"]["/F"].get_object())
+            for i in range(0, len(names), 2)}
+
+
+def test_each_supporting_file_is_an_associated_file_with_relationship_supplement(xml):
+    pdf = render_invoice_pdf(with_supporting_files(), facturx_xml=xml)
+    files = embedded(pdf)
+
+    assert list(files) == ["factur-x.xml", "tidrapport.pdf", "timmar"]  # the URL-only document has no file
+    (xml_spec, _), (sheet_spec, sheet), (hours_spec, hours) = files.values()
+    assert xml_spec["/AFRelationship"] == "/Data"
+    assert sheet_spec["/AFRelationship"] == hours_spec["/AFRelationship"] == "/Supplement"
+    assert sheet.get_data() == TIMESHEET and hours.get_data() == HOURS  # byte for byte
+    assert sheet["/Subtype"] == "/application/pdf"
+    assert hours["/Subtype"] == "/text/csv"  # from the MIME code, not guessed from the name
+    assert sheet_spec["/Desc"] == "Tidrapport mars" and hours_spec["/Desc"] == "HRS-03"
+    assert sheet["/Params"]["/ModDate"] == "D:20260315093000Z" and sheet["/Params"]["/Size"] == len(TIMESHEET)
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert [ref.idnum for ref in root["/AF"]] == [names[i].idnum for i in (1, 3, 5)]  # each once, in order
+    # Still a Factur-X: the reference library finds the XML among the files; the PDF/A-3 identification holds.
+    assert facturx.get_xml_from_pdf(pdf, check_xsd=True) == ("factur-x.xml", xml)
+    properties = xmp_properties(xmp_packet(PdfReader(io.BytesIO(pdf))))
+    assert properties[f"{{{PDFAID}}}part"] == "3" and properties[f"{{{FX}}}ConformanceLevel"] == "EN 16931"
+
+
+def test_a_plain_pdf_embeds_the_supporting_files_too():
+    files = embedded(render_invoice_pdf(with_supporting_files()))
+
+    assert list(files) == ["tidrapport.pdf", "timmar"]
+    assert files["tidrapport.pdf"][1].get_data() == TIMESHEET
+
+
+def test_the_embedded_files_are_listed_by_name_in_lexical_order(xml):
+    # A PDF name tree's keys are sorted (ISO 32000, 7.9.6): a file named before factur-x.xml comes first.
+    invoice = samples.swedish_invoice(supporting_documents=(
+        SupportingDocument(id="Z", attachment=Attachment(filename="zz.csv", mime_code="text/csv",
+                                                         content_base64=base64.b64encode(HOURS).decode())),
+        SupportingDocument(id="A", attachment=Attachment(filename="avtal.pdf", mime_code="application/pdf",
+                                                         content_base64=base64.b64encode(TIMESHEET).decode())),
+    ))
+    pdf = render_invoice_pdf(invoice, facturx_xml=xml)
+    assert list(embedded(pdf)) == ["avtal.pdf", "factur-x.xml", "zz.csv"]
+    assert facturx.get_xml_from_pdf(pdf, check_xsd=False) == ("factur-x.xml", xml)

@@ -59,7 +59,17 @@ def test_a_long_name_an_accented_name_and_a_reference_that_is_not_rf():
     assert fields[5] == seller.name[:70]  # EPC069-12 allows 70 characters
     assert fields[7] == "EUR1000"  # trailing zeros are dropped, as the standard allows
     assert fields[9] == ""  # not an RF reference: it travels as unstructured remittance text
-    assert fields[10] == "ORDER4711"
+    assert fields[10] == "ORDER 4711"
+
+
+def test_the_sellers_own_remittance_text_is_what_the_qr_code_quotes_as_the_e_invoice_does():
+    invoice = finalized([line("Workshop", "1", "100000")], customer=german_customer(locale="en"),
+                        remittance_information="Kundnummer 4711, avtal 2026-03")
+    assert invoice.payment_reference == "RF69INV000001"  # the RF reference stays the invoice's own
+    (payload,) = scanned_codes(render_invoice_pdf(invoice))
+    fields = payload.split("\n")
+    assert fields[9] == ""  # no structured reference: the seller's text is what the payer quotes (BT-83)
+    assert fields[10] == "Kundnummer 4711, avtal 2026-03"
 
 
 @pytest.mark.parametrize("invoice", [

@@ -11,7 +11,7 @@ import pytest
 from invoicing.domain.einvoice import einvoice_obstacle
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice
-from invoicing.domain.party import Account, LanguageTexts, SellerTexts, validated_tax_id
+from invoicing.domain.party import Account, LanguageTexts, PartyIdentifier, SellerTexts, validated_tax_id
 from invoicing.domain.tax import TaxRate
 
 from .builders import NOW, SEK_RATE, customer, draft, line, seller, vat
@@ -98,6 +98,27 @@ def test_the_reason_is_the_same_the_writers_and_the_link_use() -> None:
     assert obstacle.field == "account.tax_ids" and "BR-S-02" in obstacle.message
     found = issues(draft(line(1000, tax_code="exempt")), account)
     assert ("einvoice_seller_vat_id_missing", False) in found
+
+
+def test_a_seller_without_a_vat_number_is_identified_by_its_registration_or_an_identifier() -> None:
+    # BR-CO-26: the seller identifier (BT-29), the legal registration id (BT-30) or the VAT id (BT-31).
+    outside = draft(line(250000, tax_rate=TaxRate(category="O", percent=Decimal(0), exemption_reason="Tax")))
+    unidentified = seller("SE", tax_ids=[])
+    invoice = outside.priced(unidentified, customer("SE"), NOW.date())
+    obstacle = einvoice_obstacle(invoice, unidentified, customer("SE"))
+    assert obstacle is not None and obstacle.code == "einvoice_seller_legal_registration_id_missing"
+    assert obstacle.field == "account.legal_registration_id" and "BR-CO-26" in obstacle.message
+    for identified in (seller("SE", tax_ids=[], identifiers=[PartyIdentifier(value="5532331183")]),
+                       seller("SE", tax_ids=[], legal_registration_id="5532331183")):
+        assert einvoice_obstacle(outside.priced(identified, customer("SE"), NOW.date()), identified,
+                                 customer("SE")) is None
+    # With a tax registration id instead of a VAT number (BR-S-02), BT-29 identifies the seller too.
+    gst = draft(line(1000, tax_rate=vat(25)))
+    registered = seller("SE", tax_ids=[validated_tax_id("us_ein", "04-2103594")])
+    assert einvoice_obstacle(gst.priced(registered, customer("SE"), NOW.date()), registered,
+                             customer("SE")).code == "einvoice_seller_vat_id_missing"
+    with_id = registered.model_copy(update={"identifiers": [PartyIdentifier(value="7300010000001", scheme="0088")]})
+    assert einvoice_obstacle(gst.priced(with_id, customer("SE"), NOW.date()), with_id, customer("SE")) is None
 
 
 def test_an_intra_community_supply_needs_its_date() -> None:

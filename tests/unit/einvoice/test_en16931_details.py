@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from lxml import etree
+from pydantic import ValidationError
 
 from invoicing.documents.einvoice.cii import invoice_to_cii
 from invoicing.documents.einvoice.ubl import credit_note_to_ubl, invoice_to_ubl
@@ -229,6 +230,30 @@ def test_the_sellers_tax_representative_is_stated_with_its_vat_number() -> None:
     agreement = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
     assert x(etree.fromstring(cii), agreement + "ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration"
                                                 "/ram:ID", CII) == ["DE136695976"]
+
+
+def test_a_tax_representative_outside_the_eu_is_stated_with_its_prefixed_vat_number() -> None:
+    # A Norwegian (or British, Swiss) VAT representative: the official example 2's is one.
+    norwegian = TaxRepresentative(name="Tax handling company AS", vat_id="NO 987 654 325 MVA",
+                                  address=Address(line1="Regent street", city="Newtown", country="NO"))
+    assert norwegian.vat_id == "NO987654325MVA"
+    assert TaxRepresentative(name="UK Ltd", vat_id="GB 980 7806 84", address=norwegian.address).vat_id \
+        == "GB980780684"
+    assert TaxRepresentative(name="CH AG", vat_id="CHE-116.281.710 MWST", address=norwegian.address).vat_id \
+        == "CHE116281710MWST"
+    with pytest.raises(ValidationError, match="not a valid VAT number"):
+        TaxRepresentative(name="Tax handling company AS", vat_id="NO967611265MVA", address=norwegian.address)
+    invoice = cases.finalized([cases.line("Workshop", "1", "500000", 1)],
+                              seller=swedish_seller(tax_representative=norwegian), customer=cases.german_customer())
+    ubl, cii = invoice_to_ubl(invoice), invoice_to_cii(invoice)
+
+    assert_valid_ubl(validate_ubl(ubl))
+    assert_valid_cii(validate_cii(cii))
+    assert x(etree.fromstring(ubl), "cac:TaxRepresentativeParty/cac:PartyTaxScheme/cbc:CompanyID", UBL) \
+        == ["NO987654325MVA"]
+    agreement = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/"
+    assert x(etree.fromstring(cii), agreement + "ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration"
+                                                "/ram:ID", CII) == ["NO987654325MVA"]
 
 
 def test_a_sales_order_alone_gives_the_ubl_order_reference_na() -> None:

@@ -25,6 +25,7 @@ from invoicing.domain.errors import (
     SeriesMoved,
 )
 from invoicing.domain.events import DomainEvent
+from invoicing.domain.files import UploadedFile
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.numbering import Series
 from invoicing.domain.party import Account, Customer
@@ -67,6 +68,7 @@ class Store:
     discount_rules: dict[tuple[str, str], DiscountRule] = field(default_factory=dict)
     payments: dict[tuple[str, str], Payment] = field(default_factory=dict)
     statement_imports: dict[tuple[str, str], StatementImport] = field(default_factory=dict)
+    files: dict[tuple[str, str], UploadedFile] = field(default_factory=dict)
     dunning: dict[tuple[str, str], Dunning] = field(default_factory=dict)
     dunning_steps: dict[tuple[str, str, str], str | None] = field(default_factory=dict)  # -> outcome
     notices: set[tuple[str, str, str]] = field(default_factory=set)
@@ -105,6 +107,7 @@ class FakeUnitOfWork:
         self.discount_rules = _DiscountRules(self, "discount_rules", "discount_rule")
         self.payments = _Payments(self)
         self.statement_imports = _StatementImports(self)
+        self.files = _Files(self)
         self.dunning = _Dunning(self)
         self.review_items = _Reviews(self)
         self.correspondence = _Correspondence(self)
@@ -734,6 +737,16 @@ class _StatementImports(_Versioned):
         super().__init__(uow, "statement_imports")
 
 
+class _Files(_Versioned):
+    kind = "file"
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow, "files")
+
+    def _store(self, document: Any) -> None:  # a file records no events
+        self._items[(document.account_id, document.id)] = document
+
+
 class FakeClock:
     def __init__(self, now: datetime) -> None:
         self.current = now
@@ -783,6 +796,22 @@ class FakeDocuments:
 
     def get(self, key: str) -> bytes:
         return self.objects[key][0]
+
+
+class FakeFileStore:
+    """The files bucket: what was PUT, by key (a test puts bytes as an upload would)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.signed: list[tuple[str, str, int, int]] = []  # (key, content type, length, expiry) of each URL
+
+    def upload_url(self, key: str, *, content_type: str, size: int, expires_in: int) -> str:
+        self.signed.append((key, content_type, size, expires_in))
+        return f"https://files.example/{key}?expires_in={expires_in}"
+
+    def read(self, key: str, *, max_bytes: int) -> bytes | None:
+        body = self.objects.get(key)
+        return None if body is None else body[:max_bytes + 1]
 
 
 class FakeStatementFiles:

@@ -139,6 +139,30 @@ def test_a_prepayment_is_deducted_once_even_by_two_drafts_in_one_batch(services:
         draft(services, payment_vat=PaymentVatDetails(prepayment=True), prepayments=((advance, None),))
 
 
+def test_voiding_a_final_invoice_gives_back_its_prepayment_and_the_credit_it_applied(services: Services) -> None:
+    """What finalizing took is returned in the void's commit: the prepayment may be deducted again, the
+    customer's credit balance is what it was; voiding twice gives back nothing twice."""
+    advance = draft(services, 10_000, payment_vat=PaymentVatDetails(prepayment=True))
+    services.invoices.finalize(services.seller.id, advance)
+    pay(services, advance)  # 12 500 paid
+    with services.uow as uow:
+        uow.customers.adjust_credit(services.seller.id, services.buyer.id, 2_000)
+        uow.commit()
+    final = services.invoices.finalize(services.seller.id, draft(services, 20_000, prepayments=((advance, None),)))
+    assert (final.invoice.prepaid_amount, final.invoice.applied_balance, final.invoice.amount_due) == (12_500, 2_000,
+                                                                                                       10_500)
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 0
+    voided = services.invoices.void(services.seller.id, final.invoice.id)
+    assert voided.invoice.status == "void"
+    assert services.invoices.get(services.seller.id, advance).invoice.prepayment_deducted == 0
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 2_000
+    with pytest.raises(InvalidStateTransition):
+        services.invoices.void(services.seller.id, final.invoice.id)
+    assert services.customers.get(services.seller.id, services.buyer.id).credit_balance == 2_000
+    again = services.invoices.finalize(services.seller.id, draft(services, 20_000, prepayments=((advance, None),)))
+    assert (again.invoice.prepaid_amount, again.invoice.applied_balance) == (12_500, 2_000)
+
+
 def test_per_customer_series_and_a_shared_prefix(services: Services) -> None:
     services.accounts.update(services.seller.id, Changes({"numbering": Numbering(scope="customer")}))
     acme = services.customers.create(services.seller.id, Changes({

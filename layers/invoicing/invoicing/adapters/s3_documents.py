@@ -20,6 +20,22 @@ def _presign_with_sigv4(signature_version: str, **_: Any) -> str | None:
     return None
 
 
+def sign_puts_with_sigv4(client: Any) -> None:
+    """Presigned PUT URLs of this client are SigV4 (never SigV2), like its GET URLs."""
+    client.meta.events.register("choose-signer.s3.PutObject", _presign_with_sigv4,
+                                unique_id="invoicing-presign-put-object-sigv4")
+
+
+def presigned_put_url(client: Any, bucket: str, key: str, *, expires_in: int, **signed: Any) -> str:
+    """A presigned PUT URL for `key`, valid `expires_in` seconds (at most `MAX_URL_EXPIRY`); `signed`:
+    more put_object parameters the PUT must match (`ContentType`, `ContentLength`: signed headers)."""
+    if not 1 <= expires_in <= MAX_URL_EXPIRY:
+        raise ValueError(f"presigned URLs expire within 1 to {MAX_URL_EXPIRY} seconds, got {expires_in}")
+    url: str = client.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key, **signed},
+                                             ExpiresIn=expires_in)
+    return url
+
+
 class S3Documents:
     """The `Documents` port on S3. Objects are written with server-side encryption (SSE-S3 by
     default; pass `kms_key_id` for SSE-KMS). `exists` needs s3:ListBucket on the bucket as well as

@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoicing.adapters.s3_documents import MAX_URL_EXPIRY
-from invoicing.adapters.s3_documents import _presign_with_sigv4 as presign_with_sigv4  # SigV4, never SigV2
+from invoicing.adapters.s3_documents import presigned_put_url, sign_puts_with_sigv4
 from invoicing.domain.bank_statement import StatementRejected
-
-_SIGV4_HANDLER_ID = "invoicing-presign-put-object-sigv4"
 
 
 class S3StatementFiles:
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
-        client.meta.events.register("choose-signer.s3.PutObject", presign_with_sigv4, unique_id=_SIGV4_HANDLER_ID)
+        sign_puts_with_sigv4(client)
 
     def upload_url(self, key: str, *, expires_in: int) -> str:
-        if not 1 <= expires_in <= MAX_URL_EXPIRY:
-            raise ValueError(f"presigned URLs expire within 1 to {MAX_URL_EXPIRY} seconds, got {expires_in}")
-        url: str = self._client.generate_presigned_url("put_object", Params={"Bucket": self._bucket, "Key": key},
-                                                       ExpiresIn=expires_in)
-        return url
+        return presigned_put_url(self._client, self._bucket, key, expires_in=expires_in)
 
     def read(self, key: str, *, max_bytes: int) -> bytes:
         size = int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])

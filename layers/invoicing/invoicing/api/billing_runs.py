@@ -23,13 +23,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from invoicing.api.command import at_most_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
 from invoicing.api.views import iso
 from invoicing.domain.billing_run import ReviewEntry
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.party import Segment
+from invoicing.domain.schema_rules import at_most_one, given
 from invoicing.domain.test_clock import TestClock
 from invoicing.services.billing_runs import Approval, BillingRunService, NewBillingRun, RunPreview, RunView
 from invoicing.services.ports import Page, ReviewFilter

@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
-from invoicing.api.command import at_most_one, exactly_one, given
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, NotNull, _currency
 from invoicing.domain.catalog import Interval, UsageType
 from invoicing.domain.money import MAX_AMOUNT
+from invoicing.domain.schema_rules import at_most_one, exactly_one, given
 from invoicing.domain.supply import SupplyType, TaxCode
 
 UnitDecimal = DecimalText  # minor units, up to 12 decimals (checked below and by the domain)

@@ -6,8 +6,9 @@ worker) does not import every body and the whole invoice domain with it."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import cache
-from typing import Any, get_args
+from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
@@ -44,22 +45,6 @@ PARAGRAPH_FIELDS = frozenset({"description", "footer", "memo", "message", "payme
                               "logo_svg"})
 
 
-def given(name: str) -> dict[str, Any]:
-    """JSON Schema for "the body gives `name`" (a value other than `null`)."""
-    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
-
-
-def at_most_one(first: str, second: str) -> dict[str, Any]:
-    """A body's rule "give `first` or `second`, not both", as JSON Schema for the OpenAPI document
-    (`null` is not given), for `json_schema_extra={"allOf": [...]}` beside the validator that checks it."""
-    return {"not": {"allOf": [given(first), given(second)]}}
-
-
-def exactly_one(first: str, second: str) -> dict[str, Any]:
-    """A body's rule "give exactly one of `first` or `second`", as JSON Schema (see `at_most_one`)."""
-    return {"oneOf": [given(first), given(second)]}
-
-
 def refuse_controls(value: object, *, paragraphs: bool = False, at: str = "") -> None:
     """Refuse (ValueError) a string, or any string inside lists and objects, holding a character no
     text may hold; a line break or tab only where `paragraphs` (a field of PARAGRAPH_FIELDS, or
@@ -93,6 +78,18 @@ def _nested_commands(model: type[Command]) -> frozenset[str]:
     return frozenset(name for name, f in model.model_fields.items() if _holds_command(f.annotation))
 
 
+def _holds_time(annotation: object) -> bool:
+    if annotation in (date, datetime):
+        return True
+    return any(_holds_time(arg) for arg in get_args(annotation))
+
+
+@cache
+def _time_fields(model: type[Command]) -> frozenset[str]:
+    """The fields that are a date or a date and time, which the document declares as ISO 8601 strings."""
+    return frozenset(name for name, f in model.model_fields.items() if _holds_time(f.annotation))
+
+
 class Command(BaseModel):
     # Each body's validator is built on the first request that carries one (pydantic's defer_build),
     # not at init for all ~40 of them: a container builds only the bodies its requests use
@@ -108,6 +105,9 @@ class Command(BaseModel):
         name = info.field_name or ""
         if name in _nested_commands(cls):
             return value
+        if name in _time_fields(cls) and isinstance(value, int | float):
+            # pydantic alone would take a number as a Unix time (0 as 1970-01-01); the document says a string.
+            raise ValueError("must be an ISO 8601 string (2026-11-30, or 2026-11-30T00:00:00Z), not a number")
         if name == "metadata" and isinstance(value, dict):
             for key, item in value.items():
                 refuse_controls(key)

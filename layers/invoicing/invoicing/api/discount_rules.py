@@ -19,12 +19,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ConfigDict, Field, field_validator
 
-from invoicing.api.command import exactly_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command, DecimalText, Metadata, MinorUnits, _currency
 from invoicing.api.views import ListOf, View, iso, list_view
 from invoicing.domain.discount_rules import DiscountRule
 from invoicing.domain.party import Segment
+from invoicing.domain.schema_rules import exactly_one, given
 from invoicing.services.discount_rules import DiscountRuleService
 
 RuleId = Annotated[str, Path(max_length=64)]
@@ -38,7 +38,8 @@ class DiscountRuleCreate(Command):
 
     name: str = Field(min_length=1, max_length=40, description="Shown as the line's discount")
     customer_segment: Segment | None = Field(default=None, description="Customers in this segment")
-    min_quantity: DecimalText | None = Field(default=None, gt=0, description="Lines of at least this quantity")
+    min_quantity: DecimalText | None = Field(default=None, gt=0, le=10**12, decimal_places=12,
+                                            description="Lines of at least this quantity")
     product: str | None = Field(default=None, max_length=64, description="Lines of this product")
     price: str | None = Field(default=None, max_length=64, description="Lines of this price")
     percent_off: DecimalText | None = Field(default=None, gt=0, le=100, decimal_places=2)

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from invoicing.api.command import Command
-from invoicing.domain.code_lists import check_code
+from invoicing.domain.code_lists import check_code, listed
 from invoicing.domain.corrective import PrecedingInvoice
 from invoicing.domain.line_item import (
     ItemAttribute,
@@ -36,11 +36,11 @@ def _charge_code(value: str | None) -> str | None:
 
 
 AllowanceReasonCode = Annotated[str | None, Field(
-    min_length=1, max_length=3,
+    min_length=1, max_length=3, json_schema_extra=listed("uncl5189"),
     description="UNCL 5189 allowance reason (BT-98 / BT-140): 95 discount, 100 special rebate, 64 special "
                 "agreement … (docs/einvoicing.md); default 95"), AfterValidator(_allowance_code)]
 ChargeReasonCode = Annotated[str | None, Field(
-    min_length=1, max_length=3,
+    min_length=1, max_length=3, json_schema_extra=listed("uncl7161"),
     description="UNCL 7161 charge reason (BT-105 / BT-145): FC freight, ABL packaging, SAE handling … "
                 "(docs/einvoicing.md); default none"), AfterValidator(_charge_code)]
 
@@ -49,7 +49,7 @@ class StandardIdIn(Command):
     """BT-157: an id under a registered scheme; a GTIN (scheme 0160) must have a valid check digit."""
 
     value: str = Field(min_length=1, max_length=50)
-    scheme: str = Field(default="0160", pattern=r"^[0-9]{4}$",
+    scheme: str = Field(default="0160", pattern=r"^[0-9]{4}$", json_schema_extra=listed("iso6523_icd"),
                         description="ISO 6523 ICD code (BT-157-1): 0160 GTIN (the default)")
 
 
@@ -57,7 +57,8 @@ class ClassificationIn(Command):
     """BT-158: a classification code under its UNTDID 7143 list (STI, HS, CV, TST, …)."""
 
     code: str = Field(min_length=1, max_length=50)
-    list_id: str = Field(min_length=1, max_length=3, description="UNTDID 7143 (BT-158-1): HS, STI, CV, TST …")
+    list_id: str = Field(min_length=1, max_length=3, json_schema_extra=listed("uncl7143"),
+                         description="UNTDID 7143 (BT-158-1): HS, STI, CV, TST …")
     list_version: str | None = Field(default=None, min_length=1, max_length=20, description="BT-158-2")
 
     @model_validator(mode="after")
@@ -78,7 +79,8 @@ class ObjectIdIn(Command):
     scheme when it has one (AAG …)."""
 
     value: str = Field(min_length=1, max_length=100)
-    scheme: str | None = Field(default=None, min_length=1, max_length=3, description="UNTDID 1153 (BT-128-1)")
+    scheme: str | None = Field(default=None, min_length=1, max_length=3, json_schema_extra=listed("uncl1153"),
+                               description="UNTDID 1153 (BT-128-1)")
 
     @model_validator(mode="after")
     def _listed(self) -> ObjectIdIn:
@@ -98,6 +100,7 @@ class ItemIn(Command):
     classifications: list[ClassificationIn] = Field(default_factory=list, max_length=MAX_CLASSIFICATIONS,
                                                     description="BT-158")
     origin_country: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2}$",
+                                       json_schema_extra=listed("iso3166_origin"),
                                        description="ISO 3166-1 alpha-2 (BT-159)")
     attributes: list[AttributeIn] = Field(default_factory=list, max_length=MAX_ATTRIBUTES, description="BG-32")
 

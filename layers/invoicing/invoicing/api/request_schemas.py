@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from babel.numbers import list_currencies
+from pydantic import BaseModel
 
 from invoicing.api.command import PARAGRAPH_FIELDS, Command, text_pattern
-from invoicing.domain.party import EMAIL_PATTERN, SUPPORTED_LOCALES, countries
+from invoicing.domain.code_lists import CODE_LIST_KEY, codes
+from invoicing.domain.party import EAS_CODES, EMAIL_PATTERN, SUPPORTED_LOCALES, countries
 
 _REF = "#/components/schemas/"
 # What `Decimal(text)` reads as a finite number, without the whitespace the API trims first.
@@ -44,7 +46,24 @@ def code_schemas() -> dict[str, dict[str, Any]]:
                         "enum": country_codes + [c.lower() for c in country_codes],
                         "description": "An ISO 3166-1 alpha-2 code (upper or lower case)"},
         "Locale": {"type": "string", "title": "Locale", "enum": list(SUPPORTED_LOCALES)},
+        **{_code_list_component(name): {"type": "string", "title": title, "enum": sorted(values)}
+           for name, title, values in _code_lists()},
     }
+
+
+def _code_lists() -> list[tuple[str, str, frozenset[str]]]:
+    """The code lists request fields are checked against (`invoicing.domain.code_lists.listed`)."""
+    return [("uncl5189", "UNCL 5189 allowance reason code", codes("uncl5189")),
+            ("uncl7161", "UNCL 7161 charge reason code", codes("uncl7161")),
+            ("iso6523_icd", "ISO/IEC 6523 ICD code", codes("iso6523_icd")),
+            ("uncl7143", "UNTDID 7143 item classification list", codes("uncl7143")),
+            ("uncl1153", "UNTDID 1153 reference scheme", codes("uncl1153")),
+            ("iso3166_origin", "ISO 3166-1 country of origin", codes("iso3166_origin")),
+            ("eas", "Electronic Address Scheme code", EAS_CODES)]
+
+
+def _code_list_component(name: str) -> str:
+    return "CodeList" + "".join(part.capitalize() for part in name.split("_"))
 
 
 # A request field by its name → the component its value is.
@@ -61,7 +80,7 @@ def exact_requests(document: dict[str, Any]) -> None:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     models = _models()
     for name in sorted(_request_components(document, schemas)):
-        model = models.get(name)
+        model = models.get(name.removesuffix("-Input"))  # pydantic names a model "-Input" when its answer differs
         for field, node in schemas[name].get("properties", {}).items():
             _field(field, node)
             if model is not None and field in model.model_fields:
@@ -69,16 +88,25 @@ def exact_requests(document: dict[str, Any]) -> None:
     schemas.update(code_schemas())
 
 
-def _models() -> dict[str, type[Command]]:
-    """Every request body model by the names the document may give its component: the class's own,
-    or (when two share it) its module's path and name, as pydantic writes it."""
-    found: dict[str, type[Command]] = {}
-    todo: list[type[Command]] = [Command]
+def _models() -> dict[str, type[BaseModel]]:
+    """Every request body model, and every model a body carries (a dunning policy's late fees), by the
+    names the document may give its component: the class's own, or (when two share it) its module's
+    path and name, as pydantic writes it."""
+    found: dict[str, type[BaseModel]] = {}
+    todo: list[Any] = [Command]
+    seen: set[Any] = set()
     while todo:
         model = todo.pop()
-        found[model.__name__] = model
-        found[f"{model.__module__.replace('.', '__')}__{model.__name__}"] = model
-        todo += model.__subclasses__()
+        if model in seen:
+            continue
+        seen.add(model)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            found[model.__name__] = model
+            found[f"{model.__module__.replace('.', '__')}__{model.__name__}"] = model
+            todo += model.__subclasses__()
+            todo += [field.annotation for field in model.model_fields.values()]
+        else:
+            todo += get_args(model)
     return found
 
 
@@ -188,6 +216,12 @@ def _decimals(node: dict[str, Any]) -> None:
 
 def _field(field: str, node: dict[str, Any]) -> None:
     _decimals(node)
+    if listed := node.pop(CODE_LIST_KEY, None):  # one of a code list: its enumeration
+        for string in _strings(node):
+            kept = {key: string[key] for key in ("title", "description", "default", "examples") if key in string}
+            string.clear()
+            string.update({"$ref": _REF + _code_list_component(listed), **kept})
+        return
     paragraph = field in PARAGRAPH_FIELDS or field == "metadata"  # metadata values are free text
     for string in _strings(node):
         if string.get("pattern") == DECIMAL_PATTERN:

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from invoicing.api.command import Command, at_most_one, exactly_one, given
+from invoicing.api.command import Command
 from invoicing.api.line_requests import (
     AllowanceReasonCode,
     ChargeReasonCode,
@@ -71,6 +71,7 @@ from invoicing.domain.references import (
     SupportingDocument,
     check_supporting_documents,
 )
+from invoicing.domain.schema_rules import at_most_one, exactly_one, given
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount

@@ -55,6 +55,7 @@ from invoicing.services.catalog import CatalogService
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.dunning import DunningService
+from invoicing.services.files import FileService
 from invoicing.services.invoices import DocumentLink, InvoiceService, InvoiceView
 from invoicing.services.payments import PaymentService
 from invoicing.services.ports import InvoiceFilter, Page, overdue_filter
@@ -89,6 +90,7 @@ class ApiServices:
     catalog: CatalogService
     payments: PaymentService
     statements: StatementService
+    files: FileService
     billing_runs: BillingRunService
     test_clocks: TestClockService
     sending: SendRequests
@@ -330,6 +332,9 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
     from invoicing.api.payments import payments_router
 
     app.include_router(payments_router(services.payments, services.statements, account_id))
+    from invoicing.api.files import files_router
+
+    app.include_router(files_router(services.files, account_id))
     if services.dunning is not None:
         app.include_router(dunning_router(services.dunning, account_id))
     from invoicing.api.sending_routes import sending_router

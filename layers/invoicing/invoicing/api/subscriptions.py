@@ -23,10 +23,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from invoicing.api.command import at_most_one, given
 from invoicing.api.contract import CHANGE, CREATE, LIST, READ, answers
 from invoicing.api.requests import Command
 from invoicing.api.views import ListOf, View, iso, list_view
+from invoicing.domain.schema_rules import at_most_one, given
 from invoicing.domain.subscription import MAX_ITEMS, Subscription, SubscriptionStatus
 from invoicing.services.billing import BillingService
 from invoicing.services.subscription_items import SubscriptionItems

@@ -283,6 +283,8 @@ class InvoiceObject(View):
     total: int
     tax_breakdown: list[TaxGroupObject]
     applied_balance: int
+    balance_credit: int = Field(description="What a corrective invoice whose total is below zero gave the "
+                                            "customer's credit balance at finalization (it is then paid)")
     amount_due: int
     amount_paid: int
     amount_remaining: int
@@ -554,6 +556,7 @@ def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]
             for g in (totals.tax_groups if totals else ())
         ],
         "applied_balance": inv.applied_balance,
+        "balance_credit": inv.balance_credit,
         "amount_due": inv.amount_due,
         "amount_paid": inv.amount_paid,
         "amount_remaining": inv.amount_remaining,

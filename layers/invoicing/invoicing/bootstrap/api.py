@@ -15,6 +15,7 @@ from invoicing.adapters.dynamodb.billing_runs import TestClockTime
 from invoicing.adapters.dynamodb.keys import SHARDS
 from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.s3_files import S3FileStore
 from invoicing.adapters.s3_statements import S3StatementFiles
 from invoicing.adapters.sqs import SqsQueue
 from invoicing.api.edge import checked_bodies
@@ -29,6 +30,7 @@ from invoicing.services.collection import ProviderCharger, StepsRunElsewhere
 from invoicing.services.credit_notes import CreditNoteService
 from invoicing.services.customers import CustomerService
 from invoicing.services.dunning import DunningAt, DunningService
+from invoicing.services.files import FileService
 from invoicing.services.hosted import HostedPageService
 from invoicing.services.invoices import InvoiceService
 from invoicing.services.payments import PaymentService
@@ -48,7 +50,8 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
     # Retry a contended series for at most 15 s: the API answers within API Gateway's 29 s.
     retry = Backoff(budget=15.0)
     clocks = TestClockTime(clock, uow.client, settings.table_name)
-    invoices = InvoiceService(uow, clock, ids, retry, documents, clocks=clocks)
+    files = FileService(uow, clock, ids, S3FileStore(boto3.client("s3"), settings.files_bucket))
+    invoices = InvoiceService(uow, clock, ids, retry, documents, clocks=clocks, files=files)
     usage = UsageService(uow, clock, ids, clocks=clocks)
     runs_settings = run_settings or ApiRunSettings.from_env()
     billing = BillingService(uow, clock, ids, usage, invoices, clocks=clocks)
@@ -63,7 +66,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         accounts=AccountService(uow),
         customers=CustomerService(uow, clock, ids),
         invoices=invoices,
-        credit_notes=CreditNoteService(uow, clock, ids, retry, documents),
+        credit_notes=CreditNoteService(uow, clock, ids, retry, documents, clocks=clocks),
         usage=usage,
         subscriptions=subscriptions,
         billing=billing,
@@ -74,6 +77,7 @@ def api_services(settings: ApiSettings | None = None, *, dynamodb: Any = None,
         sandbox=runs_settings.sandbox,
         payments=payments,
         statements=statements,
+        files=files,
         # Reads the dunning history only: the run and the subscriber perform steps (bootstrap/dunning.py).
         dunning=DunningService(uow, clock, ids, StepsRunElsewhere(), StepsRunElsewhere(), invoices, subscriptions),
         sending=SendRequests(uow, clock),

@@ -13,7 +13,7 @@ from invoicing.config import ApiRunSettings, ApiSettings
 # The routes are declared over the API's services but never called here: the document is all this
 # function answers, and it has no table, bucket or permission to reach them.
 NO_STORAGE = ApiSettings(table_name="-", idempotency_table_name="-", documents_bucket="-", statements_bucket="-",
-                         public_base_url="")
+                         files_bucket="-", public_base_url="")
 NO_QUEUE = ApiRunSettings(billing_run_queue_url="-", sandbox_mode="false")
 
 

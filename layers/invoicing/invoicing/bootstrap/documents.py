@@ -5,19 +5,24 @@ from __future__ import annotations
 import boto3
 
 from invoicing.adapters.dynamodb import DynamoUnitOfWork
+from invoicing.adapters.ids import UlidIds
 from invoicing.adapters.s3_documents import S3Documents
+from invoicing.adapters.s3_files import S3FileStore
 from invoicing.config import DocumentSettings
 from invoicing.domain.events import DomainEvent
 from invoicing.services.documents import DocumentService
+from invoicing.services.files import FileService
 
 
 def document_service(settings: DocumentSettings | None = None) -> DocumentService:
     settings = settings or DocumentSettings.from_env()
     from invoicing.adapters.clock import current as clock
 
-    return DocumentService(DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name),
-                           S3Documents(boto3.client("s3"), settings.documents_bucket),
-                           clock=clock, base_url=settings.public_base_url)
+    uow = DynamoUnitOfWork(boto3.client("dynamodb"), settings.table_name)
+    s3 = boto3.client("s3")
+    files = FileService(uow, clock, UlidIds(), S3FileStore(s3, settings.files_bucket))
+    return DocumentService(uow, S3Documents(s3, settings.documents_bucket),
+                           clock=clock, base_url=settings.public_base_url, files=files)
 
 
 def warm_up() -> None:

@@ -13,6 +13,15 @@ from importlib import resources
 from typing import Any, Literal
 
 CodeList = Literal["uncl5189", "uncl7161", "iso6523_icd", "uncl7143", "uncl1153", "iso3166_origin"]
+# A request field checked against a list says which, for the OpenAPI document (`json_schema_extra=
+# listed("uncl7143")`): the document states the list as an enumeration (invoicing.api.request_schemas).
+CODE_LIST_KEY = "x-code-list"
+
+
+def listed(name: CodeList | Literal["eas"]) -> dict[str, str]:
+    return {CODE_LIST_KEY: name}
+
+
 # The one reason code an allowance has when it gives none (what every allowance was before codes).
 DEFAULT_ALLOWANCE_REASON_CODE = "95"  # UNCL 5189 "Discount"
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -73,26 +73,25 @@ class DunningPolicy(_Model):
 
     segment: str | None = Field(default=None, pattern=SEGMENT_PATTERN,
                                 description="Customers with this segment follow this policy; null: all others")
-    reminders: tuple[int, ...] = Field(default=(), max_length=MAX_STEPS,
-                                       description="Days relative to the due date, e.g. [-3, 0, 7, 14]")
-    charge_retries: tuple[int, ...] = Field(
-        default=(), max_length=MAX_STEPS,
-        description="Days after the due date to charge again (charge_automatically invoices), e.g. [1, 3, 5, 7]")
+    reminders: tuple[Annotated[int, Field(ge=-60, le=365)], ...] = Field(
+        default=(), max_length=MAX_STEPS, json_schema_extra={"uniqueItems": True},
+        description="Days relative to the due date (-60 to 365, each once), e.g. [-3, 0, 7, 14]")
+    charge_retries: tuple[Annotated[int, Field(ge=1, le=365)], ...] = Field(
+        default=(), max_length=MAX_STEPS, json_schema_extra={"uniqueItems": True},
+        description="Days after the due date to charge again (1 to 365, each once; charge_automatically "
+                    "invoices), e.g. [1, 3, 5, 7]")
     late_fees: LateFees | None = None
     final_action: FinalAction = "leave_open"
     final_after_days: int | None = Field(default=None, ge=0, le=365,
                                          description="Days after the due date the final action is taken")
     hour_utc: int = Field(default=8, ge=0, le=23, description="The hour of the day (UTC) steps fall due")
 
-    @field_validator("reminders")
+    @field_validator("reminders", "charge_retries")
     @classmethod
-    def _reminders(cls, days: tuple[int, ...]) -> tuple[int, ...]:
-        return _offsets(days, low=-60, high=365)
-
-    @field_validator("charge_retries")
-    @classmethod
-    def _retries(cls, days: tuple[int, ...]) -> tuple[int, ...]:
-        return _offsets(days, low=1, high=365)
+    def _days(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(days)) != len(days):
+            raise ValueError("each day may appear once")
+        return tuple(sorted(days))
 
     @model_validator(mode="after")
     def _final(self) -> DunningPolicy:
@@ -104,15 +103,6 @@ class DunningPolicy(_Model):
             raise ValueError(f"final_after_days ({self.final_after_days}) must not come before the last step "
                              f"(day {last})")
         return self
-
-
-def _offsets(days: tuple[int, ...], *, low: int, high: int) -> tuple[int, ...]:
-    if len(set(days)) != len(days):
-        raise ValueError("each day may appear once")
-    for day in days:
-        if not low <= day <= high:
-            raise ValueError(f"days must be between {low} and {high}, got {day}")
-    return tuple(sorted(days))
 
 
 def validate_policies(policies: list[DunningPolicy]) -> list[DunningPolicy]:

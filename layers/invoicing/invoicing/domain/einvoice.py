@@ -103,19 +103,22 @@ def party_obstacle(seller: Account, customer: Customer, categories: set[str]) ->
                                 "customer.address")
     has_vat_id = any(t.type in VAT_ID_TYPES for t in seller.tax_ids)
     has_tax_registration = any(t.type not in VAT_ID_TYPES for t in seller.tax_ids)
-    has_legal_id = bool((seller.legal_registration_id or "").strip())
+    # BR-CO-26: without a VAT id (BT-31) the seller is identified by its legal registration id (BT-30)
+    # or a seller identifier (BT-29, the account's `identifiers`): either will do.
+    identified = bool((seller.legal_registration_id or "").strip()) or bool(seller.identifiers)
     if "O" in categories:
         if len(categories) > 1:  # BR-O-11 .. BR-O-14
             return EInvoiceObstacle("outside_scope_mixed",
                                     "An invoice not subject to VAT (category O) cannot also carry other VAT "
                                     "categories (BR-O-11).", "lines.tax_rate")
-        if not has_legal_id:  # BR-O-02 names no VAT number, so BR-CO-26 wants BT-30
+        if not identified:  # BR-O-02 names no VAT number, so BR-CO-26 wants BT-30 or BT-29
             return EInvoiceObstacle("seller_legal_registration_id_missing",
                                     "An invoice not subject to VAT names no VAT number, so the account needs its "
-                                    "legal registration id (BR-CO-26).", "account.legal_registration_id")
-    elif not has_vat_id and (not has_tax_registration or not has_legal_id or categories & {"G", "K"}):
+                                    "legal registration id or an identifier (BR-CO-26).",
+                                    "account.legal_registration_id")
+    elif not has_vat_id and (not has_tax_registration or not identified or categories & {"G", "K"}):
         # BR-S/Z/E/AE-02 accept a tax registration id (BT-32) instead, BR-G/IC-02 only the VAT id, and
-        # without a VAT id BR-CO-26 wants the legal registration id (BT-30).
+        # without a VAT id BR-CO-26 wants the legal registration id (BT-30) or an identifier (BT-29).
         return EInvoiceObstacle("seller_vat_id_missing",
                                 "The account needs a VAT number (eu_vat, gb_vat, no_vat or ch_vat) for an "
                                 "e-invoice (BR-S-02, BR-CO-26).", "account.tax_ids")

@@ -225,6 +225,10 @@ class Invoice(_Model):
     totals: Totals | None = None
     tax_missing: str | None = None  # why automatic tax could not be decided yet
     applied_balance: int = 0
+    # A corrective invoice whose total is below zero owes the customer: at finalization what it owes
+    # goes to the customer's credit balance (as Stripe's negative invoices do), so it is settled, not a
+    # receivable; its amount due (BT-115) stays the negative amount its documents state.
+    balance_credit: int = 0
     amount_due: int = 0
     amount_paid: int = 0
     pre_payment_credit_notes_amount: int = 0
@@ -260,7 +264,7 @@ class Invoice(_Model):
 
     @property
     def amount_remaining(self) -> int:
-        return self.amount_due - self.amount_paid
+        return self.amount_due + self.balance_credit - self.amount_paid
 
     @property
     def prepaid_amount(self) -> int:
@@ -461,7 +465,10 @@ class Invoice(_Model):
         assert priced.totals is not None
         days = self.days_until_due if self.days_until_due is not None else seller.days_until_due
         owed = priced.totals.total - self.prepaid_amount  # prepayments first, then the customer's credit
-        applied = min(customer.credit_balance, max(owed, 0)) if customer.currency == self.currency else 0
+        same_currency = customer.currency == self.currency
+        applied = min(customer.credit_balance, max(owed, 0)) if same_currency else 0
+        # What a negative corrective invoice owes the customer becomes their credit, in their currency.
+        credit = -owed if owed < 0 and same_currency else 0
         finalized = priced._transition(
             "open",
             number=number,
@@ -473,12 +480,14 @@ class Invoice(_Model):
             ocr_reference=ocr_reference,
             hosted_secret=hosted_secret,
             applied_balance=applied,
+            balance_credit=credit,
             amount_due=owed - applied,
             status_transitions=self.status_transitions.model_copy(update={"finalized_at": now}),
         )
         finalized = finalized._recorded("invoice.finalized", now)
-        if finalized.amount_due == 0:
-            # Credit covered everything: nothing is owed, so nothing must be chased.
+        if finalized.amount_remaining == 0:
+            # Credit covered everything (or what it owes went to the customer's credit): nothing is
+            # owed, so nothing must be chased.
             transitions = finalized.status_transitions.model_copy(update={"paid_at": now})
             paid = finalized.model_copy(update={"status": "paid", "status_transitions": transitions})
             return paid._recorded("invoice.paid", now)
@@ -491,6 +500,15 @@ class Invoice(_Model):
             raise Conflict(f"Prepayment invoice {self.number or self.id} has {deductible(self)} left to deduct, "
                            f"not {amount}.", param="prepayments", code="prepayment_exceeded")
         return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted + amount,
+                                       "version": self.version + 1})._recorded("invoice.updated", now)
+
+    def return_prepayment(self, amount: int, now: datetime) -> Invoice:
+        """A voided final invoice gives back the `amount` it deducted of this prepayment invoice, which
+        another final invoice may then deduct."""
+        if not self.prepayment or not 0 < amount <= self.prepayment_deducted:
+            raise Conflict(f"Prepayment invoice {self.number or self.id} has {self.prepayment_deducted} deducted, "
+                           f"not {amount} to give back.", param="prepayments", code="prepayment_exceeded")
+        return self.model_copy(update={"prepayment_deducted": self.prepayment_deducted - amount,
                                        "version": self.version + 1})._recorded("invoice.updated", now)
 
     def pay(self, now: datetime) -> Invoice:

@@ -24,12 +24,14 @@ from pydantic import (
     model_validator,
 )
 
+from invoicing.domain.code_lists import listed
 from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
+from invoicing.domain.schema_rules import any_of
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
 from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
@@ -124,7 +126,8 @@ class ElectronicAddress(Model):
     from the Electronic Address Scheme code list, e.g. a Peppol participant `0007` + Swedish
     organisation number, `0088` + GLN, `9930` + German VAT number."""
 
-    scheme: str = Field(pattern=r"^(?:[0-9]{4}|[A-Z]{2})$", description="EAS code", examples=["0007"])
+    scheme: str = Field(pattern=r"^(?:[0-9]{4}|[A-Z]{2})$", description="EAS code", examples=["0007"],
+                        json_schema_extra=listed("eas"))
     value: str = Field(min_length=1, max_length=100, pattern=r"^\S(?:.*\S)?$", examples=["5567321707"])
 
 
@@ -180,6 +183,9 @@ class PartyIdentifier(Model):
 class Contact(Model):
     """A contact point of the seller (BG-6) or the buyer (BG-9): a person or a department."""
 
+    # The rule `_something` checks, for the OpenAPI document: at least one of them, not null.
+    model_config = ConfigDict(json_schema_extra=any_of("name", "phone", "email"))
+
     name: Annotated[_Stripped, StringConstraints(max_length=100)] | None = Field(
         default=None, description="BT-41 / BT-56: a person or department (XRechnung requires the seller's)")
     phone: Annotated[_Stripped, StringConstraints(max_length=40)] | None = Field(default=None,
@@ -210,6 +216,11 @@ class Payee(Model):
         default=None, description="BT-61: the payee's company registration number")
 
 
+# The VAT numbers outside the EU a tax representative may hold (BT-63), by their prefix: python-stdnum's
+# module, and the prefix the compact form is written with (BR-CO-09: a country code first).
+_NON_EU_VAT = {"NO": ("stdnum.no.mva", "NO"), "GB": ("stdnum.gb.vat", "GB"), "CH": ("stdnum.ch.vat", "")}
+
+
 class TaxRepresentative(Model):
     """The seller's tax representative (BG-11): who accounts for the seller's VAT in the buyer's
     country. Its VAT number (BT-63) is checked with python-stdnum; its address (BG-12) names at least
@@ -217,7 +228,8 @@ class TaxRepresentative(Model):
 
     name: Annotated[_Stripped, StringConstraints(max_length=200)] = Field(description="BT-62")
     vat_id: Annotated[_Stripped, StringConstraints(max_length=40)] = Field(
-        description="BT-63: an EU VAT number with its country prefix", examples=["DE136695976"])
+        description="BT-63: a VAT number with its country prefix: an EU one, or a Norwegian, British or Swiss one",
+        examples=["DE136695976"])
     address: Address = Field(description="BG-12")
 
     @field_validator("vat_id")
@@ -225,16 +237,22 @@ class TaxRepresentative(Model):
     def _vat(cls, value: str) -> str:
         from stdnum.eu import vat
 
+        module_name, prefix = _NON_EU_VAT.get(value[:2].upper(), ("", ""))
+        module = importlib.import_module(module_name) if module_name else vat
         try:
-            return str(vat.compact(vat.validate(value)))
+            compact = str(module.compact(module.validate(value)))
         except Exception as exc:  # stdnum raises ValidationError subclasses
-            raise ValueError(f"{value!r} is not a valid EU VAT number: {exc}") from None
+            raise ValueError(f"{value!r} is not a valid VAT number (an EU one with its country prefix, or "
+                             f"NO…MVA, GB…, CHE…): {exc}") from None
+        return compact if compact.startswith(prefix) else prefix + compact
 
 
 class Delivery(Model):
     """Where the goods or services went (BG-13): the deliver-to party's name (BT-70), the place's
     identifier (BT-71, a GLN say) and address (BG-15). When it was is the invoice's `supply_date`
     (BT-72), stated only when given."""
+
+    model_config = ConfigDict(json_schema_extra=any_of("name", "location_id", "address"))  # `_something`
 
     name: Annotated[_Stripped, StringConstraints(max_length=200)] | None = Field(default=None, description="BT-70")
     location_id: PartyIdentifier | None = Field(default=None, description="BT-71 with its scheme")

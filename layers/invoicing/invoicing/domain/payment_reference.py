@@ -19,9 +19,14 @@ Bankgiro Inbetalningar, section "Avtal om OCR-kontroll"):
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from stdnum import iso11649, luhn
 from stdnum.iso7064 import mod_97_10
+
+if TYPE_CHECKING:
+    from invoicing.domain.invoice import Invoice
+    from invoicing.domain.party import Account
 
 OCR_MIN_DIGITS = 2
 OCR_MAX_DIGITS = 25
@@ -98,3 +103,15 @@ def is_valid_creditor_reference(reference: str) -> bool:
 def ocr_applies(seller_country: str | None) -> bool:
     """Whether an invoice of a seller in `seller_country` gets an OCR number."""
     return seller_country in OCR_COUNTRIES
+
+
+def remittance_text(invoice: Invoice, seller: Account) -> str | None:
+    """What the payer quotes with the payment (EN 16931 BT-83), on the e-invoice and in the payment QR
+    code alike: the invoice's own remittance information as the seller gave it; else the OCR number
+    where the account chose it (and the invoice has one); else the RF creditor reference; else the
+    invoice number."""
+    if invoice.remittance_information and invoice.remittance_information.strip():
+        return invoice.remittance_information.strip()
+    if seller.remittance_reference == "ocr" and invoice.ocr_reference:
+        return invoice.ocr_reference
+    return (invoice.payment_reference or "").strip() or invoice.number

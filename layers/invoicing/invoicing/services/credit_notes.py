@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from invoicing.domain.credit_note import CreditNote, issue_credit_note
 from invoicing.domain.einvoice import EInvoiceObstacle
@@ -13,7 +14,7 @@ from invoicing.services.commands import NewCreditNote
 from invoicing.services.document_keys import credit_note_key
 from invoicing.services.invoices import DocumentFormat, DocumentLink, document_link, why_no_einvoice
 from invoicing.services.numbering import commit_numbered
-from invoicing.services.ports import Clock, Documents, Ids, Page, Retry, UnitOfWork
+from invoicing.services.ports import Clock, Clocks, Documents, Ids, Page, Retry, UnitOfWork
 
 PREVIEW_ID = "cn_preview"
 
@@ -25,6 +26,15 @@ class CreditNoteService:
     ids: Ids
     retry: Retry
     documents: Documents
+    clocks: Clocks | None = None  # test clocks (sandbox): a clock customer's credit note is issued on its time
+
+    def _now(self, account_id: str, invoice: Invoice) -> datetime:
+        """When the credit note is issued: on the test clock its invoice's customer lives on, if any
+        (as the invoice was finalized on it), else now."""
+        test_clock = invoice.customer_snapshot.test_clock if invoice.customer_snapshot else None
+        if test_clock and self.clocks is not None:
+            return self.clocks.now(account_id, test_clock)
+        return self.clock.now()
 
     def create(self, account_id: str, cmd: NewCreditNote) -> CreditNote:
         """A numbered credit note of lines (an invoice line: all of it, a quantity or an amount of it;
@@ -44,7 +54,7 @@ class CreditNoteService:
             # so whichever way two credit notes interleave, the later runs again on fresh reads.
             number = series.format(uow.series.next(account_id, series))
             invoice = uow.invoices.get(account_id, cmd.invoice_id)
-            now = self.clock.now()
+            now = self._now(account_id, invoice)
             note, credited = issue_credit_note(invoice, cmd.request(), credit_note_id=credit_note_id,
                                                number=number, now=now)
             self._check_customer_credit(uow, invoice, note)
@@ -62,7 +72,7 @@ class CreditNoteService:
         with self.uow:
             invoice = self.uow.invoices.get(account_id, cmd.invoice_id)
             note, _ = issue_credit_note(invoice, cmd.request(), credit_note_id=PREVIEW_ID, number="",
-                                        now=self.clock.now())
+                                        now=self._now(account_id, invoice))
             self._check_customer_credit(self.uow, invoice, note)
             return note
 

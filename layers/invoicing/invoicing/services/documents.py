@@ -12,7 +12,10 @@ from aws_lambda_powertools import Logger
 
 from invoicing.domain.errors import Conflict
 from invoicing.domain.events import DomainEvent
+from invoicing.domain.invoice import Invoice
+from invoicing.domain.references import UploadedContent
 from invoicing.services.document_keys import credit_note_key, invoice_key
+from invoicing.services.files import FileService
 from invoicing.services.ports import Clock, Documents, UnitOfWork
 from invoicing.services.sending import hosted_url
 
@@ -28,6 +31,7 @@ class DocumentService:
     documents: Documents
     clock: Clock | None = None  # with it, a rendered invoice records `invoice.rendered` (sending follows it)
     base_url: str = ""  # the hosted pages' base URL, printed on the PDF with a QR code where no EPC code is
+    files: FileService | None = None  # the uploaded files supporting documents name, embedded in each document
 
     def on_event(self, event: DomainEvent) -> Outcome:
         """Render what a finalizing event asks for. Redelivered or replayed events find the documents
@@ -54,16 +58,26 @@ class DocumentService:
         from invoicing.documents.einvoice.ubl import invoice_to_ubl
         from invoicing.documents.pdf import render_invoice_pdf  # only the document function loads WeasyPrint
 
-        cii = _einvoice(lambda: invoice_to_cii(invoice), invoice.currency)
+        uploaded = self._uploaded(invoice)
+        cii = _einvoice(lambda: invoice_to_cii(invoice, uploaded), invoice.currency)
         if cii is not None:
             self._put_once(invoice_key(invoice, "cii"), lambda: cii, XML)
-            self._put_once(invoice_key(invoice, "ubl"), lambda: invoice_to_ubl(invoice), XML)
+            self._put_once(invoice_key(invoice, "ubl"), lambda: invoice_to_ubl(invoice, uploaded), XML)
         page = hosted_url(self.base_url, invoice) if self.base_url else None
         written = self._put_once(invoice_key(invoice, "pdf"),
-                                 lambda: render_invoice_pdf(invoice, facturx_xml=cii, hosted_url=page),
+                                 lambda: render_invoice_pdf(invoice, facturx_xml=cii, hosted_url=page,
+                                                            uploaded=uploaded),
                                  "application/pdf")
         self._record_rendered(account_id, invoice_id)
         return "rendered" if written else "exists"
+
+    def _uploaded(self, invoice: Invoice) -> dict[str, UploadedContent]:
+        """The bytes of the uploaded files the invoice names (finalization made sure each was ready)."""
+        if not any(d.file for d in invoice.supporting_documents):
+            return {}
+        if self.files is None:
+            raise RuntimeError("an invoice names uploaded files: the document service needs the FileService")
+        return self.files.contents(invoice)
 
     def _record_rendered(self, account_id: str, invoice_id: str) -> None:
         """`invoice.rendered`, once (a redelivery after the PDF was written records it if it is missing)."""

@@ -24,6 +24,7 @@ from invoicing.domain.tax_currency import TaxCurrencyRate, national_currency
 from invoicing.domain.validation import ValidationIssue
 from invoicing.services.commands import NewInvoice, NewLine, PaymentVatDetails
 from invoicing.services.document_keys import invoice_key
+from invoicing.services.files import FileService, check_ready
 from invoicing.services.hosted import new_hosted_secret
 from invoicing.services.numbering import commit_numbered
 from invoicing.services.ports import Clock, Clocks, Documents, Ids, InvoiceFilter, Page, Retry, UnitOfWork
@@ -127,6 +128,7 @@ class InvoiceService:
     retry: Retry
     documents: Documents
     clocks: Clocks | None = None  # test clocks (sandbox): a clock customer's invoice is finalized on its time
+    files: FileService | None = None  # with it, finalizing checks the uploaded files that have just arrived
 
     # --- drafts ----------------------------------------------------------------------------
 
@@ -234,7 +236,13 @@ class InvoiceService:
     def finalize(self, account_id: str, invoice_id: str) -> InvoiceView:
         """Assign the next number of the series and freeze the invoice, in one commit with its
         `invoice.finalized` event (its documents follow from that event). Blocking validation
-        issues stop it with a 409 naming them."""
+        issues stop it with a 409 naming them, and so does an uploaded file that is not ready
+        (`supporting_documents[i].file`)."""
+        if self.files is not None:
+            with self.uow:
+                draft = self.uow.invoices.get(account_id, invoice_id)
+            if draft.status == "draft":
+                self.files.require_ready(draft)  # checks an upload that arrived since: then ready or rejected
         outcome = self.finalize_many(account_id, [invoice_id])
         if invoice_id in outcome.failed:
             raise outcome.failed[invoice_id]
@@ -285,6 +293,9 @@ class InvoiceService:
                 if draft.customer_id not in customers:
                     raise NotFound(f"No such customer: '{draft.customer_id}'.", param="customer")
                 customer = customers[draft.customer_id]
+                for index, document in enumerate(draft.supporting_documents):
+                    if document.file is not None:  # ready: checked (above, or by GET /files/{id}) and final
+                        check_ready(uow.files.get(account_id, document.file), f"supporting_documents[{index}].file")
                 this_series = invoice_series(seller, customer)
                 # Fail fast, before numbering, when the draft cannot be finalized. (The customer's usual
                 # total only makes a warning, which a finalized invoice no longer shows: not read here.)
@@ -301,10 +312,11 @@ class InvoiceService:
             except DomainError as error:
                 failed[invoice_id] = error
                 continue
-            needs = 1 + (1 if trial.applied_balance else 0) + len(draft.prepayments)
+            balance = trial.applied_balance or trial.balance_credit  # it writes the customer's balance
+            needs = 1 + (1 if balance else 0) + len(draft.prepayments)
             deducting = {p.invoice_id for p in draft.prepayments}
             if (series is not None and this_series != series) or items + needs > BATCH_ITEMS \
-                    or (trial.applied_balance and any(c.id == customer.id for _, c in batch)) \
+                    or (balance and any(c.id == customer.id for _, c in batch)) \
                     or any(deducting & {p.invoice_id for p in d.prepayments} for d, _ in batch):
                 # another series, a full batch, a second use of one credit balance or of one prepayment
                 held.append(invoice_id)
@@ -326,8 +338,8 @@ class InvoiceService:
                 hosted_secret=new_hosted_secret(),
             )
             uow.invoices.save(invoice)
-            if invoice.applied_balance:
-                uow.customers.adjust_credit(account_id, customer.id, -invoice.applied_balance)
+            if invoice.applied_balance or invoice.balance_credit:
+                uow.customers.adjust_credit(account_id, customer.id, invoice.balance_credit - invoice.applied_balance)
             # Each prepayment deducted once: the prepayment invoice records it in this same commit (its
             # version is conditioned on, so a concurrent deduction fails the commit with a conflict and
             # nothing of it is written).
@@ -337,7 +349,21 @@ class InvoiceService:
         return done, held + rest
 
     def void(self, account_id: str, invoice_id: str) -> InvoiceView:
-        return self._transition(account_id, invoice_id, lambda inv, now: inv.void(now))
+        """Void an open invoice, and give back in the same commit what finalizing it took: the customer
+        credit it applied returns to the customer's balance, and each prepayment it deducted may be
+        deducted again by another final invoice (docs/api.md, "Prepayments")."""
+        with self.uow:
+            now = self.clock.now()
+            invoice = self.uow.invoices.get(account_id, invoice_id)
+            voided = invoice.void(now)
+            self.uow.invoices.save(voided)
+            for deducted in invoice.prepayments:
+                prepayment = self.uow.invoices.get(account_id, deducted.invoice_id)
+                self.uow.invoices.save(prepayment.return_prepayment(deducted.amount, now))
+            if invoice.applied_balance:
+                self.uow.customers.adjust_credit(account_id, invoice.customer_id, invoice.applied_balance)
+            self.uow.commit()
+            return InvoiceView(voided, [])
 
     def mark_uncollectible(self, account_id: str, invoice_id: str) -> InvoiceView:
         return self._transition(account_id, invoice_id, lambda inv, now: inv.mark_uncollectible(now))

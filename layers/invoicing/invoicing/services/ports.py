@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from invoicing.domain.discount_rules import DiscountRule
     from invoicing.domain.dunning import Dunning, PlannedStep, StepDone
     from invoicing.domain.events import DomainEvent
+    from invoicing.domain.files import UploadedFile
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.numbering import Series
     from invoicing.domain.party import Account, Customer
@@ -356,6 +357,18 @@ class StatementImports(Protocol):
     def save(self, statement: StatementImport) -> None:
         """The next version of an upload read in this unit of work (else ConcurrentChange at commit)."""
         ...
+
+
+class Files(Protocol):
+    """Uploaded files (supporting documents' content): their declarations and status."""
+
+    def add(self, file: UploadedFile) -> None: ...
+    def get(self, account_id: str, file_id: str) -> UploadedFile: ...  # raises NotFound
+    def save(self, file: UploadedFile) -> None:
+        """The next version of a file read in this unit of work (else ConcurrentChange at commit)."""
+        ...
+
+
 @dataclass(frozen=True)
 class DueDunning:
     """An invoice whose next dunning step is due (a dunning run's unit of work)."""
@@ -468,6 +481,8 @@ class UnitOfWork(Protocol):
     @property
     def statement_imports(self) -> StatementImports: ...
     @property
+    def files(self) -> Files: ...
+    @property
     def dunning(self) -> DunningRecords: ...
     @property
     def review_items(self) -> ReviewItems: ...
@@ -563,6 +578,17 @@ class StatementFiles(Protocol):
         ...
     def read(self, key: str, *, max_bytes: int) -> bytes:
         """The file; `StatementRejected` when it is larger than `max_bytes` (it is not downloaded)."""
+class FileStore(Protocol):
+    """Uploaded files' bytes (the files bucket)."""
+
+    def upload_url(self, key: str, *, content_type: str, size: int, expires_in: int) -> str:
+        """A presigned PUT URL for exactly this type and length at `key`."""
+        ...
+    def read(self, key: str, *, max_bytes: int) -> bytes | None:
+        """The object (at most `max_bytes` + 1 bytes of it), or None while it is not there."""
+        ...
+
+
 # --- collecting: reminders and charges (dunning) --------------------------------------------------
 
 class Notifier(Protocol):

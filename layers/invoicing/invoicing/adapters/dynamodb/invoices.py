@@ -44,7 +44,7 @@ from invoicing.adapters.dynamodb.keys import (
     shard,
     status_pk,
 )
-from invoicing.domain.errors import ConcurrentChange, Conflict, InvalidInput, NotFound
+from invoicing.domain.errors import ConcurrentChange, Conflict, NotFound
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.payment_reference import ocr_body
@@ -164,6 +164,8 @@ class DynamoInvoices:
 
         Index: customer -> GSI1 (status and due dates filtered); status -> GSI3 (due dates as a key
         range); due dates only -> GSI4; nothing -> GSI2. The sharded ones are merged."""
+        if flt.due_date_gte and flt.due_date_lte and flt.due_date_gte > flt.due_date_lte:
+            return Page[Invoice](data=[], has_more=False)  # no day is in the range: nothing is due in it
         lo, hi = _due_range(flt)
         if flt.customer_id:
             return self._list_for_customer(account_id, flt, limit=limit, starting_after=starting_after)
@@ -281,8 +283,6 @@ class DynamoInvoices:
 def _due_range(flt: InvoiceFilter) -> tuple[str | None, str | None]:
     """GSI3/GSI4 sort-key bounds for the due-date filter (None, None without one). Invoices
     without a due date (`0000-00-00`) fall outside any range."""
-    if flt.due_date_gte and flt.due_date_lte and flt.due_date_gte > flt.due_date_lte:
-        raise InvalidInput("due_date[gte] must be on or before due_date[lte].", param="due_date")
     if not (flt.due_date_gte or flt.due_date_lte):
         return None, None
     lo = f"{flt.due_date_gte.isoformat()}#" if flt.due_date_gte else FIRST_REAL_DUE_SK

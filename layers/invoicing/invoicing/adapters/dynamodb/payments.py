@@ -17,13 +17,14 @@ See docs/dynamodb-access-patterns.md.
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from invoicing.adapters.dynamodb.codec import load
 from invoicing.adapters.dynamodb.common import batch_get, sharded_page
 from invoicing.adapters.dynamodb.events import with_events
 from invoicing.adapters.dynamodb.keys import GSI1, GSI2, GSI3, SHARDS, Item, n, s, shard, timestamp
-from invoicing.domain.errors import ConcurrentChange, Conflict, NotFound, PaymentAlreadyRecorded
+from invoicing.adapters.dynamodb.versioned import VersionedDocuments
+from invoicing.domain.errors import ConcurrentChange, NotFound, PaymentAlreadyRecorded
 from invoicing.domain.payment import Payment, PaymentStatus
 from invoicing.domain.statement_import import StatementImport
 from invoicing.services.ports import Page
@@ -146,40 +147,8 @@ class DynamoPayments:
         return item
 
 
-class DynamoStatementImports:
+class DynamoStatementImports(VersionedDocuments[StatementImport]):
     """The `StatementImports` repository."""
 
     def __init__(self, uow: DynamoUnitOfWork) -> None:
-        self._uow = uow
-        self._versions: dict[str, int] = {}
-
-    def forget(self) -> None:
-        self._versions = {}
-
-    def _item(self, statement: StatementImport) -> Item:
-        return {**statement_import_key(statement.account_id, statement.id), "status": s(statement.status),
-                "version": n(statement.version), **with_events(statement, [], statement.events)}
-
-    def add(self, statement: StatementImport) -> None:
-        self._uow.put(self._item(statement),
-                      lambda: Conflict(f"Statement '{statement.id}' already exists.", param="id",
-                                       code="resource_already_exists"),
-                      "attribute_not_exists(PK)")
-
-    def get(self, account_id: str, statement_id: str) -> StatementImport:
-        response: dict[str, Any] = self._uow.client.get_item(
-            TableName=self._uow.table, Key=statement_import_key(account_id, statement_id), ConsistentRead=True)
-        if "Item" not in response:
-            raise NotFound(f"No such bank statement: '{statement_id}'.", param="bank_statement")
-        statement = load(response["Item"], StatementImport)
-        self._versions[statement.id] = statement.version
-        return statement
-
-    def save(self, statement: StatementImport) -> None:
-        if statement.id not in self._versions:
-            raise ValueError("save a statement read in this unit of work")
-        self._uow.put(self._item(statement),
-                      lambda: ConcurrentChange(f"Statement '{statement.id}' was changed concurrently.",
-                                               param="bank_statement"),
-                      "#version = :loaded", ExpressionAttributeNames={"#version": "version"},
-                      ExpressionAttributeValues={":loaded": n(self._versions[statement.id])})
+        super().__init__(uow, StatementImport, statement_import_key, noun="bank statement", param="bank_statement")

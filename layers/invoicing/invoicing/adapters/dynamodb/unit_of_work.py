@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from invoicing.adapters.dynamodb.customers import DynamoCustomers
     from invoicing.adapters.dynamodb.discount_rules import DynamoDiscountRules
     from invoicing.adapters.dynamodb.dunning import DynamoDunning
+    from invoicing.adapters.dynamodb.files import DynamoFiles
     from invoicing.adapters.dynamodb.invoices import DynamoInvoices
     from invoicing.adapters.dynamodb.payments import DynamoPayments, DynamoStatementImports
     from invoicing.adapters.dynamodb.reviews import DynamoReviewItems
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 MAX_TRANSACTION_ITEMS = 100
 REPOSITORIES = ("accounts", "customers", "invoices", "credit_notes", "series", "meters", "usage_events",
                 "subscriptions", "products", "prices", "coupons", "billing_runs", "reviews", "test_clocks",
-                "payments", "statement_imports", "dunning",
+                "payments", "statement_imports", "files", "dunning",
                 "review_items", "correspondence", "discount_rules")
 Explain = Callable[[], Exception]
 
@@ -157,6 +158,11 @@ class DynamoUnitOfWork:
     def statement_imports(self) -> DynamoStatementImports:
         from invoicing.adapters.dynamodb.payments import DynamoStatementImports
         return DynamoStatementImports(self)
+
+    @cached_property
+    def files(self) -> DynamoFiles:
+        from invoicing.adapters.dynamodb.files import DynamoFiles
+        return DynamoFiles(self)
 
     @cached_property
     def dunning(self) -> DynamoDunning:

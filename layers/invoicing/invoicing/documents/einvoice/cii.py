@@ -8,6 +8,7 @@ factur-x.xml. Built with lxml, never from string templates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from invoicing.documents.einvoice.semantic import (
 )
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice
+from invoicing.domain.references import UploadedContent
 
 GUIDELINE_ID = "urn:cen.eu:en16931:2017"  # BT-24: EN 16931 itself, Factur-X's EN 16931 profile
 # BT-23 of an XRechnung (XRechnung 3.0 adopts PEPPOL-EN16931-R001: the business process is given).
@@ -42,11 +44,11 @@ _NSMAP = {"rsm": RSM, "ram": RAM, "qdt": QDT, "udt": UDT}
 _TAX_POINT_CODES = {"3": "5", "35": "29", "432": "72"}
 
 
-def invoice_to_cii(invoice: Invoice) -> bytes:
+def invoice_to_cii(invoice: Invoice, uploaded: Mapping[str, UploadedContent] | None = None) -> bytes:
     """A finalized invoice as a CII CrossIndustryInvoice, Factur-X EN 16931 profile (UTF-8, with XML
     declaration). Raises `EInvoiceUnsupported` (an `InvalidInput`) naming the field when EN 16931
     cannot express the invoice."""
-    return to_cii(invoice_document(invoice))
+    return to_cii(invoice_document(invoice, uploaded))
 
 
 def credit_note_to_cii(note: CreditNote, invoice: Invoice) -> bytes:

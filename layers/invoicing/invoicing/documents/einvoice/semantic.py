@@ -16,7 +16,7 @@ amount closely enough (tax-inclusive lines, or half a yen), the price is stated 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, localcontext
@@ -49,6 +49,8 @@ from invoicing.domain.party import (
     language_of,
 )
 from invoicing.domain.party import Delivery as DeliveryDetails
+from invoicing.domain.payment_reference import remittance_text
+from invoicing.domain.references import UploadedContent, embedded_files
 from invoicing.domain.tax import (
     EXEMPT_NOTE,
     EXPORT_NOTE,
@@ -306,8 +308,9 @@ def quantity_text(value: Decimal) -> str:
 # --- building it ----------------------------------------------------------------------------------
 
 
-def invoice_document(invoice: Invoice) -> Document:
-    """The EN 16931 content of a finalized invoice."""
+def invoice_document(invoice: Invoice, uploaded: Mapping[str, UploadedContent] | None = None) -> Document:
+    """The EN 16931 content of a finalized invoice; `uploaded`: the bytes of the files its supporting
+    documents name (`supporting_documents[].file`), by file id."""
     if invoice.status == "draft" or invoice.number is None or invoice.issue_date is None:
         raise EInvoiceUnsupported("Only a finalized invoice has an e-invoice.", param="status")
     totals, seller, customer = invoice.totals, invoice.seller_snapshot, invoice.customer_snapshot
@@ -394,7 +397,7 @@ def invoice_document(invoice: Invoice) -> Document:
         lines=lines,
         **_vat_details(invoice),
         references=_references(invoice),
-        supporting_documents=_supporting_documents(invoice),
+        supporting_documents=_supporting_documents(invoice, uploaded),
         payee=_payee(invoice),
         tax_representative=_tax_representative(seller, categories),
         prepayment_invoices=tuple((p.number, p.issue_date) for p in invoice.prepayments),
@@ -958,10 +961,12 @@ def _references(invoice: Invoice) -> References:
     )
 
 
-def _supporting_documents(invoice: Invoice) -> tuple[SupportingReference, ...]:
+def _supporting_documents(invoice: Invoice,
+                          uploaded: Mapping[str, UploadedContent] | None) -> tuple[SupportingReference, ...]:
+    files = {f.document_id: f for f in embedded_files(invoice.supporting_documents, uploaded)}
     documents = []
     for d in invoice.supporting_documents:
-        file = d.attachment
+        file = files.get(d.id)
         documents.append(SupportingReference(
             id=_required(d.id, "supporting_documents.id"), description=_text(d.description), url=_text(d.url),
             mime_code=file.mime_code if file else None, filename=_text(file.filename) if file else None,
@@ -1039,14 +1044,8 @@ def _creditor_id(invoice: Invoice, seller: Account, customer: Customer) -> str |
 
 
 def remittance_information(invoice: Invoice, seller: Account) -> str | None:
-    """BT-83: the invoice's own text as the seller gave it; else the OCR number where the account chose
-    it (and the invoice has one); else the RF creditor reference; else the invoice number."""
-    given = _text(invoice.remittance_information)
-    if given:
-        return given
-    if seller.remittance_reference == "ocr" and invoice.ocr_reference:
-        return invoice.ocr_reference
-    return _text(invoice.payment_reference) or invoice.number
+    """BT-83: `invoicing.domain.payment_reference.remittance_text`, as XML can carry it."""
+    return _text(remittance_text(invoice, seller))
 
 
 def _vat_details(invoice: Invoice) -> dict[str, object]:

@@ -7,6 +7,7 @@ schemas. Built with lxml, never from string templates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ from invoicing.documents.einvoice.semantic import (
 )
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice
+from invoicing.domain.references import UploadedContent
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -37,13 +39,13 @@ CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 
-def invoice_to_ubl(invoice: Invoice) -> bytes:
+def invoice_to_ubl(invoice: Invoice, uploaded: Mapping[str, UploadedContent] | None = None) -> bytes:
     """A finalized invoice as a Peppol BIS Billing 3.0 UBL Invoice (UTF-8, with XML declaration).
 
     Raises `EInvoiceUnsupported` (an `InvalidInput`) naming the field when EN 16931 cannot express
     the invoice: a currency with three decimals, a reverse-charge buyer without a VAT number, …
     """
-    return to_ubl(invoice_document(invoice))
+    return to_ubl(invoice_document(invoice, uploaded))
 
 
 def credit_note_to_ubl(note: CreditNote, invoice: Invoice) -> bytes:

@@ -14,15 +14,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from invoicing.documents.pdf.engine import html_to_pdf, warm_up
-from invoicing.documents.pdf.facturx import FACTURX_FILENAME, FACTURX_PROFILES, FacturX, InvalidFacturX, facturx_options
+from invoicing.documents.pdf.engine import PdfOptions, html_to_pdf, warm_up
+from invoicing.documents.pdf.facturx import (
+    FACTURX_FILENAME,
+    FACTURX_PROFILES,
+    FacturX,
+    InvalidFacturX,
+    facturx_options,
+    supporting_attachments,
+)
 from invoicing.documents.pdf.fetcher import ResourceRefused, data_only_url_fetcher
 from invoicing.documents.pdf.html import render_credit_note_html, render_invoice_html
 from invoicing.documents.pdf.view import DocumentNotFinalized, finalized_at
+from invoicing.domain.references import embedded_files
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from invoicing.domain.credit_note import CreditNote
     from invoicing.domain.invoice import Invoice
+    from invoicing.domain.references import UploadedContent
 
 __all__ = [
     "FACTURX_FILENAME", "FACTURX_PROFILES", "DocumentNotFinalized", "FacturX", "InvalidFacturX", "ResourceRefused",
@@ -31,14 +42,21 @@ __all__ = [
 ]
 
 
-def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None, hosted_url: str | None = None) -> bytes:
+def render_invoice_pdf(invoice: Invoice, *, facturx_xml: bytes | None = None, hosted_url: str | None = None,
+                       uploaded: Mapping[str, UploadedContent] | None = None) -> bytes:
     """The finalized invoice as an A4 PDF, in its customer's language, fetching nothing.
 
     With `facturx_xml` (the invoice as CII XML) the PDF is a Factur-X / ZUGFeRD e-invoice:
     PDF/A-3b with the XML embedded as `factur-x.xml` and declared in the XMP metadata. With
-    `hosted_url` the page's link is printed, with a QR code to it where no EPC payment code is."""
-    html = render_invoice_html(invoice, hosted_url=hosted_url)
-    return html_to_pdf(html, None if facturx_xml is None else facturx_options(facturx_xml, finalized_at(invoice)))
+    `hosted_url` the page's link is printed, with a QR code to it where no EPC payment code is.
+    Each supporting document's file is embedded too (an associated file, "Supplement", in PDF/A-3):
+    inline attachments, and uploaded files from `uploaded` (by file id)."""
+    html = render_invoice_html(invoice, hosted_url=hosted_url,
+                               file_names={file_id: file.filename for file_id, file in (uploaded or {}).items()})
+    made = finalized_at(invoice)
+    options = PdfOptions() if facturx_xml is None else facturx_options(facturx_xml, made)
+    return html_to_pdf(html, options.with_attachments(
+        supporting_attachments(embedded_files(invoice.supporting_documents, uploaded), made)))
 
 
 def render_credit_note_pdf(credit_note: CreditNote, invoice: Invoice, *, facturx_xml: bytes | None = None) -> bytes:

@@ -28,6 +28,15 @@ class PdfOptions:
     options: dict[str, Any] = field(default_factory=dict)
     finisher: Callable[[Any, Any], None] | None = None
 
+    def with_attachments(self, attachments: list[Any]) -> PdfOptions:
+        """These options with more `weasyprint.Attachment`s. All of them are sorted by name:
+        WeasyPrint writes the EmbeddedFiles name tree in the order given, and a name tree's keys
+        are in lexical order (ISO 32000, 7.9.6), which readers may search by."""
+        if not attachments:
+            return self
+        every = sorted([*self.options.get("attachments", []), *attachments], key=lambda a: a.name.encode())
+        return PdfOptions({**self.options, "attachments": every}, self.finisher)
+
 
 @dataclass(frozen=True)
 class Engine:

@@ -1,7 +1,8 @@
 """Factur-X / ZUGFeRD: a rendered document as a PDF/A-3b with its CII XML embedded.
 
 WeasyPrint writes the PDF/A-3b itself (`pdf_variant="pdf/a-3b"`: sRGB output intent, embedded
-fonts, XMP with pdfaid part 3 / B) and embeds the XML as an `Attachment` with its relationship;
+fonts, XMP with pdfaid part 3 / B) and embeds the XML as an `Attachment` with its relationship
+("Data"), and each supporting document's file as one more (`supporting_attachments`, "Supplement");
 the documented `finisher` hook adds the Factur-X XMP properties to the packet WeasyPrint wrote,
 through pydyf's `PDF` object (WeasyPrint's PDF writer, a documented library of its own).
 """
@@ -10,11 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from invoicing.documents.pdf.engine import PdfOptions
 from invoicing.documents.pdf.fetcher import data_only_url_fetcher
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from invoicing.domain.references import EmbeddedFile
 
 
 class InvalidFacturX(ValueError):
@@ -146,3 +152,19 @@ def facturx_options(xml: bytes, made: datetime | date) -> PdfOptions:
     """The `write_pdf` options that make a document Factur-X with `xml`; `made` is when the XML
     was made final, the embedded file's date."""
     return FacturX.of(xml, made if isinstance(made, datetime) else datetime.combine(made, time(), UTC)).pdf_options()
+
+
+def supporting_attachments(files: Sequence[EmbeddedFile], made: datetime | date) -> list[Any]:
+    """Each supporting document's file (BG-24) as a `weasyprint.Attachment` of the PDF: named as
+    the invoice names it, typed by its MIME code (a `data:` URI carries it, so the embedded file's
+    /Subtype is that code, not a guess from the name), and, in a PDF/A-3, an associated file with
+    the relationship "Supplement" (Factur-X 1.0.07: files that supplement the invoice)."""
+    if not files:
+        return []
+    from weasyprint import Attachment
+
+    when = made if isinstance(made, datetime) else datetime.combine(made, time(), UTC)
+    return [Attachment(url=f"data:{f.mime_code};base64,{f.content_base64}", url_fetcher=data_only_url_fetcher(),
+                       name=f.filename, description=f.description or f.document_id, relationship="Supplement",
+                       created=when.astimezone(UTC), modified=when.astimezone(UTC))
+            for f in files]

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from invoicing.documents.pdf.view import credit_note_view, invoice_view
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from invoicing.domain.credit_note import CreditNote
     from invoicing.domain.invoice import Invoice
 
@@ -47,9 +49,10 @@ def _tight(html: str) -> str:
     return _BETWEEN_TAGS.sub("><", html)
 
 
-def render_invoice_html(invoice: Invoice, *, hosted_url: str | None = None) -> str:
+def render_invoice_html(invoice: Invoice, *, hosted_url: str | None = None,
+                        file_names: Mapping[str, str] | None = None) -> str:
     """The finalized invoice as an HTML document (the PDF's source; also usable for previews)."""
-    return _tight(_INVOICE_TEMPLATE.render(invoice_view(invoice, hosted_url=hosted_url)))
+    return _tight(_INVOICE_TEMPLATE.render(invoice_view(invoice, hosted_url=hosted_url, file_names=file_names)))
 
 
 def render_credit_note_html(credit_note: CreditNote, invoice: Invoice) -> str:

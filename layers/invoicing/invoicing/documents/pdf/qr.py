@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from invoicing.domain.money import to_major
+from invoicing.domain.payment_reference import remittance_text
 
 if TYPE_CHECKING:
     from invoicing.domain.invoice import Invoice
@@ -19,7 +20,8 @@ _EPC_MAX_AMOUNT = Decimal("999999999.99")
 
 def payment_qr_uri(invoice: Invoice, seller: Account) -> str | None:
     """An EPC069-12 ("GiroCode") payment QR code as an SVG data: URI, for what is left to pay on a
-    EUR invoice to the seller's IBAN; None when a SEPA credit transfer cannot pay it (another
+    EUR invoice to the seller's IBAN, quoting what the e-invoice's BT-83 says (the seller's own
+    remittance text, else the RF reference); None when a SEPA credit transfer cannot pay it (another
     currency, no IBAN, nothing or too much to pay, void)."""
     if invoice.currency != "EUR" or not seller.iban or invoice.status == "void":
         return None
@@ -31,23 +33,23 @@ def payment_qr_uri(invoice: Invoice, seller: Account) -> str | None:
         re.sub(r"\s+", "", seller.iban).upper(),
         amount,
         (seller.bic or "").strip().upper(),
-        re.sub(r"\s+", "", invoice.payment_reference or "").upper(),
-        invoice.number or "",
+        remittance_text(invoice, seller) or "",
     )
 
 
 @lru_cache(maxsize=256)
-def _epc_qr_svg_uri(name: str, iban: str, amount: Decimal, bic: str, reference: str, number: str) -> str:
+def _epc_qr_svg_uri(name: str, iban: str, amount: Decimal, bic: str, remittance_text: str) -> str:
     # segno is imported here, like WeasyPrint: only the document function pays for it.
     from segno.helpers import make_epc_qr
     from stdnum import iso11649
 
     # A valid RF creditor reference goes in the structured field, which a bank passes on as
     # such; anything else can only travel as unstructured remittance text.
+    reference = re.sub(r"\s+", "", remittance_text).upper()
     if iso11649.is_valid(reference):
         remittance = {"reference": reference}
-    else:
-        remittance = {"text": reference or number}
+    else:  # at most 140 characters (EPC069-12; the API's remittance_information has no more)
+        remittance = {"text": remittance_text[:140]}
     # UTF-8 (character set 1): every EPC-compliant banking app reads it, and names keep their letters.
     qr = make_epc_qr(name=name, iban=iban, amount=amount, bic=bic or None, encoding="utf-8", **remittance)
     return str(qr.svg_data_uri(scale=1, border=4, omitsize=True, dark="#000", nl=False))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, localcontext
@@ -104,9 +104,11 @@ def require_finalized(invoice: Invoice) -> tuple[Account, Customer]:
     return invoice.seller_snapshot, invoice.customer_snapshot
 
 
-def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str, Any]:
+def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
+                 file_names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The invoice template's context. With `hosted_url`, the invoice's page: its link is printed,
-    and where no EPC payment code is, a QR code to it (paying is one scan from the paper)."""
+    and where no EPC payment code is, a QR code to it (paying is one scan from the paper).
+    `file_names`: the names of the uploaded files its supporting documents name, by file id."""
     seller, customer = require_finalized(invoice)
     assert invoice.totals is not None and invoice.issue_date is not None
     locale = resolve_locale(customer.locale)
@@ -176,6 +178,8 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
     if invoice.pre_payment_credit_notes_amount:
         row(words["credit_notes"], fmt.minus(invoice.pre_payment_credit_notes_amount))
     row(words["amount_due"], fmt.money(invoice.amount_due), "due")
+    if invoice.balance_credit:  # a negative corrective invoice: what it owes is the customer's credit now
+        row(words["balance_credited"], fmt.money(invoice.balance_credit), "after-due")
     if invoice.amount_paid:
         row(words["amount_paid"], fmt.minus(invoice.amount_paid), "after-due")
         row(words["amount_remaining"], fmt.money(invoice.amount_remaining), "total")
@@ -197,7 +201,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None) -> dict[str
                           footer=invoice.footer or seller.text("footer", customer.locale),
                           buyer_contact=invoice.buyer_contact_point),
         "delivery": _delivery_view(invoice.delivered_to, locale, words),
-        "supporting_documents": _supporting_documents_view(invoice.supporting_documents),
+        "supporting_documents": _supporting_documents_view(invoice.supporting_documents, file_names or {}),
         "line_columns": _line_columns(lines),
         "stacked_summary": _summary_is_stacked(tax_groups, rows),
         "facts": facts,
@@ -855,11 +859,11 @@ def _delivery_view(delivery: Delivery | None, locale: Locale, words: dict[str, s
     return {"lines": lines}
 
 
-def _supporting_documents_view(documents: Sequence[SupportingDocument]) -> list[str]:
-    """BG-24, one line each: its reference, description, and URL or attached file's name."""
+def _supporting_documents_view(documents: Sequence[SupportingDocument], file_names: Mapping[str, str]) -> list[str]:
+    """BG-24, one line each: its reference, description, and URL or attached (or uploaded) file's name."""
     shown = []
     for d in documents:
-        where = d.url or (d.attachment.filename if d.attachment else None)
+        where = d.url or (d.attachment.filename if d.attachment else file_names.get(d.file or ""))
         shown.append(" – ".join(part for part in (d.id, d.description, where) if part))
     return shown
 
