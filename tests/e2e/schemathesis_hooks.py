@@ -2,7 +2,7 @@
 
 A check digit is no rule JSON Schema can state: the document gives a tax ID's, an IBAN's, a GLN's or a
 Leitweg-ID's form, and the API checks its digits (python-stdnum), so a string drawn from the form alone
-is refused with 400 (docs/api.md, "What the document cannot state"). Before a case that schemathesis
+is refused with 400 (docs/api.md, "The document states these rules"). Before a case that schemathesis
 drew as valid is sent, each such value in its body is replaced with a real number of its kind, so that
 the case is as valid as it was meant to be; cases drawn as invalid are sent as drawn.
 

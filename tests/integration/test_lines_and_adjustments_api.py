@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import urllib.parse
 
+from lxml import etree
 from pypdf import PdfReader
 
 from invoicing.documents.einvoice.validation import validate
@@ -73,6 +74,46 @@ def test_a_return_line_and_rate_specific_adjustments_through_the_api(stack: Hand
     assert "Art.nr CH-200-BLK · GTIN 4006381333931" in text and "Ursprungsland: Sverige" in text
     assert "Färg: Svart" in text and "Orderrad 7 · Objekt SN-2026-00017 · Ert konto 6540" in text
     assert "Frakt · Moms 25 %" in text
+
+
+def test_line_identifiers_as_the_issuer_numbers_its_lines(stack: HandlerStack) -> None:
+    """BT-126: a line's identifier as given (else its position), in UBL, CII, the PDF, and a credit
+    note's reference to the line; each names one line of the invoice."""
+    stack.ok("POST", "/account", SELLER)
+    customer = stack.ok("POST", "/customers", CUSTOMER)
+    lines = [{"description": "Montage", "unit_amount": 100000, "line_identifier": "10"},
+             {"description": "Material", "unit_amount": 50000, "line_identifier": "A-20"},
+             {"description": "Resa", "unit_amount": 20000}]
+    status, refused = stack.call("POST", "/invoices", {"customer": customer["id"], "lines": [lines[0], lines[0]]})
+    assert (status, refused["error"]["code"], refused["error"]["param"]) == (400, "line_identifier_duplicate", "lines")
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": lines})
+    assert [line["line_identifier"] for line in draft["lines"]["data"]] == ["10", "A-20", None]
+    status, refused = stack.call("POST", f"/invoices/{draft['id']}/lines",
+                                 {"lines": [{"description": "Extra", "unit_amount": 100, "line_identifier": "A-20"}]})
+    assert (status, refused["error"]["code"]) == (400, "line_identifier_duplicate")
+    invoice = stack.ok("POST", f"/invoices/{draft['id']}/finalize")
+    assert stack.deliver()["failed"] == 0
+    ubl = _document(stack, f"/invoices/{invoice['id']}/einvoice", format="ubl")
+    cii = _document(stack, f"/invoices/{invoice['id']}/einvoice", format="cii")
+    for document in (ubl, cii):
+        report = validate(document)
+        assert report.xsd_errors == [] and report.fatal == [], str(report)
+    ns = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+          "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+          "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    assert etree.fromstring(ubl).xpath("cac:InvoiceLine/cbc:ID/text()", namespaces=ns) == ["10", "A-20", "3"]
+    assert etree.fromstring(cii).xpath("//ram:AssociatedDocumentLineDocument/ram:LineID/text()",
+                                       namespaces=ns) == ["10", "A-20", "3"]
+    pdf = _document(stack, f"/invoices/{invoice['id']}/pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Rad 10" in text and "Rad A-20" in text
+    material = invoice["lines"]["data"][1]["id"]
+    note = stack.ok("POST", "/credit_notes", {"invoice": invoice["id"], "lines": [
+        {"type": "invoice_line_item", "invoice_line_item": material, "quantity": "1"}]})
+    assert stack.deliver()["failed"] == 0
+    credit = _document(stack, f"/credit_notes/{note['id']}/einvoice", format="ubl")
+    assert etree.fromstring(credit).xpath("string(cac:CreditNoteLine/cbc:Note)", namespaces=ns).startswith(
+        "Credits line A-20 (")
 
 
 def test_a_corrective_invoice_comes_to_less_than_zero(stack: HandlerStack) -> None:

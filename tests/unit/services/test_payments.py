@@ -14,6 +14,7 @@ from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.payments import PaymentService
 from tests.unit.domain.builders import customer
 from tests.unit.services.conftest import Services
+from tests.unit.services.fakes import _Invoices
 
 
 def open_invoice(s: Services, amount: int = 10_000, customer_id: str | None = None) -> Any:
@@ -66,6 +67,24 @@ def test_a_reference_finds_its_invoice_beyond_the_open_invoices_read_for_matchin
         assert recorded.payment.status == "applied", (i, recorded.payment)
         assert [a.invoice_id for a in recorded.payment.allocation.applications] == [invoice.id]
         assert stored(services, invoice.id).status == "paid"
+
+
+def test_the_reference_index_is_asked_only_when_not_every_open_invoice_was_read(
+        services: Services, payments: PaymentService, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every open invoice was read: one the payment's reference names would be among them, so the
+    # index has nothing more to find (a webhook's payment; a statement's book asks it for invoices
+    # finalized after the file was read).
+    asked: list[object] = []
+    monkeypatch.setattr(_Invoices, "by_number_digits", lambda self, account_id, digits: asked.append(digits) or [])
+    invoice = open_invoice(services)
+    stranger = paid("bank:SE45:stranger", 999, remittance_text="Betalning RF18INV999999")
+    assert payments.receive(services.seller.id, stranger, source="bank_statement").payment.status == "unmatched"
+    assert asked == []
+    monkeypatch.setattr("invoicing.services.payments.MATCH_CANDIDATES", 1)
+    payments.receive(services.seller.id, paid("bank:SE45:stranger-2", 999, remittance_text="RF18INV999999"),
+                     source="bank_statement")
+    assert len(asked) == 1
+    assert stored(services, invoice.id).status == "open"
 
 
 def test_a_partial_payment_lowers_what_remains_and_leaves_the_invoice_open(

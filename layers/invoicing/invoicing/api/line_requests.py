@@ -129,10 +129,11 @@ class ItemIn(Command):
 
 
 def line_references(note: str | None, order_line_reference: str | None, object_id: ObjectIdIn | None,
-                    accounting_reference: str | None) -> LineReferences | None:
-    if note is None and order_line_reference is None and object_id is None and accounting_reference is None:
+                    accounting_reference: str | None, *, line_identifier: str | None = None) -> LineReferences | None:
+    if note is None and order_line_reference is None and object_id is None and accounting_reference is None \
+            and line_identifier is None:
         return None
-    return LineReferences(note=note, order_line_reference=order_line_reference,
+    return LineReferences(line_identifier=line_identifier, note=note, order_line_reference=order_line_reference,
                           object_id=ObjectId(value=object_id.value, scheme=object_id.scheme) if object_id else None,
                           accounting_reference=accounting_reference)
 

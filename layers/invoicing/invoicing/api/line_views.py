@@ -59,7 +59,8 @@ def item_view(item: LineItem | None) -> dict[str, Any] | None:
 
 def references_view(refs: LineReferences | None) -> dict[str, Any]:
     """The line's note, order line, object id and accounting reference (null each when not given)."""
-    return {"note": refs.note if refs else None,
+    return {"line_identifier": refs.line_identifier if refs else None,
+            "note": refs.note if refs else None,
             "order_line_reference": refs.order_line_reference if refs else None,
             "object_id": refs.object_id.model_dump(mode="json") if refs and refs.object_id else None,
             "accounting_reference": refs.accounting_reference if refs else None}

@@ -395,6 +395,10 @@ class LineIn(Command):
     period: PeriodIn | None = Field(default=None, description="The service period this line covers")
     # Item information and the line's references (api/line_requests.py; docs/api.md, "Item and references").
     item: ItemIn | None = Field(default=None, description="Item ids, classification, origin, attributes (BG-31)")
+    line_identifier: str | None = Field(
+        default=None, min_length=1, max_length=50,
+        description="BT-126 as you number your lines (\"10\", \"A-2\"), each once on the invoice; default the "
+                    "line's position")
     note: str | None = Field(default=None, min_length=1, max_length=500, description="Line note (BT-127)")
     order_line_reference: str | None = Field(default=None, min_length=1, max_length=100,
                                              description="The buyer's purchase-order line (BT-132)")
@@ -680,7 +684,8 @@ def new_line(line: LineIn) -> NewLine:
         supply_date=line.supply_date, supply_type=line.supply_type,
         period_start=line.period.start if line.period else None, period_end=line.period.end if line.period else None,
         item=line.item.item() if line.item else None,
-        references=line_references(line.note, line.order_line_reference, line.object_id, line.accounting_reference),
+        references=line_references(line.note, line.order_line_reference, line.object_id, line.accounting_reference,
+                                   line_identifier=line.line_identifier),
     )
 
 

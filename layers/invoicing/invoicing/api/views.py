@@ -208,6 +208,7 @@ class LineObject(View):
     charge_amount: int | None
     net_amount: int | None
     item: ItemObject | None = Field(description="Item information (BG-31, BG-32)")
+    line_identifier: str | None = Field(description="BT-126 as given (null: the line's position)")
     note: str | None = Field(description="BT-127")
     order_line_reference: str | None = Field(description="BT-132")
     object_id: ObjectIdObject | None = Field(description="BT-128")

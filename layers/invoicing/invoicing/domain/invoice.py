@@ -104,6 +104,16 @@ class InvoiceLine(_Model):
         return len(self.applied_taxes) > 1
 
 
+def check_line_identifiers(lines: tuple[InvoiceLine, ...]) -> tuple[InvoiceLine, ...]:
+    """The lines, if each line identifier the issuer gives (BT-126) names one of them; else 400."""
+    given = [line.references.line_identifier for line in lines
+             if line.references is not None and line.references.line_identifier is not None]
+    if duplicates := sorted({i for i in given if given.count(i) > 1}):
+        raise InvalidInput(f"Each line_identifier names one line of the invoice: {', '.join(duplicates)} is "
+                           "given more than once.", param="lines", code="line_identifier_duplicate")
+    return lines
+
+
 class CreditedLine(_Model):
     """How much of an invoice line its credit notes have credited so far."""
 
@@ -356,7 +366,7 @@ class Invoice(_Model):
 
     def with_lines(self, lines: tuple[InvoiceLine, ...]) -> Invoice:
         self.require_draft()
-        return self.model_copy(update={"lines": lines})
+        return self.model_copy(update={"lines": check_line_identifiers(lines)})
 
     def add_lines(self, lines: list[InvoiceLine], at: datetime) -> Invoice:
         return self.with_lines(self.lines + tuple(lines))._edited(at)

@@ -64,6 +64,7 @@ class LineItem(_Model):
 
 
 class LineReferences(_Model):
+    line_identifier: str | None = None  # BT-126 as the issuer numbers its lines; None: the line's position
     note: str | None = None  # BT-127
     order_line_reference: str | None = None  # BT-132: the line of the buyer's purchase order (BT-13)
     object_id: ObjectId | None = None  # BT-128

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from invoicing.domain.einvoice import EInvoiceObstacle, einvoice_obstacle
 from invoicing.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from invoicing.domain.events import DomainEvent
-from invoicing.domain.invoice import Invoice, InvoiceLine
+from invoicing.domain.invoice import Invoice, InvoiceLine, check_line_identifiers
 from invoicing.domain.numbering import invoice_series
 from invoicing.domain.party import Account, Customer
 from invoicing.domain.payment_reference import creditor_reference, ocr_applies, ocr_reference
@@ -154,7 +154,8 @@ class InvoiceService:
                 period_end=cmd.period_end, supply_type=cmd.supply_type, description=cmd.description,
                 footer=cmd.footer,
                 buyer_reference=cmd.buyer_reference, purchase_order=cmd.purchase_order,
-                lines=tuple(new_line(self.ids, line) for line in cmd.lines), discounts=cmd.discounts,
+                lines=check_line_identifiers(tuple(new_line(self.ids, line) for line in cmd.lines)),
+                discounts=cmd.discounts,
                 charges=cmd.charges, metadata=cmd.metadata, created=now,
                 type_code=cmd.type_code, preceding_invoice=cmd.preceding_invoice,
                 **payment_vat_fields(cmd.payment_vat, seller, cmd.currency or customer.currency, now),

@@ -86,11 +86,17 @@ class OpenInvoiceBook:
     statement (each commit takes what it applied off), so the invoices are read once per file."""
 
     invoices: dict[str, OpenInvoice] = field(default_factory=dict)
+    _index: OpenInvoices | None = field(default=None, repr=False, compare=False)
 
     def index(self) -> OpenInvoices:
-        return OpenInvoices(self.invoices.values())
+        """The invoices indexed for matching: built again only after an entry applied some."""
+        if self._index is None:
+            self._index = OpenInvoices(self.invoices.values())
+        return self._index
 
     def applied(self, payment: Payment) -> None:
+        if payment.allocation.applications:
+            self._index = None
         for application in payment.allocation.applications:
             current = self.invoices.get(application.invoice_id)
             if current is None:
@@ -288,8 +294,14 @@ class PaymentService:
             named = self._named(uow, account_id, incoming)
             if named is not None:
                 return named
-        candidates = book.index() if book is not None else OpenInvoices(self._open_invoices(uow, account_id))
-        candidates = candidates.including(self._referenced(uow, account_id, incoming, candidates))
+        if book is not None:  # read once per file: invoices finalized since are found by their reference
+            candidates = book.index()
+            candidates = candidates.including(self._referenced(uow, account_id, incoming, candidates))
+        else:
+            found = self._open_invoices(uow, account_id)
+            candidates = OpenInvoices(found)
+            if len(found) >= MATCH_CANDIDATES:  # not all of them were read: the reference index finds the rest
+                candidates = candidates.including(self._referenced(uow, account_id, incoming, candidates))
         decision = match_payment(incoming, candidates)
         if len(decision.applications) > MAX_APPLICATIONS:
             return MatchDecision(payment_key=incoming.key, status="unmatched",

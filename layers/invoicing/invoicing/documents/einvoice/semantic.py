@@ -520,7 +520,8 @@ def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> lis
     no invoice line reference of its own; the document's BG-3 names the invoice). A credit by
     amount counts no quantity: it is 1 unit (C62) of its net amount."""
     decimals = exponent(currency)
-    numbers = {line.id: i + 1 for i, line in enumerate(invoice.lines)}
+    numbers = {line.id: (line.references.line_identifier if line.references else None) or str(i + 1)
+               for i, line in enumerate(invoice.lines)}  # each invoice line's BT-126
     lines: list[Line] = []
     for i, credit in enumerate(note.lines):
         vat = vat_category(credit.tax.category, credit.tax.percent, credit.tax.exemption_reason,
@@ -648,7 +649,7 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
     ) + tuple(AllowanceCharge(True, to_major(amount, currency), reason, code) for amount, reason, code in charges
               if amount)
     return Line(
-        number=str(index + 1),
+        number=_text(line.references.line_identifier if line.references else None) or str(index + 1),
         name=_text(line.description) or f"Line {index + 1}",
         quantity=quantity,
         unit_code=line.unit_code,

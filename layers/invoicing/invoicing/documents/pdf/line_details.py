@@ -42,7 +42,8 @@ def line_details(line: InvoiceLine, locale: Locale) -> list[str]:
     if refs is not None:
         if refs.note:
             rows.append(refs.note)
-        more = [f"{said['order_line']} {refs.order_line_reference}" if refs.order_line_reference else "",
+        more = [f"{said['line_identifier']} {refs.line_identifier}" if refs.line_identifier else "",
+                f"{said['order_line']} {refs.order_line_reference}" if refs.order_line_reference else "",
                 f"{said['object_id']} {refs.object_id.value}" if refs.object_id else "",
                 f"{said['accounting']} {refs.accounting_reference}" if refs.accounting_reference else ""]
         rows += [" · ".join(m for m in more if m)] if any(more) else []
