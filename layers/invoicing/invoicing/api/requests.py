@@ -71,7 +71,7 @@ from invoicing.domain.references import (
     SupportingDocument,
     check_supporting_documents,
 )
-from invoicing.domain.schema_rules import at_most_one, exactly_one, given
+from invoicing.domain.schema_rules import at_most_one, exactly_one, given, none_of
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
@@ -345,11 +345,12 @@ _PRICE_DISCOUNT = ("price_discount", "price_discount_decimal")
 
 class LineIn(Command):
     model_config = ConfigDict(json_schema_extra={"allOf": [
-        # A unit price, or the gross price (BT-148) it is derived from less a price discount (BT-147);
-        # given together, the unit price must be what they give (checked by _one_price, not expressible here).
-        at_most_one("unit_amount", "unit_amount_decimal"), at_most_one(*_GROSS), at_most_one(*_PRICE_DISCOUNT),
-        {"anyOf": [given(name) for name in ("unit_amount", "unit_amount_decimal", *_GROSS)]},
-        {"if": {"anyOf": [given(name) for name in _PRICE_DISCOUNT]}, "then": {"anyOf": [given(n) for n in _GROSS]}},
+        # One unit price and no gross price or discount; or one gross price (BT-148), at most one price
+        # discount (BT-147) and at most one unit price, which must then be their difference (checked by
+        # _one_price: JSON Schema cannot say it). One "oneOf", a form schemathesis can generate from.
+        {"oneOf": [{"allOf": [exactly_one("unit_amount", "unit_amount_decimal"), none_of(*_GROSS, *_PRICE_DISCOUNT)]},
+                   {"allOf": [exactly_one(*_GROSS), at_most_one(*_PRICE_DISCOUNT),
+                              at_most_one("unit_amount", "unit_amount_decimal")]}]},
         at_most_one("supply_date", "period"), at_most_one("tax_rate", "tax_rates")]})
 
     description: str = Field(min_length=1, max_length=500)
