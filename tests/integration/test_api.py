@@ -322,12 +322,14 @@ def test_the_date_of_supply_or_the_period(stack: HandlerStack, seller: dict) -> 
     assert invoice["period"] == november and invoice["supply_date"] is None
     assert [(li["period"], li["supply_date"]) for li in invoice["lines"]["data"]] == [
         (november, None), (None, "2026-11-14")]
-    for body, param in (({"supply_date": "2026-11-30", "period": november}, None),
-                        ({"lines": [{"description": "x", "unit_amount": 1, "supply_date": "2026-11-30",
-                                     "period": november}]}, "lines[0]")):
-        status, payload = stack.call("POST", "/invoices", {"customer": customer["id"], **body})
-        assert status == 400 and "not both" in payload["error"]["message"], payload
-        assert payload["error"]["param"] == param
+    # The invoicing period and the day in it the goods were delivered (BG-14 and BT-72): both at once.
+    both = stack.ok("POST", "/invoices", {"customer": customer["id"], "supply_date": "2026-11-20", "period": november})
+    assert (both["supply_date"], both["period"]) == ("2026-11-20", november)
+    # A line has a period or a date (EN 16931 has no line delivery date): not both.
+    status, payload = stack.call("POST", "/invoices", {"customer": customer["id"], "lines": [
+        {"description": "x", "unit_amount": 1, "supply_date": "2026-11-30", "period": november}]})
+    assert status == 400 and "not both" in payload["error"]["message"], payload
+    assert payload["error"]["param"] == "lines[0]"
 
 
 def test_charges_on_lines_and_invoice(stack: HandlerStack, seller: dict) -> None:

@@ -179,9 +179,8 @@ EXAMPLE2 = Example(
     invoice={
         "description": "Ordered in our booth at the convention", "days_until_due": 20,
         "tax_point_date": "2013-06-30",
-        # The example states both the invoicing period (BG-14) and an actual delivery date
-        # (BT-72, 2013-06-15); the API takes one of the two: the period.
-        "period": {"start": "2013-06-01", "end": "2013-06-30"},
+        # The invoicing period (BG-14) and the actual delivery date in it (BT-72).
+        "period": {"start": "2013-06-01", "end": "2013-06-30"}, "supply_date": "2013-06-15",
         "purchase_order": "123",
         "references": {"contract": "Contract321", "buyer_accounting_reference": "Project cost code 123"},
         "supporting_documents": [
@@ -344,7 +343,7 @@ EXAMPLE5 = Example(
     invoice={
         "description": "Ordered through our website#Ordering information", "days_until_due": 30,
         "buyer_reference": "qwerty", "purchase_order": "PO4711",
-        "period": {"start": "2013-03-10", "end": "2013-04-10"},  # BT-72 (2013-04-15) left out, as in example 2
+        "period": {"start": "2013-03-10", "end": "2013-04-10"}, "supply_date": "2013-04-15",  # BG-14, BT-72
         "tax_currency_rate": {"rate": "0.93129", "currency": "EUR"},  # 675.00 DKK -> 628.62 EUR, as the example
         "references": {"buyer_accounting_reference": "67543", "sales_order": "123", "despatch_advice": "5433",
                        "receiving_advice": "3544", "tender_or_lot": "Lot567", "contract": "2013-05",
@@ -591,7 +590,8 @@ def ubl_figures(xml: bytes) -> dict[str, Any]:
     return {
         "header": {"BT-2": root.findtext("cbc:IssueDate", namespaces=ns),
                    "BT-5": root.findtext("cbc:DocumentCurrencyCode", namespaces=ns),
-                   "BT-9": root.findtext("cbc:DueDate", namespaces=ns)},
+                   "BT-9": root.findtext("cbc:DueDate", namespaces=ns),
+                   "BT-72": root.findtext("cac:Delivery/cbc:ActualDeliveryDate", namespaces=ns)},
         "totals": {bt: _amount(total, f"cbc:{name}", ns) for bt, name in UBL_TOTALS.items()} | {"BT-110": bt110},
         "vat": [(sub.findtext("cac:TaxCategory/cbc:ID", namespaces=ns),
                  _amount(sub, "cac:TaxCategory/cbc:Percent", ns), _amount(sub, "cbc:TaxableAmount", ns),
@@ -623,7 +623,10 @@ def cii_figures(xml: bytes) -> dict[str, Any]:
                                               namespaces={**ns, **udt, "rsm": RSM})),
                    "BT-5": settlement.findtext("ram:InvoiceCurrencyCode", namespaces=ns),
                    "BT-9": _iso(settlement.findtext("ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
-                                                    "udt:DateTimeString", namespaces={**ns, **udt}))},
+                                                    "udt:DateTimeString", namespaces={**ns, **udt})),
+                   "BT-72": _iso(root.findtext(".//ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent"
+                                               "/ram:OccurrenceDateTime/udt:DateTimeString",
+                                               namespaces={**ns, **udt}))},
         "totals": {bt: _amount(summary, f"ram:{name}", ns) for bt, name in CII_TOTALS.items()} | {"BT-110": bt110},
         "vat": [(tax.findtext("ram:CategoryCode", namespaces=ns), _amount(tax, "ram:RateApplicablePercent", ns),
                  _amount(tax, "ram:BasisAmount", ns), _amount(tax, "ram:CalculatedAmount", ns))
@@ -687,7 +690,8 @@ def test_official_example_rebuilt_through_the_api(stack: HandlerStack, example: 
     assert ubl_report.ok, str(ubl_report)
     assert cii_report.ok, str(cii_report)
     # BT-9 where the example states one.
-    header = {"BT-2": example.issue_date, "BT-5": example.currency, "BT-9": example.due_date}
+    header = {"BT-2": example.issue_date, "BT-5": example.currency, "BT-9": example.due_date,
+              "BT-72": example.invoice.get("supply_date")}  # with an invoicing period too (examples 2, 5)
     if example.due_date is None:
         del header["BT-9"]
     golden = {"header": header, "totals": example.totals, "vat": example.vat,

@@ -89,6 +89,9 @@ def test_the_date_of_supply_or_the_period_is_printed(locale: str, supply: str, p
     assert value == {"en": "Feb 1 – 28, 2026", "sv": "1–28 feb. 2026", "de": "1.–28. Feb. 2026"}[locale]
     neither = invoice_view(finalized([line("Hosting", "1", "100000")], customer=customer))
     assert not {supply, period} & {label for label, _ in neither["facts"]}
+    both = invoice_view(finalized([line("Hosting", "1", "100000")], customer=customer, supply_date=date(2026, 2, 20),
+                                  period_start=date(2026, 2, 1), period_end=date(2026, 2, 28)))
+    assert [label for label, _ in both["facts"] if label in (supply, period)] == [supply, period]
 
 
 @pytest.mark.parametrize(("description", "percent", "label"), [

@@ -61,14 +61,14 @@ def usage(uow: Any) -> Usage:
 def test_an_event_delivered_five_times_counts_once(usage: Usage) -> None:
     outcomes = [usage.send(3, ident="evt-1").duplicate for _ in range(5)]
     assert outcomes == [False, True, True, True, True]
-    summary = usage.service.summary(ACCOUNT, _meter_id(usage), usage.customer_id, NOV)
+    summary = usage.service.summary(ACCOUNT, _meter_id(usage), usage.customer_id, NOV.start, NOV.end)
     assert (summary.value, summary.events) == (Decimal(3), 1)
 
 
 def test_events_without_identifier_each_count(usage: Usage) -> None:
     usage.send(1)
     usage.send(1)
-    assert usage.service.summary(ACCOUNT, _meter_id(usage), usage.customer_id, NOV).value == 2
+    assert usage.service.summary(ACCOUNT, _meter_id(usage), usage.customer_id, NOV.start, NOV.end).value == 2
 
 
 def test_unknown_meter_customer_and_inactive_refused(usage: Usage) -> None:
@@ -112,9 +112,9 @@ def test_a_late_event_goes_on_the_next_period_as_an_adjustment(usage: Usage) -> 
     december = usage.service.billable(ACCOUNT, meter, usage.customer_id, DEC, month_of)
     assert december.quantity == 1
     assert [(a.period, a.quantity) for a in december.adjustments] == [(NOV, 7)]
-    summary = usage.service.summary(ACCOUNT, meter.id, usage.customer_id, NOV)
+    summary = usage.service.summary(ACCOUNT, meter.id, usage.customer_id, NOV.start, NOV.end)
     assert (summary.value, summary.billable_value, summary.events) == (Decimal(14), Decimal(7), 3)
-    assert usage.service.summary(ACCOUNT, meter.id, usage.customer_id, DEC).late_events == 1
+    assert usage.service.summary(ACCOUNT, meter.id, usage.customer_id, DEC.start, DEC.end).late_events == 1
 
 
 def test_the_meter_is_read_once_a_minute(usage: Usage, uow: Any) -> None:
@@ -139,3 +139,11 @@ def test_period_usage_is_a_query_per_shard_not_the_whole_table(usage: Usage) -> 
     meter = usage.service.get_meter(ACCOUNT, _meter_id(usage))
     usage.clock.current = datetime(2026, 12, 2, tzinfo=UTC)
     assert usage.service.billable(ACCOUNT, meter, usage.customer_id, NOV, month_of).quantity == sum(range(30))
+
+
+def test_a_window_whose_end_is_not_after_its_start_holds_nothing(usage: Usage) -> None:
+    usage.send(3, ident="evt-1")
+    for end in (NOV.start, NOV.start - (NOV.end - NOV.start)):
+        summary = usage.service.summary(ACCOUNT, _meter_id(usage), usage.customer_id, NOV.start, end)
+        assert (summary.value, summary.events, summary.billable_value, summary.late_events, summary.end) == (
+            0, 0, 0, 0, end)

@@ -40,26 +40,33 @@ def _header(event: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def body_problem(event: dict[str, Any]) -> tuple[int, str, str, str] | None:
-    """(status, type, code, message) when the body cannot reach a route, else None."""
+Problem = tuple[int, str, str, str]  # status, type, code, message
+
+
+def body_problem(event: dict[str, Any]) -> tuple[Problem | None, str]:
+    """(status, type, code, message) when the body cannot reach a route, else None; and the body's
+    structure and numbers without its strings' contents (read once, for `with_whole_numbers` too)."""
     body = event.get("body")
     if body in (None, ""):
-        return None
+        return None, ""
     media = (_header(event, "content-type") or "").split(";")[0].strip().lower()
     if media not in JSON_TYPES:
-        return 415, "invalid_request_error", "unsupported_media_type", (
-            f"Send the body as JSON with Content-Type: application/json (got {media or 'none'}).")
+        return (415, "invalid_request_error", "unsupported_media_type",
+                f"Send the body as JSON with Content-Type: application/json (got {media or 'none'})."), ""
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(body, validate=True)
             body = raw.decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            return 400, "invalid_request_error", "invalid_encoding", "The request body must be UTF-8 encoded JSON."
+            return (400, "invalid_request_error", "invalid_encoding",
+                    "The request body must be UTF-8 encoded JSON."), ""
     size = len(body.encode("utf-8", "surrogatepass"))
     if size > MAX_BODY_BYTES:
-        return 413, "invalid_request_error", "body_too_large", f"A request body holds at most {MAX_BODY_BYTES} bytes."
+        return (413, "invalid_request_error", "body_too_large",
+                f"A request body holds at most {MAX_BODY_BYTES} bytes."), ""
     if body.startswith(("\ufeff", "\ufffe")) or "\x00" in body:
-        return 400, "invalid_request_error", "invalid_encoding", "The request body must be UTF-8 encoded JSON."
+        return (400, "invalid_request_error", "invalid_encoding",
+                "The request body must be UTF-8 encoded JSON."), ""
     outside = _STRING.sub('""', body)  # structure and numbers, without the strings' contents
     depth = deepest = 0
     for char in outside:
@@ -69,11 +76,12 @@ def body_problem(event: dict[str, Any]) -> tuple[int, str, str, str] | None:
         elif char in "]}":
             depth -= 1
     if deepest > MAX_DEPTH:
-        return 400, "invalid_request_error", "invalid_json", f"JSON may be nested at most {MAX_DEPTH} levels deep."
+        return (400, "invalid_request_error", "invalid_json",
+                f"JSON may be nested at most {MAX_DEPTH} levels deep."), outside
     if _DIGITS.search(outside):
-        return 400, "invalid_request_error", "invalid_json", (
-            f"A number in the request has more than {MAX_NUMBER_DIGITS} digits.")
-    return None
+        return (400, "invalid_request_error", "invalid_json",
+                f"A number in the request has more than {MAX_NUMBER_DIGITS} digits."), outside
+    return None, outside
 
 
 def _whole(value: Any) -> Any:
@@ -87,16 +95,14 @@ def _whole(value: Any) -> Any:
     return value
 
 
-def with_whole_numbers(event: dict[str, Any]) -> dict[str, Any]:
+def with_whole_numbers(event: dict[str, Any], outside: str) -> dict[str, Any]:
     """The event with its body's whole numbers written as integers (`537.0` → `537`), when it has
-    any number written with a fraction or an exponent; else the event itself. Only for a body that
-    `body_problem` let through."""
+    any number written with a fraction or an exponent (`outside` its strings, as `body_problem` read
+    it); else the event itself. Only for a body that `body_problem` let through."""
     body = event.get("body")
-    if not body:
+    if not body or not _FRACTION.search(outside):
         return event
     text = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else str(body)
-    if not _FRACTION.search(_STRING.sub('""', text)):
-        return event
     try:
         parsed = json.loads(text, parse_float=Decimal)
     except ValueError:
@@ -109,9 +115,9 @@ def checked_bodies(resolve: Resolve) -> Resolve:
     under an Idempotency-Key for them, and nothing is written)."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        problem = body_problem(event)
+        problem, outside = body_problem(event)
         if problem is None:
-            return resolve(with_whole_numbers(event), context)
+            return resolve(with_whole_numbers(event, outside), context)
         status, type_, code, message = problem
         response = error_response(status, type_, code, message, "body")
         return {"statusCode": status, "headers": {"Content-Type": "application/json"},

@@ -452,7 +452,7 @@ class PrepaymentIn(Command):
 
 class InvoiceCreate(Command):
     model_config = ConfigDict(json_schema_extra={"allOf": [
-        at_most_one("supply_date", "period"), at_most_one("tax_point_date", "tax_point_date_code"),
+        at_most_one("tax_point_date", "tax_point_date_code"),
         {"if": {"required": ["type_code"], "properties": {"type_code": {"const": CORRECTIVE_INVOICE}}},
          "then": given("preceding_invoice")}]})
 
@@ -461,8 +461,9 @@ class InvoiceCreate(Command):
     collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
     days_until_due: StrictInt | None = Field(default=None, ge=0, le=365)
     due_date: date | None = None
-    supply_date: date | None = Field(default=None, description="The date of supply (BT-72), or give `period`")
-    period: PeriodIn | None = Field(default=None, description="The service period of the invoice (BG-14)")
+    supply_date: date | None = Field(default=None, description="The actual date of supply (BT-72); with a period, "
+                                                               "the day the goods were delivered in it")
+    period: PeriodIn | None = Field(default=None, description="The invoicing period (BG-14)")
     tax_behavior: Literal["exclusive", "inclusive"] = "exclusive"
     supply_type: SupplyType | None = Field(
         default=None, description="What the lines supply unless they say: default the account's default_supply_type")
@@ -514,8 +515,7 @@ class InvoiceCreate(Command):
         classmethod(lambda cls, v: check_supporting_documents(v)))
 
     @model_validator(mode="after")
-    def _supply_once(self) -> InvoiceCreate:
-        _check_supply(self.supply_date, self.period)
+    def _consistent(self) -> InvoiceCreate:
         if self.type_code == CORRECTIVE_INVOICE and self.preceding_invoice is None:
             raise ValueError("a corrective invoice (type_code 384) names the preceding_invoice it corrects (BG-3)")
         if self.tax_point_date is not None and self.tax_point_date_code is not None:

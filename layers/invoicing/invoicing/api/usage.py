@@ -24,7 +24,7 @@ from invoicing.api.contract import CREATE, LIST, READ, IsoDateTime, answers
 from invoicing.api.requests import Command
 from invoicing.api.usage_requests import UsageEventCreate
 from invoicing.api.views import DecimalText, ListOf, View, decimal_text, iso, list_view
-from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter, Period
+from invoicing.domain.usage import EVENT_NAME, PAYLOAD_KEY, Meter
 from invoicing.services.usage import NewMeter, Recorded, UsageService, UsageSummary
 
 
@@ -100,7 +100,7 @@ def usage_event_view(recorded: Recorded) -> dict[str, Any]:
 
 def usage_summary_view(summary: UsageSummary) -> dict[str, Any]:
     return {"object": "usage_summary", "meter": summary.meter.id, "customer": summary.customer_id,
-            "start_time": iso(summary.period.start), "end_time": iso(summary.period.end),
+            "start_time": iso(summary.start), "end_time": iso(summary.end),
             "aggregation": summary.meter.aggregation.value, "aggregated_value": decimal_text(summary.value),
             "events": summary.events, "billable_value": decimal_text(summary.billable_value),
             "late_events": summary.late_events}
@@ -140,13 +140,8 @@ def usage_router(usage: UsageService, account_id: Callable[[], str]) -> Router:
                     customer: Annotated[str, Query(min_length=1, max_length=64)],
                     start_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")],
                     end_time: Annotated[IsoDateTime, Query(description="ISO 8601 with a zone")]):
-        start, end = _aware(start_time), _aware(end_time)
-        if end <= start:  # [start, end) holds no moment: nothing happened in it
-            meter = usage.get_meter(account_id(), meter_id)
-            return ok({"object": "usage_summary", "meter": meter.id, "customer": customer, "start_time": iso(start),
-                       "end_time": iso(end), "aggregation": meter.aggregation.value, "aggregated_value": "0",
-                       "events": 0, "billable_value": "0", "late_events": 0})
-        return ok(usage_summary_view(usage.summary(account_id(), meter_id, customer, Period(start, end))))
+        summary = usage.summary(account_id(), meter_id, customer, _aware(start_time), _aware(end_time))
+        return ok(usage_summary_view(summary))
 
     @router.post("/usage_events", tags=["usage"], summary="Record a usage event (counted once per identifier)",
                 responses=answers(201, UsageEventObject, CREATE, 404, also={200: UsageEventObject}))

@@ -64,7 +64,8 @@ class UsageSummary:
 
     meter: Meter
     customer_id: str
-    period: Period
+    start: datetime
+    end: datetime
     value: Decimal  # of the events that happened in the window, as recorded so far
     events: int
     # What an invoice for the window bills of its own usage: the events that happened in it and
@@ -168,17 +169,23 @@ class UsageService:
 
             return period_usage(meter.aggregation, period, landed, period_of, billed_before)
 
-    def summary(self, account_id: str, meter_id: str, customer_id: str, period: Period) -> UsageSummary:
-        """The meter's value over the events that happened in the window, as recorded so far (an
-        event lands at most 35 days plus the grace period after it happened), and what an invoice
-        for the window would bill."""
+    def summary(self, account_id: str, meter_id: str, customer_id: str, start: datetime,
+                end: datetime) -> UsageSummary:
+        """The meter's value over the events that happened in the window [start, end), as recorded
+        so far (an event lands at most 35 days plus the grace period after it happened), and what an
+        invoice for the window would bill. A window whose end is not after its start holds no
+        moment: nothing happened in it (0, no events)."""
         with self.uow:
             meter = self.uow.meters.get(account_id, meter_id)
+            if end <= start:
+                return UsageSummary(meter=meter, customer_id=customer_id, start=start, end=end, value=Decimal(0),
+                                    events=0, billable_value=Decimal(0), late_events=0)
+            period = Period(start, end)
             landed = self.uow.usage_events.landed(account_id, meter.event_name, customer_id, period.start,
                                                   period.end + MAX_AGE + meter.grace_period)
         happened = [e for e in landed if e.occurred_at in period]
         own = [e for e in happened if e.bucket in period]
         late = [e for e in landed if e.bucket in period and e.occurred_at < period.start]
-        return UsageSummary(meter=meter, customer_id=customer_id, period=period,
+        return UsageSummary(meter=meter, customer_id=customer_id, start=start, end=end,
                             value=aggregate(meter.aggregation, happened), events=len(happened),
                             billable_value=aggregate(meter.aggregation, own), late_events=len(late))

@@ -120,9 +120,9 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
 
     facts = [(words["invoice_number"], invoice.number), (words["issue_date"], fmt.date(invoice.issue_date)),
              (words["due_date"], fmt.date(due_date))]
-    supplied = _supply(invoice.supply_date, invoice.period_start, invoice.period_end, fmt, words)
-    if supplied:
-        facts.append(supplied)
+    # The date of supply and the invoicing period, each when given (EN 16931 BT-72, BG-14).
+    facts += [fact for fact in (_supply(invoice.supply_date, None, None, fmt, words),
+                                _supply(None, invoice.period_start, invoice.period_end, fmt, words)) if fact]
     facts += _tax_point_facts(invoice, fmt, words)
     if invoice.buyer_reference:
         facts.append((words["your_reference"], invoice.buyer_reference))
