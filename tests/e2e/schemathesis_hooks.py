@@ -24,7 +24,7 @@ IDENTIFIERS = {"0088": "7300010000001", "0007": "5567321707", "0192": "923609016
                "0160": "4006381333931"}
 # A field that always holds a number with check digits -> a valid one.
 FIELDS = {"iban": "DE89370400440532013000", "bic": "DEUTDEFF", "bankgiro": "5402-9681", "plusgiro": "4 78 12-3",
-          "vat_id": "DE136695976", "leitweg_id": "04011000-1234512345-06"}
+          "vat_id": "DE136695976", "leitweg_id": "04011000-1234512345-06", "sepa_creditor_id": "DE98ZZZ09999999999"}
 
 
 def with_valid_check_digits(value: Any) -> Any:

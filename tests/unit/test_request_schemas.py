@@ -48,6 +48,14 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "currency": "000"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "currency": "ABC"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "locale": "sv"}, True),
+    # a SEPA direct debit mandate (BG-19): both parts, the reference in the SEPA character set
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {
+        "mandate_reference": "MNDT-2026-0042", "iban": "DE89370400440532013000"}}, True),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {
+        "mandate_reference": "MNDT 42", "iban": "DE89370400440532013000"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"iban": "DE89370400440532013000"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"mandate_reference": "M" * 36,
+                                                                         "iban": "DE89370400440532013000"}}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "locale": "fr"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "billing@example.com"}, True),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "not an address"}, False),
@@ -72,6 +80,15 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (LineIn, "LineIn", {"description": "x", "unit_amount": 100, "supply_date": "2026-01-01",
                         "period": {"start": "2026-01-01", "end": "2026-01-31"}}, False),
     (LineIn, "LineIn", {"description": "x", "unit_amount": 100}, True),
+    # a gross price (BT-148) less a price discount (BT-147) instead of the unit price, or beside it
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100}, True),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount_decimal": "100.5", "price_discount": 10}, True),
+    (LineIn, "LineIn", {"description": "x", "unit_amount": 90, "gross_unit_amount": 100, "price_discount": 10}, True),
+    (LineIn, "LineIn", {"description": "x", "unit_amount": 90, "price_discount": 10}, False),  # off no gross price
+    (LineIn, "LineIn", {"description": "x", "price_discount": 10}, False),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100, "gross_unit_amount_decimal": "100"}, False),
+    (LineIn, "LineIn", {"description": "x", "gross_unit_amount": 100, "price_discount": 1,
+                        "price_discount_decimal": "1"}, False),
     (InvoiceCreate, "InvoiceCreate", {"customer": "cus_1", "type_code": "384"}, False),  # corrects nothing
     (InvoiceCreate, "InvoiceCreate", {"customer": "cus_1", "type_code": "380"}, True),
     (PriceCreate, "PriceCreate", {"product": "prod_1", "currency": "EUR"}, False),  # per unit, no amount

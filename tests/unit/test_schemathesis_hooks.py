@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from stdnum import bic, iban
 
+from invoicing.domain.direct_debit import compact_creditor_id
 from invoicing.domain.giro import compact_giro
 from invoicing.domain.line_item import checked_standard_id
 from invoicing.domain.party import PartyIdentifier, TaxRepresentative, validated_tax_id
@@ -35,6 +36,7 @@ def test_each_field_is_valid() -> None:
                                                                "country": "DE"}}).vat_id == FIELDS["vat_id"]
     assert iban.validate(FIELDS["iban"]) == FIELDS["iban"]  # as invoicing.services.accounts checks them
     assert bic.validate(FIELDS["bic"]) == FIELDS["bic"]
+    assert compact_creditor_id(FIELDS["sepa_creditor_id"]) == FIELDS["sepa_creditor_id"]
 
 
 def test_numbers_are_replaced_where_the_api_checks_digits() -> None:

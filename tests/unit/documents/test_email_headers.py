@@ -38,3 +38,19 @@ def test_a_subject_of_any_length_unfolds_to_what_was_composed(locale: str, selle
         expected = WORDS[locale].format(number=invoice.number, seller=name)
         assert read_back(raw)["Subject"] == expected, raw.split(b"\nMIME")[0]
         assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_a_direct_debit_invoice_s_email_says_what_will_be_debited_instead_of_a_reference() -> None:
+    from tests.unit.einvoice.cases import case
+
+    invoice = case("direct-debit-59").invoice
+    assert invoice.seller_snapshot is not None and invoice.customer_snapshot is not None
+    raw = invoice_email(invoice, invoice.seller_snapshot, invoice.customer_snapshot, sender="invoices@billing.example",
+                        to="ap@brandt.example", hosted_url=None, attachments=[], message_key="in_1", sent_at=NOW)
+    message = read_back(raw)
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    said = ("€2,490.00 will be debited from your account •••• 3000 under SEPA direct debit mandate MNDT-2026-0042 "
+            "on or after Apr 14, 2026: you need not transfer anything.")
+    assert said in " ".join(text.split()) and said in " ".join(html.split())
+    assert "bank transfer" not in text and "RF69" not in text

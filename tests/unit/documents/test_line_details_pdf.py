@@ -66,3 +66,18 @@ def test_every_language_of_the_page_has_every_word() -> None:
     assert all(set(words) == set(LABELS["en"]) for words in LABELS.values())
     assert {"seller_item_id", "corrective_invoice", "deliver_to", "bankgiro", "prepayment_deducted"} <= set(
         LABELS["en"])
+
+
+@pytest.mark.parametrize(("locale", "printed"), [
+    ("en", "List price SEK2,490.00 · Price discount −SEK498.00"),
+    ("sv", "Listpris 2 490,00 kr · Prisavdrag −498,00 kr"),
+    ("de", "Listenpreis 2.490,00 SEK · Preisnachlass −498,00 SEK")])
+def test_a_gross_price_and_its_discount_print_under_the_line(locale: str, printed: str) -> None:
+    invoice = finalized([line("Chair", "4", "199200", 1, gross_unit_amount_decimal=Decimal(249000),
+                              price_discount_decimal=Decimal(49800)),
+                         line("Cables", "1", "1990", 2, gross_unit_amount_decimal=Decimal(1990))],
+                        customer=swedish_customer(locale=locale))
+    html = render_invoice_html(invoice).replace("\u00a0", " ")
+    assert printed in html, html[html.index("Chair"):][:400]
+    assert html.count(LABELS[locale]["gross_price"]) == 2
+    assert html.count(LABELS[locale]["price_discount"]) == 1  # a gross price alone has no discount to print

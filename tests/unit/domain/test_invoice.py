@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.invoice import TRANSITIONS, Invoice
 from invoicing.domain.party import validated_tax_id
 from invoicing.domain.tax import EXEMPT_NOTE
+from invoicing.domain.validation import ValidationIssue
 
 from .builders import NOW, SEK_RATE, customer, draft, line, pct, seller, vat
 
@@ -263,6 +265,36 @@ def test_reverse_charge_customer_with_vat_id_finalizes_at_zero_tax() -> None:
 def test_automatic_collection_without_payment_method_blocks() -> None:
     invoice = three_lines().edited(collection_method="charge_automatically")
     assert blocked_codes(invoice) == ["payment_method_missing"]
+
+
+MANDATE = DirectDebitMandate(mandate_reference="MNDT-1", iban="DE89370400440532013000")
+
+
+def test_automatic_collection_under_a_direct_debit_mandate_needs_no_other_payment_method() -> None:
+    invoice = three_lines().edited(collection_method="charge_automatically")
+    debited = finalized(invoice, seller=seller("SE", sepa_creditor_id="SE41ZZZ5567037485"),
+                        customer=customer("SE", direct_debit=MANDATE))
+    assert debited.status == "open"
+
+
+def test_a_direct_debit_without_the_sellers_creditor_id_blocks_and_needs_no_bank_details() -> None:
+    codes = blocked_codes(three_lines(), seller=seller("SE", iban=None), customer=customer("SE", direct_debit=MANDATE))
+    assert codes == ["direct_debit_creditor_id_missing"]  # and no seller_payment_details_missing warning either
+    account, buyer = seller("SE", iban=None, sepa_creditor_id="SE41ZZZ5567037485"), customer("SE", direct_debit=MANDATE)
+    priced = three_lines().priced(account, buyer, NOW.date())
+    def codes(issues: list[ValidationIssue]) -> set[str]:
+        return {i.code for i in issues}
+
+    assert "seller_payment_details_missing" not in codes(priced.validation_issues(account, buyer, []))
+    # the same invoice, paid by transfer, has no account to go to
+    assert "seller_payment_details_missing" in codes(priced.validation_issues(seller("SE", iban=None), customer("SE"),
+                                                                              []))
+
+
+def test_a_direct_debit_customer_s_invoice_in_another_currency_is_not_debited() -> None:
+    sek = draft(line(1000), currency="SEK")
+    invoice = finalized(sek, customer=customer("SE", direct_debit=MANDATE, currency="SEK"))
+    assert invoice.status == "open"  # no creditor id needed: SEPA direct debit is euro-only
 
 
 @pytest.mark.parametrize("invoice", [draft(line(0)), draft(line(1000, discounts=(pct(100),)))],

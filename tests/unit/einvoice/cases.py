@@ -17,6 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from invoicing.domain.credit_note import CreditLineRequest, CreditNote, CreditRequest, issue_credit_note
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Branding, Customer, ElectronicAddress, validated_tax_id
@@ -176,6 +177,22 @@ def reverse_charge() -> Case:
     ))
 
 
+# SEPA direct debit (BG-19): the seller's creditor identifier (BT-90) and a customer's mandate (BT-89, BT-91).
+CREDITOR_ID = "SE41ZZZ5567037485"
+MANDATE = DirectDebitMandate(mandate_reference="MNDT-2026-0042", iban="DE89370400440532013000")
+
+
+def direct_debit() -> Case:
+    """A German business customer that has given a SEPA direct debit mandate, EUR: payment means 59 with the
+    mandate reference, the account debited and the seller's creditor identifier, and no account to pay to."""
+    return Case("direct-debit-59", finalized(
+        [line("Analytics platform – Business (March 2026)", "1", "249000", 1, **MARCH)],
+        seller=swedish_seller(sepa_creditor_id=CREDITOR_ID),
+        customer=german_customer(direct_debit=MANDATE),
+        buyer_reference="04011000-12345-03",
+    ))
+
+
 def export() -> Case:
     """Goods sent to a buyer in the United States, USD: an export outside the EU, exempt (G, Art. 146)."""
     return Case("export-g", finalized(
@@ -297,6 +314,30 @@ def yen() -> Case:
             line("Localization review", "3", "41234", 1, discounts=(Discount(percent_off=Decimal(7)),)),
             line("Glossary maintenance", "1.5", "9999", 2, unit_code="HUR"),
         ],
+        customer=swedish_customer(currency="JPY"),
+    ))
+
+
+def gross_prices() -> Case:
+    """Lines sold from a list price less a price discount (BT-148, BT-147; BT-146 their difference), one
+    with a line discount as well, one with a gross price and no discount, one a return at a gross price."""
+    return Case("gross-price-discount", finalized([
+        line("Office chair", "4", "199200", 1, gross_unit_amount_decimal=Decimal("249000"),
+             price_discount_decimal=Decimal("49800")),
+        line("Desk lamp", "3", "41250.5", 2, gross_unit_amount_decimal=Decimal("45000.5"),
+             price_discount_decimal=Decimal("3750"), discounts=(Discount(percent_off=Decimal(5)),)),
+        line("Cable kit", "10", "1990", 3, gross_unit_amount_decimal=Decimal("1990")),
+        line("Returned chair", "-1", "199200", 4, gross_unit_amount_decimal=Decimal("249000"),
+             price_discount_decimal=Decimal("49800")),
+    ]))
+
+
+def gross_prices_per_base_quantity() -> Case:
+    """JPY at 1.5 hours: quantity x net price is half a yen off the line amount, so the net price is stated
+    per the base quantity (BT-149) and so are the gross price and the discount."""
+    return Case("gross-price-jpy-base-quantity", finalized(
+        [line("Glossary maintenance", "1.5", "9999", 1, unit_code="HUR",
+              gross_unit_amount_decimal=Decimal("12000"), price_discount_decimal=Decimal("2001"))],
         customer=swedish_customer(currency="JPY"),
     ))
 
@@ -429,6 +470,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "line-allowances-charges": line_allowances_and_charges,
     "jpy": yen,
     "tax-inclusive": tax_inclusive,
+    "gross-price-discount": gross_prices,
+    "direct-debit-59": direct_debit,
+    "gross-price-jpy-base-quantity": gross_prices_per_base_quantity,
     "customer-credit-applied": customer_credit,
     "credit-note": credit_note,
     "outside-scope-o": outside_scope,
@@ -459,8 +503,8 @@ BUYERS: dict[str, Callable[..., Customer]] = {
 @st.composite
 def random_invoices(draw: st.DrawFn) -> Invoice:
     """Any invoice the domain finalizes: 1-5 lines at 25/12/6 %, zero-rated or exempt (reverse charge
-    and export for foreign buyers), line and invoice discounts and charges, periods, customer
-    credit, tax-exclusive or inclusive, in EUR, SEK or JPY."""
+    and export for foreign buyers), line and invoice discounts and charges, gross prices less price
+    discounts, periods, customer credit, tax-exclusive or inclusive, in EUR, SEK or JPY."""
     currency = draw(st.sampled_from(["EUR", "SEK", "JPY"]))
     buyer = draw(st.sampled_from(sorted(BUYERS)))
     lines = []
@@ -477,11 +521,17 @@ def random_invoices(draw: st.DrawFn) -> Invoice:
             st.builds(Charge, amount=st.integers(0, 50_000)),
         ), max_size=2))
         period = draw(st.sampled_from([{}, MARCH, {"supply_date": SUPPLIED}]))
+        unit = draw(st.decimals(0, 2_000_000, places=6))
+        # Sold from a gross price less a price discount (BT-148, BT-147), or at the unit price alone.
+        price_discount = draw(st.one_of(st.none(), st.decimals(0, 500_000, places=6)))
+        gross = {} if price_discount is None else {"gross_unit_amount_decimal": unit + price_discount,
+                                                  "price_discount_decimal": price_discount}
         lines.append(line(
             f"Item {n}",
             str(draw(st.decimals("0.000001", 10_000, places=6))),
-            str(draw(st.decimals(0, 2_000_000, places=6))),
+            str(unit),
             n,
+            **gross,
             unit_code=draw(st.sampled_from(["C62", "HUR", "DAY", "KGM"])),
             tax_code=kind if kind in ("zero_rated", "exempt") else "standard",
             tax_rate=RATES.get(kind),

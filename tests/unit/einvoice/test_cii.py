@@ -122,7 +122,22 @@ def test_the_cii_and_the_ubl_document_of_a_case_say_the_same(name: str) -> None:
                                                                              "/cbc:LineExtensionAmount")
     assert texts(cross, LINES + "//ram:NetPriceProductTradePrice/ram:ChargeAmount") == texts(
         universal, "//cac:Price/cbc:PriceAmount")
+    assert texts(cross, LINES + "//ram:GrossPriceProductTradePrice/ram:ChargeAmount") == texts(
+        universal, "//cac:Price/cac:AllowanceCharge/cbc:BaseAmount")  # BT-148
+    assert texts(cross, LINES + "//ram:GrossPriceProductTradePrice/ram:AppliedTradeAllowanceCharge/ram:ActualAmount") \
+        == [a for a in texts(universal, "//cac:Price/cac:AllowanceCharge/cbc:Amount") if Decimal(a)]  # BT-147
     assert texts(cross, AGREEMENT + "ram:BuyerReference") == texts(universal, "cbc:BuyerReference")
+    # BG-16 and BG-19: the means codes, the mandate (BT-89), the creditor (BT-90), the account debited (BT-91)
+    means = SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans/"
+    for cii_path, ubl_path in (
+            (means + "ram:TypeCode", "cac:PaymentMeans/cbc:PaymentMeansCode"),
+            (SETTLEMENT + "ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID",
+             "cac:PaymentMeans/cac:PaymentMandate/cbc:ID"),
+            (SETTLEMENT + "ram:CreditorReferenceID",
+             "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='SEPA']"),
+            (means + "ram:PayerPartyDebtorFinancialAccount/ram:IBANID",
+             "cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")):
+        assert texts(cross, cii_path) == texts(universal, ubl_path), cii_path
     assert texts(cross, AGREEMENT + "ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID") == texts(
         universal, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID")
 
@@ -284,3 +299,24 @@ def test_an_oss_sale_states_the_customers_rates_and_the_note() -> None:
     assert texts(root, tax + "ram:RateApplicablePercent") == ["19", "7"]
     assert texts(root, tax + "ram:ExemptionReason") == []
     assert "One-Stop-Shop (OSS" in text(root, "rsm:ExchangedDocument/ram:IncludedNote/ram:Content")
+
+
+def test_a_direct_debit_states_the_mandate_the_creditor_and_the_account_debited() -> None:
+    root = parse(cii(case("direct-debit-59")))
+    assert texts(root, SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["59"]
+    assert texts(root, SETTLEMENT + "ram:CreditorReferenceID") == [cases.CREDITOR_ID]
+    assert texts(root, SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/"
+                 "ram:IBANID") == ["DE89370400440532013000"]
+    assert texts(root, SETTLEMENT + "ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID") == ["MNDT-2026-0042"]
+    # nothing to transfer to: no creditor account, although the seller has an IBAN
+    assert root.xpath("//ram:PayeePartyCreditorFinancialAccount", namespaces=NS) == []
+
+
+def test_a_direct_debit_customer_s_invoice_in_another_currency_is_paid_by_transfer() -> None:
+    """SEPA direct debit is euro-only: a SEK invoice to the same customer states the seller's accounts."""
+    invoice = cases.finalized([cases.line("Workshop", "1", "1500000", 1)],
+                              seller=cases.swedish_seller(sepa_creditor_id=cases.CREDITOR_ID),
+                              customer=cases.swedish_customer(direct_debit=cases.MANDATE))
+    root = parse(cii(Case("sek-debit-customer", invoice)))
+    assert texts(root, SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["30"]
+    assert texts(root, SETTLEMENT + "ram:CreditorReferenceID") == []

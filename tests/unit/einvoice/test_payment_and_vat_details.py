@@ -302,3 +302,16 @@ def test_a_domestic_reverse_charge_without_the_buyers_vat_number_blocks() -> Non
                     created=NOW).priced(seller, buyer, NOW.date())
     assert ("customer_tax_id_missing", True) in [
         (i.code, i.blocking) for i in draft.validation_issues(seller, buyer, [])]
+
+
+def test_a_direct_debit_invoice_s_page_says_it_will_be_debited_and_offers_no_transfer() -> None:
+    """The hosted page shows the PDF's payment details: the debit notice, the mandate and the creditor
+    ID, under no "bank transfer" heading, without the EPC code or the pay button."""
+    from .cases import case
+
+    invoice = case("direct-debit-59").invoice
+    page = render_hosted_page(invoice, token="t.s", today=NOW.date(), pdf_ready=False, can_pay_online=True,
+                              form_token="f").html
+    assert "will be debited from your account •••• 3000 under mandate MNDT-2026-0042" in page
+    assert "SE41ZZZ5567037485" in page
+    assert "SE45" not in page and "/pay" not in page and "data:image/svg" not in page and "Bank transfer" not in page

@@ -19,7 +19,7 @@ from lxml import etree
 from invoicing.documents.einvoice.semantic import EInvoiceUnsupported
 from invoicing.documents.einvoice.ubl import CUSTOMIZATION_ID, PROFILE_ID, credit_note_to_ubl, invoice_to_ubl
 from invoicing.documents.einvoice.validation import ValidationReport, validate_ubl
-from invoicing.domain.errors import InvalidInput
+from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress, validated_tax_id
 from invoicing.domain.tax import TaxRate
@@ -106,6 +106,10 @@ def peppol_findings(root: etree._Element) -> list[str]:
             found.append(rule)
         elif endpoint[0].get("schemeID") not in PEPPOL_EAS:
             found.append("CL008")
+    for means in root.xpath("cac:PaymentMeans[normalize-space(cbc:PaymentMeansCode) = '49' or "
+                            "normalize-space(cbc:PaymentMeansCode) = '59']", namespaces=NS):
+        if not texts(means, "cac:PaymentMandate/cbc:ID"):
+            found.append("R061")  # a direct debit names its mandate
     if len(root.xpath("cac:TaxTotal[cac:TaxSubtotal]", namespaces=NS)) != 1:
         found.append("R053")
     currency = text(root, "cbc:DocumentCurrencyCode")
@@ -144,6 +148,12 @@ def peppol_findings(root: etree._Element) -> list[str]:
         allowances = sum(amounts(line, "cac:AllowanceCharge[cbc:ChargeIndicator='false']/cbc:Amount"), Decimal(0))
         charges = sum(amounts(line, "cac:AllowanceCharge[cbc:ChargeIndicator='true']/cbc:Amount"), Decimal(0))
         expected = quantity * price / base_quantity + charges - allowances
+        if line.xpath("cac:Price/cac:AllowanceCharge[cbc:ChargeIndicator='true']", namespaces=NS):
+            found.append("R044")  # a charge on the price level
+        for discount in line.xpath("cac:Price/cac:AllowanceCharge", namespaces=NS):
+            gross = discount.xpath("cbc:BaseAmount", namespaces=NS)
+            if gross and price != Decimal(gross[0].text) - Decimal(text(discount, "cbc:Amount")):
+                found.append("R046")  # the net price is the gross price less the price discount
         if abs(Decimal(text(line, "cbc:LineExtensionAmount")) - expected) > Decimal("0.02"):
             found.append("R120")
         for start in texts(line, "cac:InvoicePeriod/cbc:StartDate"):
@@ -724,3 +734,71 @@ def test_a_credit_note_states_the_category_code_and_note_of_what_it_credits(
     assert texts(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReasonCode") == [vatex]
     assert text(root, SUBTOTAL_CATEGORY + "cbc:TaxExemptionReason").startswith(reason_start)
     assert texts(root, "cac:CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") == [category]
+
+
+# --- gross prices and price discounts (BT-148, BT-147) -------------------------------------------------
+
+
+def test_a_gross_price_and_its_discount_are_stated_on_the_price() -> None:
+    lines = parse(ubl(case("gross-price-discount"))).xpath("cac:InvoiceLine", namespaces=NS)
+    stated = [(text(line, "cac:Price/cbc:PriceAmount"), text(line, "cac:Price/cac:AllowanceCharge/cbc:Amount"),
+               text(line, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")) for line in lines]
+    assert stated == [("1992.00", "498.00", "2490.00"), ("412.505", "37.50", "450.005"),
+                      ("19.90", "0.00", "19.90"), ("1992.00", "498.00", "2490.00")]
+    assert text(lines[3], "cbc:InvoicedQuantity") == "-1"  # a return: the price stays positive (BR-27, BR-28)
+
+
+def test_a_price_per_base_quantity_states_its_gross_price_on_that_base() -> None:
+    line = parse(ubl(case("gross-price-jpy-base-quantity"))).xpath("cac:InvoiceLine", namespaces=NS)[0]
+    assert text(line, "cac:Price/cbc:BaseQuantity") == "1.5"
+    assert text(line, "cac:Price/cbc:PriceAmount") == "14999"  # the line amount, 1.5 x 9 999 rounded
+    assert text(line, "cac:Price/cac:AllowanceCharge/cbc:Amount") == "3001.5"  # 1.5 x 2 001
+    assert text(line, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount") == "18000.5"
+
+
+def test_a_tax_inclusive_invoice_states_its_gross_price_and_discount_net_of_vat() -> None:
+    invoice = cases.finalized([
+        cases.line("Chair", "2", "249000", 1, gross_unit_amount_decimal=Decimal(300000),
+                   price_discount_decimal=Decimal(51000)),
+        cases.line("Book", "3", "10000", 2, tax_rate=cases.vat("6"), gross_unit_amount_decimal=Decimal(12000),
+                   price_discount_decimal=Decimal(2000))], tax_behavior="inclusive")
+    xml = ubl(Case("inclusive-gross", invoice))
+    assert_valid(validate_ubl(xml))
+    assert peppol_findings(parse(xml)) == []  # R046: net price = gross price - discount, exactly
+    chair, book = parse(xml).xpath("cac:InvoiceLine", namespaces=NS)
+    assert text(chair, "cbc:LineExtensionAmount") == "3984.00"  # 4 980.00 less 25 % VAT
+    assert [text(chair, f"cac:Price/{p}") for p in ("cbc:PriceAmount", "cac:AllowanceCharge/cbc:Amount",
+                                                    "cac:AllowanceCharge/cbc:BaseAmount")] == [
+        "1992.00", "408.00", "2400.00"]  # 2 490, 510 and 3 000 less 25 % VAT
+    # 20.00 less 6 % VAT is 18.8679245283 to ten decimals; the net price is what gives the line's net exactly
+    assert text(book, "cac:Price/cac:AllowanceCharge/cbc:Amount") == "18.8679245283"
+    price = Decimal(text(book, "cac:Price/cbc:PriceAmount"))
+    assert Decimal(text(book, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")) == price + Decimal("18.8679245283")
+
+
+# --- SEPA direct debit (BG-19) ----------------------------------------------------------------------------
+
+
+def test_a_direct_debit_is_means_59_with_its_mandate_and_the_creditor_id_on_the_seller() -> None:
+    root = parse(ubl(case("direct-debit-59")))
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["59"]
+    assert texts(root, "cac:PaymentMeans/cac:PaymentMandate/cbc:ID") == ["MNDT-2026-0042"]
+    assert texts(root, "cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID") == [
+        "DE89370400440532013000"]
+    assert texts(root, "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='SEPA']") == [
+        cases.CREDITOR_ID]
+    assert root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=NS) == []  # nothing to transfer to
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentID") == ["RF69INV000001"]  # what the debit quotes (BT-83)
+
+
+def test_a_direct_debit_without_the_sellers_creditor_id_is_refused() -> None:
+    with pytest.raises(FinalizationBlocked, match="sepa_creditor_id") as refused:
+        cases.finalized([cases.line("Platform", "1", "249000", 1)], customer=cases.german_customer(
+            direct_debit=cases.MANDATE))
+    assert "direct_debit_creditor_id_missing" in {i.code for i in refused.value.issues}
+    invoice = case("direct-debit-59").invoice
+    older = invoice.model_copy(update={"seller_snapshot": cases.swedish_seller()})
+    with pytest.raises(EInvoiceUnsupported) as unsupported:
+        ubl(Case("older", older))
+    assert unsupported.value.param == "account.sepa_creditor_id"
+    assert unsupported.value.code == "direct_debit_creditor_id_missing"

@@ -18,12 +18,14 @@ from datetime import date
 
 import pytest
 from lxml import etree
+from stdnum import iban
 
 from invoicing.documents.einvoice.cii import credit_note_to_cii, invoice_to_cii
 from invoicing.documents.einvoice.semantic import EInvoiceUnsupported
 from invoicing.documents.einvoice.ubl import credit_note_to_ubl, invoice_to_ubl
 from invoicing.documents.einvoice.validation import validate_cii, validate_ubl
 from invoicing.domain.corrective import PrecedingInvoice
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import Account, Address, Contact, Customer, Delivery
@@ -151,6 +153,16 @@ def br_de_findings(xml: bytes) -> set[str]:
         if code == "59":
             found |= {"BR-DE-25-a"} if not mandate else set()
             found |= {"BR-DE-25-b"} if transfer or card else set()
+        if code == "59" and mandate:  # BG-19: R061 (BT-89, BR-DE-29 before 3.0), BR-DE-31 and BR-DE-20 (BT-91)
+            found |= {"PEPPOL-EN16931-R061"} if not _has(means, "cac:PaymentMandate/cbc:ID", ns) else set()
+            debited = means.findtext(f"{{{ns['cac']}}}PaymentMandate/{{{ns['cac']}}}PayerFinancialAccount/"
+                                     f"{{{ns['cbc']}}}ID", "").strip()
+            found |= {"BR-DE-31"} if not debited else set() if iban.is_valid(debited) else {"BR-DE-20"}
+    # BR-DE-30: a direct debit states the creditor identifier (BT-90) on the seller or the payee.
+    if root.xpath("cac:PaymentMeans/cac:PaymentMandate", namespaces=ns) and not root.xpath(
+            "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='SEPA'] | "
+            "cac:PayeeParty/cac:PartyIdentification/cbc:ID[@schemeID='SEPA']", namespaces=ns):
+        found.add("BR-DE-30")
     for subtotal in root.xpath("cac:TaxTotal/cac:TaxSubtotal", namespaces=ns):
         if not _has(subtotal, "cac:TaxCategory/cbc:Percent", ns):
             found.add("BR-DE-14")
@@ -210,6 +222,16 @@ def _cii_findings(root: etree._Element) -> set[str]:
         code = means.findtext(f"{{{ns['ram']}}}TypeCode", "").strip()
         if code in ("30", "58") and not means.xpath("ram:PayeePartyCreditorFinancialAccount", namespaces=ns):
             found.add("BR-DE-23-a")
+        if code == "59":  # BG-19 at its CII places: BT-89 in the terms, BT-90 in the settlement, BT-91 here
+            debited = means.findtext(f"{{{ns['ram']}}}PayerPartyDebtorFinancialAccount/{{{ns['ram']}}}IBANID", "")
+            if not _has(root, f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID", ns):
+                found.add("PEPPOL-EN16931-R061")
+            if not _has(root, f"{settlement}/ram:CreditorReferenceID", ns):
+                found.add("BR-DE-30")
+            found |= {"BR-DE-31"} if not debited.strip() else set() if iban.is_valid(debited) else {"BR-DE-20"}
+            if means.xpath("ram:PayeePartyCreditorFinancialAccount | ram:ApplicableTradeSettlementFinancialCard",
+                           namespaces=ns):
+                found.add("BR-DE-25-b")
     for tax in root.xpath(f"{settlement}/ram:ApplicableTradeTax", namespaces=ns):
         if not _has(tax, "ram:RateApplicablePercent", ns):
             found.add("BR-DE-14")
@@ -323,6 +345,10 @@ def test_the_invoices_own_buyer_reference_comes_before_the_leitweg_id() -> None:
 # --- one test per BR-DE rule an invoice can break: finalizing refuses it, naming the rule and field -----
 
 
+def _debited() -> dict[str, object]:
+    return {"seller": xr_seller(sepa_creditor_id=cases.CREDITOR_ID)}
+
+
 def _without_contact_phone_email() -> dict[str, object]:
     return {"seller": xr_seller(contact=None, phone=None, email=None)}
 
@@ -357,6 +383,15 @@ def _without_contact_phone_email() -> dict[str, object]:
         name="Eva Ek", phone="ext 12", email="eva.ek@norrsken.example"))}),
     ("BR-DE-28", "account.contact.email", lambda: {"seller": xr_seller(contact=Contact(
         name="Eva Ek", phone="+46 8 555 010 20", email="eva.@norrsken.example"))}),
+    # SEPA direct debit (BG-19). The mandate's own fields are checked when it is given (a reference, a valid
+    # IBAN); an older stored one that lacks them is refused at finalization all the same.
+    ("BR-DE-30", "account.sepa_creditor_id", lambda: {"customer": xr_customer(direct_debit=cases.MANDATE)}),
+    ("BR-DE-31", "customer.direct_debit.iban", lambda: {**_debited(), "customer": xr_customer(
+        direct_debit=DirectDebitMandate.model_construct(mandate_reference="MNDT-1", iban=""))}),
+    ("BR-DE-20", "customer.direct_debit.iban", lambda: {**_debited(), "customer": xr_customer(
+        direct_debit=DirectDebitMandate.model_construct(mandate_reference="MNDT-1", iban="DE00370400440532013000"))}),
+    ("PEPPOL-EN16931-R061", "customer.direct_debit.mandate_reference", lambda: {**_debited(), "customer": xr_customer(
+        direct_debit=DirectDebitMandate.model_construct(mandate_reference=" ", iban="DE89370400440532013000"))}),
     ("PEPPOL-EN16931-R010", "customer.electronic_address", lambda: {"customer": xr_customer(
         email=None, electronic_address=None)}),
     ("PEPPOL-EN16931-R020", "account.electronic_address", lambda: {"seller": xr_seller(
@@ -431,6 +466,35 @@ def test_br_de_23_24_25_each_payment_means_code_has_its_own_group(rule: str, cod
         wrapped = f'<w xmlns:cac="{UBL["cac"]}" xmlns:cbc="{UBL["cbc"]}">{group}</w>'
         means.append(etree.fromstring(wrapped)[0])
     assert rule in br_de_findings(etree.tostring(root))
+
+
+def test_an_xrechnung_collected_by_direct_debit_states_bg_19_and_passes_the_cen_and_br_de_rules() -> None:
+    """Code 59 alone, with the mandate (BT-89), the account debited (BT-91) and the seller's creditor id
+    (BT-90): BR-DE-1 and BR-DE-25 hold without any account of the seller's to transfer to."""
+    invoice = xr_invoice(seller=xr_seller(iban=None, sepa_creditor_id=cases.CREDITOR_ID),
+                         customer=xr_customer(direct_debit=cases.MANDATE))
+    assert invoice.status == "open"
+    ubl, cii = invoice_to_ubl(invoice), invoice_to_cii(invoice)
+    assert_valid_xrechnung(ubl, cii)
+    ubl_root, cii_root = etree.fromstring(ubl), etree.fromstring(cii)
+    assert ubl_root.xpath("cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=UBL) == ["59"]
+    assert ubl_root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=UBL) == []
+    assert ubl_root.xpath("cac:PaymentMeans/cac:PaymentMandate/cbc:ID/text()", namespaces=UBL) == ["MNDT-2026-0042"]
+    assert cii_root.xpath("//ram:CreditorReferenceID/text()", namespaces=CII) == [cases.CREDITOR_ID]
+    # each of BR-DE-30, BR-DE-31, BR-DE-20 and R061 catches a document that drops or breaks its term
+    for old, new, rule in (
+            (f'<cbc:ID schemeID="SEPA">{cases.CREDITOR_ID}</cbc:ID>', '<cbc:ID>X</cbc:ID>', "BR-DE-30"),
+            ("<cbc:ID>DE89370400440532013000</cbc:ID>", "<cbc:ID>DE00370400440532013000</cbc:ID>", "BR-DE-20"),
+            ("<cbc:ID>DE89370400440532013000</cbc:ID>", "<cbc:ID> </cbc:ID>", "BR-DE-31"),
+            ("<cbc:ID>MNDT-2026-0042</cbc:ID>", "<cbc:ID> </cbc:ID>", "PEPPOL-EN16931-R061")):
+        assert rule in br_de_findings(ubl.replace(old.encode(), new.encode())), rule
+    for old, new, rule in (
+            (f"<ram:CreditorReferenceID>{cases.CREDITOR_ID}</ram:CreditorReferenceID>", "", "BR-DE-30"),
+            ("<ram:IBANID>DE89370400440532013000</ram:IBANID>", "<ram:IBANID>DE00370400440532013000</ram:IBANID>",
+             "BR-DE-20"),
+            ("<ram:DirectDebitMandateID>MNDT-2026-0042</ram:DirectDebitMandateID>", "", "PEPPOL-EN16931-R061")):
+        broken = cii.replace(old.encode(), new.encode())
+        assert broken != cii and rule in br_de_findings(broken), rule
 
 
 def test_the_writers_refuse_an_xrechnung_that_breaks_a_rule() -> None:

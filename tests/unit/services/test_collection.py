@@ -239,3 +239,20 @@ def test_the_pay_button_asks_for_one_checkout_per_state_of_the_invoice_back_to_i
 def test_a_service_that_does_not_perform_steps_refuses_them(t: Sending) -> None:
     with pytest.raises(RuntimeError):
         StepsRunElsewhere().charge(invoice(t, t.issued()), "k")
+
+
+def test_an_invoice_collected_by_direct_debit_offers_no_pay_button_and_refuses_a_checkout(t: Sending) -> None:
+    """The seller debits it under the customer's mandate: the page's button is off, and following its
+    address anyway is refused (nothing is asked of the provider)."""
+    provider = FakeProvider()
+    t.s.accounts.update(t.s.seller.id, Changes(fields={"sepa_creditor_id": "SE41ZZZ5567037485"}))
+    t.s.customers.update(t.s.seller.id, t.s.buyer.id, Changes(fields={
+        "currency": "EUR", "direct_debit": {"mandate_reference": "MNDT-1", "iban": "DE89370400440532013000"}}))
+    invoice_id = t.issued(currency="EUR")
+    pages = type(t.pages)(t.s.uow, t.s.clock, t.pages.ids, t.documents, ProviderCheckout(provider, BASE), BASE,
+                          online_payments=True)
+    token = t.token(invoice_id)
+    assert pages.page(token).can_pay_online is False
+    with pytest.raises(InvalidInput) as refused:
+        pages.checkout(token)
+    assert refused.value.code == "collected_by_direct_debit" and provider.checkouts == []

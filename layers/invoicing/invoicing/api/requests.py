@@ -39,8 +39,10 @@ from invoicing.api.line_requests import (
 )
 from invoicing.domain.corrective import COMMERCIAL_INVOICE, CORRECTIVE_INVOICE, InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineRequest
+from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
 from invoicing.domain.dunning import MAX_POLICIES, DunningPolicy
 from invoicing.domain.errors import UnknownCurrency
+from invoicing.domain.gross_price import net_unit_price
 from invoicing.domain.invoice import TaxPointDateCode
 from invoicing.domain.money import MAX_AMOUNT, normalize_currency, round_minor
 from invoicing.domain.party import (
@@ -71,7 +73,7 @@ from invoicing.domain.references import (
     SupportingDocument,
     check_supporting_documents,
 )
-from invoicing.domain.schema_rules import at_most_one, exactly_one, given
+from invoicing.domain.schema_rules import at_most_one, exactly_one, given, none_of
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
 from invoicing.domain.tax import TaxRate, TaxType
 from invoicing.domain.totals import Charge, Discount
@@ -161,6 +163,9 @@ class BuyerDetailsIn(Command):
     legal_registration_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="BT-47")
     delivery: Delivery | None = Field(default=None, description="BG-13: where its supplies go by default")
+    direct_debit: DirectDebitMandate | None = Field(
+        default=None, description="BG-19: the customer's SEPA direct debit mandate (reference, IBAN debited): its "
+                                  "invoices in euro are collected under it, payment means 59")
 
 
 class CustomerCreate(BuyerDetailsIn):
@@ -336,10 +341,19 @@ def _check_supply(supply_date: date | None, period: PeriodIn | None) -> None:
         raise ValueError("give a supply_date or a period, not both")
 
 
+_GROSS = ("gross_unit_amount", "gross_unit_amount_decimal")
+_PRICE_DISCOUNT = ("price_discount", "price_discount_decimal")
+
+
 class LineIn(Command):
     model_config = ConfigDict(json_schema_extra={"allOf": [
-        exactly_one("unit_amount", "unit_amount_decimal"), at_most_one("supply_date", "period"),
-        at_most_one("tax_rate", "tax_rates")]})
+        # One unit price and no gross price or discount; or one gross price (BT-148), at most one price
+        # discount (BT-147) and at most one unit price, which must then be their difference (checked by
+        # _one_price: JSON Schema cannot say it). One "oneOf", a form schemathesis can generate from.
+        {"oneOf": [{"allOf": [exactly_one("unit_amount", "unit_amount_decimal"), none_of(*_GROSS, *_PRICE_DISCOUNT)]},
+                   {"allOf": [exactly_one(*_GROSS), at_most_one(*_PRICE_DISCOUNT),
+                              at_most_one("unit_amount", "unit_amount_decimal")]}]},
+        at_most_one("supply_date", "period"), at_most_one("tax_rate", "tax_rates")]})
 
     description: str = Field(min_length=1, max_length=500)
     quantity: DecimalText = Field(
@@ -351,6 +365,20 @@ class LineIn(Command):
         default=None, ge=0, le=MAX_AMOUNT, decimal_places=12,
         description="Unit price in minor units with up to 12 decimals, as a string (\"0.0125\")",
     )
+    # The gross price and price discount the unit price follows from (domain/gross_price.py).
+    gross_unit_amount: MinorUnits | None = Field(
+        default=None, description="Gross (list) unit price before the price discount, in minor units (BT-148): "
+                                  "the unit price is it less price_discount, exactly; give it alone or with "
+                                  "that unit price")
+    gross_unit_amount_decimal: DecimalText | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, decimal_places=12,
+        description="gross_unit_amount with up to 12 decimals, as a string")
+    price_discount: MinorUnits | None = Field(
+        default=None, description="Taken off each unit's gross price, in minor units (BT-147); at most the gross "
+                                  "price; needs gross_unit_amount")
+    price_discount_decimal: DecimalText | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT, decimal_places=12,
+        description="price_discount with up to 12 decimals, as a string")
     unit_code: str = Field(default="C62", pattern=r"^[A-Z0-9]{1,3}$", description="UN/ECE Recommendation 20 unit")
     tax_code: TaxCode = Field(
         default="standard",
@@ -383,8 +411,9 @@ class LineIn(Command):
 
     @model_validator(mode="after")
     def _one_price(self) -> LineIn:
-        if (self.unit_amount is None) == (self.unit_amount_decimal is None):
-            raise ValueError("give exactly one of unit_amount (integer minor units) or unit_amount_decimal")
+        for first, second in (("unit_amount", "unit_amount_decimal"), _GROSS, _PRICE_DISCOUNT):
+            if getattr(self, first) is not None and getattr(self, second) is not None:
+                raise ValueError(f"give at most one of {first} (integer minor units) or {second}")
         if self.quantity == 0:
             raise ValueError("quantity must not be 0 (a negative quantity is a return or a deduction)")
         if abs(round_minor(self.quantity * self.unit_price)) > MAX_AMOUNT:
@@ -396,8 +425,23 @@ class LineIn(Command):
         return self
 
     @property
+    def gross_unit_amount_decimal_given(self) -> Decimal | None:
+        return _either(self.gross_unit_amount, self.gross_unit_amount_decimal)
+
+    @property
+    def price_discount_decimal_given(self) -> Decimal | None:
+        return _either(self.price_discount, self.price_discount_decimal)
+
+    @property
     def unit_price(self) -> Decimal:
-        return Decimal(self.unit_amount) if self.unit_amount is not None else Decimal(self.unit_amount_decimal or 0)
+        """The net unit price (BT-146): as given, or the gross price less the price discount."""
+        return net_unit_price(_either(self.unit_amount, self.unit_amount_decimal),
+                              self.gross_unit_amount_decimal_given, self.price_discount_decimal_given)
+
+
+def _either(minor: int | None, decimal: Decimal | None) -> Decimal | None:
+    """An amount given in integer minor units or as a decimal string, as a Decimal (None: neither)."""
+    return Decimal(minor) if minor is not None else decimal
 
 
 class PrepaymentIn(Command):
@@ -602,7 +646,12 @@ class AccountUpdate(Command):
         default=None, description="BT-33, printed on the PDF too: \"Godkänd för F-skatt\", a Handelsregister entry")
     tax_representative: TaxRepresentative | None = Field(default=None, description="BG-11")
     payee: Payee | None = Field(default=None, description="BG-10: who is paid, when not the seller")
+    sepa_creditor_id: str | None = Field(
+        default=None, max_length=35, description="BT-90: the SEPA creditor identifier direct debits are collected "
+                                                 "under (DE98ZZZ09999999999, check digits verified)")
 
+    _check_creditor_id = field_validator("sepa_creditor_id")(
+        classmethod(lambda cls, v: None if v is None else compact_creditor_id(v)))
     _check_email = field_validator("email")(classmethod(lambda cls, v: _email(v)))
     _check_currency = field_validator("default_currency")(classmethod(lambda cls, v: _currency(v)))
     _check_locale = field_validator("default_locale")(classmethod(lambda cls, v: _locale(v)))
@@ -634,7 +683,8 @@ def _vat_rate(rate: TaxRateIn | None) -> TaxRate | None:
 def new_line(line: LineIn) -> NewLine:
     return NewLine(
         description=line.description, quantity=line.quantity, unit_amount_decimal=line.unit_price,
-        unit_code=line.unit_code, tax_code=line.tax_code,
+        gross_unit_amount_decimal=line.gross_unit_amount_decimal_given,
+        price_discount_decimal=line.price_discount_decimal_given, unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate.rate() if line.tax_rate else None, tax_rates=_tax_rates(line.tax_rates),
         discounts=tuple(_discount(d) for d in line.discounts), charges=tuple(_charge(c) for c in line.charges),
         supply_date=line.supply_date, supply_type=line.supply_type,

@@ -19,6 +19,7 @@ from invoicing.api.line_views import (
 )
 from invoicing.domain.corrective import InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineType, CreditNote, CreditReason
+from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.dunning import DunningPolicy, is_overdue
 from invoicing.domain.events import DomainEvent
 from invoicing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
@@ -106,6 +107,7 @@ class AccountObject(View):
     additional_legal_info: str | None
     tax_representative: TaxRepresentative | None
     payee: Payee | None
+    sepa_creditor_id: str | None = Field(description="BT-90: the SEPA creditor identifier of its direct debits")
     created: datetime
 
 
@@ -138,6 +140,7 @@ class CustomerObject(View):
     trading_name: str | None
     legal_registration_id: str | None
     delivery: Delivery | None
+    direct_debit: DirectDebitMandate | None = Field(description="BG-19: its SEPA direct debit mandate")
     created: datetime
 
 
@@ -188,6 +191,11 @@ class LineObject(View):
     description: str
     quantity: DecimalText
     unit_amount_decimal: DecimalText
+    gross_unit_amount_decimal: DecimalText | None = Field(
+        description="The gross unit price (BT-148) the unit price was derived from, when given")
+    price_discount_decimal: DecimalText | None = Field(
+        description="The price discount (BT-147) taken off it: unit_amount_decimal = gross_unit_amount_decimal - "
+                    "price_discount_decimal; null without a gross price")
     unit_code: str
     tax_code: TaxCode
     supply_type: SupplyType | None
@@ -451,6 +459,9 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "description": line.description,
         "quantity": decimal_text(line.quantity),
         "unit_amount_decimal": decimal_text(line.unit_amount_decimal),
+        "gross_unit_amount_decimal": _decimal_or_none(line.gross_unit_amount_decimal),
+        "price_discount_decimal": (decimal_text(line.price_discount_decimal or Decimal(0))
+                                   if line.gross_unit_amount_decimal is not None else None),
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
         "supply_type": line.supply_type,
@@ -469,6 +480,10 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "item": item_view(line.item),
         **references_view(line.references),
     }
+
+
+def _decimal_or_none(value: Decimal | None) -> str | None:
+    return decimal_text(value) if value is not None else None
 
 
 def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:

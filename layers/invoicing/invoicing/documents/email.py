@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoicing.documents.formatting import format_date, format_money, format_payment_reference
 from invoicing.documents.web import ENV, words_for
+from invoicing.domain.direct_debit import debited_under
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -63,6 +64,18 @@ def _logo(seller: Account) -> bytes | None:
         return None
 
 
+def _debit_line(invoice: Invoice, customer: Customer, words: dict[str, str]) -> str | None:
+    """An invoice collected by SEPA direct debit (domain/direct_debit.py): what will be debited, from
+    which account (its last four characters) and under which mandate, instead of a transfer reference."""
+    mandate = debited_under(invoice, customer)
+    due = invoice.due_date or invoice.issue_date
+    if mandate is None or invoice.status == "paid" or due is None:
+        return None
+    return words["direct_debit_line"].format(
+        amount=format_money(invoice.amount_remaining, invoice.currency, customer.locale), account=mandate.masked_iban,
+        mandate=mandate.mandate_reference, due=format_date(due, customer.locale))
+
+
 def invoice_email(invoice: Invoice, seller: Account, customer: Customer, *, sender: str, to: str,
                   hosted_url: str | None, attachments: list[tuple[str, str, bytes]], message_key: str,
                   sent_at: datetime | None = None) -> bytes:
@@ -84,6 +97,7 @@ def invoice_email(invoice: Invoice, seller: Account, customer: Customer, *, send
         "hosted_url": hosted_url,
         "reference": invoice.ocr_reference or (
             format_payment_reference(invoice.payment_reference) if invoice.payment_reference else None),
+        "debit": _debit_line(invoice, invoice.customer_snapshot or customer, words),
         "message": seller_snapshot.text("message", customer.locale),
         "files": ", ".join(name for name, _, _ in attachments),
         "color": seller_snapshot.branding.primary_color or DEFAULT_COLOR,

@@ -156,6 +156,15 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Your account",
         "corrective_invoice": "Corrective invoice",
         "corrects": "Corrects invoice",
+        # a line's gross price and price discount (BT-148, BT-147), under its description
+        "gross_price": "List price",
+        "price_discount": "Price discount",
+        # SEPA direct debit (BG-19): the amount is debited, not transferred
+        "direct_debit": "SEPA direct debit",
+        "direct_debit_notice": ("{amount} will be debited from your account {account} under mandate {mandate} on or "
+                                "after {date}. You need not transfer anything."),
+        "mandate_reference": "Mandate reference",
+        "creditor_id": "Creditor ID",
     },
     "sv": {
         "invoice": "Faktura",
@@ -282,6 +291,13 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Ert konto",
         "corrective_invoice": "Korrigeringsfaktura",
         "corrects": "Korrigerar faktura",
+        "gross_price": "Listpris",
+        "price_discount": "Prisavdrag",
+        "direct_debit": "SEPA-autogiro",
+        "direct_debit_notice": ("{amount} dras från ert konto {account} enligt medgivande {mandate} tidigast {date}. "
+                                "Ni behöver inte betala in något."),
+        "mandate_reference": "Medgivandereferens",
+        "creditor_id": "Borgenärs-id",
     },
     "de": {
         "invoice": "Rechnung",
@@ -408,6 +424,13 @@ LABELS: dict[str, dict[str, str]] = {
         "accounting": "Ihr Konto",
         "corrective_invoice": "Rechnungskorrektur",
         "corrects": "Korrigiert Rechnung",
+        "gross_price": "Listenpreis",
+        "price_discount": "Preisnachlass",
+        "direct_debit": "SEPA-Lastschrift",
+        "direct_debit_notice": ("{amount} wird gemäß Mandat {mandate} frühestens am {date} von Ihrem Konto {account} "
+                                "abgebucht. Bitte nicht überweisen."),
+        "mandate_reference": "Mandatsreferenz",
+        "creditor_id": "Gläubiger-ID",
     },
 }
 

@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invoicing.domain.corrective import COMMERCIAL_INVOICE, InvoiceTypeCode, PrecedingInvoice, require_allowed_total
 from invoicing.domain.errors import Conflict, FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.events import DomainEvent, new_event
+from invoicing.domain.gross_price import net_unit_price
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import MAX_AMOUNT
 from invoicing.domain.party import Account, Contact, Customer, Delivery, Payee
@@ -61,6 +62,10 @@ class InvoiceLine(_Model):
     description: str
     quantity: Decimal
     unit_amount_decimal: Decimal  # minor units, kept unrounded until the line total
+    # The gross price (BT-148) and price discount (BT-147) the net unit price above was derived from,
+    # when the line was given them (domain/gross_price.py): unit_amount_decimal = gross - discount.
+    gross_unit_amount_decimal: Decimal | None = None
+    price_discount_decimal: Decimal | None = None
     unit_code: str = "C62"  # UN/ECE Rec 20 ("one"); "HUR" hours, "DAY" days...
     tax_code: TaxCode = "standard"
     tax_rate: TaxRate | None = None  # a manual rate; otherwise decided by the place of supply
@@ -82,6 +87,12 @@ class InvoiceLine(_Model):
     # Item information and the line's references (domain/line_item.py: BT-127 … BT-133, BG-31, BG-32).
     item: LineItem | None = None
     references: LineReferences | None = None
+
+    @model_validator(mode="after")
+    def _net_of_gross(self) -> InvoiceLine:
+        if self.gross_unit_amount_decimal is not None or self.price_discount_decimal is not None:
+            net_unit_price(self.unit_amount_decimal, self.gross_unit_amount_decimal, self.price_discount_decimal)
+        return self
 
     @property
     def applied_taxes(self) -> tuple[TaxRate, ...]:

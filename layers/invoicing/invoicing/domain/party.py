@@ -28,6 +28,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
 from invoicing.domain.code_lists import listed
+from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
 from invoicing.domain.errors import InvalidTaxId, UnknownCurrency, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
@@ -462,7 +463,14 @@ class Account(Model):
     tax_representative: TaxRepresentative | None = Field(default=None, description="BG-11")
     payee: Payee | None = Field(default=None, description="BG-10: who is paid, when not the seller; an invoice "
                                                           "may name its own")
+    # SEPA direct debit (domain/direct_debit.py): the seller's creditor identifier (BT-90).
+    sepa_creditor_id: str | None = Field(
+        default=None, max_length=35, examples=["DE98ZZZ09999999999"],
+        description="BT-90: the SEPA creditor identifier it collects direct debits under (ISO 7064 check digits)")
     created: datetime
+
+    _check_creditor_id = field_validator("sepa_creditor_id")(
+        classmethod(lambda cls, v: None if v is None else compact_creditor_id(v)))
 
     @field_validator("oss_registered")
     @classmethod
@@ -584,6 +592,9 @@ class Customer(Model):
         default=None, description="BT-47: the buyer's company registration number")
     delivery: Delivery | None = Field(default=None, description="BG-13: where its supplies go by default; an "
                                                                 "invoice may name its own")
+    direct_debit: DirectDebitMandate | None = Field(
+        default=None, description="BG-19: its SEPA direct debit mandate; its invoices in euro are debited under it "
+                                  "(docs/einvoicing.md, \"Direct debit\")")
     created: datetime
     version: int = 0
 

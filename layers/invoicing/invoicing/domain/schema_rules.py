@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["any_of", "at_most_one", "exactly_one", "given"]
+__all__ = ["any_of", "at_most_one", "exactly_one", "given", "none_of"]
 
 
 def given(name: str) -> dict[str, Any]:
@@ -32,3 +32,9 @@ def exactly_one(first: str, second: str) -> dict[str, Any]:
 def any_of(*names: str) -> dict[str, Any]:
     """JSON Schema for "give at least one of `names`" (see `at_most_one`)."""
     return {"anyOf": [given(name) for name in names]}
+
+
+def none_of(*names: str) -> dict[str, Any]:
+    """JSON Schema for "give none of `names`" (each absent or `null`), without a `not`: the form
+    schemathesis still generates from inside a `oneOf` of a nested body."""
+    return {"properties": {name: {"type": "null"} for name in names}}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from invoicing.domain.corrective import CORRECTIVE_INVOICE
+from invoicing.domain.direct_debit import creditor_id_missing, debited_under
 from invoicing.domain.einvoice import VAT_ID_TYPES, einvoice_obstacle
 from invoicing.domain.supply import EU_COUNTRIES
 from invoicing.domain.tax import is_domestic_reverse_charge_wanted, wants_reverse_charge_without_vat_id
@@ -60,7 +61,13 @@ def validation_issues(
     if _charges_vat(invoice) and not any(t.type in VAT_ID_TYPES for t in seller.tax_ids):
         add("seller_tax_id_missing", "The invoice charges VAT (or reverses it to the buyer) but the account has "
             "no VAT number (Directive 2006/112/EC Art. 226(3)).", "account.tax_ids", True)
-    if invoice.collection_method == "send_invoice" and not (seller.iban or seller.bankgiro or seller.plusgiro):
+    debited = debited_under(invoice, customer) is not None  # collected by SEPA direct debit
+    if creditor_id_missing(invoice, seller, customer):
+        add("direct_debit_creditor_id_missing", f"Customer {customer.id} pays by SEPA direct debit (its direct_debit "
+            "mandate), and the account has no sepa_creditor_id (BT-90) to collect it under.",
+            "account.sepa_creditor_id", True)
+    if invoice.collection_method == "send_invoice" and not debited and not (
+            seller.iban or seller.bankgiro or seller.plusgiro):
         add("seller_payment_details_missing", "The account has no bank details (iban, bankgiro or plusgiro): the "
             "invoice states no way to pay it.", "account.iban", False)
     if wants_reverse_charge_without_vat_id(seller, customer):
@@ -70,7 +77,8 @@ def validation_issues(
     if invoice.currency != customer.currency:
         add("currency_differs_from_customer",
             f"The invoice is in {invoice.currency} but the customer pays in {customer.currency}.", "currency", False)
-    if invoice.collection_method == "charge_automatically" and not customer.default_payment_method:
+    # A SEPA direct debit mandate is a way to collect automatically: the seller's bank debits it.
+    if invoice.collection_method == "charge_automatically" and not customer.default_payment_method and not debited:
         add("payment_method_missing",
             f"Customer {customer.id} has no payment method for automatic collection.",
             "customer.default_payment_method", True)

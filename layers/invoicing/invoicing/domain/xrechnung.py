@@ -25,7 +25,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from invoicing.domain.direct_debit import debited_under
+
 if TYPE_CHECKING:
+    from invoicing.domain.direct_debit import DirectDebitMandate
     from invoicing.domain.invoice import Invoice
     from invoicing.domain.party import Account, Customer
 
@@ -117,11 +120,14 @@ def xrechnung_violations(invoice: Invoice, seller: Account, customer: Customer) 
     def add(rule: str, field: str, message: str) -> None:
         found.append(RuleViolation(rule, field, f"XRechnung {rule}: {message}"))
 
-    # BR-DE-1, BR-DE-19: payment instructions with an account (BG-16, BG-17).
+    # BR-DE-1, BR-DE-19: payment instructions with an account (BG-16, BG-17), or a direct debit (BG-19).
     iban = "".join((seller.iban or "").split()).upper()
-    if not (iban or seller.bankgiro or seller.plusgiro):
+    mandate = debited_under(invoice, customer)
+    if mandate is not None:
+        found += _direct_debit_violations(mandate, seller)
+    elif not (iban or seller.bankgiro or seller.plusgiro):
         add("BR-DE-1", "account.iban", "an XRechnung states how to pay it (PAYMENT INSTRUCTIONS, BG-16): give the "
-            "account an iban (or a bankgiro or plusgiro number).")
+            "account an iban (or a bankgiro or plusgiro number), or the customer a direct_debit mandate.")
     elif iban and invoice.currency == "EUR" and not _valid_iban(iban):
         add("BR-DE-19", "account.iban", f"{iban} is not a valid IBAN (BT-84 of a SEPA credit transfer, code 58).")
     # BR-DE-2, BR-DE-5, BR-DE-6, BR-DE-7, BR-DE-27, BR-DE-28: the seller contact (BG-6).
@@ -205,6 +211,26 @@ def xrechnung_violations(invoice: Invoice, seller: Account, customer: Customer) 
     if customer.electronic_address is None and not customer.email:
         add("PEPPOL-EN16931-R010", "customer.electronic_address", "the buyer electronic address (BT-49) must be "
             "given: set the customer's electronic_address or email.")
+    return found
+
+
+def _direct_debit_violations(mandate: DirectDebitMandate, seller: Account) -> list[RuleViolation]:
+    """A SEPA direct debit (code 59, BG-19): the mandate reference (PEPPOL-EN16931-R061, which XRechnung
+    3.0 took over from BR-DE-29), the seller's creditor identifier (BR-DE-30), the debited account
+    (BR-DE-31), a valid IBAN (BR-DE-20)."""
+    found: list[RuleViolation] = []
+    for rule, field, broken, message in (
+            ("PEPPOL-EN16931-R061", "customer.direct_debit.mandate_reference", not mandate.mandate_reference.strip(),
+             "a direct debit states its mandate reference (BT-89)."),
+            ("BR-DE-30", "account.sepa_creditor_id", not (seller.sepa_creditor_id or "").strip(),
+             "a direct debit (BG-19) states the bank assigned creditor identifier (BT-90): set the account's "
+             "sepa_creditor_id."),
+            ("BR-DE-31", "customer.direct_debit.iban", not mandate.iban.strip(),
+             "a direct debit (BG-19) states the debited account identifier (BT-91)."),
+            ("BR-DE-20", "customer.direct_debit.iban", bool(mandate.iban.strip()) and not _valid_iban(mandate.iban),
+             f"{mandate.iban} is not a valid IBAN (BT-91 of a SEPA direct debit, code 59).")):
+        if broken:
+            found.append(RuleViolation(rule, field, f"XRechnung {rule}: {message}"))
     return found
 
 

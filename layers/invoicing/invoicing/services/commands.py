@@ -23,6 +23,8 @@ class NewLine:
     description: str
     quantity: Decimal
     unit_amount_decimal: Decimal  # minor units, unrounded
+    gross_unit_amount_decimal: Decimal | None = None  # BT-148, when the net price was derived from it
+    price_discount_decimal: Decimal | None = None  # BT-147
     unit_code: str = "C62"
     tax_code: TaxCode = "standard"
     tax_rate: TaxRate | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from invoicing.domain.direct_debit import debited_under
 from invoicing.domain.errors import InvalidInput, NotFound
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.sending import (
@@ -81,7 +82,8 @@ class HostedPageService:
     def page(self, token: str) -> HostedPage:
         invoice, secret = self._invoice(token)
         url = hosted_url(self.base_url, invoice) or ""
-        payable = self.online_payments and invoice.status in ("open", "uncollectible") and invoice.amount_remaining > 0
+        payable = (self.online_payments and invoice.status in ("open", "uncollectible")
+                   and invoice.amount_remaining > 0 and not _debited(invoice))
         return HostedPage(invoice=invoice, url=url, pdf_ready=self.documents.exists(invoice_key(invoice, "pdf")),
                           can_pay_online=payable, form_token=form_token(secret, self._now_seconds()))
 
@@ -108,6 +110,9 @@ class HostedPageService:
         invoice, _ = self._invoice(token)
         if invoice.status not in ("open", "uncollectible") or invoice.amount_remaining <= 0:
             raise InvalidInput("Nothing remains to pay on this invoice.", param="invoice", code="nothing_to_pay")
+        if _debited(invoice):
+            raise InvalidInput("This invoice is collected by SEPA direct debit under the customer's mandate: there is "
+                               "nothing to pay here.", param="invoice", code="collected_by_direct_debit")
         url = self.payments.checkout_link(invoice)
         if url is None:
             raise InvalidInput("Online payment is not available; pay by bank transfer.", param="invoice",
@@ -147,3 +152,9 @@ class HostedPageService:
             self.uow.commit()
         assert rotated.hosted_secret is not None
         return hosted_token(rotated.account_id, rotated.id, rotated.hosted_secret)
+
+
+def _debited(invoice: Invoice) -> bool:
+    """Collected by SEPA direct debit (domain/direct_debit.py): the seller debits it, nobody pays it here."""
+    customer = invoice.customer_snapshot
+    return customer is not None and debited_under(invoice, customer) is not None

@@ -94,7 +94,8 @@ def why_no_einvoice(invoice: Invoice) -> EInvoiceObstacle | None:
 def new_line(ids: Ids, line: NewLine) -> InvoiceLine:
     return InvoiceLine(
         id=ids.new("il"), description=line.description, quantity=line.quantity,
-        unit_amount_decimal=line.unit_amount_decimal, unit_code=line.unit_code, tax_code=line.tax_code,
+        unit_amount_decimal=line.unit_amount_decimal, gross_unit_amount_decimal=line.gross_unit_amount_decimal,
+        price_discount_decimal=line.price_discount_decimal, unit_code=line.unit_code, tax_code=line.tax_code,
         tax_rate=line.tax_rate, tax_rates=line.tax_rates, discounts=line.discounts, charges=line.charges,
         supply_date=line.supply_date, period_start=line.period_start, period_end=line.period_end,
         supply_type=line.supply_type, item=line.item, references=line.references,

@@ -93,6 +93,7 @@ def to_cii(doc: Document) -> bytes:
     _delivery_references(delivery, doc)
 
     settlement = _sub(transaction, "ApplicableHeaderTradeSettlement")
+    _text(settlement, "CreditorReferenceID", doc.creditor_id)  # BT-90
     if doc.payments:  # BT-83: one for the document in CII (every payment means quotes the same)
         _text(settlement, "PaymentReference", doc.payments[0].remittance_information)
     _text(settlement, "TaxCurrencyCode", doc.tax_currency)  # BT-6
@@ -103,6 +104,8 @@ def to_cii(doc: Document) -> bytes:
         _text(means, "TypeCode", payment.means_code)
         if i == 0:  # BT-82 is the document's one text, as in UBL (CII-SR-468, UBL-SR-46)
             _text(means, "Information", payment.means_text)
+        if payment.debited_account:  # BT-91 (its mandate, BT-89, is in the payment terms)
+            _text(_sub(means, "PayerPartyDebtorFinancialAccount"), "IBANID", payment.debited_account)
         if payment.iban or payment.proprietary_id:
             account = _sub(means, "PayeePartyCreditorFinancialAccount")
             _text(account, "IBANID", payment.iban)
@@ -125,11 +128,13 @@ def to_cii(doc: Document) -> bytes:
     _period(settlement, doc.period_start, doc.period_end)
     for adjustment in doc.allowances_charges:
         _allowance_charge(settlement, adjustment)
-    if doc.payment_terms or doc.due_date:
+    mandates = [p.mandate_reference for p in doc.payments if p.mandate_reference]
+    if doc.payment_terms or doc.due_date or mandates:
         terms = _sub(settlement, "SpecifiedTradePaymentTerms")
         _text(terms, "Description", doc.payment_terms)
         if doc.due_date:
             _date(terms, "DueDateDateTime", doc.due_date)
+        _text(terms, "DirectDebitMandateID", mandates[0] if mandates else None)  # BT-89
     totals = doc.totals
     summation = _sub(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation")
     _amount(summation, "LineTotalAmount", totals.line_net_total)
@@ -248,6 +253,15 @@ def _line(transaction: etree._Element, line: Line) -> None:
     agreement = _sub(item, "SpecifiedLineTradeAgreement")
     if references and references.order_line_reference:  # BT-132
         _text(_sub(agreement, "BuyerOrderReferencedDocument"), "LineID", references.order_line_reference)
+    if line.gross_price is not None and line.price_discount is not None:  # BT-148, BT-147
+        gross = _sub(agreement, "GrossPriceProductTradePrice")
+        _amount(gross, "ChargeAmount", line.gross_price)
+        if line.price_base_quantity is not None:
+            _text(gross, "BasisQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+        if line.price_discount:
+            discount = _sub(gross, "AppliedTradeAllowanceCharge")
+            _text(_sub(discount, "ChargeIndicator"), "Indicator", "false", UDT)
+            _amount(discount, "ActualAmount", line.price_discount)
     price = _sub(agreement, "NetPriceProductTradePrice")
     _amount(price, "ChargeAmount", line.net_price)
     if line.price_base_quantity is not None:

@@ -24,6 +24,7 @@ from typing import Literal
 
 from invoicing.domain.code_lists import DEFAULT_ALLOWANCE_REASON_CODE, allowance_reason
 from invoicing.domain.credit_note import CreditNote
+from invoicing.domain.direct_debit import SEPA_DIRECT_DEBIT, creditor_id_missing, debited_under
 from invoicing.domain.einvoice import (
     EInvoiceObstacle,
     currency_obstacle,
@@ -192,6 +193,10 @@ class Line:
     note: str | None = None  # BT-127: on a credit note, the invoice line it credits
     item: LineItem | None = None  # BT-154 … BT-159, BG-32 (domain/line_item.py)
     references: LineReferences | None = None  # BT-128, BT-132, BT-133 (its note is `note`)
+    # BT-148 and BT-147, per the price's base quantity as BT-146 is: gross_price - price_discount is
+    # net_price exactly (PEPPOL-EN16931-R046). None: the line was given no gross price.
+    gross_price: Decimal | None = None
+    price_discount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,10 @@ class PaymentInstructions:
     account_name: str | None  # BT-85
     bic: str | None  # BT-86: a BIC, or SE:BANKGIRO / SE:PLUSGIRO (Swedish Peppol practice)
     proprietary_id: str | None = None  # BT-84 that is not an IBAN: a Bankgiro or Plusgiro number
+    # BG-19, a SEPA direct debit (code 59): the mandate (BT-89) and the account debited (BT-91). The
+    # creditor identifier (BT-90) is the document's `creditor_id`.
+    mandate_reference: str | None = None
+    debited_account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +287,8 @@ class Document:
     prepayment_invoices: tuple[tuple[str, date | None], ...] = ()
     # BT-24 when not the syntax's own (Peppol BIS 3.0 UBL, Factur-X EN 16931 CII): XRechnung 3.0.
     profile: EInvoiceProfile = "en16931"
+    # BT-90, the seller's SEPA creditor identifier, on an invoice collected by direct debit (BG-19).
+    creditor_id: str | None = None
 
     @property
     def specification_id(self) -> str | None:
@@ -376,7 +387,8 @@ def invoice_document(invoice: Invoice, uploaded: Mapping[str, UploadedContent] |
         buyer=buyer_party,
         delivery=_delivered(_delivery(buyer_party, categories, invoice.supply_date, period_start, period_end),
                             invoice.delivered_to),
-        payments=_payments(invoice, seller),
+        payments=_payments(invoice, seller, customer),
+        creditor_id=_creditor_id(invoice, seller, customer),
         payment_terms=_profile_terms(profile, _text(invoice.payment_terms) or _payment_terms(
             seller, customer.locale, invoice.issue_date, due_date)),
         allowances_charges=tuple(allowances_charges),
@@ -630,6 +642,7 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         price, base_quantity = _price_for_amount(base, line.quantity, decimals)
     if price < 0:  # BR-27: the price is never negative; the quantity carries the sign
         price, quantity = -price, -quantity
+    gross_price, price_discount = _gross_price(invoice, line, price, base_quantity, decimals)
     adjustments = tuple(
         AllowanceCharge(False, to_major(amount, currency), reason, code)
         for amount, reason, code in allowances if amount
@@ -651,7 +664,29 @@ def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str
         note=_text(line.references.note) if line.references else None,
         item=line.item,
         references=line.references,
+        gross_price=gross_price,
+        price_discount=price_discount,
     )
+
+
+def _gross_price(invoice: Invoice, line: InvoiceLine, net_price: Decimal, base_quantity: Decimal | None,
+                 decimals: int) -> tuple[Decimal | None, Decimal | None]:
+    """(BT-148, BT-147) of a line given a gross price, on the net price's own base: per unit, or per
+    the base quantity where the net price is stated per one (the discount times it). BT-148 is the net
+    price plus the discount, so BT-146 = BT-148 - BT-147 exactly (PEPPOL-EN16931-R046). With
+    tax-inclusive prices the discount includes VAT and EN 16931's excludes it: it is taken net of the
+    line's VAT rate (to ten decimals), as the line's own discounts are, and BT-148 is again the net
+    price plus it."""
+    if line.gross_unit_amount_decimal is None:
+        return None, None
+    per_unit = (line.price_discount_decimal or Decimal(0)).scaleb(-decimals)
+    with localcontext(prec=60):
+        if invoice.tax_behavior != "exclusive":
+            assert line.tax is not None
+            per_unit = (per_unit * _HUNDRED / (_HUNDRED + line.tax.percent)).quantize(
+                Decimal(1).scaleb(-_PRICE_MAX_DECIMALS))
+        discount = per_unit * base_quantity if base_quantity is not None else per_unit
+        return _price(net_price + discount, decimals), _price(discount, decimals)
 
 
 def _price(value: Decimal, decimals: int) -> Decimal:
@@ -962,13 +997,19 @@ def _tax_representative(seller: Account, categories: set[str]) -> TaxRepresentat
 # --- payment ------------------------------------------------------------------------------------------
 
 
-def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, ...]:
+def _payments(invoice: Invoice, seller: Account, customer: Customer) -> tuple[PaymentInstructions, ...]:
     """One credit transfer per account of the seller's: its IBANs (SEPA when in euro; the account's, then
     its `bank_accounts` in the invoice's currency), then its Bankgiro
     and Plusgiro numbers (code 30, the digits as the account id, SE:BANKGIRO / SE:PLUSGIRO as the
     institution: Peppol BIS national rules SE-R-007 to SE-R-010), each quoting the same remittance
-    information (`remittance_information`). No account at all: "instrument not defined"."""
+    information (`remittance_information`). No account at all: "instrument not defined". An invoice
+    collected by direct debit (domain/direct_debit.py) has that one means instead: code 59 with the
+    mandate and the account debited (BG-19), no account to transfer to."""
     reference = remittance_information(invoice, seller)
+    mandate = debited_under(invoice, customer)
+    if mandate is not None:
+        return (PaymentInstructions(SEPA_DIRECT_DEBIT, "SEPA direct debit", reference, None, None, None,
+                                    mandate_reference=mandate.mandate_reference, debited_account=mandate.iban),)
     payments: list[PaymentInstructions] = []
     for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's IBAN, then its bank_accounts
         sepa = invoice.currency == "EUR"
@@ -989,6 +1030,18 @@ def _payments(invoice: Invoice, seller: Account) -> tuple[PaymentInstructions, .
     if not payments:
         payments.append(PaymentInstructions("1", "Instrument not defined", reference, None, None, None))
     return tuple(payments)
+
+
+def _creditor_id(invoice: Invoice, seller: Account, customer: Customer) -> str | None:
+    """BT-90 of an invoice collected by direct debit: the seller's SEPA creditor identifier, without
+    which no debit can be made (finalizing refuses it, and so does the writer for an older snapshot)."""
+    if debited_under(invoice, customer) is None:
+        return None
+    if creditor_id_missing(invoice, seller, customer):
+        raise EInvoiceUnsupported("The invoice is collected by SEPA direct debit (the customer's direct_debit "
+                                  "mandate) and the account has no sepa_creditor_id (BT-90).",
+                                  param="account.sepa_creditor_id", code="direct_debit_creditor_id_missing")
+    return seller.sepa_creditor_id
 
 
 def remittance_information(invoice: Invoice, seller: Account) -> str | None:

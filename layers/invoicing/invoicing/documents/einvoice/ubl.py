@@ -81,7 +81,7 @@ def to_ubl(doc: Document) -> bytes:
         cbc(reference, "ID", number)
         cbc(reference, "IssueDate", issued.isoformat() if issued else None)
     writer.document_references(root, doc, invoice=invoice)
-    writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True)
+    writer.party(writer.cac(root, "AccountingSupplierParty"), doc.seller, seller=True, creditor_id=doc.creditor_id)
     writer.party(writer.cac(root, "AccountingCustomerParty"), doc.buyer, seller=False)
     writer.payee_and_tax_representative(root, doc)
     if doc.delivery:
@@ -101,6 +101,10 @@ def to_ubl(doc: Document) -> bytes:
             cbc(account, "Name", payment.account_name)
             if payment.bic:
                 cbc(writer.cac(account, "FinancialInstitutionBranch"), "ID", payment.bic)
+        if payment.mandate_reference:  # BG-19: BT-89 and the account debited, BT-91
+            mandate = writer.cac(means, "PaymentMandate")
+            cbc(mandate, "ID", payment.mandate_reference)
+            cbc(writer.cac(mandate, "PayerFinancialAccount"), "ID", payment.debited_account)
     if doc.payment_terms:
         cbc(writer.cac(root, "PaymentTerms"), "Note", doc.payment_terms)
     for adjustment in doc.allowances_charges:
@@ -153,12 +157,13 @@ class _Writer:
         self.cbc(parent, "CountrySubentity", address.subdivision)
         self.cbc(self.cac(parent, "Country"), "IdentificationCode", address.country)
 
-    def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
+    def party(self, parent: etree._Element, party: Party, *, seller: bool, creditor_id: str | None = None) -> None:
         element = self.cac(parent, "Party")
         if party.electronic_address:
             endpoint = party.electronic_address
             self.cbc(element, "EndpointID", endpoint.value, schemeID=endpoint.scheme)
-        self.party_identification(element, party.identifiers)
+        # BT-90, the seller's SEPA creditor identifier, is a party identification of scheme SEPA in UBL.
+        self.party_identification(element, party.identifiers + ((PartyId(creditor_id, "SEPA"),) if creditor_id else ()))
         if party.trading_name:
             self.cbc(self.cac(element, "PartyName"), "Name", party.trading_name)
         self.address(self.cac(element, "PostalAddress"), party.address)
@@ -269,6 +274,13 @@ class _Writer:
         self.amount(price, "PriceAmount", line.net_price)
         if line.price_base_quantity is not None:
             self.cbc(price, "BaseQuantity", quantity_text(line.price_base_quantity), unitCode=line.unit_code)
+        if line.gross_price is not None and line.price_discount is not None:
+            # BT-147 and BT-148: the price discount off the gross price (Peppol: an allowance, never a charge,
+            # with the amount and its base only: UBL-CR-632 … 635, PEPPOL-EN16931-R044).
+            discount = self.cac(price, "AllowanceCharge")
+            self.cbc(discount, "ChargeIndicator", "false")
+            self.amount(discount, "Amount", line.price_discount)
+            self.amount(discount, "BaseAmount", line.gross_price)
 
     # --- issue 12: references, supporting documents, payee, tax representative, delivery place ---------
 

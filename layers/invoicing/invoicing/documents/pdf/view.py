@@ -39,6 +39,7 @@ from invoicing.documents.formatting import (
 from invoicing.documents.pdf import line_details
 from invoicing.documents.pdf.fetcher import logger
 from invoicing.documents.pdf.qr import hosted_qr_uri, payment_qr_uri
+from invoicing.domain.direct_debit import DirectDebitMandate, debited_under
 from invoicing.domain.errors import Conflict
 from invoicing.domain.giro import format_giro
 from invoicing.domain.money import round_minor
@@ -186,23 +187,9 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
     days = (due_date - invoice.issue_date).days
     terms = invoice.payment_terms or seller.text("payment_terms", customer.locale) or (
         words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
-    payment_details = []
-    if invoice.remittance_information:
-        # The seller's own remittance information (BT-83) is what the payer quotes.
-        payment_details.append({"label": words["payment_reference"], "kind": "reference",
-                                "value": invoice.remittance_information})
-    elif invoice.payment_reference:
-        # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
-        payment_details.append({"label": words["payment_reference"], "kind": "reference",
-                                "value": format_payment_reference(invoice.payment_reference)})
-    if invoice.ocr_reference:
-        # A Swedish seller's invoice: the OCR number is what Swedish banks ask for on a bankgiro payment.
-        payment_details.append({"label": words["ocr_reference"], "kind": "reference", "value": invoice.ocr_reference})
-    for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's, then its bank_accounts
-        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(iban)})
-        if bic:
-            payment_details.append({"label": words["bic"], "kind": "", "value": bic})
-    payment_details += _giro_details(seller, words)
+    mandate = debited_under(invoice, customer)
+    payment_details = (_direct_debit_details(invoice, mandate, seller, fmt, words) if mandate is not None
+                       else _transfer_details(invoice, seller, words))
     payee = invoice.paid_to
     if payee is not None:  # BG-10: someone other than the seller is paid
         payment_details.append({"label": words["payee"], "kind": "", "value": payee.name})
@@ -231,12 +218,55 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
         "totals": rows,
         "payment_terms": terms,
         "payment_details": payment_details,
-        **_hosted_context(invoice, seller, hosted_url),
+        "direct_debit": mandate is not None,
+        # A direct debit asks for no payment: no payment code, no link to pay online.
+        **(_hosted_context(invoice, seller, hosted_url) if mandate is None
+           else {"payment_qr": None, "hosted_url": None, "hosted_qr": None}),
         "footer_notes": [],
     }
 
 
 # --- payment and VAT details (giro accounts, tax point, VAT in the national currency) -----------------
+
+
+def _transfer_details(invoice: Invoice, seller: Account, words: dict[str, str]) -> list[dict[str, str]]:
+    """What the payer needs to transfer the amount: the reference to quote and the seller's accounts."""
+    payment_details: list[dict[str, str]] = []
+    if invoice.remittance_information:
+        # The seller's own remittance information (BT-83) is what the payer quotes.
+        payment_details.append({"label": words["payment_reference"], "kind": "reference",
+                                "value": invoice.remittance_information})
+    elif invoice.payment_reference:
+        # First and largest: the one thing a payer must copy exactly for the payment to find this invoice.
+        payment_details.append({"label": words["payment_reference"], "kind": "reference",
+                                "value": format_payment_reference(invoice.payment_reference)})
+    if invoice.ocr_reference:
+        # A Swedish seller's invoice: the OCR number is what Swedish banks ask for on a bankgiro payment.
+        payment_details.append({"label": words["ocr_reference"], "kind": "reference", "value": invoice.ocr_reference})
+    for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's, then its bank_accounts
+        payment_details.append({"label": words["iban"], "kind": "", "value": _group_iban(iban)})
+        if bic:
+            payment_details.append({"label": words["bic"], "kind": "", "value": bic})
+    payment_details += _giro_details(seller, words)
+    return payment_details
+
+
+def _direct_debit_details(invoice: Invoice, mandate: DirectDebitMandate, seller: Account, fmt: _Fmt,
+                          words: dict[str, str]) -> list[dict[str, str]]:
+    """An invoice collected by SEPA direct debit (domain/direct_debit.py): the amount will be debited
+    from the customer's account (its last four characters only) under the mandate, on or after the due
+    date; the mandate reference and the seller's creditor identifier. Nothing asks for a transfer."""
+    due = invoice.due_date or invoice.issue_date
+    assert due is not None
+    details = []
+    if invoice.amount_remaining > 0:  # a paid (or credited) invoice has nothing left to debit
+        details.append({"label": words["direct_debit"], "kind": "", "value": words["direct_debit_notice"].format(
+            amount=fmt.money(invoice.amount_remaining), account=mandate.masked_iban,
+            mandate=mandate.mandate_reference, date=fmt.date(due))})
+    details.append({"label": words["mandate_reference"], "kind": "", "value": mandate.mandate_reference})
+    if seller.sepa_creditor_id:
+        details.append({"label": words["creditor_id"], "kind": "", "value": seller.sepa_creditor_id})
+    return details
 
 
 def _giro_details(seller: Account, words: dict[str, str]) -> list[dict[str, str]]:
@@ -435,7 +465,7 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "description": line.description,
         "period_label": supplied[0] if supplied else None,
         "period": supplied[1] if supplied else None,
-        "details": line_details.line_details(line, fmt.locale),
+        "details": [*_gross_price(line, fmt, words), *line_details.line_details(line, fmt.locale)],
         "quantity": f"{quantity}\u00a0{unit}" if unit else quantity,
         "unit_price": format_unit_price(line.unit_amount_decimal, fmt.currency, fmt.locale),
         "tax_rate": _rates_text(line.applied_taxes, fmt),
@@ -443,6 +473,18 @@ def _line_view(line: InvoiceLine, amounts: LineAmounts, fmt: _Fmt, words: dict[s
         "discounts": discounts,
         "charges": charges,
     }
+
+
+def _gross_price(line: InvoiceLine, fmt: _Fmt, words: dict[str, str]) -> list[str]:
+    """The gross price and price discount the unit price follows from (BT-148, BT-147), when given:
+    "List price SEK 1,200.00 · Price discount −SEK 150.00" under the description."""
+    if line.gross_unit_amount_decimal is None:
+        return []
+    row = f"{words['gross_price']} {format_unit_price(line.gross_unit_amount_decimal, fmt.currency, fmt.locale)}"
+    if line.price_discount_decimal:
+        discount = format_unit_price(line.price_discount_decimal, fmt.currency, fmt.locale)
+        row += f" · {words['price_discount']} {_MINUS}{discount}"
+    return [row]
 
 
 # --- room for large amounts -----------------------------------------------------------------------
