@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from invoicing.documents.pdf import render_invoice_pdf
 from invoicing.documents.pdf.view import invoice_view
+from invoicing.domain.corrective import PrecedingInvoice
 from invoicing.domain.party import LanguageTexts, SellerTexts
 from invoicing.domain.totals import Discount
 
@@ -109,3 +110,17 @@ def test_a_discount_row_says_each_thing_once(description: str | None, percent: s
                         discounts=(Discount(description=description, percent_off=Decimal(percent)),))
     rows = [row["label"].replace("\u00a0", " ") for row in invoice_view(invoice)["totals"]]
     assert label in rows
+
+
+@pytest.mark.parametrize(("locale", "headline"), [
+    ("en", "SEK1,250.00 credited to your account balance"),  # as babel writes SEK in English
+    ("sv", "1 250,00 kr tillgodo på ert kundsaldo"),
+    ("de", "1.250,00 SEK Ihrem Kundenguthaben gutgeschrieben"),
+])
+def test_a_negative_corrective_invoice_asks_for_no_payment(locale: str, headline: str) -> None:
+    customer = swedish_customer(locale=locale, currency="SEK")
+    view = invoice_view(finalized([line("Prisjustering", "-2", "50000")], customer=customer, type_code="384",
+                                  preceding_invoice=PrecedingInvoice(number="INV-000042")))
+    assert view["headline"].replace("\u00a0", " ") == headline and view["stamp"] is None
+    assert view["payment_details"] == [] and view["payment_qr"] is None and view["hosted_url"] is None
+    assert view["payment_terms"].startswith(("Nothing to pay", "Inget att betala", "Nichts zu zahlen"))

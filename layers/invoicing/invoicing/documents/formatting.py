@@ -64,6 +64,9 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_due": "Amount due",
         "amount_remaining": "Amount remaining",
         "balance_credited": "Credited to your account balance",
+        "balance_credited_headline": "{amount} credited to your account balance",
+        "balance_credited_terms": "Nothing to pay: the amount is credited to your account balance and used on your "
+                                  "next invoice.",
         "amount_due_by": "{amount} due {date}",
         "paid_on": "Paid {date}",
         "tax_summary": "VAT summary",
@@ -199,6 +202,9 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_due": "Att betala",
         "amount_remaining": "Återstår att betala",
         "balance_credited": "Tillgodo på ert kundsaldo",
+        "balance_credited_headline": "{amount} tillgodo på ert kundsaldo",
+        "balance_credited_terms": "Inget att betala: beloppet finns tillgodo på ert kundsaldo och dras av på nästa "
+                                  "faktura.",
         "amount_due_by": "{amount} att betala senast {date}",
         "paid_on": "Betald {date}",
         "tax_summary": "Momsspecifikation",
@@ -332,6 +338,9 @@ LABELS: dict[str, dict[str, str]] = {
         "amount_due": "Zahlbetrag",
         "amount_remaining": "Offener Betrag",
         "balance_credited": "Ihrem Kundenguthaben gutgeschrieben",
+        "balance_credited_headline": "{amount} Ihrem Kundenguthaben gutgeschrieben",
+        "balance_credited_terms": "Nichts zu zahlen: Der Betrag ist Ihrem Kundenguthaben gutgeschrieben und wird mit "
+                                  "der nächsten Rechnung verrechnet.",
         "amount_due_by": "{amount} zahlbar bis {date}",
         "paid_on": "Bezahlt am {date}",
         "tax_summary": "Umsatzsteuer",

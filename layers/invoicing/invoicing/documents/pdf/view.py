@@ -137,7 +137,9 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
 
     headline = None
     stamp = None
-    if invoice.status == "paid":
+    if invoice.balance_credit:  # a negative corrective invoice: nothing to pay, the customer has it as credit
+        headline = words["balance_credited_headline"].format(amount=fmt.money(invoice.balance_credit))
+    elif invoice.status == "paid":
         stamp = words["paid"]
         paid_at = invoice.status_transitions.paid_at
         headline = words["paid_on"].format(date=fmt.date(paid_at.date())) if paid_at else None
@@ -190,6 +192,8 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
     mandate = debited_under(invoice, customer)
     payment_details = (_direct_debit_details(invoice, mandate, seller, fmt, words) if mandate is not None
                        else _transfer_details(invoice, seller, words))
+    if invoice.balance_credit:  # nothing to pay: no terms of payment, no account to pay into
+        terms, payment_details = words["balance_credited_terms"], []
     payee = invoice.paid_to
     if payee is not None:  # BG-10: someone other than the seller is paid
         payment_details.append({"label": words["payee"], "kind": "", "value": payee.name})
@@ -220,7 +224,7 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
         "payment_details": payment_details,
         "direct_debit": mandate is not None,
         # A direct debit asks for no payment: no payment code, no link to pay online.
-        **(_hosted_context(invoice, seller, hosted_url) if mandate is None
+        **(_hosted_context(invoice, seller, hosted_url) if mandate is None and not invoice.balance_credit
            else {"payment_qr": None, "hosted_url": None, "hosted_qr": None}),
         "footer_notes": [],
     }
