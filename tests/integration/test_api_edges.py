@@ -85,6 +85,15 @@ def test_a_date_is_an_iso_string_never_a_number(stack: HandlerStack) -> None:
     assert (status, error["error"]["param"]) == (400, "due_date"), error
 
 
+def test_a_value_of_the_wrong_type_where_a_check_reads_it_first_is_400(stack: HandlerStack) -> None:
+    # A check that runs before the field's type is known (an identifier's check digits) must not take
+    # a list or an object for a code (schemathesis found a 500 here against make dev).
+    for scheme in ({}, [], 88):
+        status, error = send(stack, "/account", json.dumps({"identifiers": [{"value": "7300010000001",
+                                                                              "scheme": scheme}]}))
+        assert (status, error["error"]["param"]) == (400, "identifiers[0].scheme"), error
+
+
 def test_a_missing_body_is_400_saying_so(stack: HandlerStack) -> None:
     status, body = send(stack, "/customers", "")
     assert (status, body["error"]["code"], body["error"]["param"]) == (400, "missing_body", "body"), body

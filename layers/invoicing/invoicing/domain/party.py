@@ -169,8 +169,8 @@ class PartyIdentifier(Model):
     @classmethod
     def _check_digits(cls, data: Any) -> Any:
         """A value of a scheme with check digits is checked and kept in its compact form."""
-        if not isinstance(data, dict) or data.get("scheme") not in ICD_VALIDATORS \
-                or not isinstance(data.get("value"), str):
+        if not isinstance(data, dict) or not isinstance(data.get("scheme"), str) \
+                or data["scheme"] not in ICD_VALIDATORS or not isinstance(data.get("value"), str):
             return data
         module_name, what = ICD_VALIDATORS[data["scheme"]]
         module = importlib.import_module(module_name)
