@@ -204,6 +204,8 @@ def test_every_answer_of_a_billing_flow_is_what_the_document_declares(stack: Han
     api.ok("POST", "/account", {"review": {"held_segments": ["enterprise"]}})
     test_clock = api.ok("POST", "/test_clocks", {"frozen_time": "2026-11-14T09:00:00Z", "name": "Contract"})
     api.ok("GET", f"/test_clocks/{test_clock['id']}")
+    status, missing = api.call("POST", "/customers", {"name": "Ingen Klocka AB", "test_clock": "clock_missing"})
+    assert (status, missing["error"]["param"]) == (404, "test_clock")  # a referenced clock that does not exist
     big = api.ok("POST", "/customers", {
         "name": "Stor AB", "email": "ap@stor.example", "currency": "SEK", "segments": ["enterprise"],
         "address": {"line1": "Storgatan 2", "city": "Malmö", "country": "SE"}, "test_clock": test_clock["id"]})

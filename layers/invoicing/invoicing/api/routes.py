@@ -168,7 +168,7 @@ def build_app(services: ApiServices) -> APIGatewayRestResolver:
 
     # --- customers ----------------------------------------------------------------------------
     @app.post("/customers", tags=["customers"], summary="Create a customer",
-             responses=answers(201, CustomerObject, CREATE))
+             responses=answers(201, CustomerObject, CREATE, 404))  # 404: its `test_clock` names no clock
     def create_customer(body: Annotated[CustomerCreate, Body()]):
         if body.test_clock and not services.sandbox:
             raise InvalidInput("Test clocks exist in sandbox mode only (the deployment's SandboxMode).",
