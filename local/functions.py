@@ -8,6 +8,13 @@ when every warm one is busy. The shared layer code (`invoicing.*`) is imported o
 
 Like Lambda, events and results go through JSON, so a handler that returns something Lambda could not
 serialize (a Decimal, a datetime) fails here too.
+
+A private module copy is not enough where a library keeps its state on a class, once per process:
+Powertools' event handler sets the event it resolves on `BaseRouter` itself (`BaseRouter.current_event`),
+so two API invocations running at once in one process would read each other's event (a route would
+validate another request's body, or act for another account). On Lambda every environment is a process
+of its own. Functions named `one_at_a_time` therefore run one invocation at a time across the process
+(each still in a container of its own); the others keep running side by side.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -60,6 +68,12 @@ def function_specs(stack: StackTemplate) -> dict[str, FunctionSpec]:
         if stack.is_enabled(logical_id):
             specs[logical_id] = _spec(stack, logical_id, definition.get("Properties") or {}, defaults)
     return specs
+
+
+def routed_by_api(specs: Mapping[str, FunctionSpec]) -> tuple[str, ...]:
+    """The functions API Gateway routes to (an `Api` event)."""
+    return tuple(lid for lid, spec in specs.items()
+                 if any(event.get("Type") == "Api" for event in spec.events.values()))
 
 
 def _spec(stack: StackTemplate, logical_id: str, props: Mapping[str, Any], defaults: Mapping[str, Any]) -> FunctionSpec:
@@ -203,6 +217,10 @@ class FunctionPool:
         self.invocations = 0
 
     def invoke(self, event: Any) -> Any:
+        with self._runtime.turn(self.spec.logical_id):
+            return self._invoke(event)
+
+    def _invoke(self, event: Any) -> Any:
         payload = json.loads(json.dumps(event))
         container = self._acquire()
         started, cpu = time.monotonic(), time.thread_time()
@@ -250,8 +268,15 @@ class FunctionPool:
 class FunctionRuntime:
     """All functions of the stack: invoke by logical id, physical name or ARN."""
 
-    def __init__(self, specs: Mapping[str, FunctionSpec], max_containers: int = DEFAULT_MAX_CONTAINERS) -> None:
+    def __init__(self, specs: Mapping[str, FunctionSpec], max_containers: int = DEFAULT_MAX_CONTAINERS,
+                 one_at_a_time: Iterable[str] = ()) -> None:
         self.specs = dict(specs)
+        # Functions whose handlers share state kept once per process (see the module's docstring).
+        self.one_at_a_time = frozenset(one_at_a_time)
+        unknown = self.one_at_a_time - set(self.specs)
+        if unknown:
+            raise KeyError(f"one_at_a_time names functions not in the template: {sorted(unknown)}")
+        self._turn = threading.RLock()
         self._environ = EnvironPatch()
         self.environments = FunctionEnvironments(
             {lid: spec.environment for lid, spec in self.specs.items()}, self._environ
@@ -265,6 +290,15 @@ class FunctionRuntime:
     def invoke(self, function: str, event: Any) -> Any:
         """Run the handler with `event` and return its result; a handler's exception propagates."""
         return self.pools[self.logical_id(function)].invoke(event)
+
+    @contextmanager
+    def turn(self, logical_id: str) -> Iterator[None]:
+        """While a `one_at_a_time` function runs, no other one does (in this process)."""
+        if logical_id not in self.one_at_a_time:
+            yield
+            return
+        with self._turn:
+            yield
 
     def logical_id(self, function: str) -> str:
         if function in self.specs:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +26,7 @@ from invoicing.adapters import clock as application_clock
 from local.apigateway import ApiGateway, ApiServer, DevRoute, load_routes
 from local.clock import OffsetClock
 from local.emulator import ACCOUNT_ID, DEFAULT_REGION, FAKE_CREDENTIALS, MotoEmulator
-from local.functions import DEFAULT_MAX_CONTAINERS, FunctionRuntime, function_specs
+from local.functions import DEFAULT_MAX_CONTAINERS, FunctionRuntime, function_specs, routed_by_api
 from local.pump import Pump
 from local.resources import Resources
 from local.streams import StreamCursor
@@ -55,6 +55,7 @@ class LocalRuntime:
         retry_delay: float = 0.25,
         max_containers: int = DEFAULT_MAX_CONTAINERS,
         access_log: bool = False,
+        one_at_a_time: Iterable[str] | None = None,
     ) -> None:
         self.template_path = _find_template(template)
         self.stack_name = stack_name
@@ -66,6 +67,10 @@ class LocalRuntime:
         self._retry_delay = retry_delay
         self._max_containers = max_containers
         self._access_log = access_log
+        # Functions that run one invocation at a time in this process (local/functions.py says why):
+        # by default every function API Gateway routes to, as each of this project's is a Powertools
+        # event handler.
+        self._one_at_a_time = None if one_at_a_time is None else tuple(one_at_a_time)
         self._exit = ExitStack()
         self._emulator: MotoEmulator | None = None
         self._stack: StackTemplate | None = None
@@ -119,7 +124,8 @@ class LocalRuntime:
         self._exit.callback(application_clock.install, application_clock.install(self._clock))
 
         specs = function_specs(self._stack)
-        self._functions = FunctionRuntime(specs, max_containers=self._max_containers)
+        one_at_a_time = routed_by_api(specs) if self._one_at_a_time is None else self._one_at_a_time
+        self._functions = FunctionRuntime(specs, max_containers=self._max_containers, one_at_a_time=one_at_a_time)
         self._exit.callback(self._functions.close)
 
         triggers = load_triggers(self._stack, specs)

@@ -22,7 +22,10 @@ FIXTURE_TEMPLATE = Path(__file__).parent / "fixtures" / "template.yaml"
 
 @pytest.fixture(scope="package")
 def stack() -> Iterator[LocalRuntime]:
-    with LocalRuntime(template=FIXTURE_TEMPLATE, stack_name="fixture-local", retry_delay=0.05) as running:
+    # The echo function keeps no state once per process, so its containers run side by side; the
+    # router (a Powertools event handler) runs one invocation at a time, as the project's API functions do.
+    with LocalRuntime(template=FIXTURE_TEMPLATE, stack_name="fixture-local", retry_delay=0.05,
+                      one_at_a_time=("RouterFunction",)) as running:
         yield running
 
 

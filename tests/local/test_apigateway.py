@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import itertools
 import json
 import socket
 import threading
@@ -12,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from local.apigateway import ApiGateway, ApiServer
-from local.stack import LocalRuntime
+from local.functions import function_specs, routed_by_api
+from local.stack import REPO_ROOT, LocalRuntime
+from local.template import StackTemplate, Template
 from tests.local.conftest import AUTH, Http
 
 
@@ -144,6 +147,30 @@ def test_concurrent_requests_get_their_own_containers(http: Http) -> None:
     assert not any(result["overlapped"] for result in results)  # a container never serves two at once
     _, warm = http.json("GET", "/items", headers=AUTH)
     assert warm["container"] in {result["container"] for result in results}  # warm containers are reused
+
+
+def test_a_powertools_event_handler_runs_one_invocation_at_a_time_and_answers_its_own_request(
+        http: Http) -> None:
+    # Its resolver keeps the current event on a class (once per process): run side by side, a route
+    # would read the event of whichever request started last.
+    names = [f"r{n}" for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda name: http.json("GET", f"/router/{name}")[1], names))
+
+    assert [(a["name"], a["path"]) for a in answers] == [(name, f"/router/{name}") for name in names]
+    spans = sorted((a["started"], a["ended"]) for a in answers)
+    assert all(ended <= next_start for (_, ended), (next_start, _) in itertools.pairwise(spans))
+
+
+def test_the_project_stack_runs_every_function_api_gateway_routes_to_one_at_a_time(stack: LocalRuntime) -> None:
+    # The fixture stack names its own; a stack's default is every function with an Api event, which
+    # for the project's template is each of its Powertools event handlers.
+    assert stack.functions.one_at_a_time == {"RouterFunction"}
+    project = StackTemplate(Template.load(REPO_ROOT / "template.yaml"), stack_name="invoicing-local",
+                            region="eu-north-1", account_id="123456789012", endpoint_url="http://127.0.0.1:1",
+                            parameters={"SandboxMode": "true"})
+    assert set(routed_by_api(function_specs(project))) == {
+        "ApiFunction", "DocsFunction", "HostedPageFunction", "StripeWebhookFunction"}
 
 
 def test_handler_gets_a_lambda_context(http: Http) -> None:
