@@ -349,10 +349,8 @@ class _Demo:
             expected["proration charge"], expected["proration credit"] = (charge, 0), (-credit, 0)
         found = {}
         for line in invoice["lines"]["data"]:
-            if "Remaining time on" in line["description"]:
-                kind = "proration charge"
-            elif "Unused time on" in line["description"]:
-                kind = "proration credit"
+            if line["proration"]:
+                kind = "proration charge" if line["amount"] > 0 else "proration credit"
             elif Decimal(line["unit_amount_decimal"]) == Decimal(CALL_PRICE[currency]):
                 kind = "calls"
             else:

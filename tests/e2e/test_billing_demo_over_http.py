@@ -46,8 +46,10 @@ def test_three_months_on_a_test_clock(stack: LocalRuntime, api: ApiClient, tmp_p
     lines = sorted((line["amount"], line["discount_amount"]) for line in february["lines"]["data"])
     assert lines == [(-40655, 0), (65047, 0), (102756, 0), (119200, 0)], lines
     descriptions = [line["description"] for line in february["lines"]["data"]]
-    assert any("Remaining time on 8 × Team" in d for d in descriptions), descriptions
-    assert any("Unused time on 5 × Team" in d for d in descriptions), descriptions
+    # Kvarnby reads Swedish: the prorations say so in its language.
+    assert [line["proration"] for line in february["lines"]["data"]].count(True) == 2
+    assert any("Återstående tid för 8 × Team" in d for d in descriptions), descriptions
+    assert any("Outnyttjad tid för 5 × Team" in d for d in descriptions), descriptions
     assert (february["subtotal"], february["tax"], february["total"]) == (246348, 61587, 307935)
     assert by_period[("Kvarnby Analys AB", 0)]["total"] == 93125  # 5 seats, in advance
 

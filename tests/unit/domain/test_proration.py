@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from invoicing.documents.line_texts import line_texts
 from invoicing.domain.catalog import Price, Recurring
 from invoicing.domain.errors import InvalidInput
-from invoicing.domain.proration import Item, prorate, unused_fraction
+from invoicing.domain.proration import Item, unused_fraction
+from invoicing.domain.proration import prorate as prorate_in
 from invoicing.domain.totals import Discount
 from tests.unit.domain.builders import NOW
+
+prorate = partial(prorate_in, texts=line_texts("en"))  # the words of an English-speaking customer's invoice
 
 JAN_1 = datetime(2025, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2025, 2, 1, tzinfo=UTC)

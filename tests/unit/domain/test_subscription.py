@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from invoicing.documents.line_texts import line_texts
 from invoicing.domain.catalog import Price, Recurring
 from invoicing.domain.coupons import Coupon
 from invoicing.domain.errors import Conflict, InvalidStateTransition
@@ -15,6 +16,7 @@ from invoicing.domain.subscription import Subscription, SubscriptionItem
 from invoicing.domain.usage import Adjustment, Period, PeriodUsage
 
 JAN_31 = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
+EN = line_texts("en")  # the words of an English-speaking customer's invoice
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -48,7 +50,7 @@ def test_monthly_periods_from_the_31st_come_back_to_the_31st() -> None:
 
 
 def test_the_first_boundary_bills_seats_in_advance_and_no_usage() -> None:
-    lines = subscription().lines_at(0, {})
+    lines = subscription().lines_at(0, {}, texts=EN)
     assert [(line.item_id, line.quantity, line.unit_amount_decimal, line.period) for line in lines] == [
         ("si_seats", 3, Decimal(1000), subscription().period(0))]
 
@@ -57,7 +59,8 @@ def test_a_renewal_bills_the_next_period_in_advance_and_the_last_ones_usage_in_a
     sub = subscription(billed_through=0)
     earlier = Period(sub.boundary(0) - (sub.boundary(1) - sub.boundary(0)), sub.boundary(0))
     late = [Adjustment(period=earlier, quantity=Decimal(20), events=2, billed=Decimal(990))]
-    seats, calls, late_line = sub.lines_at(1, {"si_calls": PeriodUsage(sub.period(0), Decimal(1500), 7, tuple(late))})
+    seats, calls, late_line = sub.lines_at(1, {"si_calls": PeriodUsage(sub.period(0), Decimal(1500), 7, tuple(late))},
+                                          texts=EN)
     assert (seats.period, calls.period, late_line.period) == (sub.period(1), sub.period(0), earlier)
     # Graduated: the first 1,000 calls free, 500 more at 0.5 cent: 250 cents, one line.
     assert (calls.quantity, calls.unit_amount_decimal) == (Decimal(1), Decimal(250))
@@ -78,7 +81,7 @@ def test_billing_a_boundary_twice_is_refused() -> None:
 def test_cancel_at_period_end_bills_the_usage_then_ends() -> None:
     sub = subscription(billed_through=0).cancel(at_period_end=True, at=datetime(2026, 2, 10, tzinfo=UTC))
     assert sub.cancel_at_period_end and sub.status == "active"
-    lines = sub.lines_at(1, {"si_calls": PeriodUsage(sub.period(0), Decimal(1200), 3, ())})
+    lines = sub.lines_at(1, {"si_calls": PeriodUsage(sub.period(0), Decimal(1200), 3, ())}, texts=EN)
     assert [line.item_id for line in lines] == ["si_calls"]  # no seats for a period it will not have
     ended = sub.billed(1, "in_last", datetime(2026, 2, 28, 10, tzinfo=UTC))
     assert (ended.status, ended.ended_at, ended.finished) == ("canceled", sub.boundary(1), True)
@@ -112,19 +115,19 @@ def test_usage_waits_for_the_meters_grace_period() -> None:
 def test_a_change_mid_period_waits_as_two_lines_a_credit_and_a_charge() -> None:
     sub = subscription(billed_through=0)
     halfway = sub.period(0).start + (sub.period(0).end - sub.period(0).start) / 2
-    upgraded, effect = sub.update_item("si_seats", quantity=5, at=halfway)
+    upgraded, effect = sub.update_item("si_seats", texts=EN, quantity=5, at=halfway)
     # 3 -> 5 seats at 10.00 halfway: -15.00 for the unused time on 3, +25.00 for the remaining time on 5.
     assert effect.invoice_now == ()
     assert [(p.kind, p.amount, p.description) for p in upgraded.pending_lines] == [
         ("credit", -1500, "Unused time on 3 × price_seat"), ("charge", 2500, "Remaining time on 5 × price_seat")]
     assert {(p.period_start, p.period_end) for p in upgraded.pending_lines} == {(halfway, sub.period(0).end)}
     # On the next invoice, after the period's item lines: the credit a quantity of -1 at 15.00, the charge +1.
-    credit, charge = upgraded.lines_at(1, {})[-2:]
+    credit, charge = upgraded.lines_at(1, {}, texts=EN)[-2:]
     assert (credit.quantity, credit.unit_amount_decimal, credit.proration, credit.discounts) == (-1, 1500, True, ())
     assert (charge.quantity, charge.unit_amount_decimal, charge.proration) == (1, 2500, True)
     assert (credit.period, charge.period) == (Period(halfway, sub.period(0).end),) * 2
     # A downgrade is the same two lines, the credit larger: still both pending, no balance moved here.
-    downgraded, _ = sub.update_item("si_seats", quantity=1, at=halfway)
+    downgraded, _ = sub.update_item("si_seats", texts=EN, quantity=1, at=halfway)
     assert [p.amount for p in downgraded.pending_lines] == [-1500, 500]
     assert upgraded.billed(1, "in_2", halfway).pending_lines == ()
     kept = upgraded.billed(1, "in_2", halfway, carried=upgraded.pending_lines)
@@ -134,8 +137,8 @@ def test_a_change_mid_period_waits_as_two_lines_a_credit_and_a_charge() -> None:
 def test_always_invoice_takes_every_pending_proration_now() -> None:
     sub = subscription(billed_through=0)
     halfway = sub.period(0).start + (sub.period(0).end - sub.period(0).start) / 2
-    first, _ = sub.update_item("si_seats", quantity=4, at=halfway)
-    second, effect = first.update_item("si_seats", quantity=6, at=halfway, behavior="always_invoice")
+    first, _ = sub.update_item("si_seats", texts=EN, quantity=4, at=halfway)
+    second, effect = first.update_item("si_seats", texts=EN, quantity=6, at=halfway, behavior="always_invoice")
     assert second.pending_lines == ()
     assert [p.amount for p in effect.invoice_now] == [-1500, 2000, -2000, 3000]
 
@@ -174,7 +177,7 @@ def test_every_subscription_event_is_what_its_schema_says() -> None:
 
     schemas = Path(__file__).resolve().parents[3] / "docs" / "events"
     sub = subscription().record_created(JAN_31).billed(0, "in_1", JAN_31)
-    sub = sub.update_item("si_seats", quantity=4, at=JAN_31 + (sub.boundary(1) - JAN_31) / 2)[0]
+    sub = sub.update_item("si_seats", texts=EN, quantity=4, at=JAN_31 + (sub.boundary(1) - JAN_31) / 2)[0]
     sub = sub.pause(JAN_31).resume(JAN_31).cancel(at_period_end=False, at=JAN_31)
     types = [e.type for e in sub.events]
     assert types == ["subscription.created", "subscription.renewed", "subscription.updated", "subscription.paused",

@@ -135,6 +135,27 @@ def test_stripe_upgrade_halfway_credits_5_and_charges_10_on_the_next_invoice(env
     assert renewal.totals is not None and (renewal.totals.subtotal, renewal.totals.total) == (2500, 3125)
 
 
+@pytest.mark.parametrize(("locale", "credit", "charge"), [
+    ("sv", "Outnyttjad tid för 1 × basic", "Återstående tid för 1 × pro"),
+    ("de-AT", "Nicht genutzte Zeit für 1 × basic", "Verbleibende Zeit für 1 × pro"),
+    ("fi", "Unused time on 1 × basic", "Remaining time on 1 × pro"),  # no labels in Finnish: English
+])
+def test_proration_lines_are_worded_in_the_customers_language(env: Items, locale: str, credit: str,
+                                                              charge: str) -> None:
+    with env.uow:
+        env.uow.customers.add(customer("SE", id="cus_local", locale=locale))
+        env.uow.commit()
+    basic = env.price("basic", 1000)
+    env.price("pro", 2000)
+    env.subscribe((basic, 1), customer_id="cus_local")
+    env.clock.current = HALFWAY
+    changed = env.items.update("acct_1", "sub_1", "si_basic", price_id="pro").subscription
+    assert [p.description for p in changed.pending_lines] == [credit, charge]
+    renewal = env.renewal()
+    assert lines(renewal)[1:] == [(credit, -500, 0, -500), (charge, 1000, 0, 1000)]
+    assert [line.proration for line in renewal.lines] == [False, True, True]  # the API's `proration`
+
+
 def test_always_invoice_retried_three_times_makes_one_invoice(env: Items) -> None:
     basic = env.price("basic", 1000)
     env.price("pro", 2000)

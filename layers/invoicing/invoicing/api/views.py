@@ -215,6 +215,9 @@ class LineObject(View):
     order_line_reference: str | None = Field(description="BT-132")
     object_id: ObjectIdObject | None = Field(description="BT-128")
     accounting_reference: str | None = Field(description="BT-133")
+    proration: bool = Field(description="A subscription's proration: the credit for the unused time on an old "
+                                        "item, or the charge for the remaining time on a new one (Stripe's "
+                                        "`proration`); its description is in the customer's language")
 
 
 class LineList(View):
@@ -479,6 +482,7 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "net_amount": line.net_amount,
         "item": item_view(line.item),
         **references_view(line.references),
+        "proration": line.proration,
     }
 
 

@@ -168,6 +168,12 @@ LABELS: dict[str, dict[str, str]] = {
                                 "after {date}. You need not transfer anything."),
         "mandate_reference": "Mandate reference",
         "creditor_id": "Creditor ID",
+        # the lines a subscription bills (documents/line_texts.py): a proration, late usage
+        "proration_credit": "Unused time on {item}",
+        "proration_charge": "Remaining time on {item}",
+        "proration_less": ", less {discounts}",
+        "unnamed_discount": "discount",
+        "usage_reported_late": "{item}, reported late for {period}",
     },
     "sv": {
         "invoice": "Faktura",
@@ -304,6 +310,11 @@ LABELS: dict[str, dict[str, str]] = {
                                 "Ni behöver inte betala in något."),
         "mandate_reference": "Medgivandereferens",
         "creditor_id": "Borgenärs-id",
+        "proration_credit": "Outnyttjad tid för {item}",
+        "proration_charge": "Återstående tid för {item}",
+        "proration_less": ", avdrag: {discounts}",
+        "unnamed_discount": "rabatt",
+        "usage_reported_late": "{item}, rapporterat i efterhand för {period}",
     },
     "de": {
         "invoice": "Rechnung",
@@ -440,6 +451,11 @@ LABELS: dict[str, dict[str, str]] = {
                                 "abgebucht. Bitte nicht überweisen."),
         "mandate_reference": "Mandatsreferenz",
         "creditor_id": "Gläubiger-ID",
+        "proration_credit": "Nicht genutzte Zeit für {item}",
+        "proration_charge": "Verbleibende Zeit für {item}",
+        "proration_less": ", abzüglich {discounts}",
+        "unnamed_discount": "Rabatt",
+        "usage_reported_late": "{item}, nachträglich gemeldet für {period}",
     },
 }
 

@@ -87,6 +87,9 @@ class InvoiceLine(_Model):
     # Item information and the line's references (domain/line_item.py: BT-127 … BT-133, BG-31, BG-32).
     item: LineItem | None = None
     references: LineReferences | None = None
+    # A subscription's proration (Stripe's `proration`): the credit for unused time or the charge for
+    # the remaining time after a change (domain/proration.py). Set by billing, never by a request.
+    proration: bool = False
 
     @model_validator(mode="after")
     def _net_of_gross(self) -> InvoiceLine:

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from invoicing.domain.catalog import Price
 from invoicing.domain.errors import InvalidInput
+from invoicing.domain.line_texts import LineTexts
 from invoicing.domain.money import round_minor
 from invoicing.domain.party import Model
 from invoicing.domain.pricing import PRECISION
@@ -73,7 +74,7 @@ class ProrationLine(Model):
     currency: str
     period_start: datetime
     period_end: datetime
-    description: str
+    description: str  # in the customer's language (domain/line_texts.py)
 
 
 class Proration(Model):
@@ -109,17 +110,15 @@ def unused_fraction(start: datetime, end: datetime, change_at: datetime, basis: 
 
 
 def _line(kind: Literal["credit", "charge"], item: Item, currency: str, fraction: Decimal, change_at: datetime,
-          end: datetime) -> ProrationLine:
+          end: datetime, texts: LineTexts) -> ProrationLine:
     with localcontext(prec=PRECISION):
         exact = item.exact_amount(currency) * fraction
     magnitude = round_minor(exact)
-    what = "Unused time on" if kind == "credit" else "Remaining time on"
-    less = ", ".join(d.description or "discount" for d in item.discounts)
+    what = f"{item.quantity.normalize():f} × {item.price.nickname or item.price.id}"
     return ProrationLine(kind=kind, price_id=item.price.id, quantity=item.quantity,
                          amount=-magnitude if kind == "credit" else magnitude, currency=currency,
                          period_start=change_at, period_end=end,
-                         description=f"{what} {item.quantity.normalize():f} × {item.price.nickname or item.price.id}"
-                                     + (f", less {less}" if less else ""))
+                         description=texts.prorated(kind, what, [d.description for d in item.discounts]))
 
 
 def prorate(
@@ -132,8 +131,10 @@ def prorate(
     change_at: datetime,
     behavior: ProrationBehavior = "create_prorations",
     basis: ProrationBasis = "seconds",
+    texts: LineTexts,
 ) -> Proration:
-    """The proration lines of replacing `old` by `new` at `change_at` (None: an item added or removed)."""
+    """The proration lines of replacing `old` by `new` at `change_at` (None: an item added or removed),
+    described by `texts` (in the customer's language)."""
     for item in (old, new):
         if item is not None and item.price.recurring is None:
             raise InvalidInput(f"Price '{item.price.id}' is one-time: only recurring prices are prorated.",
@@ -143,7 +144,7 @@ def prorate(
         return Proration(lines=(), invoice_now=False)
     lines = []
     if old is not None and not old.price.metered:
-        lines.append(_line("credit", old, currency, fraction, _utc(change_at), _utc(period_end)))
+        lines.append(_line("credit", old, currency, fraction, _utc(change_at), _utc(period_end), texts))
     if new is not None and not new.price.metered:
-        lines.append(_line("charge", new, currency, fraction, _utc(change_at), _utc(period_end)))
+        lines.append(_line("charge", new, currency, fraction, _utc(change_at), _utc(period_end), texts))
     return Proration(lines=tuple(lines), invoice_now=behavior == "always_invoice")

@@ -35,6 +35,7 @@ from invoicing.domain.coupons import Coupon
 from invoicing.domain.errors import Conflict, InvalidInput, InvalidStateTransition, NotFound, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.invoice import TaxCode
+from invoicing.domain.line_texts import LineTexts
 from invoicing.domain.party import Model
 from invoicing.domain.proration import Item, Proration, ProrationBasis, ProrationBehavior, prorate
 from invoicing.domain.supply import SupplyType
@@ -200,9 +201,10 @@ class Subscription(Model):
         return self.period(self.billed_through) if self.billed_through >= 0 else None
 
     # --- what a boundary bills ---------------------------------------------------------------------
-    def lines_at(self, k: int, usage: dict[str, PeriodUsage]) -> list[PlannedLine]:
+    def lines_at(self, k: int, usage: dict[str, PeriodUsage], *, texts: LineTexts) -> list[PlannedLine]:
         """The lines boundary `k` bills. `usage[item_id]` is the metered item's usage for period
-        `k - 1`, with its late adjustments (domain/usage.py)."""
+        `k - 1`, with its late adjustments (domain/usage.py), a late one described by `texts` (in the
+        customer's language)."""
         lines: list[PlannedLine] = []
         ends_here = self.cancel_at_period_end and k > 0
         if not ends_here:
@@ -217,19 +219,19 @@ class Subscription(Model):
                     for adjustment in used.adjustments if used else ():
                         # A negative adjustment (`last` went down) needs a negative line (issue 12): skipped.
                         if adjustment.quantity > 0:
-                            lines.append(self._late_line(item, adjustment))
+                            lines.append(self._late_line(item, adjustment, texts))
         lines.extend(proration_line(pending) for pending in self.pending_lines)
         return lines
 
-    def _late_line(self, item: SubscriptionItem, adjustment: Adjustment) -> PlannedLine:
+    def _late_line(self, item: SubscriptionItem, adjustment: Adjustment, texts: LineTexts) -> PlannedLine:
         """Late usage of an earlier period: what it adds to that period's price, at the tiers the
         period's whole usage reaches (the period's billed usage plus the late usage, minus the billed)."""
         price, period = item.price, adjustment.period
         after = price.exact_amount(adjustment.billed + adjustment.quantity, self.currency)
         amount = after - price.exact_amount(adjustment.billed, self.currency)
-        last_day = (period.end - timedelta(microseconds=1)).date().isoformat()
-        what = (f"{price.nickname or price.product_id} × {adjustment.quantity.normalize():f}, reported late for "
-                f"{period.start.date().isoformat()}–{last_day}")
+        last_day = (period.end - timedelta(microseconds=1)).date()
+        what = texts.reported_late(f"{price.nickname or price.product_id} × {adjustment.quantity.normalize():f}",
+                                   period.start.date(), last_day)
         return PlannedLine(what, Decimal(1), amount, price.tax_code, period, item.id, price.supply_type)
 
     def _line(self, item: SubscriptionItem, quantity: Decimal, period: Period) -> PlannedLine:
@@ -297,18 +299,18 @@ class Subscription(Model):
             raise InvalidStateTransition("Only a paused subscription can be resumed.", param="subscription")
         return self._changed({"status": "active"}, "subscription.resumed", at)
 
-    def add_item(self, item: SubscriptionItem, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                 basis: ProrationBasis = "seconds",
+    def add_item(self, item: SubscriptionItem, *, at: datetime, texts: LineTexts,
+                 behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
                  rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """A new item from `at`: the remaining time of the current period is charged (prorated)."""
         self._changeable()
         if any(i.id == item.id for i in self.items):
             raise Conflict(f"Subscription '{self.id}' has an item '{item.id}' already.", param="items")
         return self._item_changed((*self.items, item), None, item, at=at, behavior=behavior, basis=basis,
-                                  rules=rules)
+                                  rules=rules, texts=texts)
 
-    def remove_item(self, item_id: str, *, at: datetime, behavior: ProrationBehavior = "create_prorations",
-                    basis: ProrationBasis = "seconds",
+    def remove_item(self, item_id: str, *, at: datetime, texts: LineTexts,
+                    behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
                     rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item ends at `at`: the unused time of the current period is credited. A metered item is
         not removed mid-period (its usage so far would go unbilled): cancel, or set its price."""
@@ -321,10 +323,12 @@ class Subscription(Model):
             raise InvalidInput("A subscription keeps at least one item: cancel it instead.", param="deleted",
                                code="last_item")
         items = tuple(i for i in self.items if i.id != item_id)
-        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis, rules=rules)
+        return self._item_changed(items, item, None, at=at, behavior=behavior, basis=basis, rules=rules,
+                                  texts=texts)
 
-    def update_item(self, item_id: str, *, at: datetime, price: Price | None = None, quantity: int | None = None,
-                    behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
+    def update_item(self, item_id: str, *, at: datetime, texts: LineTexts, price: Price | None = None,
+                    quantity: int | None = None, behavior: ProrationBehavior = "create_prorations",
+                    basis: ProrationBasis = "seconds",
                     rules: LineDiscounts | None = None) -> tuple[Subscription, ItemChange]:
         """The item's new price and/or quantity from `at`: the unused time on the old item credited, the
         remaining time on the new one charged. A metered item's quantity is its usage: only its price changes
@@ -343,7 +347,8 @@ class Subscription(Model):
         except ValidationError as error:
             raise invalid_input(error) from None
         items = tuple(new if i.id == item_id else i for i in self.items)
-        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis, rules=rules)
+        return self._item_changed(items, item, new, at=at, behavior=behavior, basis=basis, rules=rules,
+                                  texts=texts)
 
     def item(self, item_id: str) -> SubscriptionItem:
         item = next((i for i in self.items if i.id == item_id), None)
@@ -365,7 +370,8 @@ class Subscription(Model):
 
     def _item_changed(self, items: tuple[SubscriptionItem, ...], old: SubscriptionItem | None,
                       new: SubscriptionItem | None, *, at: datetime, behavior: ProrationBehavior,
-                      basis: ProrationBasis, rules: LineDiscounts | None) -> tuple[Subscription, ItemChange]:
+                      basis: ProrationBasis, rules: LineDiscounts | None,
+                      texts: LineTexts) -> tuple[Subscription, ItemChange]:
         """The subscription with `items`, and the proration of `old` → `new` (None: added or removed)
         within the current period (a change outside it, in a trial or before the boundary is billed,
         prorates nothing: the next boundary bills the items as they are). Each line carries the discounts
@@ -375,7 +381,7 @@ class Subscription(Model):
         if period is not None and period.start <= at < period.end:
             proration = prorate(self._prorated(old, rules), self._prorated(new, rules), currency=self.currency,
                                 period_start=period.start, period_end=period.end, change_at=at, behavior=behavior,
-                                basis=basis)
+                                basis=basis, texts=texts)
             pending = (*pending, *pending_lines(proration, old, new))
         changed = self._changed({"items": items, "pending_lines": pending}, "subscription.updated", at)
         if behavior == "always_invoice" and changed.pending_lines:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from invoicing.documents.line_texts import line_texts
 from invoicing.domain.billing_run import AlreadyCounted, BillingRun, ReviewEntry, amount_unusual, usage_spike
 from invoicing.domain.corrective import NegativeTotal
 from invoicing.domain.discount_rules import DiscountRule, with_rule_discounts
@@ -261,7 +262,7 @@ class BillingService:
         seller = self.uow.accounts.get(sub.account_id)
         customer = self.uow.customers.get(sub.account_id, sub.customer_id)
         rules = self.uow.discount_rules.active(sub.account_id) if rules is None else rules
-        lines = sub.lines_at(k, usage)
+        lines = sub.lines_at(k, usage, texts=line_texts(customer.locale))
         items = [line for line in lines if not line.proration and line.quantity > 0 and line.unit_amount_decimal >= 0]
         prorations = [line for line in lines if line.proration]
         if prorations:
@@ -306,7 +307,8 @@ class BillingService:
                                   unit_amount_decimal=p.unit_amount_decimal, tax_code=p.tax_code,
                                   supply_type=p.supply_type, discounts=p.discounts,
                                   period_start=p.period.start.date(),
-                                  period_end=(p.period.end - timedelta(microseconds=1)).date())
+                                  period_end=(p.period.end - timedelta(microseconds=1)).date(),
+                                  proration=p.proration)
                       for p in planned)
         return Invoice(id=self.ids.new("in"), account_id=sub.account_id, customer_id=sub.customer_id,
                        currency=sub.currency, collection_method=sub.collection_method,

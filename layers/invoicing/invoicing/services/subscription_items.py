@@ -25,14 +25,17 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from invoicing.documents.line_texts import line_texts
 from invoicing.domain.discount_rules import rule_discounts
 from invoicing.domain.errors import InvalidInput, invalid_input
+from invoicing.domain.line_texts import LineTexts
 from invoicing.domain.proration import ProrationBasis, ProrationBehavior
 from invoicing.domain.subscription import ItemChange, LineDiscounts, Subscription, SubscriptionItem
 from invoicing.services.billing import BillingService
 from invoicing.services.subscriptions import SubscriptionService
 
-Change = Callable[[Subscription, datetime, LineDiscounts], tuple[Subscription, ItemChange]]
+# A change of the subscription at a moment, its lines discounted by the rules and worded in the customer's language.
+Change = Callable[[Subscription, datetime, LineDiscounts, LineTexts], tuple[Subscription, ItemChange]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class SubscriptionItems:
             basis: ProrationBasis = "seconds", change_id: str | None = None) -> ItemChangeResult:
         uow = self.subscriptions.uow
 
-        def change(sub: Subscription, now: datetime, rules: LineDiscounts) -> tuple[Subscription, ItemChange]:
+        def change(sub: Subscription, now: datetime, rules: LineDiscounts,
+                   texts: LineTexts) -> tuple[Subscription, ItemChange]:
             price = uow.prices.get(account_id, price_id)
             if not price.active:
                 raise InvalidInput(f"Price '{price.id}' is inactive.", param="price")
@@ -62,7 +66,7 @@ class SubscriptionItems:
                                                         "quantity": quantity, "meter": meter})
             except ValidationError as error:
                 raise invalid_input(error) from None
-            changed, effect = sub.add_item(item, at=now, behavior=behavior, basis=basis, rules=rules)
+            changed, effect = sub.add_item(item, at=now, behavior=behavior, basis=basis, rules=rules, texts=texts)
             if grace > changed.usage_grace_seconds:
                 changed = changed.model_copy(update={"usage_grace_seconds": grace})
             return changed, effect
@@ -74,12 +78,13 @@ class SubscriptionItems:
                basis: ProrationBasis = "seconds", change_id: str | None = None) -> ItemChangeResult:
         uow = self.subscriptions.uow
 
-        def change(sub: Subscription, now: datetime, rules: LineDiscounts) -> tuple[Subscription, ItemChange]:
+        def change(sub: Subscription, now: datetime, rules: LineDiscounts,
+                   texts: LineTexts) -> tuple[Subscription, ItemChange]:
             price = uow.prices.get(account_id, price_id) if price_id else None
             if price is not None and not price.active and price.id != sub.item(item_id).price.id:
                 raise InvalidInput(f"Price '{price.id}' is inactive.", param="price")
             return sub.update_item(item_id, price=price, quantity=quantity, at=now, behavior=behavior, basis=basis,
-                                   rules=rules)
+                                   rules=rules, texts=texts)
 
         return self._apply(account_id, subscription_id, change, change_id)
 
@@ -87,8 +92,8 @@ class SubscriptionItems:
                behavior: ProrationBehavior = "create_prorations", basis: ProrationBasis = "seconds",
                change_id: str | None = None) -> ItemChangeResult:
         return self._apply(account_id, subscription_id,
-                           lambda sub, now, rules: sub.remove_item(item_id, at=now, behavior=behavior, basis=basis,
-                                                                   rules=rules),
+                           lambda sub, now, rules, texts: sub.remove_item(item_id, at=now, behavior=behavior,
+                                                                          basis=basis, rules=rules, texts=texts),
                            change_id)
 
     def _apply(self, account_id: str, subscription_id: str, change: Change,
@@ -107,7 +112,8 @@ class SubscriptionItems:
                 customer = uow.customers.get(account_id, current.customer_id)
                 active = uow.discount_rules.active(account_id)
                 changed, effect = change(current, now,
-                                         lambda line: rule_discounts(active, line, customer, current.currency))
+                                         lambda line: rule_discounts(active, line, customer, current.currency),
+                                         line_texts(customer.locale))
                 change_id = change_id or ids.new("chg")
                 invoice = self.billing.proration_invoice(changed, effect.invoice_now, now, change_id)
                 if invoice is None and effect.invoice_now:
