@@ -13,8 +13,9 @@ from invoicing.domain.files import MAX_FILE_BYTES, MAX_INVOICE_FILES_BYTES
 from invoicing.domain.references import SupportingDocument
 from invoicing.services.commands import NewInvoice, NewLine
 from invoicing.services.files import FileNotReady, FileService
+from invoicing.services.invoices import InvoiceService
 from tests.unit.services.conftest import Services
-from tests.unit.services.fakes import FakeFileStore, FakeIds
+from tests.unit.services.fakes import FakeDocuments, FakeFileStore, FakeIds, FakeRetry
 
 PDF = b"%PDF-1.7\n" + b"x" * 1000
 
@@ -116,3 +117,27 @@ def test_an_uploaded_file_needs_a_name_no_other_file_of_the_invoice_has(
     with pytest.raises(InvalidInput) as refused:
         files.require_ready(draft_naming(services, first.id, second.id))
     assert refused.value.param == "supporting_documents[1].file" and "a name of its own" in refused.value.message
+
+
+def test_finalize_checks_an_upload_that_arrived_since_and_a_batch_holds_the_invoice_to_its_total(
+        services: Services, files: FileService, store: FakeFileStore) -> None:
+    invoices = InvoiceService(services.uow, services.clock, FakeIds(), FakeRetry(), FakeDocuments(), files=files)
+    timesheet = files.create(services.seller.id, filename="ts.pdf", mime_code="application/pdf",
+                             size=len(PDF)).file
+    draft = draft_naming(services, timesheet.id)
+    with pytest.raises(FileNotReady):  # nothing uploaded yet
+        invoices.finalize(services.seller.id, draft.id)
+    store.objects[timesheet.object_key] = PDF  # the PUT arrives; nobody has looked at the file since
+    finalized = invoices.finalize(services.seller.id, draft.id).invoice
+    assert finalized.status == "open" and files.get(services.seller.id, timesheet.id).status == "ready"
+
+    # A billing run's batch finalizes without looking at uploads, but holds every file to the rules.
+    big = [files.create(services.seller.id, filename=f"{i}.pdf", mime_code="application/pdf",
+                        size=MAX_FILE_BYTES).file for i in range(3)]
+    for file in big:
+        store.objects[file.object_key] = b"%PDF-" + b"0" * (MAX_FILE_BYTES - 5)
+        assert files.get(services.seller.id, file.id).status == "ready"
+    heavy = draft_naming(services, *(f.id for f in big))
+    outcome = invoices.finalize_many(services.seller.id, [heavy.id])
+    assert outcome.finalized == [] and isinstance(outcome.failed[heavy.id], InvalidInput)
+    assert outcome.failed[heavy.id].param == "supporting_documents"

@@ -10,6 +10,7 @@ arrived â€” `GET /files/{id}`, or the finalization of an invoice that names it â
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -89,29 +90,8 @@ class FileService:
         return checked
 
     def require_ready(self, invoice: Invoice) -> None:
-        """Each file the draft names exists in its account and is ready (checked now if it just
-        arrived), else a 409 naming `supporting_documents[i].file`; together they stay within
-        `MAX_INVOICE_FILES_BYTES`, each with a name no other file of the invoice has (else a 400)."""
-        total = 0
-        names = [d.attachment.filename for d in invoice.supporting_documents if d.attachment is not None]
-        for index, document in enumerate(invoice.supporting_documents):
-            if document.file is None:
-                continue
-            param = f"supporting_documents[{index}].file"
-            try:
-                file = self.get(invoice.account_id, document.file)
-            except NotFound:
-                raise FileNotReady(f"No such file: '{document.file}'.", param=param) from None
-            check_ready(file, param)
-            total += file.size
-            names.append(file.filename)
-            try:
-                check_file_names(names)
-            except ValueError as error:
-                raise InvalidInput(f"File '{file.id}' ({file.filename}): {error}.", param=param) from None
-        if total > MAX_INVOICE_FILES_BYTES:
-            raise InvalidInput(f"The invoice's uploaded files have {total} bytes together; an invoice may carry "
-                               f"at most {MAX_INVOICE_FILES_BYTES}.", param="supporting_documents")
+        """`check_files` on the files the draft names, each checked now if its upload just arrived."""
+        check_files(invoice, lambda file_id: self.get(invoice.account_id, file_id))
 
     def contents(self, invoice: Invoice) -> dict[str, UploadedContent]:
         """The bytes of every file a finalized invoice names, by file id (the document worker)."""
@@ -130,6 +110,32 @@ class FileService:
                                    param=f"supporting_documents[{index}].file")
             found[file.id] = UploadedContent(filename=file.filename, mime_code=file.mime_code, content=content)
         return found
+
+
+def check_files(invoice: Invoice, read: Callable[[str], UploadedFile]) -> None:
+    """Each file the draft names (`read` by id) exists in its account and is ready, else a 409 naming
+    `supporting_documents[i].file`; together they stay within `MAX_INVOICE_FILES_BYTES`, each with a
+    name no other file of the invoice has (else a 400). What finalization asks of an invoice's files."""
+    total = 0
+    names = [d.attachment.filename for d in invoice.supporting_documents if d.attachment is not None]
+    for index, document in enumerate(invoice.supporting_documents):
+        if document.file is None:
+            continue
+        param = f"supporting_documents[{index}].file"
+        try:
+            file = read(document.file)
+        except NotFound:
+            raise FileNotReady(f"No such file: '{document.file}'.", param=param) from None
+        check_ready(file, param)
+        total += file.size
+        names.append(file.filename)
+        try:
+            check_file_names(names)
+        except ValueError as error:
+            raise InvalidInput(f"File '{file.id}' ({file.filename}): {error}.", param=param) from None
+    if total > MAX_INVOICE_FILES_BYTES:
+        raise InvalidInput(f"The invoice's uploaded files have {total} bytes together; an invoice may carry "
+                           f"at most {MAX_INVOICE_FILES_BYTES}.", param="supporting_documents")
 
 
 def check_ready(file: UploadedFile, param: str) -> None:
