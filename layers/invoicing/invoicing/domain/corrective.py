@@ -11,7 +11,7 @@ note, the other correction, is its own document: domain/credit_note.py.)
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,8 @@ from invoicing.domain.errors import InvalidInput
 
 # BT-3, UNTDID 1001: 380 commercial invoice, 384 corrected invoice.
 InvoiceTypeCode = Literal["380", "384"]
-COMMERCIAL_INVOICE, CORRECTIVE_INVOICE = "380", "384"
+COMMERCIAL_INVOICE: Final[InvoiceTypeCode] = "380"
+CORRECTIVE_INVOICE: Final[InvoiceTypeCode] = "384"
 
 
 class PrecedingInvoice(BaseModel):

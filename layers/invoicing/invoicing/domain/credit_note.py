@@ -481,9 +481,9 @@ def _invoice_rates(invoice: Invoice) -> dict[TaxKey, TaxRate]:
         for rate in line.applied_taxes:
             rates.setdefault(rate.group_key, rate)
     # A charge at a rate no line carries (freight at 25 % on books at 6 %) is credited by a custom line.
-    for adjustment in (*invoice.discounts, *invoice.charges):
-        if adjustment.tax_rate is not None:
-            rates.setdefault(adjustment.tax_rate.group_key, adjustment.tax_rate)
+    for adjustment_rate in (*(d.tax_rate for d in invoice.discounts), *(c.tax_rate for c in invoice.charges)):
+        if adjustment_rate is not None:
+            rates.setdefault(adjustment_rate.group_key, adjustment_rate)
     return rates
 
 

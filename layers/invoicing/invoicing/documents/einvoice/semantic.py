@@ -395,7 +395,10 @@ def invoice_document(invoice: Invoice, uploaded: Mapping[str, UploadedContent] |
         vat_breakdown=tuple(breakdown),
         totals=document_totals,
         lines=lines,
-        **_vat_details(invoice),
+        tax_currency=invoice.tax_currency_rate.currency if invoice.tax_currency_rate is not None else None,
+        tax_total_in_tax_currency=_tax_in_tax_currency(invoice),
+        tax_point_date=invoice.tax_point_date,
+        tax_point_date_code=invoice.tax_point_date_code,
         references=_references(invoice),
         supporting_documents=_supporting_documents(invoice, uploaded),
         payee=_payee(invoice),
@@ -1049,17 +1052,11 @@ def remittance_information(invoice: Invoice, seller: Account) -> str | None:
     return _text(remittance_text(invoice, seller))
 
 
-def _vat_details(invoice: Invoice) -> dict[str, object]:
-    """BT-6 with the VAT total converted (Art. 230: `Invoice.tax_in_tax_currency`), BT-7 and BT-8."""
+def _tax_in_tax_currency(invoice: Invoice) -> Decimal | None:
+    """The second BT-111: the VAT total in the tax currency (BT-6; Art. 230: `Invoice.tax_in_tax_currency`)."""
     rate = invoice.tax_currency_rate
     converted = invoice.tax_in_tax_currency
-    return {
-        "tax_currency": rate.currency if rate is not None else None,
-        "tax_total_in_tax_currency": to_major(converted, rate.currency)
-        if rate is not None and converted is not None else None,
-        "tax_point_date": invoice.tax_point_date,
-        "tax_point_date_code": invoice.tax_point_date_code,
-    }
+    return to_major(converted, rate.currency) if rate is not None and converted is not None else None
 
 
 def _payment_terms(seller: Account, locale: str, issue_date: date, due_date: date) -> str:
