@@ -43,6 +43,7 @@ dev: setup
 test: setup
 	@$(BIN)/cfn-lint template.yaml
 	@$(BIN)/ruff check .
+	@$(BIN)/mypy
 	@$(BIN)/pytest -n 2 -q tests/unit tests/integration $(PYTEST_ARGS)
 	@$(BIN)/pytest -q tests/local tests/e2e $(PYTEST_ARGS)
 
