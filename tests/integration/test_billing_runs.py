@@ -317,6 +317,7 @@ def test_a_test_clock_s_invoices_are_issued_and_due_on_the_clock_s_days(stack: H
     stack.ok("POST", f"/billing_runs/{run['id']}/approve", {"all": True})
     by_hand = stack.ok("POST", "/invoices", {"customer": plain["id"], "lines": [{"description": "Setup",
                                                                                    "unit_amount": 5000}]})
+    assert by_hand["created"].startswith("2027-02-01T09:05")  # a draft made by hand: on the clock's time too
     by_hand = stack.ok("POST", f"/invoices/{by_hand['id']}/finalize", {})
     february = [i for buyer in (plain, vip)
                 for i in stack.ok("GET", "/invoices", query={"customer": buyer["id"]})["data"]

@@ -135,15 +135,17 @@ class InvoiceService:
     def create_draft(self, account_id: str, cmd: NewInvoice) -> InvoiceView:
         if len(cmd.lines) > MAX_LINES:
             raise InvalidInput(f"An invoice holds at most {MAX_LINES} lines.", param="lines")
-        now = self.clock.now()
-        if cmd.due_date and cmd.due_date < now.date():
-            raise InvalidInput("due_date must not be in the past.", param="due_date")
         if cmd.prepayments and cmd.payment_vat.prepayment:
             raise InvalidInput("A prepayment invoice deducts no prepayments: the final invoice does.",
                                param="prepayments")
         with self.uow:
             seller = self.uow.accounts.get(account_id)
             customer = self.uow.customers.get(account_id, cmd.customer_id)
+            # Created now, or, for a test clock's customer, at the clock's time (as it is finalized).
+            now = self.clocks.now(account_id, customer.test_clock) if customer.test_clock and self.clocks \
+                else self.clock.now()
+            if cmd.due_date and cmd.due_date < now.date():
+                raise InvalidInput("due_date must not be in the past.", param="due_date")
             prepayments = self._deductions(account_id, customer.id, cmd.currency or customer.currency,
                                            cmd.prepayments)
             for index, document in enumerate(cmd.supporting_documents):
