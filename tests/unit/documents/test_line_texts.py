@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -31,3 +32,12 @@ def test_a_proration_says_what_it_credits_or_charges_and_the_discounts_it_carrie
 ])
 def test_late_usage_names_its_period_as_the_customers_locale_writes_dates(locale: str, said: str) -> None:
     assert line_texts(locale).reported_late("API calls × 20", date(2026, 11, 1), date(2026, 11, 30)) == said
+
+
+@pytest.mark.parametrize(("locale", "value", "said"), [
+    ("en", "51378", "51,378"), ("sv", "51378", "51\u00a0378"), ("de", "51378", "51.378"),
+    ("en", "1.50", "1.5"), ("de", "1.50", "1,5"), ("sv", "8", "8"),
+])
+def test_a_quantity_in_a_line_s_words_is_written_as_the_locale_writes_numbers(locale: str, value: str,
+                                                                             said: str) -> None:
+    assert line_texts(locale).quantity(Decimal(value)) == said

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
-from invoicing.documents.formatting import LocaleLike, format_period, labels, resolve_locale
+from invoicing.documents.formatting import LocaleLike, format_period, format_quantity, labels, resolve_locale
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class LocalizedLineTexts:
     """`LineTexts` in one locale's language (English for a language we have no labels for)."""
 
     locale: LocaleLike
+
+    def quantity(self, value: Decimal) -> str:
+        return format_quantity(value, self.locale)
 
     def prorated(self, kind: Literal["credit", "charge"], item: str, discounts: Sequence[str | None]) -> str:
         words = labels(self.locale)

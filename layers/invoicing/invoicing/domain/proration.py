@@ -114,7 +114,7 @@ def _line(kind: Literal["credit", "charge"], item: Item, currency: str, fraction
     with localcontext(prec=PRECISION):
         exact = item.exact_amount(currency) * fraction
     magnitude = round_minor(exact)
-    what = f"{item.quantity.normalize():f} × {item.price.nickname or item.price.id}"
+    what = f"{texts.quantity(item.quantity)} × {item.price.nickname or item.price.id}"
     return ProrationLine(kind=kind, price_id=item.price.id, quantity=item.quantity,
                          amount=-magnitude if kind == "credit" else magnitude, currency=currency,
                          period_start=change_at, period_end=end,

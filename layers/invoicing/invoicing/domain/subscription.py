@@ -210,12 +210,12 @@ class Subscription(Model):
         if not ends_here:
             for item in self.items:
                 if not item.price.metered:
-                    lines.append(self._line(item, Decimal(item.quantity), self.period(k)))
+                    lines.append(self._line(item, Decimal(item.quantity), self.period(k), texts))
         if k > 0:
             for item in self.items:
                 if item.price.metered:
                     used = usage.get(item.id)
-                    lines.append(self._line(item, used.quantity if used else Decimal(0), self.period(k - 1)))
+                    lines.append(self._line(item, used.quantity if used else Decimal(0), self.period(k - 1), texts))
                     for adjustment in used.adjustments if used else ():
                         # A negative adjustment (`last` went down) needs a negative line (issue 12): skipped.
                         if adjustment.quantity > 0:
@@ -230,13 +230,13 @@ class Subscription(Model):
         after = price.exact_amount(adjustment.billed + adjustment.quantity, self.currency)
         amount = after - price.exact_amount(adjustment.billed, self.currency)
         last_day = (period.end - timedelta(microseconds=1)).date()
-        what = texts.reported_late(f"{price.nickname or price.product_id} × {adjustment.quantity.normalize():f}",
+        what = texts.reported_late(f"{price.nickname or price.product_id} × {texts.quantity(adjustment.quantity)}",
                                    period.start.date(), last_day)
         return PlannedLine(what, Decimal(1), amount, price.tax_code, period, item.id, price.supply_type)
 
-    def _line(self, item: SubscriptionItem, quantity: Decimal, period: Period) -> PlannedLine:
+    def _line(self, item: SubscriptionItem, quantity: Decimal, period: Period, texts: LineTexts) -> PlannedLine:
         price = item.price
-        what = f"{price.nickname or price.product_id} × {quantity.normalize():f}"
+        what = f"{price.nickname or price.product_id} × {texts.quantity(quantity)}"
         terms = price.terms(self.currency)
         named: dict[str, Any] = {"units": quantity, "product_id": price.product_id, "price_id": price.id}
         if price.billing_scheme == "per_unit" and price.transform_quantity is None:
@@ -379,7 +379,8 @@ class Subscription(Model):
         pending = self.pending_lines
         period = self.current_period
         if period is not None and period.start <= at < period.end:
-            proration = prorate(self._prorated(old, rules), self._prorated(new, rules), currency=self.currency,
+            proration = prorate(self._prorated(old, rules, texts), self._prorated(new, rules, texts),
+                                currency=self.currency,
                                 period_start=period.start, period_end=period.end, change_at=at, behavior=behavior,
                                 basis=basis, texts=texts)
             pending = (*pending, *pending_lines(proration, old, new))
@@ -391,7 +392,8 @@ class Subscription(Model):
             return changed.model_copy(update={"pending_lines": ()}), ItemChange(changed.pending_lines)
         return changed, ItemChange()
 
-    def _prorated(self, item: SubscriptionItem | None, rules: LineDiscounts | None) -> Item | None:
+    def _prorated(self, item: SubscriptionItem | None, rules: LineDiscounts | None,
+                  texts: LineTexts) -> Item | None:
         """The item as proration sees it, with the discounts it has in the current period (Stripe: the
         discounts of the subscription that affect the proration's amount are reflected in it): the
         discount rule its line meets (`rules`, domain/discount_rules.py), then the coupon when it is a
@@ -401,7 +403,7 @@ class Subscription(Model):
             return None
         discounts: tuple[Discount, ...] = ()
         if rules is not None and not item.price.metered:
-            discounts = rules(self._line(item, Decimal(item.quantity), self.period(self.billed_through)))
+            discounts = rules(self._line(item, Decimal(item.quantity), self.period(self.billed_through), texts))
         coupon = self.coupon
         if coupon is not None and coupon.percent_off is not None and self.coupon_applies(self.billed_through):
             discounts = (*discounts, Discount(description=coupon.name or coupon.id, percent_off=coupon.percent_off))
