@@ -2,11 +2,15 @@
 (its last 4 to 6 digits only, never a full card number: a 400 naming `payment_card.last_digits`
 otherwise) and comes back as given; a charge_automatically invoice for that customer is its card code
 alone with the card in the UBL and the CII, which the CEN rules accept (and, for an XRechnung customer,
-the re-stated BR-DE rules, BR-DE-24 among them); null clears the card."""
+the re-stated BR-DE rules, BR-DE-24 among them), and its PDF says the amount is charged to the card
+ending in those digits and asks for no transfer; null clears the card."""
 
 from __future__ import annotations
 
+import io
+
 from lxml import etree
+from pypdf import PdfReader
 
 from invoicing.documents.einvoice.validation import validate_cii, validate_ubl
 from tests.integration.conftest import HandlerStack
@@ -37,6 +41,13 @@ def test_a_card_customer_s_charged_invoice_states_the_card_in_both_einvoices(sta
     assert customer["payment_card"] == CARD
     assert stack.ok("GET", f"/customers/{customer['id']}")["payment_card"] == CARD
     invoice = charged_invoice(stack, customer)
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(stored(
+        stack, stack.ok("GET", f"/invoices/{invoice['id']}/pdf")))).pages)
+    flat = " ".join(text.replace("\u00a0", " ").split())
+    assert "Kartenzahlung 5.712,00 € wird Ihrer Karte mit der Endung 4242 belastet. Bitte nicht überweisen." in flat, \
+        flat
+    assert "DE89" not in flat  # the seller's own IBAN is not offered for a transfer
 
     ubl = stored(stack, stack.ok("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "ubl"}))
     cii = stored(stack, stack.ok("GET", f"/invoices/{invoice['id']}/einvoice", query={"format": "cii"}))
