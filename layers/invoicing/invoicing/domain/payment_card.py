@@ -32,7 +32,6 @@ CardKind = Literal["credit", "debit", "card"]
 # UNCL 4461 codes and names of a card payment.
 CARD_MEANS: dict[CardKind, tuple[str, str]] = {"credit": ("54", "Credit card"), "debit": ("55", "Debit card"),
                                                "card": ("48", "Bank card")}
-CARD_MEANS_CODES = frozenset(code for code, _ in CARD_MEANS.values())
 # UBL requires a card's network (cbc:NetworkID, which EN 16931 does not map): not known here, so the
 # neutral value the CEN CII-to-UBL mapping and Peppol BIS's example write.
 CARD_NETWORK_NOT_KNOWN = "NA"
