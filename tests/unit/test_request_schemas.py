@@ -56,6 +56,15 @@ CASES: list[tuple[type[BaseModel], str, dict[str, Any], bool]] = [
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"iban": "DE89370400440532013000"}}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "direct_debit": {"mandate_reference": "M" * 36,
                                                                          "iban": "DE89370400440532013000"}}, False),
+    # a payment card (BG-18): its last 4 to 6 digits only, never a full number
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {"last_digits": "4242"}}, True),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {
+        "last_digits": "424242", "holder_name": "Jana Vogt", "kind": "debit"}}, True),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {"last_digits": "4242424242424242"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {"last_digits": "42a2"}}, False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {"last_digits": "4242", "kind": "visa"}},
+     False),
+    (CustomerCreate, "CustomerCreate", {"name": "Acme", "payment_card": {"holder_name": "Jana Vogt"}}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "locale": "fr"}, False),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "billing@example.com"}, True),
     (CustomerCreate, "CustomerCreate", {"name": "Acme", "email": "not an address"}, False),

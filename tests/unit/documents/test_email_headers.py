@@ -40,17 +40,20 @@ def test_a_subject_of_any_length_unfolds_to_what_was_composed(locale: str, selle
         assert max(len(line) for line in raw.splitlines()) <= 998
 
 
-def test_a_direct_debit_invoice_s_email_says_what_will_be_debited_instead_of_a_reference() -> None:
+@pytest.mark.parametrize("name, said", [
+    ("direct-debit-59", "€2,490.00 will be debited from your account •••• 3000 under SEPA direct debit mandate "
+                        "MNDT-2026-0042 on or after Apr 14, 2026: you need not transfer anything."),
+    ("card-54", "€2,490.00 will be charged to your card ending in 4242: you need not transfer anything."),
+])
+def test_a_debited_or_card_paid_invoice_s_email_says_so_instead_of_a_reference(name: str, said: str) -> None:
     from tests.unit.einvoice.cases import case
 
-    invoice = case("direct-debit-59").invoice
+    invoice = case(name).invoice
     assert invoice.seller_snapshot is not None and invoice.customer_snapshot is not None
     raw = invoice_email(invoice, invoice.seller_snapshot, invoice.customer_snapshot, sender="invoices@billing.example",
                         to="ap@brandt.example", hosted_url=None, attachments=[], message_key="in_1", sent_at=NOW)
     message = read_back(raw)
     text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    said = ("€2,490.00 will be debited from your account •••• 3000 under SEPA direct debit mandate MNDT-2026-0042 "
-            "on or after Apr 14, 2026: you need not transfer anything.")
     assert said in " ".join(text.split()) and said in " ".join(html.split())
     assert "bank transfer" not in text and "RF69" not in text

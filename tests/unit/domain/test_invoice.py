@@ -11,6 +11,7 @@ from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput, InvalidStateTransition, InvoiceNotDraft
 from invoicing.domain.invoice import TRANSITIONS, Invoice
 from invoicing.domain.party import validated_tax_id
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.tax import EXEMPT_NOTE
 from invoicing.domain.validation import ValidationIssue
 
@@ -289,6 +290,19 @@ def test_a_direct_debit_without_the_sellers_creditor_id_blocks_and_needs_no_bank
     # the same invoice, paid by transfer, has no account to go to
     assert "seller_payment_details_missing" in codes(priced.validation_issues(seller("SE", iban=None), customer("SE"),
                                                                               []))
+
+
+def test_a_payment_card_says_which_card_is_charged_and_is_no_payment_method_of_its_own() -> None:
+    """The card (BG-18) is what the invoice states about the charge; the charge is the provider's, on the
+    customer's default_payment_method, which automatic collection still needs. A seller without bank
+    details is no obstacle: nothing is transferred."""
+    card = PaymentCard(last_digits="4242", kind="credit")
+    invoice = three_lines().edited(collection_method="charge_automatically")
+    assert blocked_codes(invoice, customer=customer("SE", payment_card=card)) == ["payment_method_missing"]
+    charged = finalized(invoice, seller=seller("SE", iban=None),
+                        customer=customer("SE", payment_card=card, default_payment_method="pm_card_4242"))
+    assert charged.status == "open" and charged.customer_snapshot is not None
+    assert charged.customer_snapshot.payment_card == card  # the card is the snapshot's, like the mandate
 
 
 def test_a_direct_debit_customer_s_invoice_in_another_currency_is_not_debited() -> None:

@@ -21,6 +21,7 @@ from invoicing.domain.direct_debit import DirectDebitMandate
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.party import Account, Address, Branding, Customer, ElectronicAddress, validated_tax_id
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.payment_reference import creditor_reference
 from invoicing.domain.tax import TaxRate
 from invoicing.domain.totals import Charge, Discount
@@ -189,6 +190,21 @@ def direct_debit() -> Case:
         [line("Analytics platform – Business (March 2026)", "1", "249000", 1, **MARCH)],
         seller=swedish_seller(sepa_creditor_id=CREDITOR_ID),
         customer=german_customer(direct_debit=MANDATE),
+        buyer_reference="04011000-12345-03",
+    ))
+
+
+# A card payment (BG-18): the last digits of the customer's card (BT-87) and its holder (BT-88).
+CARD = PaymentCard(last_digits="4242", holder_name="Jana Vogt", kind="credit")
+
+
+def card_payment() -> Case:
+    """A German business customer whose charge_automatically invoice is charged to its credit card: payment
+    means 54 with the card's last digits and holder, and no account to pay to."""
+    return Case("card-54", finalized(
+        [line("Analytics platform – Business (March 2026)", "1", "249000", 1, **MARCH)],
+        customer=german_customer(payment_card=CARD, default_payment_method="pm_card_4242"),
+        collection_method="charge_automatically",
         buyer_reference="04011000-12345-03",
     ))
 
@@ -472,6 +488,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "tax-inclusive": tax_inclusive,
     "gross-price-discount": gross_prices,
     "direct-debit-59": direct_debit,
+    "card-54": card_payment,
     "gross-price-jpy-base-quantity": gross_prices_per_base_quantity,
     "customer-credit-applied": customer_credit,
     "credit-note": credit_note,

@@ -312,6 +312,17 @@ def test_a_direct_debit_states_the_mandate_the_creditor_and_the_account_debited(
     assert root.xpath("//ram:PayeePartyCreditorFinancialAccount", namespaces=NS) == []
 
 
+def test_a_card_payment_states_the_financial_card_and_no_account_to_pay_to() -> None:
+    """BG-18 at its CII place: ram:ApplicableTradeSettlementFinancialCard with BT-87 and BT-88."""
+    root = parse(cii(case("card-54")))
+    means = SETTLEMENT + "ram:SpecifiedTradeSettlementPaymentMeans/"
+    assert texts(root, means + "ram:TypeCode") == ["54"]
+    assert texts(root, means + "ram:ApplicableTradeSettlementFinancialCard/ram:ID") == ["4242"]
+    assert texts(root, means + "ram:ApplicableTradeSettlementFinancialCard/ram:CardholderName") == ["Jana Vogt"]
+    assert root.xpath("//ram:PayeePartyCreditorFinancialAccount", namespaces=NS) == []
+    assert texts(root, SETTLEMENT + "ram:CreditorReferenceID") == []
+
+
 def test_a_direct_debit_customer_s_invoice_in_another_currency_is_paid_by_transfer() -> None:
     """SEPA direct debit is euro-only: a SEK invoice to the same customer states the seller's accounts."""
     invoice = cases.finalized([cases.line("Workshop", "1", "1500000", 1)],

@@ -315,3 +315,35 @@ def test_a_direct_debit_invoice_s_page_says_it_will_be_debited_and_offers_no_tra
     assert "will be debited from your account •••• 3000 under mandate MNDT-2026-0042" in page
     assert "SE41ZZZ5567037485" in page
     assert "SE45" not in page and "/pay" not in page and "data:image/svg" not in page and "Bank transfer" not in page
+
+
+@pytest.mark.parametrize("locale, said", [
+    ("en", "Card payment €2,490.00 will be charged to your card ending in 4242. You need not transfer anything."),
+    ("sv", "Kortbetalning 2 490,00 € debiteras ert kort som slutar på 4242. Ni behöver inte betala in något."),
+    ("de", "Kartenzahlung 2.490,00 € wird Ihrer Karte mit der Endung 4242 belastet. Bitte nicht überweisen."),
+])
+def test_a_card_paid_invoice_s_pdf_says_it_is_charged_to_the_card_and_asks_for_no_transfer(locale: str,
+                                                                                          said: str) -> None:
+    """Read back from the PDF: the card notice with the card's last digits, in the customer's language;
+    no account of the seller's, no payment reference, no EPC code."""
+    from .cases import card_payment
+
+    invoice = card_payment().invoice
+    assert invoice.customer_snapshot is not None
+    invoice = invoice.model_copy(update={"customer_snapshot": invoice.customer_snapshot.model_copy(
+        update={"locale": locale})})
+    text = pdf_text(invoice)
+    assert said in text, text
+    assert "Card •••• 4242" in text if locale == "en" else "•••• 4242" in text
+    assert "SE45" not in text and "RF69" not in text.replace(" ", "")  # no IBAN to pay into, no reference to quote
+
+
+def test_a_card_paid_invoice_s_page_says_it_is_charged_and_offers_no_transfer() -> None:
+    """The hosted page shows the PDF's payment details: the card notice, under no "bank transfer"
+    heading, without the EPC code or the pay button."""
+    from .cases import case
+
+    page = render_hosted_page(case("card-54").invoice, token="t.s", today=NOW.date(), pdf_ready=False,
+                              can_pay_online=True, form_token="f").html
+    assert "will be charged to your card ending in 4242" in page
+    assert "SE45" not in page and "/pay" not in page and "data:image/svg" not in page and "Bank transfer" not in page

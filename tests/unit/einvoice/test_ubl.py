@@ -22,6 +22,7 @@ from invoicing.documents.einvoice.validation import ValidationReport, validate_u
 from invoicing.domain.errors import FinalizationBlocked, InvalidInput
 from invoicing.domain.invoice import Invoice
 from invoicing.domain.party import ElectronicAddress, validated_tax_id
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.tax import TaxRate
 
 from . import cases
@@ -789,6 +790,44 @@ def test_a_direct_debit_is_means_59_with_its_mandate_and_the_creditor_id_on_the_
         cases.CREDITOR_ID]
     assert root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=NS) == []  # nothing to transfer to
     assert texts(root, "cac:PaymentMeans/cbc:PaymentID") == ["RF69INV000001"]  # what the debit quotes (BT-83)
+
+
+def test_a_card_payment_is_its_means_code_with_the_card_account_and_no_account_to_pay_to() -> None:
+    """BG-18: the card's last digits (BT-87) and holder (BT-88); UBL's required network is not known ("NA")."""
+    root = parse(ubl(case("card-54")))
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["54"]
+    assert root.xpath("cac:PaymentMeans/cbc:PaymentMeansCode/@name", namespaces=NS) == ["Credit card"]
+    assert texts(root, "cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID") == ["4242"]
+    assert texts(root, "cac:PaymentMeans/cac:CardAccount/cbc:NetworkID") == ["NA"]
+    assert texts(root, "cac:PaymentMeans/cac:CardAccount/cbc:HolderName") == ["Jana Vogt"]
+    assert root.xpath("cac:PaymentMeans/cac:PayeeFinancialAccount", namespaces=NS) == []  # the seller has an IBAN
+
+
+@pytest.mark.parametrize("kind, code", [("credit", "54"), ("debit", "55"), ("card", "48")])
+def test_a_card_s_kind_is_its_payment_means_code_and_a_send_invoice_invoice_is_paid_by_transfer(
+        kind: str, code: str) -> None:
+    customer = cases.german_customer(payment_card=PaymentCard(last_digits="424242", kind=kind),  # type: ignore[arg-type]
+                                     default_payment_method="pm_1")
+    lines = [cases.line("Platform", "1", "249000", 1)]
+    charged = cases.finalized(lines, customer=customer, collection_method="charge_automatically")
+    xml = ubl(Case("card", charged))
+    assert_valid(validate_ubl(xml))
+    root = parse(xml)
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == [code]
+    assert texts(root, "cac:PaymentMeans/cac:CardAccount/cbc:HolderName") == []  # BT-88 is optional
+    sent = parse(ubl(Case("sent", cases.finalized(lines, customer=customer))))
+    assert texts(sent, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["58"]
+    assert sent.xpath("cac:PaymentMeans/cac:CardAccount", namespaces=NS) == []
+
+
+def test_a_direct_debit_mandate_takes_precedence_over_the_customer_s_card() -> None:
+    customer = cases.german_customer(payment_card=cases.CARD, direct_debit=cases.MANDATE, default_payment_method="pm_1")
+    invoice = cases.finalized([cases.line("Platform", "1", "249000", 1)], customer=customer,
+                              seller=cases.swedish_seller(sepa_creditor_id=cases.CREDITOR_ID),
+                              collection_method="charge_automatically")
+    root = parse(ubl(Case("both", invoice)))
+    assert texts(root, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["59"]
+    assert root.xpath("cac:PaymentMeans/cac:CardAccount", namespaces=NS) == []
 
 
 def test_a_direct_debit_without_the_sellers_creditor_id_is_refused() -> None:

@@ -218,10 +218,20 @@ def _cii_findings(root: etree._Element) -> set[str]:
                 found.add(rule)
     found |= _address_findings(root, header + "/ram:{}/ram:PostalTradeAddress", ("SellerTradeParty",
                                "BuyerTradeParty"), ("ram:CityName", "ram:PostcodeCode"), ns)
+    # BG-19 has no element of its own in CII: any of its three terms is one (KoSIT's BR-DE-23-b, 24-b).
+    debit_terms = (f"/rsm:CrossIndustryInvoice/{settlement}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"
+                   f" | /rsm:CrossIndustryInvoice/{settlement}/ram:CreditorReferenceID"
+                   " | ram:PayerPartyDebtorFinancialAccount/ram:IBANID")
     for means in root.xpath(f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans", namespaces=ns):
         code = means.findtext(f"{{{ns['ram']}}}TypeCode", "").strip()
-        if code in ("30", "58") and not means.xpath("ram:PayeePartyCreditorFinancialAccount", namespaces=ns):
-            found.add("BR-DE-23-a")
+        transfer, card, debit = (bool(means.xpath(p, namespaces=ns)) for p in (
+            "ram:PayeePartyCreditorFinancialAccount", "ram:ApplicableTradeSettlementFinancialCard", debit_terms))
+        if code in ("30", "58"):
+            found |= {"BR-DE-23-a"} if not transfer else set()
+            found |= {"BR-DE-23-b"} if card or debit else set()
+        if code in ("48", "54", "55"):
+            found |= {"BR-DE-24-a"} if not card else set()
+            found |= {"BR-DE-24-b"} if transfer or debit else set()
         if code == "59":  # BG-19 at its CII places: BT-89 in the terms, BT-90 in the settlement, BT-91 here
             debited = means.findtext(f"{{{ns['ram']}}}PayerPartyDebtorFinancialAccount/{{{ns['ram']}}}IBANID", "")
             if not _has(root, f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID", ns):
@@ -453,8 +463,8 @@ def test_br_de_21_the_specification_identifier_is_xrechnungs() -> None:
 ])
 def test_br_de_23_24_25_each_payment_means_code_has_its_own_group(rule: str, code: str, drop_account: bool,
                                                                   group: str | None) -> None:
-    """The writers give a credit transfer (30, 58) its account and never write a card or a mandate, so
-    the document passes; the re-stated rule catches a document where the group does not fit the code."""
+    """The writers give a credit transfer (30, 58) its account and no card or mandate beside it, so the
+    document passes; the re-stated rule catches a document where the group does not fit the code."""
     ubl = invoice_to_ubl(xr_invoice())
     assert not {r for r in br_de_findings(ubl) if r.startswith(("BR-DE-23", "BR-DE-24", "BR-DE-25"))}
     root = etree.fromstring(ubl)
@@ -495,6 +505,40 @@ def test_an_xrechnung_collected_by_direct_debit_states_bg_19_and_passes_the_cen_
             ("<ram:DirectDebitMandateID>MNDT-2026-0042</ram:DirectDebitMandateID>", "", "PEPPOL-EN16931-R061")):
         broken = cii.replace(old.encode(), new.encode())
         assert broken != cii and rule in br_de_findings(broken), rule
+
+
+def test_an_xrechnung_charged_to_a_card_states_bg_18_alone_and_passes_the_cen_and_br_de_rules() -> None:
+    """A card code (54) with BG-18 and neither BG-17 nor BG-19 (BR-DE-24), BR-DE-1 holding without any
+    account of the seller's; each re-stated BR-DE-24 assert catches a document that breaks it."""
+    customer = xr_customer(payment_card=cases.CARD, default_payment_method="pm_card_4242")
+    invoice = xr_invoice(seller=xr_seller(iban=None), customer=customer, collection_method="charge_automatically")
+    assert invoice.status == "open"
+    ubl, cii = invoice_to_ubl(invoice), invoice_to_cii(invoice)
+    assert_valid_xrechnung(ubl, cii)
+    ubl_root, cii_root = etree.fromstring(ubl), etree.fromstring(cii)
+    assert ubl_root.xpath("cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=UBL) == ["54"]
+    assert ubl_root.xpath("cac:PaymentMeans/cac:CardAccount/cbc:PrimaryAccountNumberID/text()",
+                          namespaces=UBL) == ["4242"]
+    assert cii_root.xpath("//ram:ApplicableTradeSettlementFinancialCard/ram:ID/text()", namespaces=CII) == ["4242"]
+    account_ubl = b"<cac:PayeeFinancialAccount><cbc:ID>DE89370400440532013000</cbc:ID></cac:PayeeFinancialAccount>"
+    mandate_ubl = b"<cac:PaymentMandate><cbc:ID>M-1</cbc:ID></cac:PaymentMandate>"
+    without_card = re.sub(rb"<cac:CardAccount>.*</cac:CardAccount>", b"", ubl, flags=re.DOTALL)
+    assert "BR-DE-24-a" in br_de_findings(without_card)
+    for extra in (account_ubl, mandate_ubl):
+        assert "BR-DE-24-b" in br_de_findings(ubl.replace(b"</cac:PaymentMeans>", extra + b"</cac:PaymentMeans>"))
+    card_cii = rb"<ram:ApplicableTradeSettlementFinancialCard>.*</ram:ApplicableTradeSettlementFinancialCard>"
+    assert "BR-DE-24-a" in br_de_findings(re.sub(card_cii, b"", cii, flags=re.DOTALL))
+    end = b"</ram:SpecifiedTradeSettlementPaymentMeans>"
+    for extra in (b"<ram:PayeePartyCreditorFinancialAccount><ram:IBANID>DE89370400440532013000</ram:IBANID>"
+                  b"</ram:PayeePartyCreditorFinancialAccount>",
+                  b"<ram:PayerPartyDebtorFinancialAccount><ram:IBANID>DE89370400440532013000</ram:IBANID>"
+                  b"</ram:PayerPartyDebtorFinancialAccount>"):
+        assert "BR-DE-24-b" in br_de_findings(cii.replace(end, extra + end))
+    # and a credit transfer beside a card breaks BR-DE-23-b in CII as in UBL
+    transfer = xr_invoice()
+    assert "BR-DE-23-b" in br_de_findings(invoice_to_cii(transfer).replace(
+        end, b"<ram:ApplicableTradeSettlementFinancialCard><ram:ID>4242</ram:ID>"
+             b"</ram:ApplicableTradeSettlementFinancialCard>" + end))
 
 
 def test_the_writers_refuse_an_xrechnung_that_breaks_a_rule() -> None:

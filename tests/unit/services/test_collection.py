@@ -241,18 +241,32 @@ def test_a_service_that_does_not_perform_steps_refuses_them(t: Sending) -> None:
         StepsRunElsewhere().charge(invoice(t, t.issued()), "k")
 
 
-def test_an_invoice_collected_by_direct_debit_offers_no_pay_button_and_refuses_a_checkout(t: Sending) -> None:
-    """The seller debits it under the customer's mandate: the page's button is off, and following its
-    address anyway is refused (nothing is asked of the provider)."""
+def _no_pay_button_and_no_checkout(t: Sending, invoice_id: str, code: str) -> Any:
+    """The page's button is off, and following its address anyway is refused with `code`, asking the
+    provider nothing. The pages, for more."""
     provider = FakeProvider()
-    t.s.accounts.update(t.s.seller.id, Changes(fields={"sepa_creditor_id": "SE41ZZZ5567037485"}))
-    t.s.customers.update(t.s.seller.id, t.s.buyer.id, Changes(fields={
-        "currency": "EUR", "direct_debit": {"mandate_reference": "MNDT-1", "iban": "DE89370400440532013000"}}))
-    invoice_id = t.issued(currency="EUR")
     pages = type(t.pages)(t.s.uow, t.s.clock, t.pages.ids, t.documents, ProviderCheckout(provider, BASE), BASE,
                           online_payments=True)
     token = t.token(invoice_id)
     assert pages.page(token).can_pay_online is False
     with pytest.raises(InvalidInput) as refused:
         pages.checkout(token)
-    assert refused.value.code == "collected_by_direct_debit" and provider.checkouts == []
+    assert refused.value.code == code and provider.checkouts == []
+    return pages
+
+
+def test_an_invoice_collected_by_direct_debit_offers_no_pay_button_and_refuses_a_checkout(t: Sending) -> None:
+    """The seller debits it under the customer's mandate: nothing to pay on the page."""
+    t.s.accounts.update(t.s.seller.id, Changes(fields={"sepa_creditor_id": "SE41ZZZ5567037485"}))
+    t.s.customers.update(t.s.seller.id, t.s.buyer.id, Changes(fields={
+        "currency": "EUR", "direct_debit": {"mandate_reference": "MNDT-1", "iban": "DE89370400440532013000"}}))
+    _no_pay_button_and_no_checkout(t, t.issued(currency="EUR"), "collected_by_direct_debit")
+
+
+def test_an_invoice_charged_to_a_card_offers_no_pay_button_and_refuses_a_checkout(t: Sending) -> None:
+    """A charge_automatically invoice of a customer with a payment card: the card is charged, nothing to
+    pay on the page; a send_invoice invoice of the same customer is paid there as before."""
+    t.s.customers.update(t.s.seller.id, t.s.buyer.id, Changes(fields={
+        "default_payment_method": "pm_card_4242", "payment_card": {"last_digits": "4242", "kind": "credit"}}))
+    pages = _no_pay_button_and_no_checkout(t, t.issued(collection_method="charge_automatically"), "collected_by_card")
+    assert pages.page(t.token(t.issued())).can_pay_online is True

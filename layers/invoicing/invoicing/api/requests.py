@@ -66,6 +66,7 @@ from invoicing.domain.party import (
     SellerTexts,
     TaxRepresentative,
 )
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.prepayment import MAX_PREPAYMENTS
 from invoicing.domain.references import (
     MAX_SUPPORTING_DOCUMENTS,
@@ -166,6 +167,10 @@ class BuyerDetailsIn(Command):
     direct_debit: DirectDebitMandate | None = Field(
         default=None, description="BG-19: the customer's SEPA direct debit mandate (reference, IBAN debited): its "
                                   "invoices in euro are collected under it, payment means 59")
+    payment_card: PaymentCard | None = Field(
+        default=None, description="BG-18: the card its charge_automatically invoices are charged to: the last 4 to 6 "
+                                  "digits (never the full number), the holder's name and the kind (credit 54, debit "
+                                  "55, card 48); a direct_debit mandate takes precedence")
 
 
 class CustomerCreate(BuyerDetailsIn):

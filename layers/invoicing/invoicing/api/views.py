@@ -40,6 +40,7 @@ from invoicing.domain.party import (
     TaxId,
     TaxRepresentative,
 )
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.references import DocumentReferences, SupportingDocument
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
@@ -141,6 +142,8 @@ class CustomerObject(View):
     legal_registration_id: str | None
     delivery: Delivery | None
     direct_debit: DirectDebitMandate | None = Field(description="BG-19: its SEPA direct debit mandate")
+    payment_card: PaymentCard | None = Field(description="BG-18: the card its charge_automatically invoices are "
+                                                         "charged to (last digits only)")
     created: datetime
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from invoicing.documents.formatting import format_date, format_money, format_payment_reference
 from invoicing.documents.web import ENV, words_for
 from invoicing.domain.direct_debit import debited_under
+from invoicing.domain.payment_card import charged_to
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -76,6 +77,16 @@ def _debit_line(invoice: Invoice, customer: Customer, words: dict[str, str]) -> 
         mandate=mandate.mandate_reference, due=format_date(due, customer.locale))
 
 
+def _card_line(invoice: Invoice, customer: Customer, words: dict[str, str]) -> str | None:
+    """An invoice charged to the customer's card (domain/payment_card.py): what will be charged to the
+    card ending in which digits, instead of a transfer reference."""
+    card = charged_to(invoice, customer)
+    if card is None or invoice.status == "paid":
+        return None
+    return words["card_line"].format(
+        amount=format_money(invoice.amount_remaining, invoice.currency, customer.locale), digits=card.last_digits)
+
+
 def invoice_email(invoice: Invoice, seller: Account, customer: Customer, *, sender: str, to: str,
                   hosted_url: str | None, attachments: list[tuple[str, str, bytes]], message_key: str,
                   sent_at: datetime | None = None) -> bytes:
@@ -97,7 +108,8 @@ def invoice_email(invoice: Invoice, seller: Account, customer: Customer, *, send
         "hosted_url": hosted_url,
         "reference": invoice.ocr_reference or (
             format_payment_reference(invoice.payment_reference) if invoice.payment_reference else None),
-        "debit": _debit_line(invoice, invoice.customer_snapshot or customer, words),
+        "debit": (_debit_line(invoice, invoice.customer_snapshot or customer, words)
+                  or _card_line(invoice, invoice.customer_snapshot or customer, words)),
         "message": seller_snapshot.text("message", customer.locale),
         "files": ", ".join(name for name, _, _ in attachments),
         "color": seller_snapshot.branding.primary_color or DEFAULT_COLOR,

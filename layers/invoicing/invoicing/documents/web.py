@@ -20,6 +20,7 @@ WORDS: dict[str, dict[str, str]] = {
         "reference_line": "When you pay by bank transfer, quote the reference {reference}.",
         "direct_debit_line": ("{amount} will be debited from your account {account} under SEPA direct debit mandate "
                               "{mandate} on or after {due}: you need not transfer anything."),
+        "card_line": "{amount} will be charged to your card ending in {digits}: you need not transfer anything.",
         "regards": "Kind regards,",
         "question_subject": "Question about invoice {number} from {customer}",
         "question_intro": "{customer} asked a question about invoice {number} on its invoice page:",
@@ -60,6 +61,7 @@ WORDS: dict[str, dict[str, str]] = {
         "reference_line": "Ange referensen {reference} när du betalar med banköverföring.",
         "direct_debit_line": ("{amount} dras från ert konto {account} enligt SEPA-medgivande {mandate} tidigast "
                               "{due}: ni behöver inte betala in något."),
+        "card_line": "{amount} debiteras ert kort som slutar på {digits}: ni behöver inte betala in något.",
         "regards": "Vänliga hälsningar,",
         "question_subject": "Fråga om faktura {number} från {customer}",
         "question_intro": "{customer} ställde en fråga om faktura {number} på fakturasidan:",
@@ -100,6 +102,7 @@ WORDS: dict[str, dict[str, str]] = {
         "reference_line": "Geben Sie bei einer Überweisung den Verwendungszweck {reference} an.",
         "direct_debit_line": ("{amount} wird gemäß SEPA-Lastschriftmandat {mandate} frühestens am {due} von Ihrem "
                               "Konto {account} abgebucht: Sie müssen nichts überweisen."),
+        "card_line": "{amount} wird Ihrer Karte mit der Endung {digits} belastet: Sie müssen nichts überweisen.",
         "regards": "Mit freundlichen Grüßen",
         "question_subject": "Frage zu Rechnung {number} von {customer}",
         "question_intro": "{customer} hat auf der Rechnungsseite eine Frage zu Rechnung {number} gestellt:",

@@ -34,6 +34,7 @@ from invoicing.domain.errors import InvalidTaxId, UnknownCurrency, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.giro import compact_giro
 from invoicing.domain.money import normalize_currency
+from invoicing.domain.payment_card import PaymentCard
 from invoicing.domain.schema_rules import any_of
 from invoicing.domain.sending import EmailFailure
 from invoicing.domain.supply import EU_COUNTRIES, CustomerType, SupplyType
@@ -595,6 +596,10 @@ class Customer(Model):
     direct_debit: DirectDebitMandate | None = Field(
         default=None, description="BG-19: its SEPA direct debit mandate; its invoices in euro are debited under it "
                                   "(docs/einvoicing.md, \"Direct debit\")")
+    payment_card: PaymentCard | None = Field(
+        default=None, description="BG-18: the card its charge_automatically invoices are charged to (its last digits "
+                                  "only); a direct_debit mandate takes precedence (docs/einvoicing.md, \"Payment "
+                                  "card\")")
     created: datetime
     version: int = 0
 

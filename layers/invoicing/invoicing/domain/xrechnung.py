@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from invoicing.domain.direct_debit import debited_under
+from invoicing.domain.payment_card import charged_to
 
 if TYPE_CHECKING:
     from invoicing.domain.direct_debit import DirectDebitMandate
@@ -120,14 +121,18 @@ def xrechnung_violations(invoice: Invoice, seller: Account, customer: Customer) 
     def add(rule: str, field: str, message: str) -> None:
         found.append(RuleViolation(rule, field, f"XRechnung {rule}: {message}"))
 
-    # BR-DE-1, BR-DE-19: payment instructions with an account (BG-16, BG-17), or a direct debit (BG-19).
+    # BR-DE-1, BR-DE-19: payment instructions with an account (BG-16, BG-17), a direct debit (BG-19) or a card
+    # payment (BG-18).
     iban = "".join((seller.iban or "").split()).upper()
     mandate = debited_under(invoice, customer)
     if mandate is not None:
         found += _direct_debit_violations(mandate, seller)
+    elif charged_to(invoice, customer) is not None:
+        pass  # charged to the customer's card (BG-18): its code with the card alone, BR-DE-24 (the writers')
     elif not (iban or seller.bankgiro or seller.plusgiro):
         add("BR-DE-1", "account.iban", "an XRechnung states how to pay it (PAYMENT INSTRUCTIONS, BG-16): give the "
-            "account an iban (or a bankgiro or plusgiro number), or the customer a direct_debit mandate.")
+            "account an iban (or a bankgiro or plusgiro number), or the customer a direct_debit mandate (or, for "
+            "a charge_automatically invoice, a payment_card).")
     elif iban and invoice.currency == "EUR" and not _valid_iban(iban):
         add("BR-DE-19", "account.iban", f"{iban} is not a valid IBAN (BT-84 of a SEPA credit transfer, code 58).")
     # BR-DE-2, BR-DE-5, BR-DE-6, BR-DE-7, BR-DE-27, BR-DE-28: the seller contact (BG-6).

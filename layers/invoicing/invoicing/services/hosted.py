@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from invoicing.domain.direct_debit import debited_under
 from invoicing.domain.errors import InvalidInput, NotFound
 from invoicing.domain.invoice import Invoice
+from invoicing.domain.payment_card import charged_to
 from invoicing.domain.sending import (
     QUESTION_MAX_CHARS,
     InvoiceCorrespondence,
@@ -83,7 +84,7 @@ class HostedPageService:
         invoice, secret = self._invoice(token)
         url = hosted_url(self.base_url, invoice) or ""
         payable = (self.online_payments and invoice.status in ("open", "uncollectible")
-                   and invoice.amount_remaining > 0 and not _debited(invoice))
+                   and invoice.amount_remaining > 0 and not _debited(invoice) and not _charged(invoice))
         return HostedPage(invoice=invoice, url=url, pdf_ready=self.documents.exists(invoice_key(invoice, "pdf")),
                           can_pay_online=payable, form_token=form_token(secret, self._now_seconds()))
 
@@ -113,6 +114,9 @@ class HostedPageService:
         if _debited(invoice):
             raise InvalidInput("This invoice is collected by SEPA direct debit under the customer's mandate: there is "
                                "nothing to pay here.", param="invoice", code="collected_by_direct_debit")
+        if _charged(invoice):
+            raise InvalidInput("This invoice is charged to the customer's card: there is nothing to pay here.",
+                               param="invoice", code="collected_by_card")
         url = self.payments.checkout_link(invoice)
         if url is None:
             raise InvalidInput("Online payment is not available; pay by bank transfer.", param="invoice",
@@ -158,3 +162,9 @@ def _debited(invoice: Invoice) -> bool:
     """Collected by SEPA direct debit (domain/direct_debit.py): the seller debits it, nobody pays it here."""
     customer = invoice.customer_snapshot
     return customer is not None and debited_under(invoice, customer) is not None
+
+
+def _charged(invoice: Invoice) -> bool:
+    """Charged to the customer's card (domain/payment_card.py): nobody pays it here."""
+    customer = invoice.customer_snapshot
+    return customer is not None and charged_to(invoice, customer) is not None

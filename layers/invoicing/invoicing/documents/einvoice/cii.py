@@ -104,6 +104,10 @@ def to_cii(doc: Document) -> bytes:
         _text(means, "TypeCode", payment.means_code)
         if i == 0:  # BT-82 is the document's one text, as in UBL (CII-SR-468, UBL-SR-46)
             _text(means, "Information", payment.means_text)
+        if payment.card_number:  # BG-18: BT-87 and BT-88
+            card = _sub(means, "ApplicableTradeSettlementFinancialCard")
+            _text(card, "ID", payment.card_number)
+            _text(card, "CardholderName", payment.card_holder)
         if payment.debited_account:  # BT-91 (its mandate, BT-89, is in the payment terms)
             _text(_sub(means, "PayerPartyDebtorFinancialAccount"), "IBANID", payment.debited_account)
         if payment.iban or payment.proprietary_id:

@@ -49,6 +49,7 @@ from invoicing.domain.party import (
     language_of,
 )
 from invoicing.domain.party import Delivery as DeliveryDetails
+from invoicing.domain.payment_card import charged_to
 from invoicing.domain.payment_reference import remittance_text
 from invoicing.domain.references import UploadedContent, embedded_files
 from invoicing.domain.tax import (
@@ -237,6 +238,9 @@ class PaymentInstructions:
     # creditor identifier (BT-90) is the document's `creditor_id`.
     mandate_reference: str | None = None
     debited_account: str | None = None
+    # BG-18, a card payment (code 48, 54 or 55): the card's last digits (BT-87) and its holder (BT-88).
+    card_number: str | None = None
+    card_holder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1007,12 +1011,17 @@ def _payments(invoice: Invoice, seller: Account, customer: Customer) -> tuple[Pa
     institution: Peppol BIS national rules SE-R-007 to SE-R-010), each quoting the same remittance
     information (`remittance_information`). No account at all: "instrument not defined". An invoice
     collected by direct debit (domain/direct_debit.py) has that one means instead: code 59 with the
-    mandate and the account debited (BG-19), no account to transfer to."""
+    mandate and the account debited (BG-19), no account to transfer to; one charged to the customer's
+    card (domain/payment_card.py), its code (48, 54, 55) with the card (BG-18)."""
     reference = remittance_information(invoice, seller)
     mandate = debited_under(invoice, customer)
     if mandate is not None:
         return (PaymentInstructions(SEPA_DIRECT_DEBIT, "SEPA direct debit", reference, None, None, None,
                                     mandate_reference=mandate.mandate_reference, debited_account=mandate.iban),)
+    card = charged_to(invoice, customer)
+    if card is not None:
+        return (PaymentInstructions(card.means_code, card.means_text, reference, None, None, None,
+                                    card_number=card.last_digits, card_holder=_text(card.holder_name)),)
     payments: list[PaymentInstructions] = []
     for iban, bic in seller.transfer_accounts(invoice.currency):  # the account's IBAN, then its bank_accounts
         sepa = invoice.currency == "EUR"

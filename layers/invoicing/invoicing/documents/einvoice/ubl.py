@@ -29,6 +29,7 @@ from invoicing.documents.einvoice.semantic import (
 )
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.invoice import Invoice
+from invoicing.domain.payment_card import CARD_NETWORK_NOT_KNOWN
 from invoicing.domain.references import UploadedContent
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -94,6 +95,11 @@ def to_ubl(doc: Document) -> bytes:
         # BT-82 occurs once in the document (UBL-SR-46): on the first payment means only.
         cbc(means, "PaymentMeansCode", payment.means_code, **({"name": payment.means_text} if i == 0 else {}))
         cbc(means, "PaymentID", payment.remittance_information)
+        if payment.card_number:  # BG-18: BT-87 and BT-88; UBL requires the card's network, not known here
+            card = writer.cac(means, "CardAccount")
+            cbc(card, "PrimaryAccountNumberID", payment.card_number)
+            cbc(card, "NetworkID", CARD_NETWORK_NOT_KNOWN)
+            cbc(card, "HolderName", payment.card_holder)
         account_id = payment.iban or payment.proprietary_id
         if account_id:
             account = writer.cac(means, "PayeeFinancialAccount")

@@ -43,6 +43,7 @@ from invoicing.domain.direct_debit import DirectDebitMandate, debited_under
 from invoicing.domain.errors import Conflict
 from invoicing.domain.giro import format_giro
 from invoicing.domain.money import round_minor
+from invoicing.domain.payment_card import PaymentCard, charged_to
 from invoicing.domain.totals import Charge, Discount, LineAmounts
 
 if TYPE_CHECKING:
@@ -190,7 +191,9 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
     terms = invoice.payment_terms or seller.text("payment_terms", customer.locale) or (
         words["due_within"].format(days=days) if days > 0 else words["due_on_receipt"])
     mandate = debited_under(invoice, customer)
+    card = charged_to(invoice, customer)
     payment_details = (_direct_debit_details(invoice, mandate, seller, fmt, words) if mandate is not None
+                       else _card_details(invoice, card, fmt, words) if card is not None
                        else _transfer_details(invoice, seller, words))
     if invoice.balance_credit:  # nothing to pay: no terms of payment, no account to pay into
         terms, payment_details = words["balance_credited_terms"], []
@@ -223,8 +226,10 @@ def invoice_view(invoice: Invoice, *, hosted_url: str | None = None,
         "payment_terms": terms,
         "payment_details": payment_details,
         "direct_debit": mandate is not None,
-        # A direct debit asks for no payment: no payment code, no link to pay online.
-        **(_hosted_context(invoice, seller, hosted_url) if mandate is None and not invoice.balance_credit
+        "card_payment": card is not None,
+        # A direct debit or a card payment asks for no payment: no payment code, no link to pay online.
+        **(_hosted_context(invoice, seller, hosted_url) if mandate is None and card is None
+           and not invoice.balance_credit
            else {"payment_qr": None, "hosted_url": None, "hosted_qr": None}),
         "footer_notes": [],
     }
@@ -270,6 +275,17 @@ def _direct_debit_details(invoice: Invoice, mandate: DirectDebitMandate, seller:
     details.append({"label": words["mandate_reference"], "kind": "", "value": mandate.mandate_reference})
     if seller.sepa_creditor_id:
         details.append({"label": words["creditor_id"], "kind": "", "value": seller.sepa_creditor_id})
+    return details
+
+
+def _card_details(invoice: Invoice, card: PaymentCard, fmt: _Fmt, words: dict[str, str]) -> list[dict[str, str]]:
+    """An invoice charged to the customer's card (domain/payment_card.py): the amount will be charged to
+    the card ending in its last digits (nothing more of the card is known). Nothing asks for a transfer."""
+    details = []
+    if invoice.amount_remaining > 0:  # a paid (or credited) invoice has nothing left to charge
+        details.append({"label": words["card_payment"], "kind": "", "value": words["card_notice"].format(
+            amount=fmt.money(invoice.amount_remaining), digits=card.last_digits)})
+    details.append({"label": words["card"], "kind": "", "value": card.masked})
     return details
 
 
