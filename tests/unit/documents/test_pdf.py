@@ -101,6 +101,14 @@ def test_swedish_invoice_shows_parties_facts_lines_and_totals(swedish_pdf):
     assert len(pages(swedish_pdf)) == 1
 
 
+def test_a_long_reference_takes_a_row_of_its_own_and_is_never_broken_mid_number():
+    leitweg_id = "04011000-1234512345-06"
+    pdf = render_invoice_pdf(samples.german_reverse_charge_invoice(buyer_reference=leitweg_id))
+    lines = [line.strip() for line in PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()]
+    assert leitweg_id in lines  # whole, alone on its line (not "Ihre Referenz 04011000-123451" / "2345-06")
+    assert "Bestellnummer BL-4471" in text(pdf)  # a short value stays beside its label
+
+
 def test_a_sek_invoice_in_swedish_formats_amounts_the_swedish_way():
     invoice = finalized([line("Analysplattform", "1", "98760")])  # 987,60 kr + 25 % = 1 234,50 kr
     content = text(render_invoice_pdf(invoice))
