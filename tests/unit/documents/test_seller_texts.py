@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from invoicing.documents.pdf import render_invoice_pdf
 from invoicing.documents.pdf.view import invoice_view
 from invoicing.domain.corrective import PrecedingInvoice
-from invoicing.domain.party import LanguageTexts, SellerTexts
+from invoicing.domain.party import LanguageTexts, SellerTexts, validated_tax_id
 from invoicing.domain.totals import Discount
 
 from .samples import finalized, german_customer, line, swedish_customer, swedish_seller
@@ -124,3 +124,16 @@ def test_a_negative_corrective_invoice_asks_for_no_payment(locale: str, headline
     assert view["headline"].replace("\u00a0", " ") == headline and view["stamp"] is None
     assert view["payment_details"] == [] and view["payment_qr"] is None and view["hosted_url"] is None
     assert view["payment_terms"].startswith(("Nothing to pay", "Inget att betala", "Nichts zu zahlen"))
+
+
+def test_a_vat_number_is_printed_with_its_country_prefix_as_the_einvoice_states_it() -> None:
+    """python-stdnum keeps a British or Norwegian VAT number without its prefix; the PDF prints it
+    as BT-31 / BT-48 write it (BR-CO-09), so a reader abroad sees whose number it is."""
+    seller = swedish_seller(address=german_customer().address.model_copy(update={"country": "GB"}),
+                            tax_ids=[validated_tax_id("gb_vat", "GB 123 2434 14")])
+    customer = swedish_customer(locale="en", tax_ids=[validated_tax_id("no_vat", "NO 123 456 785 MVA")])
+    assert seller.tax_ids[0].value == "123243414" and customer.tax_ids[0].value == "123456785MVA"
+    content = pdf_text(render_invoice_pdf(finalized([line("Workshop", "1", "100000")], seller=seller,
+                                                    customer=customer)))
+    assert "VAT ID: GB123243414" in content and "VAT ID: NO123456785MVA" in content
+    assert "VAT ID: 123243414" not in content

@@ -87,9 +87,21 @@ def countries() -> frozenset[str]:
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"EU", "EZ", "UN", "QO", "ZZ"})
 
 
+# VAT number types whose value is a VAT identifier (BT-31 / BT-48), and the country prefix that
+# python-stdnum's compact form strips from it (an EU and a Swiss number keep theirs).
+VAT_ID_PREFIXES: dict[str, str] = {"eu_vat": "", "gb_vat": "GB", "no_vat": "NO", "ch_vat": ""}
+
+
 class TaxId(Model):
     type: Literal["eu_vat", "gb_vat", "no_vat", "ch_vat", "au_abn", "nz_gst", "in_gst", "ca_bn", "us_ein"]
     value: str
+
+    @property
+    def stated(self) -> str:
+        """The number as an invoice states it: a VAT number with its country prefix (BR-CO-09:
+        GB123243414, NO123456785MVA), any other tax ID as it is kept."""
+        prefix = VAT_ID_PREFIXES.get(self.type, "")
+        return self.value if self.value.startswith(prefix) else prefix + self.value
 
     @property
     def country(self) -> str | None:

@@ -39,6 +39,7 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import exponent, round_minor, to_major
 from invoicing.domain.party import (
+    VAT_ID_PREFIXES,
     Account,
     Address,
     Contact,
@@ -78,8 +79,6 @@ _HUNDRED = Decimal(100)
 _PRICE_MAX_DECIMALS = 10  # a unit price that needs more becomes a price per the line's whole quantity
 _PRICE_SLACK = Decimal("0.01")  # how far quantity x price may be from the line amount (Peppol allows 0.02)
 
-# VAT number types whose value is a VAT identifier (BT-31 / BT-48), and the prefix stdnum strips.
-_VAT_ID_PREFIXES: dict[str, str] = {"eu_vat": "", "gb_vat": "GB", "no_vat": "NO", "ch_vat": ""}
 # Electronic Address Scheme codes for a party's VAT number, by the number's country (EAS code list,
 # the entries both CEN 1.3.16 and Peppol BIS 3.0 accept). Sweden and Norway address by organisation
 # number instead, which their VAT numbers contain.
@@ -780,7 +779,7 @@ def _parties(seller: Account, customer: Customer, categories: set[str]) -> tuple
     assert seller.address is not None and customer.address is not None  # party_obstacle refuses without
     seller_vat = _vat_id(seller.tax_ids, seller.country)
     buyer_vat = _vat_id(customer.tax_ids, customer.country)
-    tax_registration = next((t.value for t in seller.tax_ids if t.type not in _VAT_ID_PREFIXES), None)
+    tax_registration = next((t.value for t in seller.tax_ids if t.type not in VAT_ID_PREFIXES), None)
     legal_id = _text(seller.legal_registration_id)
 
     if "O" in categories:
@@ -819,12 +818,10 @@ def _address(address: Address) -> PostalAddress:
 
 def _vat_id(tax_ids: Sequence[TaxId], country: str | None) -> str | None:
     """The party's VAT identifier with its country prefix (BR-CO-09), its own country's first."""
-    vat_ids = [t for t in tax_ids if t.type in _VAT_ID_PREFIXES]
+    vat_ids = [t for t in tax_ids if t.type in VAT_ID_PREFIXES]
     if not vat_ids:
         return None
-    chosen = next((t for t in vat_ids if t.country == country), vat_ids[0])
-    prefix = _VAT_ID_PREFIXES[chosen.type]
-    return chosen.value if chosen.value.startswith(prefix) else prefix + chosen.value
+    return next((t for t in vat_ids if t.country == country), vat_ids[0]).stated
 
 
 def _electronic_address(
@@ -845,7 +842,7 @@ def _electronic_address(
         if tax_id.type in _TAX_ID_EAS:
             return Identifier(tax_id.value, _TAX_ID_EAS[tax_id.type])
         country = tax_id.country
-        if tax_id.type in _VAT_ID_PREFIXES and country in _VAT_EAS:
+        if tax_id.type in VAT_ID_PREFIXES and country in _VAT_EAS:
             value = _vat_id([tax_id], country) or tax_id.value
             # Greece's EAS takes the bare tax number (TIN), without the EL prefix.
             return Identifier(value[2:] if country == "GR" else value, _VAT_EAS[country])

@@ -729,7 +729,7 @@ def _exemption_notes(reasons: list[tuple[str | None, str | None]], locale: Local
 
 
 def _tax_ids(tax_ids: list[TaxId], words: dict[str, str]) -> list[tuple[str, str]]:
-    return [(_NOT_VAT_LABELS.get(t.type, words["vat_id"]), t.value) for t in tax_ids]
+    return [(_NOT_VAT_LABELS.get(t.type, words["vat_id"]), t.stated) for t in tax_ids]
 
 
 def _registration(seller: Account, words: dict[str, str], locale: Locale) -> list[tuple[str, str]]:
