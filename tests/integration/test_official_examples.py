@@ -41,12 +41,15 @@ def address(line1: str, city: str, postal_code: str | None, country: str, line2:
 
 
 def line(description: str, quantity: str, price: int | str, percent: str, category: str = "S",
-         exemption_reason: str | None = None, **extra: Any) -> dict[str, Any]:
+         exemption_reason: str | None = None, exemption_reason_code: str | None = None,
+         **extra: Any) -> dict[str, Any]:
     """A line: `price` an integer of minor units (`unit_amount`) or a decimal string of them
-    (`unit_amount_decimal`), at a manual VAT rate as the example states it."""
+    (`unit_amount_decimal`), at a manual VAT rate as the example states it (BT-120, BT-121 where given)."""
     rate: dict[str, Any] = {"percent": percent, "category": category, "name": "VAT"}
     if exemption_reason:
         rate["exemption_reason"] = exemption_reason
+    if exemption_reason_code:
+        rate["exemption_reason_code"] = exemption_reason_code
     price_field = {"unit_amount": price} if isinstance(price, int) else {"unit_amount_decimal": price}
     return {"description": description, "quantity": quantity, **price_field, "tax_rate": rate, **extra}
 

@@ -180,10 +180,9 @@ def zero_rated(file: str, category: str, **extra: str) -> Example:
     )
 
 
-# The E example gives the code VATEX-EU-F (BT-121) alone; the API takes the reason as text (BT-120),
-# Article 136's. (Its item is named "category Z" too.)
-VAT_CATEGORY_E = zero_rated("vat-category-E.xml", "E",
-                            exemption_reason="Exempt based on article 136 of the Council Directive 2006/112/EC")
+# The E example gives its exemption as the code VATEX-EU-F (BT-121) alone, and so does the request; the
+# documents add the general exemption text as BT-120. (Its item is named "category Z" too.)
+VAT_CATEGORY_E = zero_rated("vat-category-E.xml", "E", exemption_reason_code="VATEX-EU-F")
 VAT_CATEGORY_Z = zero_rated("vat-category-Z.xml", "Z")
 
 VAT_CATEGORY_O = Example(

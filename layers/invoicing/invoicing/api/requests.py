@@ -26,7 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonDict, JsonValue, SkipJsonSchema
 
 from invoicing.api.command import Command
 from invoicing.api.line_requests import (
@@ -37,6 +37,7 @@ from invoicing.api.line_requests import (
     PrecedingInvoiceIn,
     line_references,
 )
+from invoicing.domain.code_lists import check_code, codes, listed
 from invoicing.domain.corrective import COMMERCIAL_INVOICE, CORRECTIVE_INVOICE, InvoiceTypeCode
 from invoicing.domain.credit_note import CreditLineRequest
 from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
@@ -76,7 +77,7 @@ from invoicing.domain.references import (
 )
 from invoicing.domain.schema_rules import at_most_one, exactly_one, given, none_of
 from invoicing.domain.supply import CustomerType, SupplyType, TaxCode
-from invoicing.domain.tax import TaxRate, TaxType
+from invoicing.domain.tax import TaxRate, TaxType, vatex_category
 from invoicing.domain.totals import Charge, Discount
 from invoicing.domain.xrechnung import EInvoiceProfile, compact_leitweg_id
 from invoicing.services.commands import Changes, NewCreditNote, NewInvoice, NewLine, PaymentVatDetails, TaxIdInput
@@ -278,13 +279,33 @@ class ChargeIn(Command):
         return self
 
 
+def _vatex_fits_category() -> JsonDict:
+    """`TaxRateIn._code_fits` as JSON Schema: an exemption reason code is given on a VAT rate whose
+    category is the code's own (and so never on S or Z, the default category)."""
+    by_category: dict[str, list[JsonValue]] = {}
+    for code in sorted(codes("vatex")):
+        by_category.setdefault(vatex_category(code), []).append(code)
+    return {"if": given("exemption_reason_code"),
+            "then": {"required": ["category"], "properties": {"tax_type": {"const": "vat"}},
+                     "allOf": [{"if": {"properties": {"exemption_reason_code": {"enum": members}}},
+                                "then": {"properties": {"category": {"const": category}}}}
+                               for category, members in by_category.items()]}}
+
+
 class TaxRateIn(Command):
     """A manual tax rate (GST, sales tax, anything the automatic EU VAT rules do not cover)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [_vatex_fits_category()]})
 
     percent: DecimalText = Field(ge=0, le=100, decimal_places=4)
     name: str = Field(default="Tax", min_length=1, max_length=40)
     category: Literal["S", "Z", "E", "AE", "G", "O", "K"] = "S"
     exemption_reason: str | None = Field(default=None, max_length=300)
+    exemption_reason_code: str | None = Field(
+        default=None, max_length=40, json_schema_extra=listed("vatex"), examples=["VATEX-EU-132-1B"],
+        description="BT-121: the VAT exemption reason code of the CEF VATEX list, one that fits `category` "
+                    "(VATEX-EU-AE for AE, -G for G, -IC for K, -O for O, any other for E; none for S and Z). "
+                    "Left out: the category's code where it has one of its own")
     tax_type: TaxType = Field(default="vat", description="What kind of tax (Stripe's tax_type); only vat goes "
                                                          "into an EN 16931 e-invoice")
     jurisdiction: str | None = Field(default=None, min_length=1, max_length=60,
@@ -292,10 +313,27 @@ class TaxRateIn(Command):
     compound: bool = Field(default=False, description="Computed on the line's net plus its other, non-compound "
                                                       "taxes (Quebec's QST before 2013, PEI's PST)")
 
+    @model_validator(mode="after")
+    def _code_fits(self) -> TaxRateIn:
+        code = self.exemption_reason_code
+        if code is None:
+            return self
+        check_code("vatex", code, "VAT exemption reason code")
+        if self.tax_type != "vat":
+            raise ValueError("exemption_reason_code is a VAT exemption's (BT-121): give it on a rate of tax_type vat")
+        if self.category in ("S", "Z"):
+            raise ValueError(f"a rate of category {self.category} states no exemption reason code "
+                             f"(BR-{self.category}-10)")
+        if vatex_category(code) != self.category:
+            raise ValueError(f"{code} is stated with VAT category {vatex_category(code)}, not {self.category} "
+                             "(the CEF VATEX code list)")
+        return self
+
     def rate(self) -> TaxRate:
         return TaxRate(category=self.category, percent=self.percent, name=self.name,
                        exemption_reason=self.exemption_reason, tax_type=self.tax_type,
-                       jurisdiction=self.jurisdiction, compound=self.compound)
+                       jurisdiction=self.jurisdiction, compound=self.compound,
+                       exemption_code=self.exemption_reason_code)
 
 
 MAX_STACKED_TAXES = 5  # a US state, county, city and district tax, and one more

@@ -471,8 +471,8 @@ def _line(line: InvoiceLine, inclusive: bool) -> dict[str, Any]:
         "unit_code": line.unit_code,
         "tax_code": line.tax_code,
         "supply_type": line.supply_type,
-        "tax": ({**line.tax.model_dump(mode="json"), "exemption_reason_code": line.tax.exemption_reason_code}
-                if line.tax else None),
+        "tax": ({**line.tax.model_dump(mode="json", exclude={"exemption_code"}),
+                 "exemption_reason_code": line.tax.exemption_reason_code} if line.tax else None),
         # Every tax on the line, in order: one, or several stacked (each has its row in tax_breakdown).
         "tax_rates": [_tax_rate(rate, inclusive) for rate in line.applied_taxes],
         "discounts": [_discount(d) for d in line.discounts],
@@ -495,7 +495,7 @@ def _decimal_or_none(value: Decimal | None) -> str | None:
 
 def _tax_rate(rate: TaxRate, inclusive: bool | None = None) -> dict[str, Any]:
     """A tax rate; in a line's `tax_rates` with Stripe's `inclusive` (the invoice's tax_behavior)."""
-    shown = {**rate.model_dump(mode="json"), "percent": decimal_text(rate.percent),
+    shown = {**rate.model_dump(mode="json", exclude={"exemption_code"}), "percent": decimal_text(rate.percent),
              "exemption_reason_code": rate.exemption_reason_code}
     return shown if inclusive is None else {**shown, "inclusive": inclusive}
 
@@ -554,7 +554,7 @@ def invoice_view(view: InvoiceView, today: date | None = None) -> dict[str, Any]
                 "percent": decimal_text(g.percent),
                 "name": g.name,
                 "exemption_reason": g.exemption_reason,
-                "exemption_reason_code": exemption_reason_code(g.category, g.legal_note),
+                "exemption_reason_code": g.exemption_reason_code,
                 "legal_note": g.legal_note,
                 "taxable_amount": g.taxable_amount,
                 "tax_amount": g.tax_amount,
@@ -603,7 +603,8 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
                 issue_date=note.issue_date.date().isoformat())
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
-        group["exemption_reason_code"] = exemption_reason_code(group["category"], group["legal_note"])
+        group["exemption_reason_code"] = (group.pop("exemption_code", None)
+                                          or exemption_reason_code(group["category"], group["legal_note"]))
     data["lines"] = {"object": "list", "has_more": False, "data": [
         {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,

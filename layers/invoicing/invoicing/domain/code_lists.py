@@ -1,6 +1,7 @@
-"""The EN 16931 code lists a line's item data and a document's allowances and charges are checked
+"""The EN 16931 code lists a line's item data, a document's allowances and charges and a manual VAT
+rate's exemption reason code are checked
 against, from data/en16931_code_lists.json: the lists the official CEN rules check (BR-CL-07, -13,
--15, -19, -20, -21), taken from the pinned rule files themselves, with the file's source and date.
+-15, -19, -20, -21, -22), taken from the pinned rule files themselves, with the file's source and date.
 A code outside its list is refused at the edge (400) rather than written into an e-invoice every
 receiver would reject.
 """
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic.json_schema import JsonDict
 
-CodeList = Literal["uncl5189", "uncl7161", "iso6523_icd", "uncl7143", "uncl1153", "iso3166_origin"]
+CodeList = Literal["uncl5189", "uncl7161", "iso6523_icd", "uncl7143", "uncl1153", "iso3166_origin", "vatex"]
 # A request field checked against a list says which, for the OpenAPI document (`json_schema_extra=
 # listed("uncl7143")`): the document states the list as an enumeration (invoicing.api.request_schemas).
 CODE_LIST_KEY = "x-code-list"

@@ -111,6 +111,7 @@ class CreditNoteTaxGroup(_Frozen):
     compound: bool = False
     taxes_in_base: int = 0  # a compound tax's: the other taxes it is computed on (domain/totals.py)
     legal_note: str | None = None  # the credited rate's note in data/vat_legal_notes.json
+    exemption_code: str | None = None  # the credited rate's VATEX code as given (TaxRate.exemption_code)
 
 
 class CreditNote(_Frozen):
@@ -569,7 +570,7 @@ def _finish(invoice: Invoice, planned_and_ledger: tuple[list[_Planned], CreditLe
                                          exemption_reason=rate.exemption_reason, taxable_amount=taxable,
                                          tax_amount=tax, tax_type=group.tax_type, jurisdiction=group.jurisdiction,
                                          compound=group.compound, taxes_in_base=in_base - in_base_before,
-                                         legal_note=rate.legal_note))
+                                         legal_note=rate.legal_note, exemption_code=rate.exemption_code))
     suffix = credit_note_id.removeprefix("cn_")
     lines = tuple(
         CreditNoteLine(

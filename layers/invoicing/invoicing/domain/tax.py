@@ -119,6 +119,9 @@ class TaxRate(BaseModel):
     # and its VATEX code), and the member state whose VAT this is (the customer's under the OSS).
     legal_note: str | None = Field(default=None, max_length=60)
     country: str | None = Field(default=None, min_length=2, max_length=2)
+    # A manual rate's VATEX code (BT-121) as its issuer gives it (checked at the edge against the
+    # code list and the category: vatex_category); None: the legal note's or the category's.
+    exemption_code: str | None = Field(default=None, max_length=40)
 
     @property
     def group_key(self) -> TaxKey:
@@ -132,13 +135,25 @@ class TaxRate(BaseModel):
 
     @property
     def exemption_reason_code(self) -> str | None:
-        """The VATEX code (BT-121) of the rate: its legal note's, else its category's."""
-        return exemption_reason_code(self.category, self.legal_note)
+        """The VATEX code (BT-121) of the rate: as given, else its legal note's, else its category's."""
+        return self.exemption_code or exemption_reason_code(self.category, self.legal_note)
 
 
 # A category's VATEX code where no legal note names one (manual rates). E has none: which Article 132-135
 # exemption applies is not modelled, and a wrong code would be worse than none.
 _CATEGORY_VATEX = {"AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "K": "VATEX-EU-IC", "O": "VATEX-EU-O"}
+
+
+# VATEX codes that belong to one category each (the CEF VATEX list: "only use with VAT category code
+# AE / G / K / O"); every other code of the list is an exemption's (E): Articles 132 to 151 and 309,
+# the margin schemes D, F, I and J, and the French codes but VATEX-FR-AE.
+_VATEX_OWN_CATEGORY = {"VATEX-EU-AE": "AE", "VATEX-FR-AE": "AE", "VATEX-EU-G": "G", "VATEX-EU-IC": "K",
+                       "VATEX-EU-O": "O"}
+
+
+def vatex_category(code: str) -> str:
+    """The VAT category a VATEX code (BT-121) may be stated with."""
+    return _VATEX_OWN_CATEGORY.get(code, "E")
 
 
 def exemption_reason_code(category: str, note_id: str | None) -> str | None:

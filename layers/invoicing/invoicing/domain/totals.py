@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invoicing.domain.errors import InvalidInput
 from invoicing.domain.money import allocate, round_minor
-from invoicing.domain.tax import TaxKey, TaxRate
+from invoicing.domain.tax import TaxKey, TaxRate, exemption_reason_code
 
 HUNDRED = Decimal(100)
 TaxBehavior = Literal["exclusive", "inclusive"]
@@ -144,6 +144,12 @@ class TaxGroup(_Frozen):
     def key(self) -> TaxKey:
         return (self.category, self.percent.normalize(), self.tax_type, self.jurisdiction, self.compound)
     legal_note: str | None = None  # the rate's note in data/vat_legal_notes.json (domain/tax.py)
+    exemption_code: str | None = None  # a manual rate's VATEX code as given (TaxRate.exemption_code)
+
+    @property
+    def exemption_reason_code(self) -> str | None:
+        """BT-121 of the group: its rate's as given, else its legal note's, else its category's."""
+        return self.exemption_code or exemption_reason_code(self.category, self.legal_note)
 
 
 class Totals(_Frozen):
@@ -301,6 +307,7 @@ def compute_totals(
                 compound=rate.compound,
                 taxes_in_base=in_base,
                 legal_note=rate.legal_note,
+                exemption_code=rate.exemption_code,
             )
         )
 

@@ -331,7 +331,8 @@ def invoice_document(invoice: Invoice, uploaded: Mapping[str, UploadedContent] |
     language = language_of(customer.locale)
     itemized = _itemized_adjustments(invoice, totals)
     for index, group in enumerate(totals.tax_groups):
-        vat = vat_category(group.category, group.percent, group.exemption_reason, group.legal_note, language)
+        vat = vat_category(group.category, group.percent, group.exemption_reason, group.legal_note, language,
+                           code_given=group.exemption_code)
         if itemized:
             # Each discount and charge its own allowance or charge in each VAT group it has a part in,
             # with its reason and code: a group's parts add up to its share (BR-S-08 and its siblings).
@@ -454,7 +455,8 @@ def credit_note_document(note: CreditNote, invoice: Invoice) -> Document:
         [g for g in note.tax_groups if g.taxable_amount or g.tax_amount] or list(note.tax_groups[:1]))
     language = language_of(customer.locale)
     breakdown = [VatBreakdown(major(g.taxable_amount), major(g.tax_amount),
-                              vat_category(g.category, g.percent, g.exemption_reason, g.legal_note, language))
+                              vat_category(g.category, g.percent, g.exemption_reason, g.legal_note, language,
+                                           code_given=g.exemption_code))
                  for g in groups]
     lines = _credit_note_lines(note, invoice, currency) if note.lines else _group_lines(note, breakdown)
     assert sum(line.net_amount for line in lines) == major(note.subtotal)
@@ -531,7 +533,7 @@ def _credit_note_lines(note: CreditNote, invoice: Invoice, currency: str) -> lis
     lines: list[Line] = []
     for i, credit in enumerate(note.lines):
         vat = vat_category(credit.tax.category, credit.tax.percent, credit.tax.exemption_reason,
-                           credit.tax.legal_note)
+                           credit.tax.legal_note, code_given=credit.tax.exemption_code)
         quantity = credit.quantity if credit.quantity is not None else Decimal(1)
         unit_code = credit.unit_code if credit.quantity is not None else "C62"
         price, base_quantity = _price_for_amount(credit.net_amount, quantity, decimals)
@@ -579,11 +581,12 @@ def buyer_reference(invoice: Invoice) -> str:
 
 
 def vat_category(code: str, percent: Decimal, exemption_reason: str | None, note_id: str | None = None,
-                 language: str = "en") -> VatCategory:
+                 language: str = "en", *, code_given: str | None = None) -> VatCategory:
     """A tax group or line's VAT category with the exemption reason (BT-120) and VATEX code (BT-121)
     EN 16931 asks of it (BR-S/Z/E/AE/G/O/IC-05 and -10). A decided rate's legal note gives both, the
     text in the invoice's language (as its PDF prints it; domain/data/vat_legal_notes.json); a manual
-    rate's own reason is written as given, with its category's code."""
+    rate's own reason is written as given, with its own VATEX code (`code_given`, checked against the
+    category at the edge) or else its category's."""
     rate = percent.normalize() if percent else Decimal(0)
     EInvoiceUnsupported.refuse(vat_category_obstacle(code, rate))
     if code in ("S", "Z"):  # BR-S-10, BR-Z-10: no exemption reason
@@ -591,9 +594,10 @@ def vat_category(code: str, percent: Decimal, exemption_reason: str | None, note
     note = legal_note(note_id) if note_id else legal_note_by_text(exemption_reason)
     percent_or_none = None if code == "O" else rate  # BR-O-05: no rate at all
     if note is not None and note.category == code:
-        return VatCategory(code, percent_or_none, note.text(language), exemption_reason_code(code, note.id))
+        return VatCategory(code, percent_or_none, note.text(language),
+                           code_given or exemption_reason_code(code, note.id))
     reason = _text(exemption_reason) or _DEFAULT_REASON[code]
-    return VatCategory(code, percent_or_none, reason, exemption_reason_code(code, None))
+    return VatCategory(code, percent_or_none, reason, code_given or exemption_reason_code(code, None))
 
 
 # What a manual rate of each category states when it gives no reason of its own.
@@ -614,7 +618,8 @@ def _document_note(memo: str | None, note_ids: Iterable[str | None], language: s
 
 def _invoice_line(invoice: Invoice, line: InvoiceLine, index: int, currency: str) -> Line:
     assert line.tax is not None and line.amount is not None and line.net_amount is not None
-    vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason, line.tax.legal_note)
+    vat = vat_category(line.tax.category, line.tax.percent, line.tax.exemption_reason, line.tax.legal_note,
+                       code_given=line.tax.exemption_code)
     allowances = [(d.amount_on(line.amount), _reason(d), d.reason_code or DISCOUNT_REASON_CODE)
                   for d in line.discounts]
     charges = [(c.amount_on(line.amount), _reason(c), c.reason_code) for c in line.charges]
