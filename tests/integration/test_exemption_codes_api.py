@@ -74,3 +74,22 @@ def test_a_code_outside_the_list_or_its_category_is_refused(stack: HandlerStack,
     assert payload["error"]["param"].startswith("lines[0].tax_rate"), payload
     assert says in payload["error"]["message"], payload
     assert stack.ok("GET", "/invoices", query={"customer": customer["id"]})["data"] == []
+
+
+def test_lines_of_one_breakdown_state_one_code(stack: HandlerStack) -> None:
+    """Two exempt lines at 0 % are one VAT breakdown: a second code is refused, a line without one
+    takes the breakdown's."""
+    stack.ok("POST", "/account", SELLER)
+    customer = stack.ok("POST", "/customers", CUSTOMER)
+    teaching = {**MEDICAL, "description": "Kurs",
+                "tax_rate": {**MEDICAL["tax_rate"], "exemption_reason_code": "VATEX-EU-132-1I"}}
+    status, payload = stack.call("POST", "/invoices", {"customer": customer["id"], "lines": [MEDICAL, teaching]})
+    assert status == 400 and payload["error"]["code"] == "exemption_code_conflict", payload
+    assert payload["error"]["param"] == "lines[1].tax_rate.exemption_reason_code"
+    assert stack.ok("GET", "/invoices", query={"customer": customer["id"]})["data"] == []
+    uncoded = {**MEDICAL, "tax_rate": {k: v for k, v in MEDICAL["tax_rate"].items() if k != "exemption_reason_code"}}
+    draft = stack.ok("POST", "/invoices", {"customer": customer["id"], "lines": [uncoded, MEDICAL]})
+    assert [g["exemption_reason_code"] for g in draft["tax_breakdown"]] == ["VATEX-EU-132-1C"]
+    status, payload = stack.call("POST", f"/invoices/{draft['id']}/lines", {"lines": [teaching]})
+    assert status == 400 and payload["error"]["code"] == "exemption_code_conflict", payload
+    assert len(stack.ok("GET", f"/invoices/{draft['id']}")["lines"]["data"]) == 2

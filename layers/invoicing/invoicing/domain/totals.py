@@ -429,7 +429,15 @@ def _tax_sets(lines: Sequence[PricedLine], tax_behavior: TaxBehavior) -> tuple[d
                 f"Line {i + 1} carries several taxes: stacked taxes are computed on tax-exclusive prices "
                 "(tax_behavior 'exclusive').", param=f"lines[{i}].tax_rates", code="stacked_taxes_inclusive")
         for rate in line.taxes:
-            rates.setdefault(rate.group_key, rate)
+            known = rates.setdefault(rate.group_key, rate)
+            if rate.exemption_code is not None and known.exemption_code != rate.exemption_code:
+                if known.exemption_code is not None:
+                    raise InvalidInput(
+                        f"Line {i + 1} gives the exemption reason code {rate.exemption_code}, an earlier line at "
+                        f"the same VAT category and rate {known.exemption_code}: they are one VAT breakdown "
+                        "(BG-23), which states one code. Give them the same code.",
+                        param=f"lines[{i}].tax_rate.exemption_reason_code", code="exemption_code_conflict")
+                rates[rate.group_key] = known.model_copy(update={"exemption_code": rate.exemption_code})
         sets.setdefault(frozenset(keys), (keys, []))[1].append(i)
     return rates, list(sets.values())
 
