@@ -603,8 +603,8 @@ def credit_note_view(note: CreditNote, *, preview: bool = False) -> dict[str, An
                 issue_date=note.issue_date.date().isoformat())
     for group in data["tax_groups"]:
         group["percent"] = decimal_text(Decimal(group["percent"]))
-        group["exemption_reason_code"] = (group.pop("exemption_code", None)
-                                          or exemption_reason_code(group["category"], group["legal_note"]))
+        group["exemption_reason_code"] = exemption_reason_code(group["category"], group["legal_note"],
+                                                               group.pop("exemption_code", None))
     data["lines"] = {"object": "list", "has_more": False, "data": [
         {**line.model_dump(mode="json", exclude={"quantity", "unit_amount_decimal", "tax", "taxes"}),
          "id": None if preview else line.id,

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 MAX_AMOUNT_DECIMALS = 2  # BR-DEC-*: every amount has at most two decimals
 VAT_CATEGORIES = frozenset({"S", "Z", "E", "AE", "G", "O", "K"})  # UNCL 5305, as EN 16931 uses it
-# Tax ID types whose value is a VAT identifier (BT-31 / BT-48).
-VAT_ID_TYPES = frozenset({"eu_vat", "gb_vat", "no_vat", "ch_vat"})
+# Tax ID types whose value is a VAT identifier (BT-31 / BT-48), and the country prefix that
+# python-stdnum's compact form strips from it (an EU and a Swiss number keep theirs).
+VAT_ID_PREFIXES: dict[str, str] = {"eu_vat": "", "gb_vat": "GB", "no_vat": "NO", "ch_vat": ""}
+VAT_ID_TYPES = frozenset(VAT_ID_PREFIXES)
 
 
 @dataclass(frozen=True)

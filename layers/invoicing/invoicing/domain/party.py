@@ -30,6 +30,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from invoicing.domain.code_lists import listed
 from invoicing.domain.direct_debit import DirectDebitMandate, compact_creditor_id
 from invoicing.domain.dunning import SEGMENT_PATTERN, DunningPolicy, validate_policies
+from invoicing.domain.einvoice import VAT_ID_PREFIXES
 from invoicing.domain.errors import InvalidTaxId, UnknownCurrency, invalid_input
 from invoicing.domain.events import DomainEvent, new_event
 from invoicing.domain.giro import compact_giro
@@ -85,11 +86,6 @@ def countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes, from CLDR's territory names (babel)."""
     codes = (str(code) for code in Locale("en").territories)
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in {"EU", "EZ", "UN", "QO", "ZZ"})
-
-
-# VAT number types whose value is a VAT identifier (BT-31 / BT-48), and the country prefix that
-# python-stdnum's compact form strips from it (an EU and a Swiss number keep theirs).
-VAT_ID_PREFIXES: dict[str, str] = {"eu_vat": "", "gb_vat": "GB", "no_vat": "NO", "ch_vat": ""}
 
 
 class TaxId(Model):

@@ -135,8 +135,8 @@ class TaxRate(BaseModel):
 
     @property
     def exemption_reason_code(self) -> str | None:
-        """The VATEX code (BT-121) of the rate: as given, else its legal note's, else its category's."""
-        return self.exemption_code or exemption_reason_code(self.category, self.legal_note)
+        """The VATEX code (BT-121) of the rate (`exemption_reason_code`)."""
+        return exemption_reason_code(self.category, self.legal_note, self.exemption_code)
 
 
 # A category's VATEX code where no legal note names one (manual rates). E has none: which Article 132-135
@@ -147,8 +147,7 @@ _CATEGORY_VATEX = {"AE": "VATEX-EU-AE", "G": "VATEX-EU-G", "K": "VATEX-EU-IC", "
 # VATEX codes that belong to one category each (the CEF VATEX list: "only use with VAT category code
 # AE / G / K / O"); every other code of the list is an exemption's (E): Articles 132 to 151 and 309,
 # the margin schemes D, F, I and J, and the French codes but VATEX-FR-AE.
-_VATEX_OWN_CATEGORY = {"VATEX-EU-AE": "AE", "VATEX-FR-AE": "AE", "VATEX-EU-G": "G", "VATEX-EU-IC": "K",
-                       "VATEX-EU-O": "O"}
+_VATEX_OWN_CATEGORY = {code: category for category, code in _CATEGORY_VATEX.items()} | {"VATEX-FR-AE": "AE"}
 
 
 def vatex_category(code: str) -> str:
@@ -156,8 +155,11 @@ def vatex_category(code: str) -> str:
     return _VATEX_OWN_CATEGORY.get(code, "E")
 
 
-def exemption_reason_code(category: str, note_id: str | None) -> str | None:
-    """BT-121 of a rate or tax group: its legal note's VATEX code, else its category's (none for S, Z, E)."""
+def exemption_reason_code(category: str, note_id: str | None, given: str | None = None) -> str | None:
+    """BT-121 of a rate or tax group: the manual rate's own code as given (`TaxRate.exemption_code`,
+    checked at the edge), else its legal note's VATEX code, else its category's (none for S, Z, E)."""
+    if given is not None:
+        return given
     note = legal_note(note_id) if note_id else None
     if note is not None and note.category == category:
         return note.vatex

@@ -148,8 +148,8 @@ class TaxGroup(_Frozen):
 
     @property
     def exemption_reason_code(self) -> str | None:
-        """BT-121 of the group: its rate's as given, else its legal note's, else its category's."""
-        return self.exemption_code or exemption_reason_code(self.category, self.legal_note)
+        """BT-121 of the group (`tax.exemption_reason_code`)."""
+        return exemption_reason_code(self.category, self.legal_note, self.exemption_code)
 
 
 class Totals(_Frozen):

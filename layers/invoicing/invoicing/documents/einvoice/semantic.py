@@ -26,6 +26,7 @@ from invoicing.domain.code_lists import DEFAULT_ALLOWANCE_REASON_CODE, allowance
 from invoicing.domain.credit_note import CreditNote
 from invoicing.domain.direct_debit import SEPA_DIRECT_DEBIT, creditor_id_missing, debited_under
 from invoicing.domain.einvoice import (
+    VAT_ID_TYPES,
     EInvoiceObstacle,
     currency_obstacle,
     party_obstacle,
@@ -39,7 +40,6 @@ from invoicing.domain.invoice import Invoice, InvoiceLine
 from invoicing.domain.line_item import LineItem, LineReferences
 from invoicing.domain.money import exponent, round_minor, to_major
 from invoicing.domain.party import (
-    VAT_ID_PREFIXES,
     Account,
     Address,
     Contact,
@@ -594,10 +594,9 @@ def vat_category(code: str, percent: Decimal, exemption_reason: str | None, note
     note = legal_note(note_id) if note_id else legal_note_by_text(exemption_reason)
     percent_or_none = None if code == "O" else rate  # BR-O-05: no rate at all
     if note is not None and note.category == code:
-        return VatCategory(code, percent_or_none, note.text(language),
-                           code_given or exemption_reason_code(code, note.id))
+        return VatCategory(code, percent_or_none, note.text(language), exemption_reason_code(code, note.id, code_given))
     reason = _text(exemption_reason) or _DEFAULT_REASON[code]
-    return VatCategory(code, percent_or_none, reason, code_given or exemption_reason_code(code, None))
+    return VatCategory(code, percent_or_none, reason, exemption_reason_code(code, None, code_given))
 
 
 # What a manual rate of each category states when it gives no reason of its own.
@@ -784,7 +783,7 @@ def _parties(seller: Account, customer: Customer, categories: set[str]) -> tuple
     assert seller.address is not None and customer.address is not None  # party_obstacle refuses without
     seller_vat = _vat_id(seller.tax_ids, seller.country)
     buyer_vat = _vat_id(customer.tax_ids, customer.country)
-    tax_registration = next((t.value for t in seller.tax_ids if t.type not in VAT_ID_PREFIXES), None)
+    tax_registration = next((t.value for t in seller.tax_ids if t.type not in VAT_ID_TYPES), None)
     legal_id = _text(seller.legal_registration_id)
 
     if "O" in categories:
@@ -823,7 +822,7 @@ def _address(address: Address) -> PostalAddress:
 
 def _vat_id(tax_ids: Sequence[TaxId], country: str | None) -> str | None:
     """The party's VAT identifier with its country prefix (BR-CO-09), its own country's first."""
-    vat_ids = [t for t in tax_ids if t.type in VAT_ID_PREFIXES]
+    vat_ids = [t for t in tax_ids if t.type in VAT_ID_TYPES]
     if not vat_ids:
         return None
     return next((t for t in vat_ids if t.country == country), vat_ids[0]).stated
@@ -847,8 +846,8 @@ def _electronic_address(
         if tax_id.type in _TAX_ID_EAS:
             return Identifier(tax_id.value, _TAX_ID_EAS[tax_id.type])
         country = tax_id.country
-        if tax_id.type in VAT_ID_PREFIXES and country in _VAT_EAS:
-            value = _vat_id([tax_id], country) or tax_id.value
+        if tax_id.type in VAT_ID_TYPES and country in _VAT_EAS:
+            value = tax_id.stated
             # Greece's EAS takes the bare tax number (TIN), without the EL prefix.
             return Identifier(value[2:] if country == "GR" else value, _VAT_EAS[country])
     text = _text(email)
